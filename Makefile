@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make demo` (the main job) and `make test`.
+# Each bootstraps what it needs: a .venv with the package and its extras, and
+# Debian's graphviz (and chromium for the browser test) when missing and we are root.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+OUT     ?= out
+
+.PHONY: demo test bench lint system-deps browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	@if ! command -v dot >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's graphviz (dot)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else echo "note: 'dot' is missing; install Debian's graphviz (sudo apt-get install graphviz)"; fi; \
+	fi
+
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium and chromium-driver (browser test)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "note: chromium/chromedriver missing; the browser test needs them"; fi; \
+	fi
+
+demo: $(STAMP) system-deps
+	$(BIN)/python -m neurograph demo --out $(OUT)/demo
+
+test: $(STAMP) system-deps browser-deps
+	$(BIN)/ruff check neurograph tests examples bench
+	$(BIN)/python -m pytest -q --durations=10
+
+bench: $(STAMP) system-deps
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check neurograph tests examples bench
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info

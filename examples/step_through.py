@@ -1,0 +1,30 @@
+"""Step through backprop on XOR, layer by layer, and stop in the debugger.
+
+Run it under pdb (or plainly: it then just prints the steps):
+
+    python -m pdb examples/step_through.py
+    (Pdb) continue                 # runs to the breakpoint() below
+    (Pdb) p step                   # Step(epoch=0, batch=0, phase='backward layer 3', J=…)
+    (Pdb) p net["a3_1"].delta      # δ(3) = a(3) − y, one value per instance
+    (Pdb) p net["a2_1"].delta      # None: δ(2) is not computed yet
+    (Pdb) continue
+
+Each ``next`` of the generator resumes exactly where training paused.
+"""
+
+from __future__ import annotations
+
+import os
+
+import neurograph as ng
+
+X, y = ng.data.truth_table("XOR")
+net = ng.Network.from_architecture([2, 2, 1], seed=3)
+trainer = ng.Trainer(net, alpha=2.0)
+
+for step in trainer.steps(X, y, every="layer", epochs=2):
+    print(step)
+    if step.epoch == 0 and step.phase == "backward layer 3" and not os.environ.get("NO_BREAK"):
+        breakpoint()  # δ(3) exists here, δ(2) does not yet
+    if step.phase == "update":
+        print("   Θ(2) after the update:", net.theta(2).round(4).tolist())

@@ -1,0 +1,55 @@
+"""neurograph: an object-graph neuron simulator.
+
+Build networks from explicit nodes and links as the lecture draws them, run
+them forward and backward on the object graph or compiled to Θ matrices, and
+see every z, a, δ and share of blame.
+
+>>> import neurograph as ng
+>>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+>>> net.forward([0.0, 1.0]).shape
+(1, 1)
+"""
+
+from . import compile as _compile  # noqa: F401  (registers net.compile)
+from . import data
+from . import engines as _engines  # noqa: F401  (registers the passes)
+from .checkpoint import load, save
+from .data import one_hot
+from .engines import Trace, cost_and_gradients
+from .engines.gradcheck import GradCheckReport, gradcheck
+from .errors import (
+    ActivationError,
+    CompileError,
+    ConfigError,
+    CycleError,
+    EmptyNetworkError,
+    FileFormatError,
+    InputValueError,
+    LabelError,
+    MissingExtraError,
+    NeurographError,
+    ShapeError,
+    TopologyError,
+)
+from .model import (
+    Activation,
+    Layer,
+    Link,
+    Network,
+    Node,
+    get_activation,
+    known_activations,
+    register_activation,
+)
+from .train import History, PerceptronResult, Step, Trainer, perceptron
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation", "ActivationError", "History", "PerceptronResult", "Step", "Trainer", "data",
+    "load", "perceptron", "save", "CompileError", "ConfigError", "CycleError",
+    "EmptyNetworkError", "FileFormatError", "GradCheckReport", "InputValueError", "LabelError",
+    "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node", "ShapeError",
+    "TopologyError", "Trace", "cost_and_gradients", "get_activation", "gradcheck",
+    "known_activations", "one_hot", "register_activation",
+]

@@ -1,0 +1,172 @@
+"""Engines: run passes over a network and fill a Trace.
+
+``graph`` runs any feed-forward DAG node by node; ``matrix`` runs the compiled
+Θ(l). ``engine="auto"`` uses the matrix engine when the network compiles and
+the graph engine otherwise; on layered networks both give the same numbers.
+This module registers the passes as the Network's methods (forward, predict,
+cost, gradients, backward).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..compile import compile_network, split
+from ..data.labels import as_targets, check_inputs
+from ..errors import CompileError, ConfigError, EmptyNetworkError
+from ..model.network import HOOKS, Network
+from . import graph, matrix
+from .losses import resolve_loss
+from .trace import Trace
+
+ENGINES = ("auto", "matrix", "graph")
+
+
+class Gradients(list):
+    """[D(1), …, D(L−1)]; ``.flat`` is the unrolled vector they are views of."""
+
+    flat: np.ndarray
+
+
+def _check_ready(net: Network) -> None:
+    lays = net.layers
+    if not lays[0].nodes:
+        raise EmptyNetworkError("the network has no inputs: add_input() or add_layer(d) first")
+    if len(lays) < 2:
+        raise EmptyNetworkError("the network has inputs but no units after them: "
+                                "add_node() or add_layer(n) first")
+
+
+def choose(net: Network, engine: str) -> str:
+    """"matrix" or "graph" for ``engine`` ("auto" compiles if it can)."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    _check_ready(net)
+    if engine == "graph":
+        if net._compiled is None and getattr(net, "_not_compilable", None) != net._topo:
+            try:  # a compiled store lays weights out as Θ, so D(l) are views
+                compile_network(net)
+            except CompileError:
+                net._not_compilable = net._topo
+        return "graph"
+    if engine == "matrix":
+        compile_network(net)
+        return "matrix"
+    if net._compiled is not None and net._compiled.topo == net._topo:
+        return "matrix"
+    if getattr(net, "_not_compilable", None) == net._topo:
+        return "graph"
+    try:
+        compile_network(net)
+        return "matrix"
+    except CompileError:
+        net._not_compilable = net._topo
+        return "graph"
+
+
+def _inputs(net: Network, X):
+    X, _ = check_inputs(X, len(net._input_layer.nodes), dtype=net.dtype)
+    return X
+
+
+def _targets(net: Network, Y, n: int):
+    return as_targets(Y, len(net.outputs), n).astype(net.dtype, copy=False)
+
+
+def _output_acts(net: Network):
+    return [u.activation for u in net.outputs]
+
+
+def run_forward(net: Network, X, engine: str = "auto") -> Trace:
+    """Forward pass; records and returns the Trace (z, a per layer)."""
+    kind = choose(net, engine)
+    X = _inputs(net, X)
+    w = net._ws.w[: net._ws.n].copy()
+    if kind == "matrix":
+        zs, acts = matrix.forward(net._compiled, X)
+    else:
+        plan = graph.make_plan(net)
+        Z, A = graph.forward(plan, net._ws.w, X)
+        zs, acts = graph.layer_views(plan, Z), graph.layer_views(plan, A, first_none=False)
+    trace = Trace(net._topo, zs, acts, w, engine=kind, phase="forward")
+    net._trace = trace
+    return trace
+
+
+def run_backward(net: Network, X, Y, lam: float = 0.0, loss: str = "auto",
+                 engine: str = "auto", grad: bool = True) -> Trace:
+    """Forward and backward pass: J, δ per layer and ∂J/∂w per weight, in a Trace.
+
+    With ``grad=False`` only the forward pass and J (no δ, no gradients).
+    """
+    if not np.isfinite(lam) or lam < 0:
+        raise ConfigError(f"λ must be a finite number ≥ 0, got {lam}")
+    kind = choose(net, engine)
+    X = _inputs(net, X)
+    Y = _targets(net, Y, X.shape[0])
+    loss = resolve_loss(loss, _output_acts(net))
+    if X.shape[0] == 0:
+        raise ConfigError("cost and gradients need at least one instance, got 0")
+    w = net._ws.w[: net._ws.n].copy()
+    if kind == "matrix":
+        c = net._compiled
+        zs, acts = matrix.forward(c, X)
+        J = matrix.cost(c, zs, acts, Y, lam, loss)
+        deltas, g = (matrix.backward(c, zs, acts, Y, lam, loss)[::2] if grad else (None, None))
+    else:
+        plan = graph.make_plan(net)
+        ww = net._ws.w[: net._ws.n]
+        Z, A = graph.forward(plan, ww, X)
+        J = graph.cost(plan, ww, Z, A, Y, lam, loss)
+        zs, acts = graph.layer_views(plan, Z), graph.layer_views(plan, A, first_none=False)
+        deltas, g = None, None
+        if grad:
+            Dl, g = graph.backward(plan, ww, Z, A, Y, lam, loss)
+            deltas = graph.layer_views(plan, Dl)
+    phase = "backward" if grad else "cost"
+    trace = Trace(net._topo, zs, acts, w, deltas, g, J, lam, loss, kind, phase)
+    net._trace = trace
+    return trace
+
+
+def _forward(net, X, engine="auto"):
+    return run_forward(net, X, engine).a[-1]
+
+
+def _predict(net, X, engine="auto"):
+    out = _forward(net, X, engine)
+    if out.shape[1] == 1:
+        thr = 0.0 if net.outputs[0].activation.name == "tanh" else 0.5
+        return (out[:, 0] >= thr).astype(np.intp)
+    return out.argmax(axis=1)
+
+
+def _cost(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+    return run_backward(net, X, Y, lam, loss, engine, grad=False).cost
+
+
+def _gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+    trace = run_backward(net, X, Y, lam, loss, engine)
+    if net._compiled is None or net._compiled.topo != net._topo:
+        raise CompileError(
+            "D(l) matrices exist only for layered networks; this one runs on the graph "
+            "engine: use net.backward(X, Y) and read link.grad or trace.grad"
+        )
+    D = Gradients(split(trace.grad, net._compiled.shapes))
+    D.flat = trace.grad
+    return D
+
+
+def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+    """(J, [D(1), …]) from one pass."""
+    trace = run_backward(net, X, Y, lam, loss, engine)
+    D = Gradients(split(trace.grad, net._compiled.shapes))
+    D.flat = trace.grad
+    return trace.cost, D
+
+
+HOOKS.update(forward=_forward, predict=_predict, cost=_cost, gradients=_gradients,
+             backward=run_backward)
+
+__all__ = ["ENGINES", "Gradients", "Trace", "choose", "cost_and_gradients", "run_backward",
+           "run_forward"]

@@ -1,0 +1,188 @@
+"""The graph engine: any feed-forward DAG, node by node, vectorized over instances.
+
+Layers (given or inferred) are a topological order: every link goes to a
+later layer, so walking layers forward visits each node after all its
+sources, and backward after all the nodes it feeds. Each node computes its z
+(weighted sum of its sources' a plus its bias weight) and a for the whole
+batch at once; going back, each node j pushes its blame shares w_ij·δ_j onto
+its sources and takes its link gradients a_i·δ_j. Skip connections and
+partial connectivity need nothing special.
+
+>>> import neurograph as ng
+>>> net = ng.Network()
+>>> x = net.add_input("x"); h = net.add_node("h"); o = net.add_node("o")
+>>> _ = net.connect(x, h, 1.0); _ = net.connect(h, o, 1.0); _ = net.connect(x, o, -1.0)
+>>> net.forward([[0.0]], engine="graph").round(4)      # g(0.5·1 − 0) with a skip
+array([[0.6225]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import output_cost, output_delta
+
+
+@dataclass(eq=False)
+class NodePlan:
+    col: int
+    src: object  # slice or index array of source columns
+    w_idx: np.ndarray  # store indices of the incoming (non-bias) links
+    b_idx: int  # store index of the bias link
+
+
+@dataclass(eq=False)
+class LayerPlan:
+    start: int
+    stop: int
+    nodes: list  # NodePlan per unit
+    groups: list  # (Activation, column index array or slice) per activation
+
+
+@dataclass(eq=False)
+class Plan:
+    topo: int
+    width: int  # total columns: all units of all layers
+    layers: list  # LayerPlan per layer (index 0 = Layer 1)
+    reg_idx: np.ndarray  # store indices of non-bias links (regularized)
+    out_groups: list  # (Activation, columns relative to the output layer)
+
+
+def _as_slice(cols: np.ndarray):
+    if len(cols) and np.all(np.diff(cols) == 1):
+        return slice(int(cols[0]), int(cols[-1]) + 1)
+    return cols
+
+
+def make_plan(net) -> Plan:
+    """Column and weight indices of every node (cached until the topology changes)."""
+    cached = getattr(net, "_graph_plan", None)
+    if cached is not None and cached.topo == net._topo:
+        return cached
+    layers = net.layers
+    starts, k = [], 0
+    for lay in layers:
+        starts.append(k)
+        k += lay.size
+    col = {u.name: starts[lay.index - 1] + u._pos for lay in layers for u in lay.nodes}
+    pred = net.graph._pred
+    lplans, reg = [], []
+    for lay in layers:
+        start = starts[lay.index - 1]
+        nplans, by_act = [], {}
+        if lay.index > 1:
+            for u in lay.nodes:
+                links = [d["link"] for d in pred[u.name].values() if not d["link"].is_bias]
+                cols = np.array([col[li.source.name] for li in links], dtype=np.intp)
+                w_idx = np.array([li._i for li in links], dtype=np.intp)
+                order = np.argsort(cols, kind="stable")
+                cols, w_idx = cols[order], w_idx[order]
+                reg.append(w_idx)
+                nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx, u._bias_link._i))
+                by_act.setdefault(u.activation, []).append(col[u.name])
+        groups = [(act, _as_slice(np.array(cs, dtype=np.intp))) for act, cs in by_act.items()]
+        lplans.append(LayerPlan(start, start + lay.size, nplans, groups))
+    last = lplans[-1]
+    out_groups = []
+    for act, cols in last.groups:
+        rel = (slice(cols.start - last.start, cols.stop - last.start)
+               if isinstance(cols, slice) else cols - last.start)
+        out_groups.append((act, rel))
+    reg_idx = np.concatenate(reg) if reg else np.zeros(0, dtype=np.intp)
+    plan = Plan(net._topo, k, lplans, reg_idx, out_groups)
+    net._graph_plan = plan
+    return plan
+
+
+def start(plan: Plan, X: np.ndarray, dtype):
+    """Z, A: (n, width) arrays for every unit's z and a; the inputs' columns hold x."""
+    n = X.shape[0]
+    Z = np.zeros((n, plan.width), dtype=dtype)
+    A = np.empty((n, plan.width), dtype=dtype)
+    first = plan.layers[0]
+    A[:, first.start : first.stop] = X
+    return Z, A
+
+
+def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarray) -> None:
+    """Fill z and a of every unit of layer i (0-based list index; Layer i+1)."""
+    lp = plan.layers[i]
+    for p in lp.nodes:
+        Z[:, p.col] = A[:, p.src] @ w[p.w_idx] + w[p.b_idx]
+    for act, cols in lp.groups:
+        A[:, cols] = act.g(Z[:, cols])
+
+
+def forward(plan: Plan, w: np.ndarray, X: np.ndarray):
+    """Z, A: (n, width) arrays of every unit's z and a (inputs' columns hold x)."""
+    Z, A = start(plan, X, w.dtype)
+    for i in range(1, len(plan.layers)):
+        forward_layer(plan, i, w, Z, A)
+    return Z, A
+
+
+def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str) -> float:
+    """J from the output columns plus λ/(2n)Σw² over non-bias links."""
+    n = Y.shape[0]
+    last = plan.layers[-1]
+    zL, aL = Z[:, last.start : last.stop], A[:, last.start : last.stop]
+    J = sum(output_cost(loss, act, zL[:, c], aL[:, c], Y[:, c]) for act, c in plan.out_groups)
+    J /= n
+    if lam:
+        wr = w[plan.reg_idx]
+        J += lam / (2.0 * n) * float(wr @ wr)
+    return J
+
+
+def output_deltas(plan: Plan, Z, A, Y, loss: str):
+    """G, Dl, grad buffers with δ(L) filled in the output columns."""
+    G = np.zeros_like(A)  # ∂cost/∂a: the blame each unit receives, summed
+    Dl = np.zeros_like(A)  # δ = ∂cost/∂z
+    last = plan.layers[-1]
+    sl = slice(last.start, last.stop)
+    zL, aL, dL = Z[:, sl], A[:, sl], Dl[:, sl]
+    for act, c in plan.out_groups:
+        dL[:, c] = output_delta(loss, act, zL[:, c], aL[:, c], Y[:, c])
+    return G, Dl
+
+
+def backward_layer(plan: Plan, i: int, w, Z, A, G, Dl, grad) -> None:
+    """δ of layer i (0-based; from the blame in G unless it is the output layer),
+    then its links' Σ a_i·δ_j into ``grad`` and its blame onto its sources in G."""
+    lp = plan.layers[i]
+    if i != len(plan.layers) - 1:
+        for act, cols in lp.groups:
+            Dl[:, cols] = act.backprop(Z[:, cols], A[:, cols], G[:, cols])
+    for p in lp.nodes:
+        d = Dl[:, p.col]
+        grad[p.w_idx] = A[:, p.src].T @ d
+        grad[p.b_idx] = d.sum()
+        if i > 1:  # inputs need no blame
+            G[:, p.src] += d[:, None] * w[p.w_idx]
+
+
+def finish_grad(plan: Plan, w, grad, n: int, lam: float) -> None:
+    """Σ → mean over instances, plus λ/n·w on non-bias links (in place)."""
+    grad *= 1.0 / n
+    if lam:
+        grad[plan.reg_idx] += (lam / n) * w[plan.reg_idx]
+
+
+def backward(plan: Plan, w, Z, A, Y, lam: float, loss: str):
+    """Δ: (n, width) δ of every unit; grad: ∂J/∂w in the store's layout."""
+    G, Dl = output_deltas(plan, Z, A, Y, loss)
+    grad = np.zeros_like(w)
+    for i in range(len(plan.layers) - 1, 0, -1):
+        backward_layer(plan, i, w, Z, A, G, Dl, grad)
+    finish_grad(plan, w, grad, Y.shape[0], lam)
+    return Dl, grad
+
+
+def layer_views(plan: Plan, M: np.ndarray, first_none: bool = True) -> list:
+    """Per-layer column views of an (n, width) array."""
+    out = [M[:, lp.start : lp.stop] for lp in plan.layers]
+    if first_none:
+        out[0] = None
+    return out

@@ -1,0 +1,105 @@
+"""The Trace: plain data of one pass — per layer z, a, δ; weights and gradients.
+
+Both engines fill the same Trace. Arrays are kept per layer (list index 0 is
+Layer 1) with one column per unit; a node's values are views of its column.
+The weights used by the pass are snapshotted, so blame shares Θ_ji·δ_j stay
+true after an update. Blame is computed when asked, never stored whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(eq=False)
+class Trace:
+    """z, a, δ of every layer for the n instances of one pass.
+
+    Attributes
+    ----------
+    z, a, delta : list of arrays (n, s_l), index 0 = Layer 1 (``z[0]`` and
+        ``delta[0]`` are None: inputs have neither). ``delta`` holds ∂cost/∂z
+        per instance (δ(L) = a(L) − y for cross-entropy), not divided by n.
+    w : the weights used (a copy of the store, the layout of ``link._i``).
+    grad : ∂J/∂w per weight in the same layout (None after a forward pass).
+    cost : J(Θ) (None after a forward pass).
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> tr = net.backward([[0., 1.]], [1])
+    >>> tr.layer(3)["delta"].shape
+    (1, 1)
+    >>> node = net.layers[1][0]
+    >>> d = tr.node(node)
+    >>> bool(np.allclose(d["delta"], node.activation.dg(d["z"], d["a"]) * sum(d["blame"].values())))
+    True
+    """
+
+    topo: int
+    z: list
+    a: list
+    w: np.ndarray
+    delta: list | None = None
+    grad: np.ndarray | None = None
+    cost: float | None = None
+    lam: float = 0.0
+    loss: str | None = None
+    engine: str = ""
+    phase: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.a[0].shape[0]
+
+    def layer(self, l: int) -> dict:
+        """{"z", "a", "delta"} arrays of Layer l (1-based, as on the slides)."""
+        i = l - 1
+        return {"z": self.z[i], "a": self.a[i],
+                "delta": None if self.delta is None else self.delta[i]}
+
+    def node_value(self, node, what: str):
+        if node._kind == "bias":
+            return np.ones(self.n, dtype=self.w.dtype) if what == "a" else None
+        arrs = getattr(self, what)
+        if arrs is None:
+            return None
+        arr = arrs[node._layer.index - 1]
+        return None if arr is None else arr[:, node._pos]
+
+    def blame(self, node) -> dict | None:
+        """{downstream name: Θ_ji·δ_j over instances}: node i's share of each δ_j.
+
+        Summed over j and multiplied by g'(z_i), the shares give δ_i.
+        """
+        if self.delta is None or node._kind == "bias":
+            return None
+        out = {}
+        for link in node._net._out_links(node):
+            d = self.node_value(link.target, "delta")
+            if d is not None:
+                out[link.target.name] = self.w[link._i] * d
+        return out
+
+    def link_signal(self, link):
+        """w·a(source): the link's activation level over the instances."""
+        a = self.node_value(link.source, "a") if link.source is not None else 1.0
+        return self.w[link._i] * a
+
+    def link_grad(self, link):
+        """∂J/∂w for this link (scalar), or None after a forward pass only."""
+        return None if self.grad is None else float(self.grad[link._i])
+
+    def node(self, node) -> dict:
+        """Everything about one node: z, a, delta, blame."""
+        return {"z": self.node_value(node, "z"), "a": self.node_value(node, "a"),
+                "delta": self.node_value(node, "delta"), "blame": self.blame(node)}
+
+    def __repr__(self) -> str:
+        s = [a.shape[1] for a in self.a]
+        more = "" if self.cost is None else f", J={self.cost:.6g}"
+        return f"Trace(s={s}, n={self.n}, engine={self.engine!r}{more})"

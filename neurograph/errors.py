@@ -1,0 +1,73 @@
+"""One base error, one subclass per kind of mistake.
+
+Every message says what was expected and what came, so a user at a prompt can
+fix the call without reading the source.
+
+>>> import neurograph as ng
+>>> issubclass(ng.CycleError, ng.NeurographError)
+True
+"""
+
+
+class NeurographError(Exception):
+    """Base of every error neurograph raises on purpose."""
+
+
+class TopologyError(NeurographError, ValueError):
+    """A link or node that the network cannot take (duplicate, foreign, into an input)."""
+
+
+class CycleError(TopologyError):
+    """A link that would close a cycle; feed-forward networks have none."""
+
+
+class ActivationError(NeurographError, ValueError):
+    """An unknown activation name, or a user-supplied one that fails validation."""
+
+
+class ShapeError(NeurographError, ValueError):
+    """An array of the wrong shape or width."""
+
+
+class InputValueError(NeurographError, ValueError):
+    """NaN or inf where finite numbers were expected."""
+
+
+class LabelError(NeurographError, ValueError):
+    """Labels out of range, of the wrong kind, or not matching the instances."""
+
+
+class EmptyNetworkError(NeurographError, ValueError):
+    """A pass asked of a network with no inputs or no outputs."""
+
+
+class CompileError(NeurographError, ValueError):
+    """A graph that cannot be compiled to Θ matrices (not layered, skip links)."""
+
+
+class FileFormatError(NeurographError, ValueError):
+    """A checkpoint or data file that is truncated, corrupt, hand-edited or of another version."""
+
+
+class ConfigError(NeurographError, ValueError):
+    """An option or combination of options that does not make sense."""
+
+
+class MissingExtraError(NeurographError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""
+
+
+__all__ = [
+    "NeurographError",
+    "TopologyError",
+    "CycleError",
+    "ActivationError",
+    "ShapeError",
+    "InputValueError",
+    "LabelError",
+    "EmptyNetworkError",
+    "CompileError",
+    "FileFormatError",
+    "ConfigError",
+    "MissingExtraError",
+]

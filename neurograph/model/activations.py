@@ -1,0 +1,199 @@
+"""Activation functions g and their derivatives g', registered by name.
+
+Each activation is a small named object: ``g(z)`` gives the unit's output and
+``dg(z, a)`` gives g'(z), expressed from ``a`` where that is cheaper (sigmoid:
+a(1−a)). Layer-wise functions (softmax) also give ``backprop``, the
+vector-Jacobian product, because their outputs depend on the whole layer.
+
+>>> import numpy as np
+>>> from neurograph.model.activations import get_activation
+>>> sig = get_activation("sigmoid")
+>>> float(sig.g(np.array(0.0)))
+0.5
+>>> float(sig.dg(np.array(0.0), sig.g(np.array(0.0))))
+0.25
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ActivationError
+
+Array = np.ndarray
+
+
+def _sigmoid(z: Array) -> Array:
+    # exp(-|z|) never overflows; both branches are exact to rounding at any z.
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r)
+
+
+def _softmax(z: Array) -> Array:
+    # Shift by the row maximum so exp never overflows.
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Activation:
+    """An activation function g with its derivative.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, used when saving a network.
+    g : callable
+        ``g(z) -> a``, elementwise over an array (or over the last axis when
+        ``layerwise``).
+    dg : callable
+        ``dg(z, a) -> g'(z)`` elementwise; ``a`` is ``g(z)``, passed so that
+        derivatives such as sigmoid's a(1−a) cost nothing extra.
+    layerwise : bool
+        True when each output depends on the whole layer (softmax); then
+        ``dg`` is unused and backprop goes through :meth:`backprop`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cube = Activation("cube", lambda z: z**3, lambda z, a: 3 * z**2)
+    >>> cube.g(np.array([2.0]))
+    array([8.])
+    """
+
+    name: str
+    g: Callable[[Array], Array]
+    dg: Callable[[Array, Array], Array]
+    layerwise: bool = False
+
+    def backprop(self, z: Array, a: Array, grad_a: Array) -> Array:
+        """∂J/∂z from ∂J/∂a: ``grad_a * g'(z)``, or the Jacobian product for softmax."""
+        if self.layerwise:
+            # softmax: J_ij = a_i (δ_ij − a_j), so (Jᵀ g)_i = a_i (g_i − Σ_j g_j a_j).
+            return a * (grad_a - (grad_a * a).sum(axis=-1, keepdims=True))
+        return grad_a * self.dg(z, a)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+SIGMOID = Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a))
+TANH = Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a)
+RELU = Activation(
+    "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)
+)
+LINEAR = Activation("linear", lambda z: z.copy(), lambda z, a: np.ones_like(z))
+# The perceptron's threshold unit: 1 when z ≥ 0. Its derivative is 0 almost
+# everywhere, so it learns by the perceptron rule, not by backprop.
+STEP = Activation(
+    "step", lambda z: (z >= 0).astype(z.dtype), lambda z, a: np.zeros_like(z)
+)
+SOFTMAX = Activation("softmax", _softmax, lambda z, a: a * (1.0 - a), layerwise=True)
+
+_REGISTRY: dict[str, Activation] = {}
+
+
+def register_activation(act: Activation, *, replace: bool = False) -> Activation:
+    """Validate a user-supplied activation and make it known by name.
+
+    The function is tried on a probe array: it must return an array of the
+    same shape, finite where z is moderate, and its derivative must match a
+    centred finite difference (a wrong g' would silently corrupt training).
+
+    Raises
+    ------
+    ActivationError
+        If it is not an :class:`Activation`, the name is taken, or a check fails.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> softsign = Activation("softsign", lambda z: z / (1 + np.abs(z)),
+    ...                       lambda z, a: 1 / (1 + np.abs(z)) ** 2)
+    >>> register_activation(softsign, replace=True)
+    Activation('softsign')
+    >>> get_activation("softsign") is softsign
+    True
+    """
+    if not isinstance(act, Activation):
+        raise ActivationError(f"expected an Activation(name, g, dg), got {type(act).__name__}")
+    if not isinstance(act.name, str) or not act.name:
+        raise ActivationError(f"an activation needs a non-empty name, got {act.name!r}")
+    if act.name in _REGISTRY and _REGISTRY[act.name] is not act and not replace:
+        raise ActivationError(
+            f"activation name {act.name!r} is taken; pass replace=True to override it"
+        )
+    _validate(act)
+    _REGISTRY[act.name] = act
+    return act
+
+
+def _validate(act: Activation) -> None:
+    z = np.linspace(-3.0, 3.0, 13).reshape(1, 13) + 0.0371  # avoid kinks at 0
+    try:
+        a = np.asarray(act.g(z), dtype=float)
+        d = np.asarray(act.dg(z, a), dtype=float)
+    except Exception as exc:  # a user function may fail in any way
+        raise ActivationError(f"activation {act.name!r} failed on a test array: {exc!r}") from exc
+    for what, arr in (("g(z)", a), ("g'(z)", d)):
+        if arr.shape != z.shape:
+            raise ActivationError(
+                f"activation {act.name!r}: {what} must keep the shape of z {z.shape}, "
+                f"got {arr.shape}"
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ActivationError(f"activation {act.name!r}: {what} is not finite on [-3, 3]")
+    if act.layerwise or act.name == "step":
+        return
+    h = 1e-5
+    num = (np.asarray(act.g(z + h), float) - np.asarray(act.g(z - h), float)) / (2 * h)
+    if not np.allclose(num, d, rtol=1e-4, atol=1e-6):
+        worst = int(np.argmax(np.abs(num - d)))
+        raise ActivationError(
+            f"activation {act.name!r}: g'(z) does not match the finite difference of g "
+            f"(at z={z.flat[worst]:.4f}: expected ≈{num.flat[worst]:.6g}, got {d.flat[worst]:.6g})"
+        )
+
+
+def get_activation(spec: str | Activation | None, default: str = "sigmoid") -> Activation:
+    """Look an activation up by name (or pass an Activation through).
+
+    Raises
+    ------
+    ActivationError
+        For an unknown name; the message lists the known ones.
+
+    Examples
+    --------
+    >>> get_activation("tanh")
+    Activation('tanh')
+    >>> get_activation("sigmod")
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ActivationError: unknown activation 'sigmod'; known: linear, relu, ...
+    """
+    if spec is None:
+        spec = default
+    if isinstance(spec, Activation):
+        if _REGISTRY.get(spec.name) is not spec:
+            register_activation(spec)
+        return spec
+    if isinstance(spec, str) and spec in _REGISTRY:
+        return _REGISTRY[spec]
+    raise ActivationError(
+        f"unknown activation {spec!r}; known: {', '.join(sorted(_REGISTRY))}"
+        " (or pass an Activation(name, g, dg))"
+    )
+
+
+def known_activations() -> list[str]:
+    """Names of all registered activations, sorted."""
+    return sorted(_REGISTRY)
+
+
+for _act in (SIGMOID, TANH, RELU, LINEAR, STEP, SOFTMAX):
+    _REGISTRY[_act.name] = _act

@@ -1,0 +1,218 @@
+"""The lecture's parts: a unit (`Node`) and a weighted connection (`Link`).
+
+A Node holds its name, kind, input function and activation function; after a
+pass it shows its ``z``, ``a``, ``delta`` and ``blame`` (arrays over the
+instances of the batch), read from the network's latest Trace. A Link holds
+its ends and its weight; the weight lives in the network's weight store, so
+that after compiling it *is* an entry of Θ(l) (one source of truth).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import InputValueError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .activations import Activation
+    from .layer import Layer
+    from .network import Network
+
+KINDS = ("input", "bias", "hidden", "output")
+INPUT_FUNCTIONS = ("weighted_sum",)
+
+
+def _fmt(v) -> str:
+    """Short text for a value at a prompt: a scalar, or the first instance of a batch."""
+    if v is None:
+        return "None"
+    arr = np.asarray(v)
+    if arr.size == 1:
+        return f"{float(arr.reshape(-1)[0]):.4g}"
+    return f"[{float(arr.reshape(-1)[0]):.4g}, …]({arr.shape[0]})"
+
+
+class Node:
+    """A unit: input function (weighted sum Σ w·a), activation g, output a.
+
+    Create nodes through :meth:`Network.add_input` / :meth:`Network.add_node`,
+    never directly. ``layer`` is the 1-based layer number as on the slides.
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> net = ng.Network()
+    >>> x = net.add_input("x1")
+    >>> h = net.add_node("h", activation="sigmoid")
+    >>> _ = net.connect(x, h, weight=2.0)
+    >>> _ = net.forward([[0.0]])
+    >>> h
+    Node('h', layer=2, output, sigmoid, z=0, a=0.5)
+    """
+
+    __slots__ = ("name", "_kind", "activation", "input_function", "_net", "_layer", "_pos",
+                 "_hint", "_bias_link", "__weakref__")
+
+    def __init__(self, net: Network, name: str, kind: str, activation: Activation | None):
+        self.name = name
+        self._kind = kind
+        self.activation = activation
+        self.input_function = "weighted_sum" if kind not in ("input", "bias") else None
+        self._net = net
+        self._layer: Layer | None = None
+        self._pos = -1
+        self._hint: Layer | None = None
+        self._bias_link: Link | None = None
+
+    # --- place in the network -------------------------------------------------
+    @property
+    def network(self) -> Network:
+        return self._net
+
+    @property
+    def layer(self) -> int:
+        """1-based layer number (Layer 1 is the input layer)."""
+        self._net._ensure_layers()
+        return self._layer.index
+
+    @property
+    def kind(self) -> str:
+        """'input', 'bias', 'hidden' or 'output' (output = a unit of the last layer)."""
+        if self._kind in ("input", "bias"):
+            return self._kind
+        self._net._ensure_layers()
+        return "output" if self._layer is self._net._layers[-1] else "hidden"
+
+    @property
+    def position(self) -> int:
+        """0-based position within its layer (column of the layer's arrays)."""
+        self._net._ensure_layers()
+        return self._pos
+
+    @property
+    def incoming(self) -> list[Link]:
+        """Links into this node, bias link first."""
+        return self._net._in_links(self)
+
+    @property
+    def outgoing(self) -> list[Link]:
+        """Links out of this node."""
+        return self._net._out_links(self)
+
+    @property
+    def bias(self) -> float | None:
+        """Weight of the link from the bias unit (θ0), None for inputs and bias units."""
+        return None if self._bias_link is None else self._bias_link.weight
+
+    # --- values of the latest pass ---------------------------------------------
+    def _state(self, what: str):
+        trace = self._net._current_trace()
+        if trace is None:
+            return None
+        return trace.node_value(self, what)
+
+    @property
+    def z(self):
+        """Input-function value z over the instances of the latest pass (None before one)."""
+        return self._state("z")
+
+    @property
+    def a(self):
+        """Output a = g(z) over the instances of the latest pass (1 for a bias unit)."""
+        return self._state("a")
+
+    @property
+    def delta(self):
+        """Error δ = ∂cost/∂z over the instances of the latest backward pass."""
+        return self._state("delta")
+
+    @property
+    def blame(self):
+        """Blame shares {downstream node name: Θ_ji·δ_j} of the latest backward pass."""
+        trace = self._net._current_trace()
+        return None if trace is None else trace.blame(self)
+
+    def __repr__(self) -> str:
+        parts = [repr(self.name)]
+        try:  # a repr must never raise at a debugger prompt
+            parts += [f"layer={self.layer}", self.kind]
+        except Exception:
+            parts.append(self._kind)
+        if self.activation is not None:
+            parts.append(self.activation.name)
+        trace = self._net._current_trace()
+        if trace is not None and self._kind != "bias":
+            for label, what in (("z", "z"), ("a", "a"), ("δ", "delta")):
+                v = trace.node_value(self, what)
+                if v is not None:
+                    parts.append(f"{label}={_fmt(v)}")
+        return f"Node({', '.join(parts)})"
+
+
+class Link:
+    """A weighted connection source → target.
+
+    The weight is stored in the network's weight store; after ``net.compile()``
+    it is an entry of Θ(l), so ``link.weight = 5`` shows in Θ and a training
+    update of Θ shows on the link, with nothing copied.
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
+    >>> link = net.link("x1", "a2_1")
+    >>> link.weight = 25.0
+    >>> float(net.theta(1)[0, 1])
+    25.0
+    """
+
+    __slots__ = ("source", "target", "_ws", "_i")
+
+    def __init__(self, source: Node | None, target: Node, ws, i: int):
+        self.source = source
+        self.target = target
+        self._ws = ws
+        self._i = i
+
+    @property
+    def weight(self) -> float:
+        return float(self._ws.w[self._i])
+
+    @weight.setter
+    def weight(self, value) -> None:
+        v = _check_weight(value, self)
+        self._ws.w[self._i] = v
+
+    @property
+    def is_bias(self) -> bool:
+        return self.source is None or self.source._kind == "bias"
+
+    @property
+    def signal(self):
+        """The link's activation level w·a(source) over the latest pass's instances."""
+        trace = self.target._net._current_trace()
+        return None if trace is None else trace.link_signal(self)
+
+    @property
+    def grad(self):
+        """∂J/∂w of the latest backward pass (a_i·δ_j averaged, plus λ/n·w off bias)."""
+        trace = self.target._net._current_trace()
+        return None if trace is None else trace.link_grad(self)
+
+    def __repr__(self) -> str:
+        src = "+1" if self.source is None else self.source.name
+        return f"Link({src!r} → {self.target.name!r}, w={self.weight:.4g})"
+
+
+def _check_weight(value, where) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputValueError(f"a weight must be a real number, got {value!r} for {where}") \
+            from None
+    if not math.isfinite(v):
+        raise InputValueError(f"a weight must be finite, got {v} for {where}")
+    return v

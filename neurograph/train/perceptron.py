@@ -1,0 +1,100 @@
+"""Perceptron rules for threshold (step) units, as on the slides.
+
+Online rule, per instance:  θ ← θ + α(y − h(x))x   (x with x0 = 1 for the bias)
+Batch perceptron (labels ±1): Δ ← Σ over misclassified (y·θᵀx ≤ 0) of y·x;
+Δ ← Δ/n; θ ← θ + αΔ; until ‖Δ‖₂ < ε. With α = 1 and no normalising it is
+the fixed-increment perceptron. Each pass of the outer loop is an epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..data.labels import check_inputs
+from ..errors import ConfigError, LabelError
+
+
+@dataclass
+class PerceptronResult:
+    """How a perceptron run ended: converged or not, epochs used, errors per epoch."""
+
+    converged: bool
+    epochs: int
+    errors: list = field(default_factory=list)  # misclassified instances per epoch
+    rule: str = "online"
+
+    def __repr__(self) -> str:
+        state = "converged" if self.converged else "did NOT converge"
+        return f"PerceptronResult({self.rule}: {state} after {self.epochs} epochs)"
+
+
+def _single_layer(net):
+    net.compile()
+    if net.L != 2:
+        raise ConfigError(f"perceptron rules train one layer of units (s = [d, K]), "
+                          f"got s = {net.s}")
+    return net.theta(1)
+
+
+def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: int = 100,
+               eps: float = 1e-12, normalize: bool = True) -> PerceptronResult:
+    """Train a single layer of threshold units with a perceptron rule.
+
+    Parameters
+    ----------
+    net : a network with s = [d, K] (step activations are the classic choice).
+    y : labels 0/1 per instance (K = 1) or class indices (K > 1: one unit per
+        class, one-vs-rest).
+    rule : "online" (θ ← θ + α(y − h(x))x per instance) or "batch" (the slide's
+        batch perceptron; ``normalize=False`` with α = 1 is fixed-increment).
+    max_epochs : stop there and report non-convergence (XOR never converges).
+
+    Examples
+    --------
+    >>> import numpy as np, neurograph as ng
+    >>> X, y = ng.data.truth_table("AND")
+    >>> net = ng.Network.from_architecture([2, 1], activation="step", seed=0)
+    >>> result = ng.perceptron(net, X, y)
+    >>> result.converged, net.predict(X).tolist()
+    (True, [0, 0, 0, 1])
+    """
+    if rule not in ("online", "batch"):
+        raise ConfigError(f"rule must be 'online' or 'batch', got {rule!r}")
+    T = _single_layer(net)
+    X, _ = check_inputs(X, T.shape[1] - 1, dtype=net.dtype)
+    y = np.asarray(y)
+    K = T.shape[0]
+    if y.shape != (X.shape[0],):
+        raise LabelError(f"expected {X.shape[0]} labels, got shape {y.shape}")
+    if np.any((y < 0) | (y >= max(K, 2))) or np.any(y != np.round(y)):
+        raise LabelError(f"labels must be whole numbers in 0..{max(K, 2) - 1}, got {np.unique(y)}")
+    Xb = np.hstack([np.ones((X.shape[0], 1), dtype=X.dtype), X])  # x0 = 1
+    Y01 = (y[:, None] == np.arange(K)[None, :]).astype(X.dtype) if K > 1 \
+        else y[:, None].astype(X.dtype)
+    errors: list[int] = []
+    for epoch in range(1, max_epochs + 1):
+        if rule == "online":
+            wrong = 0
+            for i in range(X.shape[0]):
+                h = (T @ Xb[i] >= 0).astype(X.dtype)  # threshold units: 1 when θᵀx ≥ 0
+                err = Y01[i] - h
+                if np.any(err):
+                    wrong += 1
+                    T += alpha * np.outer(err, Xb[i])
+            errors.append(wrong)
+            if wrong == 0:
+                return PerceptronResult(True, epoch, errors, rule)
+        else:
+            S = 2.0 * Y01 - 1.0  # labels ±1
+            margins = S * (Xb @ T.T)  # y·θᵀx, per instance and unit
+            mis = margins <= 0
+            Delta = (S * mis).T @ Xb
+            if normalize:
+                Delta /= X.shape[0]
+            errors.append(int(mis.any(axis=1).sum()))
+            if np.linalg.norm(Delta) < eps:
+                return PerceptronResult(True, epoch, errors, rule)
+            T += alpha * Delta
+    return PerceptronResult(False, max_epochs, errors, rule)
