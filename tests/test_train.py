@@ -135,12 +135,14 @@ def test_callback_stops_and_bad_settings():
 # --- stepping -----------------------------------------------------------------------
 @pytest.mark.parametrize("every", ["epoch", "batch", "instance", "layer"])
 @pytest.mark.parametrize("batch_size", [None, 8])
-def test_stepping_to_the_end_is_bit_identical_to_fit(every, batch_size):
+@pytest.mark.parametrize("engine", ["matrix", "graph"])
+def test_stepping_to_the_end_is_bit_identical_to_fit(every, batch_size, engine):
     X, y = blobs(7, n=30)
     a = ng.Network.from_architecture([2, 4, 3, 3], seed=3)
     b = ng.Network.from_architecture([2, 4, 3, 3], seed=3)
-    ha = ng.Trainer(a, alpha=0.7, batch_size=batch_size, momentum=0.3, seed=2).fit(X, y, epochs=4)
-    tb = ng.Trainer(b, alpha=0.7, batch_size=batch_size, momentum=0.3, seed=2)
+    kw = dict(alpha=0.7, batch_size=batch_size, momentum=0.3, seed=2, engine=engine)
+    ha = ng.Trainer(a, **kw).fit(X, y, epochs=4)
+    tb = ng.Trainer(b, **kw)
     steps = list(tb.steps(X, y, every=every, epochs=4))
     np.testing.assert_array_equal(a.theta_flat, b.theta_flat)
     assert ha.cost == tb.history.cost
@@ -155,10 +157,11 @@ def test_stepping_to_the_end_is_bit_identical_to_fit(every, batch_size):
         assert len(steps) == 4 * n_batches * per_batch
 
 
-def test_layer_steps_show_delta_L_before_delta_L_minus_1():
+@pytest.mark.parametrize("engine", ["matrix", "graph"])
+def test_layer_steps_show_delta_L_before_delta_L_minus_1(engine):
     X, y = blobs(8, n=10)
     net = ng.Network.from_architecture([2, 4, 3, 3], seed=0)
-    gen = ng.Trainer(net, alpha=0.5).steps(X, y, every="layer", epochs=1)
+    gen = ng.Trainer(net, alpha=0.5, engine=engine).steps(X, y, every="layer", epochs=1)
     phases = []
     for step in gen:
         phases.append(step.phase)

@@ -72,8 +72,8 @@ def four_classes(n: int = 400, seed: int = 0, noise: float = 0.08):
     rng = np.random.default_rng(seed)
     centres = np.array([
         [0.05, 0.45, 0.05, 0.00],  # pedestrian: short, medium height, slow, no wheels
-        [0.30, 0.35, 0.60, 0.20],  # car
-        [0.15, 0.30, 0.70, 0.10],  # motorcycle: short, fast, two wheels
+        [0.40, 0.40, 0.55, 0.25],  # car
+        [0.12, 0.22, 0.80, 0.05],  # motorcycle: short, low, fast, two wheels
         [0.90, 0.90, 0.45, 0.90],  # truck
     ])
     y = np.arange(n) % 4

@@ -110,9 +110,11 @@ def run_backward(net: Network, X, Y, lam: float = 0.0, loss: str = "auto",
     w = net._ws.w[: net._ws.n].copy()
     if kind == "matrix":
         c = net._compiled
-        zs, acts = matrix.forward(c, X)
-        J = matrix.cost(c, zs, acts, Y, lam, loss)
-        deltas, g = (matrix.backward(c, zs, acts, Y, lam, loss)[::2] if grad else (None, None))
+        ws = matrix.Workspace(c, X.shape[0])
+        zs, acts = matrix.forward(c, X, ws)
+        J = matrix.cost(c, zs, acts, Y, lam, loss, ws)
+        deltas, g = (matrix.backward(c, zs, acts, Y, lam, loss, ws=ws)[::2] if grad
+                     else (None, None))
     else:
         plan = graph.make_plan(net)
         ww = net._ws.w[: net._ws.n]

@@ -39,8 +39,12 @@ def resolve_loss(loss: str, activations) -> str:
     return loss
 
 
-def output_cost(loss: str, act, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
-    """Σ over instances and outputs of the per-output cost (not yet divided by n)."""
+def output_cost(loss: str, act, z: np.ndarray, a: np.ndarray, y: np.ndarray,
+                tmp: np.ndarray | None = None, tmp2: np.ndarray | None = None) -> float:
+    """Σ over instances and outputs of the per-output cost (not yet divided by n).
+
+    ``tmp``, ``tmp2`` are optional scratch arrays shaped like z (no allocation).
+    """
     if loss == "mse":
         d = a - y
         return 0.5 * float(np.vdot(d, d))
@@ -48,12 +52,25 @@ def output_cost(loss: str, act, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> 
         zmax = z.max(axis=1, keepdims=True)
         lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
         return float(-(y * (z - lse)).sum())
-    # −[y log g(z) + (1−y) log(1−g(z))] = y·softplus(−z) + (1−y)·softplus(z)
-    return float((y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)).sum())
+    # −[y log g(z) + (1−y) log(1−g(z))] = softplus(z) − y·z
+    #   = max(z, 0) − y·z + log(1 + e^−|z|): exact for 0/1 labels, finite at any z.
+    tmp = np.empty_like(z) if tmp is None else tmp
+    tmp2 = np.empty_like(z) if tmp2 is None else tmp2
+    np.abs(z, out=tmp)
+    np.negative(tmp, out=tmp)
+    np.exp(tmp, out=tmp)
+    np.log1p(tmp, out=tmp)
+    np.maximum(z, 0.0, out=tmp2)
+    tmp += tmp2
+    np.multiply(y, z, out=tmp2)
+    tmp -= tmp2
+    return float(tmp.sum())
 
 
-def output_delta(loss: str, act, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+def output_delta(loss: str, act, z: np.ndarray, a: np.ndarray, y: np.ndarray,
+                 out: np.ndarray | None = None, tmp: np.ndarray | None = None) -> np.ndarray:
     """δ(L) per instance: a − y for cross-entropy, (a − y)·g'(z) for mse."""
-    if loss == "cross_entropy":
-        return a - y
-    return act.backprop(z, a, a - y)
+    out = np.subtract(a, y, out=out)
+    if loss != "cross_entropy":
+        act.backprop_into(z, a, out, out, np.empty_like(z) if tmp is None else tmp)
+    return out

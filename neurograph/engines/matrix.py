@@ -25,23 +25,40 @@ from ..compile import Compiled, split
 from .losses import output_cost, output_delta
 
 
-def forward_layer(c: Compiled, l: int, a: np.ndarray):
-    """z(l+1), a(l+1) from a(l); ``l`` is 1-based (uses Θ(l))."""
+class Workspace:
+    """Arrays for one batch size, reused pass after pass: z, a, δ per layer and scratch.
+
+    Fresh arrays on every pass cost page faults that weigh more than the
+    arithmetic on small layers; the trainer keeps one workspace per batch size.
+    """
+
+    def __init__(self, c: Compiled, n: int):
+        dt = c.flat.dtype
+        shapes = [None] + [(n, k) for k in c.s[1:]]
+        self.n = n
+        self.z = [None if s is None else np.empty(s, dt) for s in shapes]
+        self.a = [None if s is None else np.empty(s, dt) for s in shapes]
+        self.delta = [None if s is None else np.empty(s, dt) for s in shapes]
+        self.tmp = [None if s is None else np.empty(s, dt) for s in shapes]
+        self.tmp2 = np.empty(shapes[-1], dt)
+
+
+def forward_layer(c: Compiled, l: int, ws: Workspace) -> None:
+    """z(l+1), a(l+1) from a(l) into the workspace; ``l`` is 1-based (uses Θ(l))."""
     T = c.thetas[l - 1]
-    z = a @ T[:, 1:].T
+    z = ws.z[l]
+    np.matmul(ws.a[l - 1], T[:, 1:].T, out=z)
     z += T[:, 0]
-    return z, c.activations[l - 1].g(z)
+    c.activations[l - 1].apply_into(z, ws.a[l], ws.tmp[l])
 
 
-def forward(c: Compiled, X: np.ndarray):
+def forward(c: Compiled, X: np.ndarray, ws: Workspace | None = None):
     """Lists z, a over layers (index 0 = Layer 1; z[0] is None)."""
-    zs, acts = [None], [X]
-    a = X
+    ws = Workspace(c, X.shape[0]) if ws is None else ws
+    ws.a[0] = X
     for l in range(1, len(c.thetas) + 1):
-        z, a = forward_layer(c, l, a)
-        zs.append(z)
-        acts.append(a)
-    return zs, acts
+        forward_layer(c, l, ws)
+    return ws.z, ws.a
 
 
 def regularization(c: Compiled, lam: float, n: int) -> float:
@@ -51,43 +68,57 @@ def regularization(c: Compiled, lam: float, n: int) -> float:
     return lam / (2.0 * n) * sum(float(np.vdot(T[:, 1:], T[:, 1:])) for T in c.thetas)
 
 
-def cost(c: Compiled, zs, acts, Y, lam: float, loss: str) -> float:
+def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, ws: Workspace | None = None) -> float:
     """J(Θ) from a forward pass's lists."""
     n = Y.shape[0]
-    J = output_cost(loss, c.activations[-1], zs[-1], acts[-1], Y) / n
+    scratch = (None, None) if ws is None else (ws.tmp[-1], ws.tmp2)
+    J = output_cost(loss, c.activations[-1], zs[-1], acts[-1], Y, *scratch) / n
     return J + regularization(c, lam, n)
 
 
-def backward_layer(c: Compiled, l: int, delta_next: np.ndarray, zs, acts, D: list, lam: float):
-    """Fill D(l) from δ(l+1) and return δ(l) (None for l = 1: inputs have no δ)."""
+def output_layer_delta(c: Compiled, ws: Workspace, Y, loss: str) -> None:
+    """δ(L) into the workspace."""
+    output_delta(loss, c.activations[-1], ws.z[-1], ws.a[-1], Y, ws.delta[-1], ws.tmp[-1])
+
+
+def backward_layer(c: Compiled, l: int, ws: Workspace, D: list, lam: float) -> None:
+    """Fill D(l) from δ(l+1), then δ(l) into the workspace (none for l = 1: inputs)."""
+    delta_next = ws.delta[l]
     n = delta_next.shape[0]
     T = c.thetas[l - 1]
     Dl = D[l - 1]
-    a = acts[l - 1]
-    np.matmul(delta_next.T, a, out=Dl[:, 1:])
-    Dl[:, 0] = delta_next.sum(axis=0)
+    np.matmul(delta_next.T, ws.a[l - 1], out=Dl[:, 1:])
+    np.sum(delta_next, axis=0, out=Dl[:, 0])
     Dl *= 1.0 / n
     if lam:
         Dl[:, 1:] += (lam / n) * T[:, 1:]
     m = c.masks[l - 1]
     if m is not None:
         Dl *= m  # missing links are fixed zeros: no gradient, no update
-    if l == 1:
-        return None
-    grad_a = delta_next @ T[:, 1:]
-    return c.activations[l - 2].backprop(zs[l - 1], acts[l - 1], grad_a)
+    if l > 1:
+        d = ws.delta[l - 1]
+        np.matmul(delta_next, T[:, 1:], out=d)
+        c.activations[l - 2].backprop_into(ws.z[l - 1], ws.a[l - 1], d, d, ws.tmp[l - 1])
 
 
-def backward(c: Compiled, zs, acts, Y, lam: float, loss: str, Dflat: np.ndarray | None = None):
-    """δ for every layer and D(l) (as views of one flat buffer) by backprop."""
+def backward(c: Compiled, zs, acts, Y, lam: float, loss: str, Dflat: np.ndarray | None = None,
+             ws: Workspace | None = None):
+    """δ for every layer and D(l) (as views of one flat buffer) by backprop.
+
+    ``zs``, ``acts`` are the workspace's lists of the forward pass (``ws``).
+    """
+    if ws is None:
+        ws = Workspace(c, Y.shape[0])
+        ws.z, ws.a = zs, acts
     if Dflat is None:
         Dflat = np.empty_like(c.flat)
     D = split(Dflat, c.shapes)
     L = len(acts)
-    deltas = [None] * L
-    deltas[-1] = output_delta(loss, c.activations[-1], zs[-1], acts[-1], Y)
+    output_layer_delta(c, ws, Y, loss)
     for l in range(L - 1, 0, -1):
-        deltas[l - 1] = backward_layer(c, l, deltas[l], zs, acts, D, lam)
+        backward_layer(c, l, ws, D, lam)
+    deltas = list(ws.delta)
+    deltas[0] = None
     return deltas, D, Dflat
 
 

@@ -26,11 +26,32 @@ from ..errors import ActivationError
 Array = np.ndarray
 
 
+def _sigmoid_into(z: Array, out: Array, tmp: Array) -> None:
+    # e = exp(−|z|) never overflows; 1/(1+e) for z ≥ 0 and e/(1+e) for z < 0 are
+    # both exact to rounding, so g(−30) keeps its 14 digits. In place: no temporaries.
+    np.abs(z, out=tmp)
+    np.negative(tmp, out=tmp)
+    np.exp(tmp, out=tmp)
+    np.add(tmp, 1.0, out=out)
+    np.divide(tmp, out, out=tmp)
+    np.reciprocal(out, out=out)
+    np.copyto(out, tmp, where=z < 0)
+
+
 def _sigmoid(z: Array) -> Array:
-    # exp(-|z|) never overflows; both branches are exact to rounding at any z.
-    e = np.exp(-np.abs(z))
-    r = 1.0 / (1.0 + e)
-    return np.where(z >= 0, r, e * r)
+    out = np.empty_like(z)
+    _sigmoid_into(z, out, np.empty_like(z))
+    return out
+
+
+def _sigmoid_dg_into(z: Array, a: Array, out: Array) -> None:
+    np.subtract(1.0, a, out=out)
+    out *= a
+
+
+def _tanh_dg_into(z: Array, a: Array, out: Array) -> None:
+    np.multiply(a, a, out=out)
+    np.subtract(1.0, out, out=out)
 
 
 def _softmax(z: Array) -> Array:
@@ -69,6 +90,23 @@ class Activation:
     g: Callable[[Array], Array]
     dg: Callable[[Array, Array], Array]
     layerwise: bool = False
+    g_into: Callable | None = None  # g_into(z, out, tmp): in place, for the hot loop
+    dg_into: Callable | None = None  # dg_into(z, a, out)
+
+    def apply_into(self, z: Array, out: Array, tmp: Array) -> None:
+        """out ← g(z), in place when the function has an in-place form."""
+        if self.g_into is not None:
+            self.g_into(z, out, tmp)
+        else:
+            out[...] = self.g(z)
+
+    def backprop_into(self, z: Array, a: Array, grad_a: Array, out: Array, tmp: Array) -> None:
+        """out ← ∂J/∂z from grad_a = ∂J/∂a (``out`` may be ``grad_a``)."""
+        if self.layerwise or self.dg_into is None:
+            out[...] = self.backprop(z, a, grad_a)
+        else:
+            self.dg_into(z, a, tmp)
+            np.multiply(grad_a, tmp, out=out)
 
     def backprop(self, z: Array, a: Array, grad_a: Array) -> Array:
         """∂J/∂z from ∂J/∂a: ``grad_a * g'(z)``, or the Jacobian product for softmax."""
@@ -81,8 +119,10 @@ class Activation:
         return f"Activation({self.name!r})"
 
 
-SIGMOID = Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a))
-TANH = Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a)
+SIGMOID = Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a),
+                     g_into=_sigmoid_into, dg_into=_sigmoid_dg_into)
+TANH = Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a,
+                  g_into=lambda z, out, tmp: np.tanh(z, out=out), dg_into=_tanh_dg_into)
 RELU = Activation(
     "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)
 )

@@ -30,7 +30,7 @@ class Runner:
             self.flat = self.c.flat
             self.grad = np.zeros_like(self.flat)
             self.D = split(self.grad, self.c.shapes)
-            self.masks = self.c.masks
+            self._ws = {}
         else:
             self.plan = graph.make_plan(net)
             self.flat = net._ws.w[: net._ws.n]  # a view: updates write the links' weights
@@ -47,22 +47,32 @@ class Runner:
             return (yield from self._run_matrix(X, Y, pause))
         return (yield from self._run_graph(X, Y, pause))
 
+    def _workspace(self, n: int):
+        ws = self._ws.get(n)
+        if ws is None:
+            ws = self._ws[n] = matrix.Workspace(self.c, n)
+        return ws
+
     def _run_matrix(self, X, Y, pause):
         c, L, lam = self.c, self.L, self.lam
-        zs, acts, deltas = [None] * L, [None] * L, [None] * L
-        acts[0] = X
-        self.state = (zs, acts, deltas)
+        ws = self._workspace(X.shape[0])
+        ws.a[0] = X
+        self.state = ws
+        self._done, self._back = 1, L + 1
         for l in range(1, L):
-            zs[l], acts[l] = matrix.forward_layer(c, l, acts[l - 1])
+            matrix.forward_layer(c, l, ws)
+            self._done = l + 1
             if pause:
                 yield f"forward layer {l + 1}"
-        J = matrix.cost(c, zs, acts, Y, lam, self.loss)
+        J = matrix.cost(c, ws.z, ws.a, Y, lam, self.loss, ws)
         self.J = J
-        deltas[-1] = output_delta(self.loss, c.activations[-1], zs[-1], acts[-1], Y)
+        matrix.output_layer_delta(c, ws, Y, self.loss)
+        self._back = L
         if pause:
             yield f"backward layer {L}"
         for l in range(L - 1, 0, -1):
-            deltas[l - 1] = matrix.backward_layer(c, l, deltas[l], zs, acts, self.D, lam)
+            matrix.backward_layer(c, l, ws, self.D, lam)
+            self._back = max(l, 2)
             if pause and l > 1:
                 yield f"backward layer {l}"
         return J
@@ -71,7 +81,7 @@ class Runner:
         plan, w, L = self.plan, self.flat, self.L
         Z, A = graph.start(plan, X, w.dtype)
         self.state = (Z, A, None)
-        self._done = 1
+        self._done, self._back = 1, L + 1
         for i in range(1, L):
             graph.forward_layer(plan, i, w, Z, A)
             self._done = i + 1
@@ -87,16 +97,16 @@ class Runner:
         self.grad[...] = 0.0
         for i in range(L - 1, 0, -1):
             graph.backward_layer(plan, i, w, Z, A, G, Dl, self.grad)
-            self._back = i
-            if pause and i > 1:
-                yield f"backward layer {i}"
+            self._back = i + 1  # δ of Layer i+1 (list index i) is done
+            if pause and i < L - 1:
+                yield f"backward layer {i + 1}"
         graph.finish_grad(plan, w, self.grad, Y.shape[0], self.lam)
         return J
 
     def outputs(self) -> np.ndarray:
         """a(L) of the latest pass."""
         if self.kind == "matrix":
-            return self.state[1][-1]
+            return self.state.a[-1]
         last = self.plan.layers[-1]
         return self.state[1][:, last.start : last.stop]
 
@@ -117,26 +127,24 @@ class Runner:
 
     # --- what a Step shows ------------------------------------------------------------
     def trace(self, phase: str, with_grad: bool, cost=None, rows=None) -> Trace:
-        """A Trace of the pass so far (copies of the weights and gradients; the
-        layer arrays are not written again, so no copy is needed)."""
+        """A Trace of the pass so far: copies, since the next pass reuses the arrays.
+
+        Layers not yet reached forward have z = a = None; δ exists from the
+        output layer down to the layer the backward sweep has reached.
+        """
+        L, done, back = self.L, self._done, self._back
         if self.kind == "matrix":
-            zs, acts, deltas = (list(x) for x in self.state)
+            ws = self.state
+            zs, acts, dl = list(ws.z), list(ws.a), list(ws.delta)
         else:
             Z, A, Dl = self.state
             zs = graph.layer_views(self.plan, Z)
             acts = graph.layer_views(self.plan, A, first_none=False)
-            done = getattr(self, "_done", self.L)
-            for i in range(done, self.L):
-                zs[i] = acts[i] = None
-            deltas = [None] * self.L
-            if Dl is not None:
-                dv = graph.layer_views(self.plan, Dl)
-                for i in range(max(self._back - 1, 1), self.L):
-                    deltas[i] = dv[i]
-        if rows is not None:
-            zs = [None if a is None else a[rows] for a in zs]
-            acts = [None if a is None else a[rows] for a in acts]
-            deltas = [None if a is None else a[rows] for a in deltas]
+            dl = graph.layer_views(self.plan, Dl) if Dl is not None else [None] * L
+        rows = slice(None) if rows is None else rows
+        zs = [None if (i == 0 or i >= done) else zs[i][rows].copy() for i in range(L)]
+        acts = [None if i >= done else acts[i][rows].copy() for i in range(L)]
+        deltas = [dl[i][rows].copy() if (i > 0 and i + 1 >= back) else None for i in range(L)]
         if all(d is None for d in deltas):
             deltas = None
         grad = self.grad.copy() if with_grad else None

@@ -1,0 +1,114 @@
+"""Independent reference implementations the benchmarks measure against.
+
+Each takes plain numpy arrays in the course layout (Θ(l): s_{l+1} × (s_l + 1),
+bias column first; sigmoid units; J = cross-entropy summed over outputs,
+averaged over n, + λ/(2n)ΣΘ² off the bias column) and returns a closure that
+performs one step, so the harness times only the step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def make_numpy_step(thetas, X, Y, alpha: float, lam: float = 0.0):
+    """One full-batch GD step in bare numpy, written lean (the overhead reference)."""
+    Ts = [T.copy() for T in thetas]
+    n = X.shape[0]
+
+    def step():
+        acts = [X]
+        a = X
+        for T in Ts:
+            z = a @ T[:, 1:].T
+            z += T[:, 0]
+            a = 1.0 / (1.0 + np.exp(-z))
+            acts.append(a)
+        J = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum() / n
+        d = a - Y
+        for l in range(len(Ts) - 1, -1, -1):
+            T = Ts[l]
+            D = np.empty_like(T)
+            D[:, 1:] = d.T @ acts[l]
+            D[:, 0] = d.sum(axis=0)
+            D /= n
+            if lam:
+                D[:, 1:] += lam / n * T[:, 1:]
+            if l:
+                a_prev = acts[l]
+                d = (d @ T[:, 1:]) * a_prev * (1 - a_prev)
+            T -= alpha * D
+        return J
+
+    step.thetas = Ts
+    return step
+
+
+def make_torch_step(thetas, X, Y, alpha: float, lam: float = 0.0, dtype="float64"):
+    """The same step with PyTorch eager autograd on the CPU."""
+    import torch
+
+    dt = getattr(torch, dtype)
+    Ws = [torch.tensor(T[:, 1:], dtype=dt, requires_grad=True) for T in thetas]
+    bs = [torch.tensor(T[:, 0], dtype=dt, requires_grad=True) for T in thetas]
+    Xt = torch.tensor(X, dtype=dt)
+    Yt = torch.tensor(Y, dtype=dt)
+    n = X.shape[0]
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def step():
+        a = Xt
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            z = torch.addmm(b, a, W.T)
+            a = torch.sigmoid(z) if i < len(Ws) - 1 else z
+        J = bce(a, Yt, reduction="sum") / n
+        if lam:
+            J = J + lam / (2 * n) * sum((W * W).sum() for W in Ws)
+        J.backward()
+        with torch.no_grad():
+            for p in (*Ws, *bs):
+                p -= alpha * p.grad
+                p.grad = None
+        return J
+
+    step.params = (Ws, bs)
+    return step
+
+
+def make_sklearn_epoch(hidden: tuple, X, y, alpha: float):
+    """One epoch of scikit-learn's MLPClassifier: logistic, sgd, full batch, momentum 0."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=hidden, activation="logistic", solver="sgd",
+                        batch_size=X.shape[0], momentum=0.0, nesterovs_momentum=False,
+                        learning_rate_init=alpha, alpha=0.0, shuffle=False, random_state=0)
+    classes = np.unique(y)
+
+    def epoch():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.partial_fit(X, y, classes=classes)
+
+    return epoch
+
+
+def make_micrograd(s, X, y, backward: bool):
+    """micrograd's MLP (relu hidden, linear output) over n instances, scalar by scalar."""
+    from micrograd.nn import MLP
+
+    model = MLP(s[0], list(s[1:]))
+    rows = [list(map(float, r)) for r in X]
+    targets = list(map(float, y))
+
+    def run():
+        outs = [model(r) for r in rows]
+        if backward:
+            loss = sum((o - t) ** 2 for o, t in zip(outs, targets))
+            model.zero_grad()
+            loss.backward()
+        return outs
+
+    return run
