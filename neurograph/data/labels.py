@@ -27,7 +27,7 @@ def _int_labels(y, what: str = "labels") -> np.ndarray:
             raise InputValueError(f"{what} contain NaN or inf")
         if np.any(arr != np.round(arr)):
             bad = int(np.flatnonzero(arr != np.round(arr))[0])
-            raise LabelError(f"{what} must be whole numbers, got {arr[bad]!r} at index {bad}")
+            raise LabelError(f"{what} must be whole numbers, got {float(arr[bad])} at index {bad}")
         return arr.astype(np.intp)
     raise LabelError(f"expected integer {what}, got dtype {arr.dtype}")
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..compile import split
 from ..engines import choose, graph, matrix
-from ..engines.losses import output_delta, resolve_loss
+from ..engines.losses import resolve_loss
 from ..engines.trace import Trace
 
 
