@@ -41,15 +41,16 @@ from .model import (
     known_activations,
     register_activation,
 )
+from .render import RenderError, diagram, hidden_unit_grid, player
 from .train import History, PerceptronResult, Step, Trainer, perceptron
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Activation", "ActivationError", "History", "PerceptronResult", "Step", "Trainer", "data",
-    "load", "perceptron", "save", "CompileError", "ConfigError", "CycleError",
-    "EmptyNetworkError", "FileFormatError", "GradCheckReport", "InputValueError", "LabelError",
-    "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node", "ShapeError",
-    "TopologyError", "Trace", "cost_and_gradients", "get_activation", "gradcheck",
-    "known_activations", "one_hot", "register_activation",
+    "Activation", "ActivationError", "CompileError", "ConfigError", "CycleError",
+    "EmptyNetworkError", "FileFormatError", "GradCheckReport", "History", "InputValueError",
+    "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",
+    "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
+    "cost_and_gradients", "data", "diagram", "get_activation", "gradcheck", "hidden_unit_grid",
+    "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",
 ]

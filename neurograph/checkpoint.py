@@ -164,7 +164,8 @@ def _read(path) -> tuple[dict, dict]:
                                       "(no network.json inside)")
             raw = {name: z.read(name) for name in names}
     except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
-        raise FileFormatError(f"{path!r} is truncated or corrupt (not a readable zip archive: "
+        raise FileFormatError(f"{path!r} is not a neurograph checkpoint, or is truncated or "
+                              f"corrupt (not a readable zip archive: "
                               f"{exc})") from None
     try:
         struct = json.loads(raw.pop("network.json").decode())

@@ -131,6 +131,7 @@ def _compile(net, layers, acts, s, shapes, offsets, ws, old, flat, links, counts
     for link, pos, _ in links:
         flat[pos] = old[link._i]
         link._i = pos
+    net._topo += 1  # weights moved: traces and plans indexed by the old layout are stale
     ws.w, ws.n = flat, len(flat)
     thetas = split(flat, shapes)
     mask_flat = [None if m is None else m.reshape(-1) for m in masks]

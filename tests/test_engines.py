@@ -177,7 +177,7 @@ def test_saturated_outputs_give_finite_cost_and_no_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         h = net.forward([[1.0], [-1.0]])
-        assert h[0, 0] == 0.0 and h[1, 0] == 0.5 or True
+        assert h[0, 0] == 0.0 and h[1, 0] == 0.5  # z(3) = −2000·g(±1000): −2000 and 0
         J = net.cost([[1.0]], [1])  # output exactly 0, label 1
         D = net.gradients([[1.0]], [1])
     assert np.isfinite(J) and pytest.approx(2000.0) == J

@@ -88,7 +88,7 @@ def run_forward(net: Network, X, engine: str = "auto") -> Trace:
         plan = graph.make_plan(net)
         Z, A = graph.forward(plan, net._ws.w, X)
         zs, acts = graph.layer_views(plan, Z), graph.layer_views(plan, A, first_none=False)
-    trace = Trace(net._topo, zs, acts, w, engine=kind, phase="forward")
+    trace = Trace(net._topo, zs, acts, w, engine=kind, phase="forward", owner=id(net))
     net._trace = trace
     return trace
 
@@ -126,7 +126,7 @@ def run_backward(net: Network, X, Y, lam: float = 0.0, loss: str = "auto",
             Dl, g = graph.backward(plan, ww, Z, A, Y, lam, loss)
             deltas = graph.layer_views(plan, Dl)
     phase = "backward" if grad else "cost"
-    trace = Trace(net._topo, zs, acts, w, deltas, g, J, lam, loss, kind, phase)
+    trace = Trace(net._topo, zs, acts, w, deltas, g, J, lam, loss, kind, phase, owner=id(net))
     net._trace = trace
     return trace
 

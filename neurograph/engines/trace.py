@@ -39,7 +39,7 @@ class Trace:
     True
     """
 
-    topo: int
+    topo: int  # the network's topology/layout counter at the pass
     z: list
     a: list
     w: np.ndarray
@@ -50,7 +50,12 @@ class Trace:
     loss: str | None = None
     engine: str = ""
     phase: str = ""
+    owner: int = 0  # id() of the network whose pass this is
     extra: dict = field(default_factory=dict)
+
+    def belongs_to(self, net) -> bool:
+        """True when this trace is of ``net`` as it is laid out now."""
+        return self.owner == id(net) and self.topo == net._topo
 
     @property
     def n(self) -> int:

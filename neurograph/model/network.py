@@ -743,7 +743,7 @@ class Network:
 
     def _current_trace(self):
         t = self._trace
-        if t is None or t.topo != self._topo:
+        if t is None or not t.belongs_to(self):
             return None
         return t
 

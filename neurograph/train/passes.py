@@ -149,4 +149,4 @@ class Runner:
             deltas = None
         grad = self.grad.copy() if with_grad else None
         return Trace(self.net._topo, zs, acts, self.flat.copy(), deltas, grad, cost, self.lam,
-                     self.loss, self.kind, phase)
+                     self.loss, self.kind, phase, owner=id(self.net))

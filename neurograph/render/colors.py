@@ -1,0 +1,58 @@
+"""Colour scales for diagrams: sequential for a ∈ [0, 1], diverging for signed values.
+
+Every scale is a list of stops; colours are interpolated in RGB and written as
+fixed ``#rrggbb`` strings so that the same numbers give byte-identical DOT.
+
+>>> sequential(0.0), sequential(1.0)
+('#f7fbff', '#08306b')
+>>> diverging(0.0, 1.0)
+'#f7f7f7'
+"""
+
+from __future__ import annotations
+
+import math
+
+SEQUENTIAL = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]  # a: 0 → 1
+DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]  # −max → 0 → +max
+EXCITATORY, INHIBITORY, NEUTRAL = "#1b7837", "#b2182b", "#9e9e9e"
+
+
+def _rgb(h: str) -> tuple[int, int, int]:
+    return int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)
+
+
+def _interp(stops: list[str], t: float) -> str:
+    if not math.isfinite(t):
+        return "#ff00ff"  # a NaN should stand out, never pass for a value
+    t = min(max(t, 0.0), 1.0) * (len(stops) - 1)
+    i = min(int(t), len(stops) - 2)
+    f = t - i
+    a, b = _rgb(stops[i]), _rgb(stops[i + 1])
+    r, g, b = (round(x + (y - x) * f) for x, y in zip(a, b))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def sequential(v: float) -> str:
+    """Colour of a value in [0, 1] (activations)."""
+    return _interp(SEQUENTIAL, v)
+
+
+def diverging(v: float, vmax: float) -> str:
+    """Colour of a signed value on a scale symmetric around 0 (δ, blame, gradients)."""
+    if vmax <= 0:
+        return DIVERGING[2]
+    return _interp(DIVERGING, 0.5 + 0.5 * v / vmax)
+
+
+def text_color(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill``."""
+    r, g, b = _rgb(fill)
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
+def fmt(v: float) -> str:
+    """A short fixed form for labels (4 significant digits)."""
+    if v == 0:
+        return "0"
+    return f"{v:.4g}".replace("e-0", "e-").replace("e+0", "e")

@@ -1,0 +1,86 @@
+"""Writing diagrams: files by extension, and inline display in Jupyter.
+
+``render`` is the only place that touches the disk or runs ``dot``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import graphviz
+
+from ..data.loaders import atomic_write
+from ..errors import ConfigError, NeurographError
+from .diagram import diagram
+
+FORMATS = (".svg", ".png", ".pdf", ".dot")
+
+
+class RenderError(NeurographError, RuntimeError):
+    """Graphviz could not render (``dot`` missing or failing)."""
+
+
+def pipe(dot: graphviz.Digraph, fmt: str, dot_path: str | None = None) -> bytes:
+    """Run ``dot`` on a diagram; a missing executable raises RenderError saying how to fix it."""
+    try:
+        return dot.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        where = f"; the DOT source was written to {dot_path}" if dot_path else ""
+        raise RenderError("Graphviz's `dot` executable was not found: install Debian's "
+                          "graphviz (apt-get install graphviz; `make test` and `make demo` do it "
+                          f"when run as root){where}") from None
+    except graphviz.CalledProcessError as exc:
+        raise RenderError(f"dot failed: {exc.stderr.decode(errors='replace')[:300]}") from None
+
+
+def render(net, path, show: str = "structure", trace=None, **options) -> Path:
+    """Write ``net``'s diagram to ``path``: .svg, .png, .pdf or .dot, by extension.
+
+    Written atomically. With ``hidden_images``, the pictures go to a folder
+    ``<name>_images`` beside the file. Returns the path.
+
+    Raises
+    ------
+    ConfigError
+        An unknown extension (or a bad ``show``/trace, see :func:`diagram`).
+    RenderError
+        ``dot`` is missing or fails; the .dot source is still written beside ``path``.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise ConfigError(f"cannot render to {path.name!r}: expected one of "
+                          f"{', '.join(FORMATS)}")
+    if options.get("hidden_images") and "image_dir" not in options:
+        options["image_dir"] = str(path.with_name(path.stem + "_images"))
+    dot = diagram(net, show=show, trace=trace, **options)
+    source = dot.source.encode()
+    if ext == ".dot":
+        atomic_write(os.fspath(path), source)
+        return path
+    try:
+        data = pipe(dot, ext[1:])
+    except RenderError:
+        dot_path = path.with_suffix(".dot")
+        atomic_write(os.fspath(dot_path), source)
+        raise RenderError(
+            "Graphviz's `dot` executable was not found (or failed): install Debian's graphviz "
+            "(apt-get install graphviz; `make test` and `make demo` do it when run as root); "
+            f"the DOT source was written to {dot_path}") from None
+    atomic_write(os.fspath(path), data)
+    return path
+
+
+def mimebundle(net) -> dict:
+    """What Jupyter shows for a network: its weights diagram as SVG (text if no ``dot``)."""
+    bundle = {"text/plain": repr(net)}
+    try:
+        layers = net.layers
+        if not layers[0].nodes:
+            return bundle
+        show = "weights" if len(layers) > 1 else "structure"
+        bundle["image/svg+xml"] = pipe(diagram(net, show=show), "svg").decode()
+    except NeurographError:
+        pass
+    return bundle

@@ -1,0 +1,150 @@
+"""Diagrams: golden DOT files, colour by sign, blame labels, legends, files, missing dot."""
+
+import os
+import re
+from pathlib import Path
+
+import graphviz
+import numpy as np
+import pytest
+
+import neurograph as ng
+
+GOLDEN = Path(__file__).parent / "golden"
+X4, XOR_y = ng.data.truth_table("XOR")
+
+
+def xnor_net():
+    return ng.Network.from_thetas([[[-30.0, 20, 20], [10, -20, -20]], [[-10.0, 20, 20]]])
+
+
+def golden(name: str, source: str) -> None:
+    path = GOLDEN / f"{name}.dot"
+    if os.environ.get("NEUROGRAPH_REGEN_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(source)
+    assert path.exists(), f"no golden file {path}: run with NEUROGRAPH_REGEN_GOLDEN=1"
+    assert source == path.read_text(), f"{name}: DOT differs from {path}"
+
+
+@pytest.mark.parametrize("show", ng.render.SHOWS)
+def test_xor_golden_dot(show):
+    net = xnor_net()
+    trace = net.backward(X4, XOR_y)
+    dot = ng.diagram(net, show=show, trace=trace, instance=1)
+    other = xnor_net()
+    again = ng.diagram(other, show=show, trace=other.backward(X4, XOR_y), instance=1)
+    assert dot.source == again.source  # same input, byte-identical DOT
+    golden(f"xor_{show}", dot.source)
+
+
+def test_four_class_and_collapsed_golden():
+    net = ng.Network.from_architecture([4, 5, 4], seed=0)
+    golden("four_class_weights", ng.diagram(net, show="weights").source)
+    big = ng.Network.from_architecture([400, 25, 10], seed=0)
+    src = ng.diagram(big, show="weights", top_k=10).source
+    assert "… 397 more" in src and "… 22 more" in src
+    assert src.count(" -> ") == 10 + 10  # strongest 10 per collapsed block
+    golden("collapsed_400_25_10", src)
+
+
+def test_structure_draws_layers_and_bias_units():
+    src = ng.diagram(xnor_net()).source
+    for l in (1, 2, 3):
+        assert f'label="Layer {l}"' in src
+    assert src.count('label="+1"') == 2  # bias units of layers 1 and 2, none for the output
+    assert "doublecircle" in src and "dashed" in src and "legend" in src
+
+
+def test_edge_colour_flips_with_weight_sign():
+    net = xnor_net()
+    src = ng.diagram(net, show="weights").source
+    line = next(ln for ln in src.splitlines() if ln.strip().startswith("x1 -> a2_1"))
+    assert ng.render.colors.EXCITATORY in line and 'label="+20"' in line
+    net.link("x1", "a2_1").weight = -20
+    src = ng.diagram(net, show="weights").source
+    line = next(ln for ln in src.splitlines() if ln.strip().startswith("x1 -> a2_1"))
+    assert ng.render.colors.INHIBITORY in line and 'label=-20' in line
+
+
+def test_blame_labels_are_theta_times_delta():
+    net = ng.Network.from_architecture([2, 3, 1], seed=1)
+    trace = net.backward(X4, XOR_y)
+    src = ng.diagram(net, show="blame", trace=trace, instance=2).source
+    d = net["a3_1"].delta[2]
+    for u in net.layers[1]:
+        share = net.link(u, "a3_1").weight * d  # Θ_ji·δ_j computed here
+        line = next(ln for ln in src.splitlines() if ln.strip().startswith(f"{u.name} -> a3_1"))
+        assert "dir=back" in line
+        label = re.search(r'label="?([^" \]]+)', line).group(1)
+        assert float(label) == pytest.approx(share, rel=1e-3)
+
+
+def test_errors_and_activations_labels_and_legend():
+    net = xnor_net()
+    trace = net.backward(X4, XOR_y)
+    src = ng.diagram(net, show="errors", trace=trace, instance=0).source
+    delta = net["a3_1"].delta[0]
+    assert f"δ={ng.render.colors.fmt(delta)}" in src and "δ = -1" in src
+    src = ng.diagram(net, show="activations", trace=trace, instance=3).source
+    assert "z=10" in src and "a = 0.5" in src  # AND unit at x = (1, 1): z = +10
+
+
+def test_bad_requests():
+    net = xnor_net()
+    with pytest.raises(ng.ConfigError, match="known: structure, weights"):
+        ng.diagram(net, show="colours")
+    with pytest.raises(ng.ConfigError, match="needs a trace"):
+        ng.diagram(net, show="errors")
+    with pytest.raises(ng.ConfigError, match="backward"):
+        ng.diagram(net, show="errors", trace=ng.engines.run_forward(net, X4))
+    with pytest.raises(ng.ConfigError, match="instance must be in 0..3"):
+        ng.diagram(net, show="errors", trace=net.backward(X4, XOR_y), instance=4)
+    with pytest.raises(ng.ConfigError, match=".svg, .png, .pdf, .dot"):
+        net.render("x.gif")
+    with pytest.raises(ng.ConfigError, match="another network"):
+        ng.diagram(net, show="errors", trace=xnor_net().backward(X4, XOR_y))
+
+
+@pytest.mark.parametrize("ext, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"),
+                                        (".pdf", b"%PDF"), (".dot", b"digraph")])
+def test_render_files(tmp_path, ext, magic):
+    net = xnor_net()
+    out = net.render(tmp_path / f"n{ext}", show="weights")
+    assert Path(out).read_bytes().startswith(magic)
+    assert os.listdir(tmp_path) == [f"n{ext}"]
+
+
+def test_missing_dot_says_how_and_writes_dot(tmp_path, monkeypatch):
+    def no_dot(*a, **k):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    with pytest.raises(ng.RenderError, match="apt-get install graphviz"):
+        xnor_net().render(tmp_path / "n.svg")
+    assert (tmp_path / "n.dot").read_text().startswith("digraph")
+    bundle = xnor_net()._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle and bundle["text/plain"].startswith("Network(")
+
+
+def test_jupyter_bundle_and_hidden_unit_pictures(tmp_path):
+    assert "<svg" in xnor_net()._repr_mimebundle_()["image/svg+xml"]
+    net = ng.Network.from_architecture([64, 5, 10], seed=0)
+    png = ng.hidden_unit_grid(net, shape=(8, 8))
+    assert png.startswith(b"\x89PNG")
+    ng.hidden_unit_grid(net, shape=(8, 8), path=tmp_path / "g.png")
+    assert (tmp_path / "g.png").read_bytes() == png
+    out = net.render(tmp_path / "h.svg", show="weights", hidden_images=(8, 8))
+    images = sorted(os.listdir(tmp_path / "h_images"))
+    assert images == [f"a2_{i}.png" for i in range(1, 6)]
+    assert "h_images" in Path(out).read_text()
+    with pytest.raises(ng.ConfigError, match="needs 16 inputs"):
+        ng.diagram(net, hidden_images=(4, 4))
+
+
+def test_pictures_are_the_weights():
+    net = ng.Network.from_architecture([4, 1, 1], seed=0)
+    T = net.theta(1)
+    T[0, 1:] = [0.0, 1.0, -1.0, 0.5]
+    from neurograph.render.png import to_gray
+    np.testing.assert_array_equal(to_gray(T[0, 1:].reshape(2, 2)), [[128, 255], [0, 191]])
