@@ -31,6 +31,7 @@ from .errors import (
     ShapeError,
     TopologyError,
 )
+from .interop import from_graphml, from_torch, to_graphml, to_torch
 from .model import (
     Activation,
     Layer,
@@ -47,6 +48,7 @@ from .train import History, PerceptronResult, Step, Trainer, perceptron
 __version__ = "0.1.0"
 
 __all__ = [
+    "from_graphml", "from_torch", "to_graphml", "to_torch",
     "Activation", "ActivationError", "CompileError", "ConfigError", "CycleError",
     "EmptyNetworkError", "FileFormatError", "GradCheckReport", "History", "InputValueError",
     "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",

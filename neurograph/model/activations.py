@@ -118,6 +118,11 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    def __reduce__(self):
+        # Copies (and pickles made by other libraries, e.g. joblib) refer to the registry
+        # by name: lambdas cannot be pickled, and one name must mean one function.
+        return (get_activation, (self.name,))
+
 
 SIGMOID = Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a),
                      g_into=_sigmoid_into, dg_into=_sigmoid_dg_into)

@@ -1,0 +1,113 @@
+"""The way out to PyTorch: export a layered network as ``nn.Sequential`` and back.
+
+``to_torch`` copies Θ(l) into ``nn.Linear`` layers (weight = Θ(l)[:, 1:],
+bias = Θ(l)[:, 0]) followed by the activation modules; outputs equal
+``net.forward`` to 1e-12 in float64. Missing links (fixed zeros) export as
+zeros that PyTorch's own training will move: there is no mask in a Linear.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import CompileError, ConfigError, MissingExtraError
+
+_TO = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity"}
+_FROM = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Identity": "linear",
+         "Softmax": "softmax"}
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise MissingExtraError("PyTorch is not installed: pip install 'neurograph[torch]' "
+                                "(it pins torch==2.13.0)") from None
+    return torch
+
+
+def to_torch(net):
+    """A ``torch.nn.Sequential`` computing the same function as ``net``.
+
+    Raises
+    ------
+    CompileError
+        The network is not layered (skip links) or mixes activations in a layer.
+    ConfigError
+        A step unit (no PyTorch module has its derivative) or a custom activation.
+
+    Examples
+    --------
+    >>> import numpy as np, neurograph as ng
+    >>> net = ng.Network.from_architecture([3, 4, 2], seed=0)
+    >>> module = to_torch(net)
+    >>> module
+    Sequential(
+      (0): Linear(in_features=3, out_features=4, bias=True)
+      (1): Sigmoid()
+      (2): Linear(in_features=4, out_features=2, bias=True)
+      (3): Sigmoid()
+    )
+    """
+    torch = _torch()
+    c = net.compile()
+    dtype = torch.float64 if c.flat.dtype == np.float64 else torch.float32
+    layers = []
+    for T, act in zip(c.thetas, c.activations):
+        lin = torch.nn.Linear(T.shape[1] - 1, T.shape[0], dtype=dtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(T[:, 1:])))
+            lin.bias.copy_(torch.from_numpy(np.ascontiguousarray(T[:, 0])))
+        layers.append(lin)
+        if act.name == "softmax":
+            layers.append(torch.nn.Softmax(dim=1))
+        elif act.name in _TO:
+            layers.append(getattr(torch.nn, _TO[act.name])())
+        else:
+            raise ConfigError(f"activation {act.name!r} has no PyTorch module to export to "
+                              f"(exportable: {', '.join([*_TO, 'softmax'])})")
+    return torch.nn.Sequential(*layers)
+
+
+def from_torch(module, dtype=None):
+    """A Network from an ``nn.Sequential`` of Linear layers each followed by an activation.
+
+    Supported activations: Sigmoid, Tanh, ReLU, Identity, Softmax (last
+    layer); a Linear with no activation after it is linear.
+
+    Raises
+    ------
+    ConfigError
+        An unsupported module (named), a Linear without bias, or shapes that do not chain.
+    """
+    from ..model.network import Network
+
+    torch = _torch()
+    mods = list(module) if isinstance(module, torch.nn.Sequential) else [module]
+    thetas, acts = [], []
+    for i, m in enumerate(mods):
+        name = type(m).__name__
+        if isinstance(m, torch.nn.Linear):
+            if m.bias is None:
+                raise ConfigError(f"layer {i} (Linear) has no bias; the course's Θ has a bias "
+                                  "column")
+            W = m.weight.detach().cpu().numpy()
+            b = m.bias.detach().cpu().numpy()
+            thetas.append(np.hstack([b[:, None], W]))
+            acts.append("linear")
+        elif name in _FROM:
+            if not thetas or acts[-1] != "linear":
+                raise ConfigError(f"layer {i} ({name}) must follow a Linear layer")
+            acts[-1] = _FROM[name]
+        else:
+            raise ConfigError(f"layer {i} is a {name}: only Linear, {', '.join(_FROM)} "
+                              "convert to a neurograph network")
+    if not thetas:
+        raise ConfigError("the module has no Linear layer")
+    hidden = set(acts[:-1])
+    if len(hidden) > 1:
+        raise CompileError(f"hidden layers mix activations {sorted(hidden)}; from_torch builds "
+                           "one hidden activation")
+    net = Network.from_thetas(thetas, activation=acts[0], output_activation=acts[-1],
+                              dtype=dtype or thetas[0].dtype)
+    return net
