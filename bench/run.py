@@ -48,6 +48,26 @@ def median_time(fn, number: int = 1, repeats: int | None = None) -> float:
     return statistics.median(times)
 
 
+def paired_times(fns, number: int = 1, repeats: int | None = None) -> list[float]:
+    """Median seconds per call of each function, timed in alternating rounds.
+
+    Interleaving ours and the references round by round means a noisy spell
+    of the machine hits both, so the ratio stays honest.
+    """
+    for fn in fns:
+        fn()
+    times = [[] for _ in fns]
+    for r in range(repeats or REPEATS):
+        order = range(len(fns)) if r % 2 == 0 else reversed(range(len(fns)))
+        for i in order:
+            gc.collect()
+            t = time.perf_counter()
+            for _ in range(number):
+                fns[i]()
+            times[i].append((time.perf_counter() - t) / number)
+    return [statistics.median(t) for t in times]
+
+
 @dataclass
 class Result:
     name: str
@@ -129,10 +149,10 @@ def case_micrograd() -> list[Result]:
 def case_step(s, n, dtype, number) -> list[Result]:
     X, y, Y = data(n, s[0], s[-1], dtype=dtype)
     net = ng.Network.from_architecture(s, seed=0, dtype=dtype)
-    ours = median_time(engine_step(net, X, Y, 0.1), number=number)
-    torch_t = median_time(ref.make_torch_step(net.thetas, X, Y, 0.1, dtype=np.dtype(dtype).name),
-                          number=number)
-    skl = median_time(ref.make_sklearn_epoch(tuple(s[1:-1]), X, y, 0.1), number=number)
+    ours, torch_t, skl = paired_times(
+        [engine_step(net, X, Y, 0.1),
+         ref.make_torch_step(net.thetas, X, Y, 0.1, dtype=np.dtype(dtype).name),
+         ref.make_sklearn_epoch(tuple(s[1:-1]), X, y, 0.1)], number=number)
     tag = f"{'-'.join(map(str, s))}, n={n}, {np.dtype(dtype).name}"
     return [Result(f"full-batch step {tag}", ours, torch_t, "PyTorch eager", 1.0, "≤"),
             Result(f"full-batch step {tag}", ours, skl, "sklearn MLP epoch", 0.6, "≤")]
@@ -143,8 +163,8 @@ def case_xor(dtype=np.float64) -> list[Result]:
     X = X.astype(dtype)
     Y = y[:, None].astype(dtype)
     net = ng.Network.from_architecture([2, 2, 1], seed=0, dtype=dtype)
-    ours = median_time(engine_step(net, X, Y, 0.5), number=2000)
-    bare = median_time(ref.make_numpy_step(net.thetas, X, Y, 0.5), number=2000)
+    ours, bare = paired_times([engine_step(net, X, Y, 0.5),
+                               ref.make_numpy_step(net.thetas, X, Y, 0.5)], number=2000)
     return [Result(f"XOR 2-2-1 step, n=4, {np.dtype(dtype).name}", ours, bare, "bare numpy", 2.0,
                    "≤")]
 
@@ -165,8 +185,7 @@ def case_trace_and_trainer(number) -> list[Result]:
         keep.trace = r.trace("update", True, r.J)
         r.flat -= 0.1 * r.grad
 
-    t_plain = median_time(plain, number=number)
-    t_keep = median_time(keep, number=number)
+    t_plain, t_keep = paired_times([plain, keep], number=number)
     epochs = 100 if REPEATS > 3 else 30
 
     def bare100():
@@ -180,10 +199,8 @@ def case_trace_and_trainer(number) -> list[Result]:
         for _ in ng.Trainer(net, alpha=0.1).steps(X, y, every="epoch", epochs=epochs):
             pass
 
-    reps = max(3, REPEATS // 2)
-    t_bare = median_time(bare100, repeats=reps)
-    t_fit = median_time(fit100, repeats=reps)
-    t_steps = median_time(steps100, repeats=reps)
+    t_bare, t_fit, t_steps = paired_times([bare100, fit100, steps100],
+                                          repeats=max(3, REPEATS // 2))
     return [Result("step keeping its Trace vs not, 400-25-10 n=5000", t_keep, t_plain,
                    "same step without Trace", 1.3, "≤"),
             Result(f"fit {epochs} epochs 400-25-10 n=5000", t_fit, t_bare,

@@ -30,12 +30,12 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import networkx as nx
 import numpy as np
 
+from .data.loaders import atomic_write
 from .errors import ActivationError, FileFormatError, NeurographError
 from .model.activations import get_activation
 from .model.layer import Layer
@@ -127,22 +127,12 @@ def save(net: Network, path, trainer=None) -> None:
     struct["format"], struct["version"] = FORMAT, VERSION
     struct["checksums"] = {k: _sha(v) for k, v in members.items()}
     struct["checksums"]["network.json"] = _sha(_canonical(struct))
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".ngz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
-                z.writestr("network.json", json.dumps(struct, indent=1))
-                for name, data in members.items():
-                    z.writestr(name, data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("network.json", json.dumps(struct, indent=1))
+        for name, data in members.items():
+            z.writestr(name, data)
+    atomic_write(os.fspath(path), buf.getvalue())
 
 
 def _canonical(struct: dict) -> bytes:

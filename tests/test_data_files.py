@@ -88,3 +88,14 @@ def test_bad_npz_and_missing(tmp_path):
         load_dataset(tmp_path / "junk.npz")
     with pytest.raises(FileNotFoundError):
         load_dataset(tmp_path / "nope.csv")
+
+
+def test_atomic_writes_honour_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save_dataset(tmp_path / "d.csv", np.zeros((1, 1)), np.zeros(1, dtype=int))
+        ng.save(ng.Network.from_architecture([1, 1]), tmp_path / "n.ngz")
+    finally:
+        os.umask(old)
+    for name in ("d.csv", "n.ngz"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644

@@ -123,11 +123,18 @@ def save_dataset(path, X, y) -> None:
     atomic_write(path, data)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str, data: bytes) -> None:
     """Write bytes to ``path`` through a temporary file in the same folder and os.replace."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should not be
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
