@@ -41,6 +41,7 @@ class Workspace:
         self.delta = [None if s is None else np.empty(s, dt) for s in shapes]
         self.tmp = [None if s is None else np.empty(s, dt) for s in shapes]
         self.tmp2 = np.empty(shapes[-1], dt)
+        self.ones = np.ones(n, dt)  # Σ over instances as one BLAS call: 1ᵀδ
 
 
 def forward_layer(c: Compiled, l: int, ws: Workspace) -> None:
@@ -88,7 +89,7 @@ def backward_layer(c: Compiled, l: int, ws: Workspace, D: list, lam: float) -> N
     T = c.thetas[l - 1]
     Dl = D[l - 1]
     np.matmul(delta_next.T, ws.a[l - 1], out=Dl[:, 1:])
-    np.sum(delta_next, axis=0, out=Dl[:, 0])
+    Dl[:, 0] = ws.ones @ delta_next
     Dl *= 1.0 / n
     if lam:
         Dl[:, 1:] += (lam / n) * T[:, 1:]

@@ -27,15 +27,15 @@ Array = np.ndarray
 
 
 def _sigmoid_into(z: Array, out: Array, tmp: Array) -> None:
-    # e = exp(−|z|) never overflows; 1/(1+e) for z ≥ 0 and e/(1+e) for z < 0 are
-    # both exact to rounding, so g(−30) keeps its 14 digits. In place: no temporaries.
-    np.abs(z, out=tmp)
-    np.negative(tmp, out=tmp)
-    np.exp(tmp, out=tmp)
-    np.add(tmp, 1.0, out=out)
-    np.divide(tmp, out, out=tmp)
+    # 1/(1+e^−z) is exact to rounding at every z once e^−z may overflow to inf:
+    # 1/(1+inf) = 0 is the true limit (g(−1000) = 0, g(−30) keeps its 14 digits).
+    # Only that overflow is silenced; it is four passes, no temporaries, and
+    # several times faster than branching on the sign of z.
+    with np.errstate(over="ignore"):
+        np.negative(z, out=out)
+        np.exp(out, out=out)
+    out += 1.0
     np.reciprocal(out, out=out)
-    np.copyto(out, tmp, where=z < 0)
 
 
 def _sigmoid(z: Array) -> Array:
