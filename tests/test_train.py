@@ -305,3 +305,23 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
         ng.load(tmp_path / "missing.ngz")
     with pytest.raises(ng.FileFormatError, match="no trainer state"):
         ng.load(tmp_path / "a.ngz", trainer=True)
+
+
+def test_kept_step_traces_are_never_overwritten():
+    """Steps share their pass's arrays; a later pass must not write into a kept one."""
+    X, y = blobs(11, n=12)
+    net = ng.Network.from_architecture([2, 3, 3], seed=0)
+    gen = ng.Trainer(net, alpha=0.5).steps(X, y, every="epoch", epochs=4)
+    first = next(gen)
+    a2 = first.trace.layer(2)["a"].copy()
+    d3 = first.trace.layer(3)["delta"].copy()
+    rest = list(gen)
+    np.testing.assert_array_equal(first.trace.layer(2)["a"], a2)
+    np.testing.assert_array_equal(first.trace.layer(3)["delta"], d3)
+    assert not np.array_equal(rest[-1].trace.layer(2)["a"], a2)
+    # and a dropped trace frees its workspace: stepping on reuses one of two
+    t = ng.Trainer(net, alpha=0.5)
+    for _ in t.steps(X, y, every="epoch", epochs=6):
+        pass
+    runner_pools = [len(p) for p in t._last_runner._pools.values()]
+    assert runner_pools == [2]

@@ -19,6 +19,8 @@ True
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..compile import Compiled, split
@@ -42,6 +44,17 @@ class Workspace:
         self.tmp = [None if s is None else np.empty(s, dt) for s in shapes]
         self.tmp2 = np.empty(shapes[-1], dt)
         self.ones = np.ones(n, dt)  # Σ over instances as one BLAS call: 1ᵀδ
+        self._base = self._refcounts()
+
+    def _arrays(self):
+        return [x for xs in (self.z[1:], self.a[1:], self.delta[1:]) for x in xs]
+
+    def _refcounts(self) -> list[int]:
+        return [sys.getrefcount(x) for x in self._arrays()]
+
+    def free(self) -> bool:
+        """True when no Trace (or anything else) outside holds one of its arrays."""
+        return self._refcounts() == self._base
 
 
 def forward_layer(c: Compiled, l: int, ws: Workspace) -> None:

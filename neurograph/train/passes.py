@@ -30,7 +30,7 @@ class Runner:
             self.flat = self.c.flat
             self.grad = np.zeros_like(self.flat)
             self.D = split(self.grad, self.c.shapes)
-            self._ws = {}
+            self._pools: dict[int, list] = {}  # batch size → workspaces
         else:
             self.plan = graph.make_plan(net)
             self.flat = net._ws.w[: net._ws.n]  # a view: updates write the links' weights
@@ -48,9 +48,14 @@ class Runner:
         return (yield from self._run_graph(X, Y, pause))
 
     def _workspace(self, n: int):
-        ws = self._ws.get(n)
-        if ws is None:
-            ws = self._ws[n] = matrix.Workspace(self.c, n)
+        # A Step's Trace shares the arrays of the pass that made it (no copy). A
+        # workspace is reused only once nothing outside holds any of its arrays.
+        pool = self._pools.setdefault(n, [])
+        for ws in pool:
+            if ws.free():
+                return ws
+        ws = matrix.Workspace(self.c, n)
+        pool.append(ws)
         return ws
 
     def _run_matrix(self, X, Y, pause):
@@ -127,7 +132,8 @@ class Runner:
 
     # --- what a Step shows ------------------------------------------------------------
     def trace(self, phase: str, with_grad: bool, cost=None, rows=None) -> Trace:
-        """A Trace of the pass so far: copies, since the next pass reuses the arrays.
+        """A Trace of the pass so far, sharing the pass's arrays (they are not
+        written again while anything holds them); weights and gradients are copied.
 
         Layers not yet reached forward have z = a = None; δ exists from the
         output layer down to the layer the backward sweep has reached.
@@ -141,10 +147,13 @@ class Runner:
             zs = graph.layer_views(self.plan, Z)
             acts = graph.layer_views(self.plan, A, first_none=False)
             dl = graph.layer_views(self.plan, Dl) if Dl is not None else [None] * L
-        rows = slice(None) if rows is None else rows
-        zs = [None if (i == 0 or i >= done) else zs[i][rows].copy() for i in range(L)]
-        acts = [None if i >= done else acts[i][rows].copy() for i in range(L)]
-        deltas = [dl[i][rows].copy() if (i > 0 and i + 1 >= back) else None for i in range(L)]
+        if rows is not None:
+            zs = [None if z is None else z[rows] for z in zs]
+            acts = [a[rows] for a in acts]
+            dl = [None if d is None else d[rows] for d in dl]
+        zs = [None if (i == 0 or i >= done) else zs[i] for i in range(L)]
+        acts = [None if i >= done else acts[i] for i in range(L)]
+        deltas = [dl[i] if (i > 0 and i + 1 >= back) else None for i in range(L)]
         if all(d is None for d in deltas):
             deltas = None
         grad = self.grad.copy() if with_grad else None

@@ -145,6 +145,7 @@ class Trainer:
         self._stop = False
         self._best = None
         self._gnorm = float("nan")  # ‖D‖ of the latest update
+        self._last_runner = None
 
     # --- the public loop --------------------------------------------------------------
     def fit(self, X, Y, epochs: int = 500, validation=None, patience: int | None = None,
@@ -215,7 +216,7 @@ class Trainer:
             Xv, Yv, lv = self._prepare(*validation)
         if patience is not None and validation is None:
             raise ConfigError("early stopping (patience) needs a validation set")
-        runner = Runner(self.net, self.lam, self.loss, self.engine)
+        runner = self._last_runner = Runner(self.net, self.lam, self.loss, self.engine)
         n = X.shape[0]
         bs = n if self.batch_size is None else min(self.batch_size, n)
         n_batches = -(-n // bs)
