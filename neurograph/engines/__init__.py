@@ -147,24 +147,37 @@ def _cost(net, X, Y, lam=0.0, loss="auto", engine="auto"):
     return run_backward(net, X, Y, lam, loss, engine, grad=False).cost
 
 
-def _gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+    """(J, [D(1), …, D(L−1)]) from one pass; the D(l) are views of ``D.flat`` (θ's layout).
+
+    Raises
+    ------
+    CompileError
+        For a network that is not layered: it has no Θ, so no D(l); use
+        ``net.backward(X, Y)`` and read ``link.grad`` or ``trace.grad``.
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> J, D = ng.cost_and_gradients(ng.Network.from_architecture([2, 3, 1], seed=0),
+    ...                              [[0.0, 1.0]], [1])
+    >>> [d.shape for d in D], D.flat.shape
+    ([(3, 3), (1, 4)], (13,))
+    """
     trace = run_backward(net, X, Y, lam, loss, engine)
-    if net._compiled is None or net._compiled.topo != net._topo:
+    c = net._compiled
+    if c is None or c.topo != net._topo:
         raise CompileError(
             "D(l) matrices exist only for layered networks; this one runs on the graph "
             "engine: use net.backward(X, Y) and read link.grad or trace.grad"
         )
-    D = Gradients(split(trace.grad, net._compiled.shapes))
-    D.flat = trace.grad
-    return D
-
-
-def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
-    """(J, [D(1), …]) from one pass."""
-    trace = run_backward(net, X, Y, lam, loss, engine)
-    D = Gradients(split(trace.grad, net._compiled.shapes))
+    D = Gradients(split(trace.grad, c.shapes))
     D.flat = trace.grad
     return trace.cost, D
+
+
+def _gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+    return cost_and_gradients(net, X, Y, lam, loss, engine)[1]
 
 
 HOOKS.update(forward=_forward, predict=_predict, cost=_cost, gradients=_gradients,

@@ -8,7 +8,7 @@ true after an update. Blame is computed when asked, never stored whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,7 +51,6 @@ class Trace:
     engine: str = ""
     phase: str = ""
     owner: int = 0  # id() of the network whose pass this is
-    extra: dict = field(default_factory=dict)
 
     def belongs_to(self, net) -> bool:
         """True when this trace is of ``net`` as it is laid out now."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import repeat
 
 import networkx as nx
@@ -796,9 +796,3 @@ class Network:
         return (f"Network(s={self.s}, nodes={len(self._units)}, links={self.n_links}, "
                 f"activations={'/'.join(acts) or '-'}{extra})")
 
-
-def iter_links(net: Network) -> Iterable[Link]:
-    """Every link of ``net`` (bias links included) without building a list."""
-    net._ensure_layers()
-    for _, _, d in net.graph.edges(data=True):
-        yield d["link"]
