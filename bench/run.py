@@ -207,9 +207,17 @@ def case_trace_and_trainer(number) -> list[Result]:
             Result(f"steps(every='epoch') {epochs} epochs", t_steps, t_fit, "fit", 1.2, "≤")]
 
 
+def case_render() -> list[Result]:
+    net = ng.Network.from_architecture([400, 25, 10], seed=0)
+    out = Path(__file__).resolve().parents[1] / "out" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    t = median_time(lambda: net.render(out / "400-25-10.svg", show="weights"), repeats=3)
+    return [Result("render 400-25-10 to SVG (collapsed layers)", t, 2.0, "budget", 1.0, "≤")]
+
+
 def cases(quick: bool) -> list:
     big = [([400, 25, 10], 5000, 10), ([784, 256, 256, 10], 10000, 3)]
-    out = [case_connect_layers, case_micrograd]
+    out = [case_connect_layers, case_micrograd, case_render]
     for dtype in (np.float64, np.float32):
         for s, n, number in big:
             out.append(lambda s=s, n=n, number=number, dtype=dtype:

@@ -64,6 +64,16 @@ def test_missing_torch_names_the_extra(monkeypatch):
         ng.to_torch(ng.Network.from_architecture([2, 1]))
 
 
+def test_missing_sklearn_names_the_extra(monkeypatch):
+    import neurograph.interop as interop
+
+    monkeypatch.delitem(sys.modules, "neurograph.interop.sklearn", raising=False)
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.base", None)
+    with pytest.raises(ng.MissingExtraError, match=r"neurograph\[sklearn\]"):
+        interop.NeuroGraphClassifier  # noqa: B018
+
+
 def test_sklearn_estimator():
     from sklearn.model_selection import GridSearchCV, cross_val_score
     from sklearn.utils.estimator_checks import check_estimator

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import MissingExtraError
-
-try:
-    from sklearn.base import BaseEstimator, ClassifierMixin
-    from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import check_is_fitted, validate_data
-except ImportError as _exc:  # pragma: no cover
-    _IMPORT_ERROR = _exc
-    BaseEstimator = ClassifierMixin = object
-else:
-    _IMPORT_ERROR = None
+# Imported through neurograph.interop, which turns a missing scikit-learn into a
+# MissingExtraError naming the extra.
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 
 class NeuroGraphClassifier(ClassifierMixin, BaseEstimator):
@@ -55,9 +49,6 @@ class NeuroGraphClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Train a fresh network on (X, y); returns self."""
-        if _IMPORT_ERROR is not None:  # pragma: no cover
-            raise MissingExtraError("scikit-learn is not installed: pip install "
-                                    "'neurograph[sklearn]'")
         import neurograph as ng
 
         X, y = validate_data(self, X, y)
