@@ -104,7 +104,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int = 0, collaps
     w_of = (lambda link: float(trace.w[link._i])) if trace is not None else \
         (lambda link: link.weight)
     g = graphviz.Digraph("neurograph", graph_attr={
-        "rankdir": "LR", "newrank": "true", "nodesep": "0.25", "ranksep": "1.1",
+        # mclimit=0 keeps the declared order: bias unit on top, then units 1..s_l, as drawn
+        # on the slides (crossing minimisation would shuffle them).
+        "rankdir": "LR", "newrank": "true", "mclimit": "0", "remincross": "false",
+        "nodesep": "0.25", "ranksep": "1.1",
         "fontname": "Helvetica", "labelloc": "t", "fontsize": "14"},
         node_attr={"fontname": "Helvetica", "fontsize": "11", "width": "0.75",
                    "fixedsize": "false"},
@@ -125,7 +128,13 @@ def diagram(net, show: str = "structure", trace=None, instance: int = 0, collaps
             if lay.bias is not None:
                 c.node(lay.bias.name, label="+1", **STYLE["bias"])
                 drawn[lay.bias.name] = True
-            for u in nodes:
+            order = [lay.bias.name] if lay.bias is not None else []
+            for k, u in enumerate(nodes):
+                if more and k == len(nodes) - 1:  # "… k more" stands before the last unit
+                    c.node(f"more{lay.index}", label=f"… {more} more", shape="plaintext",
+                           fontcolor="#555555")
+                    order.append(f"more{lay.index}")
+                order.append(u.name)
                 attrs = dict(STYLE[kind])
                 label = u.name
                 if u.name in vals:
@@ -140,9 +149,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int = 0, collaps
                                  style="filled", fillcolor="#ffffff")
                 c.node(u.name, label=label, **attrs)
                 drawn[u.name] = True
-            if more:
-                c.node(f"more{lay.index}", label=f"… {more} more", shape="plaintext",
-                       fontcolor="#555555")
+            for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
+                c.edge(a, b, style="invis")
     _edges(g, net, layers, show, trace, instance, drawn, collapse, top_k, w_of, edge_labels)
     _legend(g, show, vmax_node, trace)
     return g
