@@ -3,7 +3,8 @@
 A ``.ngz`` file is a zip archive holding
 
 - ``network.json`` — the structure: format name and version, dtype, nodes in
-  the order they were made (name, kind, activation, explicit layer), explicit
+  the order they were made (name, kind, activation, input function, explicit
+  layer), explicit
   layers, links as (source, target) names, the trainer's settings and state,
   and a SHA-256 checksum of every other member and of the structure itself;
 - ``weights.npy`` — link weights in the order of the JSON's links, then the
@@ -65,6 +66,8 @@ def _structure(net: Network) -> tuple[dict, np.ndarray]:
             hint = net._explicit.index(u._hint)
         nodes.append({"name": u.name, "kind": "input" if u._kind == "input" else "unit",
                       "activation": None if u.activation is None else u.activation.name,
+                      "input_function": None if u.input_function is None
+                      else u.input_function.name,
                       "explicit_layer": hint})
     explicit = [{"activation": None if lay.activation is None else lay.activation.name}
                 for lay in net._explicit]
@@ -205,7 +208,8 @@ def _build(struct: dict, arrays: dict) -> Network:
             else:
                 layer = spec["explicit_layer"]
                 net.add_node(spec["name"], activation=spec["activation"],
-                             layer=None if layer is None else net._explicit[layer])
+                             layer=None if layer is None else net._explicit[layer],
+                             input_function=spec.get("input_function") or "weighted_sum")
         src, dst = struct["links"]["source"], struct["links"]["target"]
         w = arrays["weights.npy"]
         n_bias = sum(1 for u in net._units if u._bias_link is not None)
@@ -226,7 +230,7 @@ def _build(struct: dict, arrays: dict) -> Network:
         raise FileFormatError(f"the checkpoint uses an activation this session does not know: "
                               f"{exc}. Register it first (ng.register_activation).") from None
     except (KeyError, TypeError, IndexError, ValueError, NeurographError) as exc:
-        raise FileFormatError(f"the checkpoint's structure is inconsistent: {exc!r}") from None
+        raise FileFormatError(f"the checkpoint's structure is inconsistent: {exc}") from None
 
 
 def _add_links(net: Network, src: list, dst: list, weights: np.ndarray) -> None:

@@ -85,6 +85,12 @@ def compile_network(net: Network) -> Compiled:
             f"{len(layers) - 1} layers after them (expected ≥ 1 input and ≥ 1 computing layer)"
         )
     acts = []
+    for u in net.nodes:
+        if u.input_function is not None and u.input_function.name != "weighted_sum":
+            raise CompileError(
+                f"unit {u.name!r} uses the input function {u.input_function.name!r}; Θ holds "
+                "weighted sums only. Run this network with the graph engine (engine='graph')."
+            )
     for lay in layers[1:]:
         names = lay.activations
         if len(names) != 1:

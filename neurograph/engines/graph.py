@@ -31,6 +31,7 @@ class NodePlan:
     src: object  # slice or index array of source columns
     w_idx: np.ndarray  # store indices of the incoming (non-bias) links
     b_idx: int  # store index of the bias link
+    fn: object = None  # the InputFunction, None for the weighted sum (the fast path)
 
 
 @dataclass(eq=False)
@@ -80,7 +81,8 @@ def make_plan(net) -> Plan:
                 order = np.argsort(cols, kind="stable")
                 cols, w_idx = cols[order], w_idx[order]
                 reg.append(w_idx)
-                nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx, u._bias_link._i))
+                fn = None if u.input_function.name == "weighted_sum" else u.input_function
+                nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx, u._bias_link._i, fn))
                 by_act.setdefault(u.activation, []).append(col[u.name])
         groups = [(act, _as_slice(np.array(cs, dtype=np.intp))) for act, cs in by_act.items()]
         lplans.append(LayerPlan(start, start + lay.size, nplans, groups))
@@ -110,7 +112,10 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
     """Fill z and a of every unit of layer i (0-based list index; Layer i+1)."""
     lp = plan.layers[i]
     for p in lp.nodes:
-        Z[:, p.col] = A[:, p.src] @ w[p.w_idx] + w[p.b_idx]
+        if p.fn is None:
+            Z[:, p.col] = A[:, p.src] @ w[p.w_idx] + w[p.b_idx]
+        else:
+            Z[:, p.col] = p.fn.z(A[:, p.src], w[p.w_idx], w[p.b_idx])
     for act, cols in lp.groups:
         A[:, cols] = act.g(Z[:, cols])
 
@@ -157,10 +162,16 @@ def backward_layer(plan: Plan, i: int, w, Z, A, G, Dl, grad) -> None:
             Dl[:, cols] = act.backprop(Z[:, cols], A[:, cols], G[:, cols])
     for p in lp.nodes:
         d = Dl[:, p.col]
-        grad[p.w_idx] = A[:, p.src].T @ d
         grad[p.b_idx] = d.sum()
-        if i > 1:  # inputs need no blame
-            G[:, p.src] += d[:, None] * w[p.w_idx]
+        if p.fn is None:
+            grad[p.w_idx] = A[:, p.src].T @ d
+            if i > 1:  # inputs need no blame
+                G[:, p.src] += d[:, None] * w[p.w_idx]
+        else:
+            a_in, wj = A[:, p.src], w[p.w_idx]
+            grad[p.w_idx] = d @ p.fn.dz_dw(a_in, wj)
+            if i > 1:
+                G[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
 
 
 def finish_grad(plan: Plan, w, grad, n: int, lam: float) -> None:

@@ -78,15 +78,24 @@ class Trace:
     def blame(self, node) -> dict | None:
         """{downstream name: Θ_ji·δ_j over instances}: node i's share of each δ_j.
 
-        Summed over j and multiplied by g'(z_i), the shares give δ_i.
+        Summed over j and multiplied by g'(z_i), the shares give δ_i. (For a
+        unit j with another input function the share is ∂z_j/∂a_i·δ_j.)
         """
         if self.delta is None or node._kind == "bias":
             return None
         out = {}
+        a = None
         for link in node._net._out_links(node):
             d = self.node_value(link.target, "delta")
-            if d is not None:
+            if d is None:
+                continue
+            fn = link.target.input_function
+            if fn is None or fn.name == "weighted_sum":
                 out[link.target.name] = self.w[link._i] * d
+            else:  # the share is ∂z_j/∂a_i · δ_j
+                a = self.node_value(node, "a") if a is None else a
+                w = np.array([self.w[link._i]])
+                out[link.target.name] = fn.dz_da(a[:, None], w)[:, 0] * d
         return out
 
     def link_signal(self, link):

@@ -25,10 +25,13 @@ def to_graphml(net, path) -> None:
     g = nx.DiGraph()
     for lay in net.layers:
         if lay.bias is not None:
-            g.add_node(lay.bias.name, kind="bias", layer=lay.index, activation="")
+            g.add_node(lay.bias.name, kind="bias", layer=lay.index, activation="",
+                       input_function="")
         for u in lay.nodes:
             g.add_node(u.name, kind=u.kind, layer=lay.index,
-                       activation="" if u.activation is None else u.activation.name)
+                       activation="" if u.activation is None else u.activation.name,
+                       input_function="" if u.input_function is None
+                       else u.input_function.name)
     for link in net.links:
         g.add_edge(link.source.name, link.target.name, weight=float(link.weight))
     buf = io.BytesIO()
@@ -60,7 +63,8 @@ def from_graphml(path):
             if d["kind"] == "input":
                 net.add_input(name)
             elif d["kind"] in ("hidden", "output"):
-                net.add_node(name, activation=d["activation"])
+                net.add_node(name, activation=d["activation"],
+                             input_function=d.get("input_function") or "weighted_sum")
         for u, v, d in g.edges(data=True):
             w = float(d["weight"])
             if g.nodes[u]["kind"] == "bias":

@@ -138,6 +138,8 @@ STEP = Activation(
     "step", lambda z: (z >= 0).astype(z.dtype), lambda z, a: np.zeros_like(z)
 )
 SOFTMAX = Activation("softmax", _softmax, lambda z, a: a * (1.0 - a), layerwise=True)
+# e^−z: with the euclidean_rbf input function, a radial-basis unit e^−‖a − w‖².
+GAUSSIAN = Activation("gaussian", lambda z: np.exp(-z), lambda z, a: -a)
 
 _REGISTRY: dict[str, Activation] = {}
 
@@ -219,7 +221,7 @@ def get_activation(spec: str | Activation | None, default: str = "sigmoid") -> A
     >>> get_activation("sigmod")
     Traceback (most recent call last):
     ...
-    neurograph.errors.ActivationError: unknown activation 'sigmod'; known: linear, relu, ...
+    neurograph.errors.ActivationError: unknown activation 'sigmod'; known: gaussian, linear, ...
     """
     if spec is None:
         spec = default
@@ -240,5 +242,5 @@ def known_activations() -> list[str]:
     return sorted(_REGISTRY)
 
 
-for _act in (SIGMOID, TANH, RELU, LINEAR, STEP, SOFTMAX):
+for _act in (SIGMOID, TANH, RELU, LINEAR, STEP, SOFTMAX, GAUSSIAN):
     _REGISTRY[_act.name] = _act

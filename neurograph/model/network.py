@@ -29,6 +29,7 @@ from ..errors import (
 )
 from .activations import Activation, get_activation
 from .init import initial_weights
+from .inputs import InputFunction, get_input_function
 from .layer import Layer
 from .node import Link, Node, _check_weight
 
@@ -171,6 +172,7 @@ class Network:
         activation: str | Activation | None = None,
         bias: float = 0.0,
         layer: Layer | int | None = None,
+        input_function: str | InputFunction = "weighted_sum",
     ) -> Node:
         """Add a computing unit (hidden or output) and return it.
 
@@ -180,6 +182,8 @@ class Network:
         Parameters
         ----------
         activation : name or Activation, default: the layer's, else "sigmoid".
+        input_function : "weighted_sum" (z = θ0 + Σ w·a, the default) or
+            "euclidean_rbf" (z = θ0 + Σ (a − w)²), or an InputFunction.
         layer : a Layer made by :meth:`add_layer` (or its 1-based number) to put
             the node in; without it the layer is inferred from the links
             (longest path from the inputs).
@@ -196,9 +200,11 @@ class Network:
             raise TopologyError("Layer 1 holds inputs only: use add_input()")
         default = target.activation if target is not None else None
         act = get_activation(activation if activation is not None else default)
+        fn = get_input_function(input_function)
         w = _check_weight(bias, "the bias")
         name = self._check_new_name(name if name is not None else self._new_name("h"))
         node = Node(self, name, "hidden", act)
+        node._input_function = fn
         node._hint = target
         self._graph.add_node(name, node=node)
         node._bias_link = Link(None, node, self._ws, self._ws.append(np.array([w])))

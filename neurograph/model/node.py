@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import InputValueError
+from ..errors import InputValueError, TopologyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activations import Activation
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
 KINDS = ("input", "bias", "hidden", "output")
-INPUT_FUNCTIONS = ("weighted_sum",)
 
 
 def _fmt(v) -> str:
@@ -53,19 +52,48 @@ class Node:
     Node('h', layer=2, output, sigmoid, z=0, a=0.5)
     """
 
-    __slots__ = ("name", "_kind", "activation", "input_function", "_net", "_layer", "_pos",
+    __slots__ = ("name", "_kind", "_activation", "_input_function", "_net", "_layer", "_pos",
                  "_hint", "_bias_link", "__weakref__")
 
     def __init__(self, net: Network, name: str, kind: str, activation: Activation | None):
         self.name = name
         self._kind = kind
-        self.activation = activation
-        self.input_function = "weighted_sum" if kind not in ("input", "bias") else None
+        self._activation = activation
+        self._input_function = None  # an InputFunction, set by the Network for computing units
         self._net = net
         self._layer: Layer | None = None
         self._pos = -1
         self._hint: Layer | None = None
         self._bias_link: Link | None = None
+
+    # --- the unit's functions (changing one invalidates compiled forms and traces) ---
+    @property
+    def activation(self):
+        """g: the Activation of this unit (None for inputs and bias units)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, spec) -> None:
+        from .activations import get_activation
+
+        if self._kind in ("input", "bias"):
+            raise TopologyError(f"{self._kind} unit {self.name!r} has no activation")
+        self._activation = get_activation(spec)
+        self._net._changed()
+
+    @property
+    def input_function(self):
+        """How z is formed from the incoming links (weighted sum by default)."""
+        return self._input_function
+
+    @input_function.setter
+    def input_function(self, spec) -> None:
+        from .inputs import get_input_function
+
+        if self._kind in ("input", "bias"):
+            raise TopologyError(f"{self._kind} unit {self.name!r} has no input function")
+        self._input_function = get_input_function(spec)
+        self._net._changed()
 
     # --- place in the network -------------------------------------------------
     @property

@@ -243,8 +243,8 @@ def _edge_value(link, show, trace, instance, w_of):
     if show == "blame":
         if link.is_bias:
             return None
-        d = trace.node_value(link.target, "delta")
-        return w_of(link) * float(d[instance])
+        share = trace.blame(link.source).get(link.target.name)
+        return None if share is None else float(share[instance])
     return w_of(link)
 
 
