@@ -307,6 +307,19 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
         ng.load(tmp_path / "a.ngz", trainer=True)
 
 
+@pytest.mark.parametrize("every", ["epoch", "batch"])
+def test_step_traces_hold_the_weights_of_their_pass(every):
+    X, y = blobs(12, n=10)
+    net = ng.Network.from_architecture([2, 3, 3], seed=0)
+    before = net.theta_flat.copy()
+    step = next(ng.Trainer(net, alpha=0.5).steps(X, y, every=every, epochs=1))
+    np.testing.assert_array_equal(step.trace.w, before)  # not the updated θ
+    u = net["a2_1"]
+    share = sum(step.trace.blame(u).values())
+    np.testing.assert_allclose(step.trace.node(u)["delta"], u.activation.dg(
+        step.trace.node(u)["z"], step.trace.node(u)["a"]) * share, rtol=1e-13)
+
+
 def test_kept_step_traces_are_never_overwritten():
     """Steps share their pass's arrays; a later pass must not write into a kept one."""
     X, y = blobs(11, n=12)

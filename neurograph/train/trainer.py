@@ -252,7 +252,6 @@ class Trainer:
                     except StopIteration as stop:
                         J = stop.value
                     if every == "instance":
-                        tr = None
                         for i in range(Xb.shape[0]):
                             tr = runner.trace("instance", False, J, rows=slice(i, i + 1))
                             yield self._show(Step(e, b, i, "instance", tr, J))
@@ -262,8 +261,12 @@ class Trainer:
                     if lb is not None:
                         s[2] += int((self._predict_labels(runner.outputs()) == lb).sum())
                     want = every in ("batch", "instance", "layer") or on_step is not None
-                    # the Step's trace keeps the weights its pass used (blame stays true)
-                    tr = runner.trace("update", True, J) if want else None
+                    last = every == "epoch" and b == n_batches - 1
+                    # a Step's trace keeps the weights its pass used (blame stays true),
+                    # so it is taken before the update
+                    tr = runner.trace("update", True, J) if (want or last) else None
+                    if last:
+                        epoch_trace = tr
                     self._gnorm = self._update(runner)
                     self._next_batch = b + 1
                     if want:
@@ -284,8 +287,8 @@ class Trainer:
                     bar.update(1)
                     bar.set_postfix(J=f"{h.cost[-1]:.4g}")
                 if every == "epoch":
-                    yield self._show(Step(e, n_batches - 1, None, "epoch end",
-                                          runner.trace("epoch end", True, h.cost[-1]),
+                    epoch_trace.phase = "epoch end"
+                    yield self._show(Step(e, n_batches - 1, None, "epoch end", epoch_trace,
                                           h.cost[-1]))
                 if on_epoch_end is not None and on_epoch_end(self, h):
                     h.stopped = "callback"
