@@ -130,8 +130,13 @@ def _umask() -> int:
 
 
 def atomic_write(path: str, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file in the same folder and os.replace."""
+    """Write bytes to ``path`` through a temporary file in the same folder and os.replace.
+
+    The folder is made if it does not exist; the file gets the permissions the
+    umask gives a new file (mkstemp's 0600 would hide it from other users).
+    """
     folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should not be

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 from pathlib import Path
 
 import graphviz
@@ -68,8 +70,24 @@ def render(net, path, show: str = "structure", trace=None, **options) -> Path:
             "Graphviz's `dot` executable was not found (or failed): install Debian's graphviz "
             "(apt-get install graphviz; `make test` and `make demo` do it when run as root); "
             f"the DOT source was written to {dot_path}") from None
+    if ext == ".svg" and options.get("hidden_images"):
+        data = _inline_images(data)
     atomic_write(os.fspath(path), data)
     return path
+
+
+def _inline_images(svg: bytes) -> bytes:
+    """Embed the hidden-unit PNGs as data URIs: the SVG then opens anywhere."""
+
+    def embed(m: re.Match) -> bytes:
+        try:
+            with open(m.group(1).decode(), "rb") as f:
+                png = base64.b64encode(f.read())
+        except OSError:
+            return m.group(0)
+        return b'xlink:href="data:image/png;base64,' + png + b'"'
+
+    return re.sub(rb'xlink:href="([^"]+\.png)"', embed, svg)
 
 
 def mimebundle(net) -> dict:
