@@ -45,3 +45,15 @@ def test_public_face_as_written(tmp_path, monkeypatch):
     net2 = ng.load("xor.ngz")
     np.testing.assert_array_equal(net2.theta_flat, small.theta_flat)
     assert (tmp_path / "xor.svg").exists()
+
+
+def test_readme_example_runs(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 — our own README
+    assert scope["xor"].predict(scope["X"]).tolist() == [0, 1, 1, 0]
+    assert "blame share" in (tmp_path / "xor.svg").read_text(encoding="utf-8")
