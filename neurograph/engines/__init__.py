@@ -43,7 +43,7 @@ def choose(net: Network, engine: str) -> str:
         raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     _check_ready(net)
     if engine == "graph":
-        if net._compiled is None and getattr(net, "_not_compilable", None) != net._topo:
+        if net._compiled is None and net._not_compilable != net._topo:
             try:  # a compiled store lays weights out as Θ, so D(l) are views
                 compile_network(net)
             except CompileError:
@@ -54,7 +54,7 @@ def choose(net: Network, engine: str) -> str:
         return "matrix"
     if net._compiled is not None and net._compiled.topo == net._topo:
         return "matrix"
-    if getattr(net, "_not_compilable", None) == net._topo:
+    if net._not_compilable == net._topo:
         return "graph"
     try:
         compile_network(net)

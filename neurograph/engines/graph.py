@@ -59,7 +59,7 @@ def _as_slice(cols: np.ndarray):
 
 def make_plan(net) -> Plan:
     """Column and weight indices of every node (cached until the topology changes)."""
-    cached = getattr(net, "_graph_plan", None)
+    cached = net._graph_plan
     if cached is not None and cached.topo == net._topo:
         return cached
     layers = net.layers

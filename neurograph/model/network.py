@@ -116,8 +116,10 @@ class Network:
         self._units: list[Node] = []  # every non-bias node in insertion order
         self._layers_dirty = False
         self._topo = 0  # bumped on every topology change
-        self._compiled = None
-        self._trace = None
+        self._compiled = None  # set by neurograph.compile
+        self._not_compilable = -1  # topology counter at which compiling last failed
+        self._graph_plan = None  # set by the graph engine
+        self._trace = None  # the latest pass, shown by nodes and links
 
     @property
     def graph(self) -> nx.DiGraph:
