@@ -142,8 +142,8 @@ def test_set_bias_and_link_weight():
     link = net.connect(x, h, weight=2.5)
     net.set_bias(h, -1.5)
     assert h.bias == -1.5 and link.weight == 2.5
-    z = net.forward([[2.0]]) and h.z
-    assert z[0] == pytest.approx(-1.5 + 2.5 * 2.0)
+    net.forward([[2.0]])
+    assert h.z[0] == pytest.approx(-1.5 + 2.5 * 2.0)
     assert link.signal[0] == pytest.approx(5.0)
     with pytest.raises(ng.InputValueError, match="finite"):
         link.weight = float("nan")

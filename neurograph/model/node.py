@@ -76,10 +76,7 @@ class Node:
     def activation(self, spec) -> None:
         from .activations import get_activation
 
-        if self._kind in ("input", "bias"):
-            raise TopologyError(f"{self._kind} unit {self.name!r} has no activation")
-        self._activation = get_activation(spec)
-        self._net._changed()
+        self._set_function("_activation", "activation", get_activation, spec)
 
     @property
     def input_function(self):
@@ -90,9 +87,12 @@ class Node:
     def input_function(self, spec) -> None:
         from .inputs import get_input_function
 
+        self._set_function("_input_function", "input function", get_input_function, spec)
+
+    def _set_function(self, slot: str, what: str, lookup, spec) -> None:
         if self._kind in ("input", "bias"):
-            raise TopologyError(f"{self._kind} unit {self.name!r} has no input function")
-        self._input_function = get_input_function(spec)
+            raise TopologyError(f"{self._kind} unit {self.name!r} has no {what}")
+        setattr(self, slot, lookup(spec))
         self._net._changed()
 
     # --- place in the network -------------------------------------------------
