@@ -80,3 +80,11 @@ def test_player_in_headless_chromium(player_file):
         assert (ARTIFACTS / "player.png").stat().st_size > 10_000
     finally:
         d.quit()
+
+
+def test_player_from_a_history(tmp_path):
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=3)
+    history = ng.Trainer(net, alpha=2.0).fit(X, y, epochs=50)
+    text = Path(ng.player(history, tmp_path / "h.html", net=net)).read_text(encoding="utf-8")
+    assert text.count('class="frame"') == 1 and "after 50 epochs" in text

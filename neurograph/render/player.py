@@ -17,6 +17,7 @@ import numpy as np
 
 from ..data.loaders import atomic_write
 from ..errors import ConfigError
+from ..train.trainer import History
 from .diagram import diagram
 from .output import pipe
 
@@ -124,13 +125,12 @@ def player(steps_or_history, path, net=None, show: str = "errors", max_frames: i
     """
     if net is None:
         raise ConfigError("player needs net=the network the steps belong to")
-    items = list(steps_or_history) if not hasattr(steps_or_history, "cost") or \
-        isinstance(steps_or_history, (list, tuple)) else None
-    if items is None:  # a History
+    if isinstance(steps_or_history, History):
         costs = list(steps_or_history.cost)
         frames = [(len(costs) - 1, diagram(net, show="weights", **options),
                    f"after {len(costs)} epochs")]
     else:
+        items = list(steps_or_history)
         if not items:
             raise ConfigError("player needs at least one Step")
         costs = [s.cost for s in items]
