@@ -28,7 +28,9 @@ from .errors import (
     LabelError,
     MissingExtraError,
     NeurographError,
+    NonFiniteError,
     ShapeError,
+    StaleTraceError,
     TopologyError,
 )
 from .interop import from_graphml, from_torch, to_graphml, to_torch
@@ -52,6 +54,7 @@ __all__ = [
     "Activation", "ActivationError", "CompileError", "ConfigError", "CycleError",
     "EmptyNetworkError", "FileFormatError", "GradCheckReport", "History", "InputValueError",
     "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",
+    "NonFiniteError", "StaleTraceError",
     "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
     "cost_and_gradients", "data", "diagram", "get_activation", "gradcheck", "hidden_unit_grid",
     "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",

@@ -53,6 +53,14 @@ class ConfigError(NeurographError, ValueError):
     """An option or combination of options that does not make sense."""
 
 
+class NonFiniteError(NeurographError, FloatingPointError):
+    """A NaN or inf appeared in J, D(l) or a weight during training (it diverged)."""
+
+
+class StaleTraceError(NeurographError, RuntimeError):
+    """A Trace, Θ view or plan recorded before the network's topology changed."""
+
+
 class MissingExtraError(NeurographError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 
@@ -69,5 +77,7 @@ __all__ = [
     "CompileError",
     "FileFormatError",
     "ConfigError",
+    "NonFiniteError",
+    "StaleTraceError",
     "MissingExtraError",
 ]

@@ -120,6 +120,7 @@ class Network:
         self._not_compilable = -1  # topology counter at which compiling last failed
         self._graph_plan = None  # set by the graph engine
         self._trace = None  # the latest pass, shown by nodes and links
+        self._classes: tuple[str, ...] | None = None
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -718,9 +719,46 @@ class Network:
         """
         return self._hook("forward")(self, X, engine=engine)
 
-    def predict(self, X, engine: str = "auto") -> np.ndarray:
-        """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output."""
-        return self._hook("predict")(self, X, engine=engine)
+    def predict(self, X, engine: str = "auto", names: bool = False) -> np.ndarray:
+        """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output.
+
+        With ``names=True`` the class names of :attr:`classes` instead of indices.
+        """
+        k = self._hook("predict")(self, X, engine=engine)
+        if not names:
+            return k
+        if self._classes is None:
+            raise ConfigError("predict(names=True) needs class names: set net.classes first")
+        return np.asarray(self._classes)[k]
+
+    @property
+    def classes(self) -> tuple[str, ...] | None:
+        """Names of the classes the outputs stand for (output unit k is class k;
+        one output unit stands for two classes, 0 and 1), or None.
+
+        Examples
+        --------
+        >>> net = Network.from_architecture([2, 3, 3], seed=0)
+        >>> net.classes = ["cat", "dog", "fish"]
+        >>> net.predict([[0.0, 1.0]], names=True).tolist()
+        ['cat']
+        """
+        return self._classes
+
+    @classes.setter
+    def classes(self, names) -> None:
+        if names is None:
+            self._classes = None
+            return
+        names = tuple(str(c) for c in names)
+        k = len(self.outputs)
+        want = 2 if k == 1 else k
+        if len(names) != want:
+            raise ShapeError(f"classes must name {want} classes for {k} output unit(s), "
+                             f"got {len(names)}: {list(names)[:5]}")
+        if len(set(names)) != len(names):
+            raise ConfigError(f"class names must be distinct, got {list(names)}")
+        self._classes = names
 
     def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto") -> float:
         """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ²."""
