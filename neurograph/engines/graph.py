@@ -128,8 +128,9 @@ def forward(plan: Plan, w: np.ndarray, X: np.ndarray):
     return Z, A
 
 
-def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str) -> float:
-    """J from the output columns plus λ/(2n)Σw² over non-bias links."""
+def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str, n_reg: int | None = None) -> float:
+    """J from the output columns plus λ/(2n)Σw² over non-bias links (n = ``n_reg``,
+    the whole training set's size, when this is a batch of it)."""
     n = Y.shape[0]
     last = plan.layers[-1]
     zL, aL = Z[:, last.start : last.stop], A[:, last.start : last.stop]
@@ -137,7 +138,7 @@ def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str) -> float:
     J /= n
     if lam:
         wr = w[plan.reg_idx]
-        J += lam / (2.0 * n) * float(wr @ wr)
+        J += lam / (2.0 * (n if n_reg is None else n_reg)) * float(wr @ wr)
     return J
 
 
@@ -174,11 +175,11 @@ def backward_layer(plan: Plan, i: int, w, Z, A, G, Dl, grad) -> None:
                 G[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
 
 
-def finish_grad(plan: Plan, w, grad, n: int, lam: float) -> None:
-    """Σ → mean over instances, plus λ/n·w on non-bias links (in place)."""
+def finish_grad(plan: Plan, w, grad, n: int, lam: float, n_reg: int | None = None) -> None:
+    """Σ → mean over the n instances, plus λ/n_reg·w on non-bias links (in place)."""
     grad *= 1.0 / n
     if lam:
-        grad[plan.reg_idx] += (lam / n) * w[plan.reg_idx]
+        grad[plan.reg_idx] += (lam / (n if n_reg is None else n_reg)) * w[plan.reg_idx]
 
 
 def backward(plan: Plan, w, Z, A, Y, lam: float, loss: str):

@@ -82,12 +82,17 @@ def regularization(c: Compiled, lam: float, n: int) -> float:
     return lam / (2.0 * n) * sum(float(np.vdot(T[:, 1:], T[:, 1:])) for T in c.thetas)
 
 
-def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, ws: Workspace | None = None) -> float:
-    """J(Θ) from a forward pass's lists."""
+def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, ws: Workspace | None = None,
+         n_reg: int | None = None) -> float:
+    """J(Θ) from a forward pass's lists.
+
+    ``n_reg`` is the n of λ/(2n): the whole training set's size when this is
+    one batch of it (default: this batch's size).
+    """
     n = Y.shape[0]
     scratch = (None, None) if ws is None else (ws.tmp[-1], ws.tmp2)
     J = output_cost(loss, c.activations[-1], zs[-1], acts[-1], Y, *scratch) / n
-    return J + regularization(c, lam, n)
+    return J + regularization(c, lam, n if n_reg is None else n_reg)
 
 
 def output_layer_delta(c: Compiled, ws: Workspace, Y, loss: str) -> None:
@@ -95,8 +100,13 @@ def output_layer_delta(c: Compiled, ws: Workspace, Y, loss: str) -> None:
     output_delta(loss, c.activations[-1], ws.z[-1], ws.a[-1], Y, ws.delta[-1], ws.tmp[-1])
 
 
-def backward_layer(c: Compiled, l: int, ws: Workspace, D: list, lam: float) -> None:
-    """Fill D(l) from δ(l+1), then δ(l) into the workspace (none for l = 1: inputs)."""
+def backward_layer(c: Compiled, l: int, ws: Workspace, D: list, lam: float,
+                   n_reg: int | None = None) -> None:
+    """Fill D(l) from δ(l+1), then δ(l) into the workspace (none for l = 1: inputs).
+
+    D(l) = Δ(l)/m + (λ/n)Θ(l) for a batch of m out of n (``n_reg``; default m):
+    every batch size steps along the gradient of the same J.
+    """
     delta_next = ws.delta[l]
     n = delta_next.shape[0]
     T = c.thetas[l - 1]
@@ -105,7 +115,7 @@ def backward_layer(c: Compiled, l: int, ws: Workspace, D: list, lam: float) -> N
     Dl[:, 0] = ws.ones @ delta_next
     Dl *= 1.0 / n
     if lam:
-        Dl[:, 1:] += (lam / n) * T[:, 1:]
+        Dl[:, 1:] += (lam / (n if n_reg is None else n_reg)) * T[:, 1:]
     m = c.masks[l - 1]
     if m is not None:
         Dl *= m  # missing links are fixed zeros: no gradient, no update

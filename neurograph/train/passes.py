@@ -19,8 +19,10 @@ from ..engines.trace import Trace
 class Runner:
     """Runs forward/backward passes on ``net`` with a fixed loss and λ."""
 
-    def __init__(self, net, lam: float, loss: str, engine: str = "auto"):
+    def __init__(self, net, lam: float, loss: str, engine: str = "auto",
+                 n_reg: int | None = None):
         self.net = net
+        self.n_reg = n_reg  # the n of λ/n: the whole training set, whatever the batch
         self.kind = choose(net, engine)
         self.lam = float(lam)
         self.loss = resolve_loss(loss, [u.activation for u in net.outputs])
@@ -69,14 +71,14 @@ class Runner:
             self._done = l + 1
             if pause:
                 yield f"forward layer {l + 1}"
-        J = matrix.cost(c, ws.z, ws.a, Y, lam, self.loss, ws)
+        J = matrix.cost(c, ws.z, ws.a, Y, lam, self.loss, ws, self.n_reg)
         self.J = J
         matrix.output_layer_delta(c, ws, Y, self.loss)
         self._back = L
         if pause:
             yield f"backward layer {L}"
         for l in range(L - 1, 0, -1):
-            matrix.backward_layer(c, l, ws, self.D, lam)
+            matrix.backward_layer(c, l, ws, self.D, lam, self.n_reg)
             self._back = max(l, 2)
             if pause and l > 1:
                 yield f"backward layer {l}"
@@ -92,7 +94,7 @@ class Runner:
             self._done = i + 1
             if pause:
                 yield f"forward layer {i + 1}"
-        J = graph.cost(plan, w, Z, A, Y, self.lam, self.loss)
+        J = graph.cost(plan, w, Z, A, Y, self.lam, self.loss, self.n_reg)
         self.J = J
         G, Dl = graph.output_deltas(plan, Z, A, Y, self.loss)
         self.state = (Z, A, Dl)
@@ -105,7 +107,7 @@ class Runner:
             self._back = i + 1  # δ of Layer i+1 (list index i) is done
             if pause and i < L - 1:
                 yield f"backward layer {i + 1}"
-        graph.finish_grad(plan, w, self.grad, Y.shape[0], self.lam)
+        graph.finish_grad(plan, w, self.grad, Y.shape[0], self.lam, self.n_reg)
         return J
 
     def outputs(self) -> np.ndarray:

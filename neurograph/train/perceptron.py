@@ -14,6 +14,7 @@ import numpy as np
 
 from ..data.labels import check_inputs
 from ..errors import ConfigError, LabelError
+from .checks import count_arg, real_arg
 
 
 @dataclass
@@ -62,8 +63,12 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     """
     if rule not in ("online", "batch"):
         raise ConfigError(f"rule must be 'online' or 'batch', got {rule!r}")
+    alpha = real_arg("alpha", alpha, low=0.0)
+    max_epochs = count_arg("max_epochs", max_epochs, "an int ≥ 1")
     T = _single_layer(net)
     X, _ = check_inputs(X, T.shape[1] - 1, dtype=net.dtype)
+    if X.shape[0] == 0:
+        raise ConfigError("the perceptron needs at least one instance, got 0")
     y = np.asarray(y)
     K = T.shape[0]
     if y.shape != (X.shape[0],):

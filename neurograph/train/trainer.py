@@ -21,7 +21,8 @@ import numpy as np
 
 from ..data.labels import as_targets, check_inputs
 from ..engines.trace import Trace
-from ..errors import ConfigError
+from ..errors import ConfigError, NonFiniteError
+from .checks import count_arg, real_arg
 from .passes import Runner
 
 EVERY = ("epoch", "batch", "instance", "layer")
@@ -31,9 +32,19 @@ EVERY = ("epoch", "batch", "instance", "layer")
 class History:
     """Per-epoch records of a training run (lists grow by one per epoch).
 
-    ``cost[e]`` is J(Θ) over the epoch's batches (full batch: J before the
-    epoch's update); ``accuracy`` is filled when the targets are classes;
-    ``val_*`` when a validation set is given; ``stopped`` says why training ended.
+    ``cost[e]`` is the running mean of J over epoch e's batches, each batch's J
+    taken in its forward pass (before its update): the batch's mean data term
+    plus λ/(2n)·ΣΘ² with n the whole training set (bias weights left out), so
+    with full batch it is exactly J(Θ) of the whole set before the epoch's
+    update, and mini-batch and online runs report the same J, averaged while Θ
+    moves. ``accuracy`` (the same running mean) is filled when the targets are
+    classes; ``val_*`` (J and accuracy of the validation set after the epoch)
+    when one is given; ``grad_norm`` is ‖D‖ of the epoch's last update.
+
+    ``stopped`` says why training ended: "max_epochs", "grad_tol",
+    "cost_tol", "early_stopping", "callback" or "diverged"; for "diverged",
+    ``diverged_at`` is (epoch, batch) of the first pass whose J or D was not
+    finite (0-based; that pass's update was not applied).
     """
 
     cost: list = field(default_factory=list)
@@ -43,6 +54,7 @@ class History:
     val_accuracy: list = field(default_factory=list)
     stopped: str | None = None
     best_epoch: int | None = None
+    diverged_at: tuple[int, int] | None = None
 
     @property
     def epochs(self) -> int:
@@ -53,13 +65,26 @@ class History:
         return self.cost
 
     def to_dict(self) -> dict:
-        return {k: (list(map(float, v)) if isinstance(v, list) else v)
-                for k, v in self.__dict__.items()}
+        """Plain data for JSON: non-finite numbers become None (JSON has no NaN)."""
+        def num(v):
+            v = float(v)
+            return v if math.isfinite(v) else None
+
+        out = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, list):
+                v = [num(x) for x in v]
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[k] = v
+        return out
 
     def __repr__(self) -> str:
         last = f", J={self.cost[-1]:.6g}" if self.cost else ""
         acc = f", accuracy={self.accuracy[-1]:.3f}" if self.accuracy else ""
         stop = f", stopped={self.stopped!r}" if self.stopped else ""
+        if self.diverged_at is not None:
+            stop += f" at epoch {self.diverged_at[0]}, batch {self.diverged_at[1]}"
         return f"History(epochs={self.epochs}{last}{acc}{stop})"
 
 
@@ -67,12 +92,13 @@ class History:
 class Step:
     """One pause of training: where it is, what it computed so far.
 
-    ``epoch``, ``batch`` and ``instance`` are 0-based indices (``instance`` is
-    None unless stepping per instance); ``phase`` is "forward layer 2",
-    "backward layer 3", "instance", "update" or "epoch end"; ``trace`` holds z,
-    a, δ (and blame) as computed up to this point; ``cost`` is the batch's J
-    once the forward pass is done; ``weights_before``/``weights_after`` are θ
-    around an update.
+    ``epoch``, ``batch`` and ``instance`` are 0-based indices; ``instance``
+    (None unless stepping per instance) is the row of X as given, x(instance+1)
+    in the lecture's numbering, whatever the shuffled order of the batch;
+    ``phase`` is "forward layer 2", "backward layer 3", "instance", "update" or
+    "epoch end"; ``trace`` holds z, a, δ (and blame) as computed up to this
+    point; ``cost`` is the batch's J once the forward pass is done;
+    ``weights_before``/``weights_after`` are θ around an update.
     """
 
     epoch: int
@@ -87,7 +113,7 @@ class Step:
     def __repr__(self) -> str:
         where = f"epoch={self.epoch}, batch={self.batch}"
         if self.instance is not None:
-            where += f", instance={self.instance}"
+            where += f", x({self.instance + 1})"
         J = "" if self.cost is None else f", J={self.cost:.6g}"
         return f"Step({where}, phase={self.phase!r}{J})"
 
@@ -121,15 +147,18 @@ class Trainer:
     def __init__(self, net, alpha: float = 1.0, lam: float = 0.0, batch_size: int | None = None,
                  momentum: float = 0.0, seed: int | None = 0, tol_grad: float | None = None,
                  tol_cost: float | None = None, loss: str = "auto", engine: str = "auto",
-                 shuffle: bool = True):
-        for name, v in (("alpha", alpha), ("lam", lam)):
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-                raise ConfigError(f"{name} must be a finite number ≥ 0, got {v!r}")
-        if not 0 <= momentum < 1:
+                 shuffle: bool = True, on_nonfinite: str = "stop"):
+        alpha, lam = real_arg("alpha", alpha, low=0.0), real_arg("lam", lam, low=0.0)
+        momentum = real_arg("momentum", momentum, low=0.0)
+        if momentum >= 1:
             raise ConfigError(f"momentum must be in [0, 1), got {momentum!r}")
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
-                                       or batch_size < 1):
-            raise ConfigError(f"batch_size must be None (full batch) or ≥ 1, got {batch_size!r}")
+        if batch_size is not None:
+            batch_size = count_arg("batch_size", batch_size, "None (full batch) or an int ≥ 1")
+        tol_grad = None if tol_grad is None else real_arg("tol_grad", tol_grad, low=0.0)
+        tol_cost = None if tol_cost is None else real_arg("tol_cost", tol_cost, low=0.0)
+        if on_nonfinite not in ("stop", "raise"):
+            raise ConfigError(f"on_nonfinite must be 'stop' or 'raise', got {on_nonfinite!r}")
+        self.on_nonfinite = on_nonfinite
         self.net = net
         self.alpha, self.lam, self.batch_size = float(alpha), float(lam), batch_size
         self.momentum, self.seed, self.shuffle = float(momentum), seed, shuffle
@@ -140,12 +169,12 @@ class Trainer:
         self.epoch = 0  # epochs completed
         self._perm = None  # order of the epoch in progress (mini-batch)
         self._next_batch = 0  # next batch of the epoch in progress
+        self._epoch_shape = None  # (n, batch size) of the epoch in progress
         self._epoch_sums = [0.0, 0, 0]  # Σ J·n_b, Σ n_b, Σ correct of the epoch in progress
         self._velocity = None
         self._stop = False
         self._best = None
         self._gnorm = float("nan")  # ‖D‖ of the latest update
-        self._last_runner = None
 
     # --- the public loop --------------------------------------------------------------
     def fit(self, X, Y, epochs: int = 500, validation=None, patience: int | None = None,
@@ -164,8 +193,9 @@ class Trainer:
         """
         gen = self._run(X, Y, epochs, None, validation, patience, on_step, on_epoch_end,
                         progress)
-        for _ in gen:
-            pass
+        with np.errstate(**_DIVERGING):
+            for _ in gen:
+                pass
         return self.history
 
     def steps(self, X, Y, every: str = "epoch", epochs: int = 500, validation=None,
@@ -180,7 +210,7 @@ class Trainer:
         """
         if every not in EVERY:
             raise ConfigError(f"every must be one of {', '.join(EVERY)}; got {every!r}")
-        return self._run(X, Y, epochs, every, validation, patience, None, None, False)
+        return _quiet(self._run(X, Y, epochs, every, validation, patience, None, None, False))
 
     def stop(self) -> None:
         """Ask a running fit/steps to stop after the current batch."""
@@ -216,9 +246,18 @@ class Trainer:
             Xv, Yv, lv = self._prepare(*validation)
         if patience is not None and validation is None:
             raise ConfigError("early stopping (patience) needs a validation set")
-        runner = self._last_runner = Runner(self.net, self.lam, self.loss, self.engine)
+        epochs = count_arg("epochs", epochs, "an int ≥ 1")
         n = X.shape[0]
         bs = n if self.batch_size is None else min(self.batch_size, n)
+        if self._next_batch and self._epoch_shape is None:  # a checkpoint's epoch in progress
+            self._epoch_shape = (len(self._perm) if self._perm is not None else n, bs)
+        if self._next_batch and self._epoch_shape != (n, bs):
+            raise ConfigError(
+                f"an epoch is in progress over n={self._epoch_shape[0]} instances in batches of "
+                f"{self._epoch_shape[1]} (next batch {self._next_batch}); this call has n={n}, "
+                f"batch size {bs}: call trainer.restart_epoch() to drop the epoch in progress, "
+                "or make a new Trainer")
+        runner = self._last_runner = Runner(self.net, self.lam, self.loss, self.engine, n_reg=n)
         n_batches = -(-n // bs)
         if self._velocity is None or self._velocity.shape != runner.flat.shape:
             self._velocity = np.zeros_like(runner.flat) if self.momentum else None
@@ -230,6 +269,7 @@ class Trainer:
         try:
             for _ in range(epochs):
                 e = self.epoch
+                self._epoch_shape = (n, bs)
                 if self._perm is None and bs < n and self.shuffle:
                     self._perm = self.rng.permutation(n)
                 for b in range(self._next_batch, n_batches):
@@ -251,10 +291,14 @@ class Trainer:
                                                   runner.trace(phase, False, J_now), J_now))
                     except StopIteration as stop:
                         J = stop.value
+                    if not (math.isfinite(J) and _finite(runner.grad)):
+                        self._diverged(e, b, J)
+                        return
                     if every == "instance":
                         for i in range(Xb.shape[0]):
                             tr = runner.trace("instance", False, J, rows=slice(i, i + 1))
-                            yield self._show(Step(e, b, i, "instance", tr, J))
+                            row = int(idx[i]) if self._perm is not None else b * bs + i
+                            yield self._show(Step(e, b, row, "instance", tr, J))
                     s = self._epoch_sums
                     s[0] += J * Xb.shape[0]
                     s[1] += Xb.shape[0]
@@ -306,6 +350,21 @@ class Trainer:
             if every is None:
                 self.net._trace = None  # its values predate the updates
 
+    def _diverged(self, epoch: int, batch: int, J: float) -> None:
+        # the bad update is not applied: the network stays where the bad pass started
+        h = self.history
+        h.stopped, h.diverged_at = "diverged", (epoch, batch)
+        what = "J" if not math.isfinite(J) else "D(l)"
+        if self.on_nonfinite == "raise":
+            raise NonFiniteError(f"training diverged: {what} is not finite (J={J}) in epoch "
+                                 f"{epoch}, batch {batch}; lower α or check the data")
+
+    def restart_epoch(self) -> None:
+        """Drop the epoch in progress (after a stop mid-epoch): the next fit starts
+        a fresh epoch, on data of any size and any batch size."""
+        self._perm, self._next_batch, self._epoch_sums = None, 0, [0.0, 0, 0]
+        self._epoch_shape = None
+
     def _show(self, step: Step) -> Step:
         # node.z / node.delta / link.grad at a debugger prompt show this step's values
         self.net._trace = step.trace
@@ -330,7 +389,7 @@ class Trainer:
             h.accuracy.append(s[2] / s[1])
         h.grad_norm.append(gnorm)
         self.epoch += 1
-        self._perm, self._next_batch, self._epoch_sums = None, 0, [0.0, 0, 0]
+        self.restart_epoch()
 
     def _validate(self, runner, Xv, Yv, lv, patience) -> None:
         h = self.history
@@ -360,6 +419,33 @@ class Trainer:
         bs = "full batch" if self.batch_size is None else f"batch_size={self.batch_size}"
         return (f"Trainer(α={self.alpha:g}, λ={self.lam:g}, {bs}, momentum={self.momentum:g}, "
                 f"epoch={self.epoch})")
+
+
+# A diverging run overflows on its way to inf/NaN; it is reported as "diverged"
+# (or NonFiniteError), so numpy's warnings about it would only be noise.
+_DIVERGING = dict(over="ignore", invalid="ignore")
+
+
+def _quiet(gen):
+    """Advance ``gen`` under _DIVERGING; the caller's code between steps runs as it was."""
+    while True:
+        with np.errstate(**_DIVERGING):
+            try:
+                item = next(gen)
+            except StopIteration:
+                return
+        try:
+            yield item
+        except GeneratorExit:
+            gen.close()
+            raise
+
+
+def _finite(a: np.ndarray) -> bool:
+    # one dot product is cheaper than isfinite over the whole array; it is inf
+    # also when finite entries overflow when squared, so confirm then
+    s = float(a @ a)
+    return math.isfinite(s) or bool(np.isfinite(a).all())
 
 
 def _progress(epochs: int, progress: bool | None):
