@@ -57,8 +57,9 @@ class NonFiniteError(NeurographError, FloatingPointError):
     """A NaN or inf appeared in J, D(l) or a weight during training (it diverged)."""
 
 
-class StaleTraceError(NeurographError, RuntimeError):
-    """A Trace, Θ view or plan recorded before the network's topology changed."""
+class StaleTraceError(ConfigError):
+    """A Trace (or plan) of another network, or recorded before this one's topology
+    changed or it was compiled: its columns no longer mean the same units."""
 
 
 class MissingExtraError(NeurographError, ImportError):

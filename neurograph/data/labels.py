@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputValueError, LabelError, ShapeError
+from .values import real_array
 
 
 def _int_labels(y, what: str = "labels") -> np.ndarray:
@@ -139,8 +140,8 @@ def check_inputs(X, d: int, dtype=np.float64) -> tuple[np.ndarray, bool]:
     neurograph.errors.ShapeError: expected 3 input values per instance, got 2
     """
     try:
-        arr = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as exc:
+        arr = real_array(X, "inputs", dtype, finite=False)
+    except ValueError as exc:  # ragged lists
         raise InputValueError(f"inputs must be numbers in an (n, {d}) array: {exc}") from None
     single = arr.ndim == 1
     if single:
@@ -151,6 +152,8 @@ def check_inputs(X, d: int, dtype=np.float64) -> tuple[np.ndarray, bool]:
         raise ShapeError(f"expected {d} input values per instance, got {arr.shape[1]}")
     if not np.isfinite(arr).all():
         i, j = np.argwhere(~np.isfinite(arr))[0]
-        raise InputValueError(f"inputs must be finite: got {arr[i, j]} (NaN or inf) at "
+        came = np.asarray(X)[(i, j) if np.ndim(X) == 2 else j]
+        cast = f" ({came:g} in {arr.dtype.name})" if np.isfinite(came) else ""
+        raise InputValueError(f"inputs must be finite: got {arr[i, j]}{cast} (NaN or inf) at "
                               f"instance {i}, input {j}")
     return np.ascontiguousarray(arr), single

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import StaleTraceError
+
 
 @dataclass(eq=False)
 class Trace:
@@ -56,6 +58,14 @@ class Trace:
         """True when this trace is of ``net`` as it is laid out now."""
         return self.owner == id(net) and self.topo == net._topo
 
+    def check(self, net) -> None:
+        """Raise StaleTraceError unless this trace is of ``net`` as it is laid out now."""
+        if not self.belongs_to(net):
+            why = ("of another network" if self.owner != id(net) else
+                   "from before the network's topology changed (or it was compiled)")
+            raise StaleTraceError(f"this trace is {why}: its columns no longer match the "
+                                  "network's units; run a new pass (net.backward(X, y))")
+
     @property
     def n(self) -> int:
         return self.a[0].shape[0]
@@ -67,6 +77,8 @@ class Trace:
                 "delta": None if self.delta is None else self.delta[i]}
 
     def node_value(self, node, what: str):
+        """``what`` ("z", "a" or "delta") of one node over the instances, or None."""
+        self.check(node._net)
         if node._kind == "bias":
             return np.ones(self.n, dtype=self.w.dtype) if what == "a" else None
         arrs = getattr(self, what)
@@ -81,6 +93,7 @@ class Trace:
         Summed over j and multiplied by g'(z_i), the shares give δ_i. (For a
         unit j with another input function the share is ∂z_j/∂a_i·δ_j.)
         """
+        self.check(node._net)
         if self.delta is None or node._kind == "bias":
             return None
         out = {}
@@ -100,11 +113,13 @@ class Trace:
 
     def link_signal(self, link):
         """w·a(source): the link's activation level over the instances."""
+        self.check(link.target._net)
         a = self.node_value(link.source, "a") if link.source is not None else 1.0
         return self.w[link._i] * a
 
     def link_grad(self, link):
         """∂J/∂w for this link (scalar), or None after a forward pass only."""
+        self.check(link.target._net)
         return None if self.grad is None else float(self.grad[link._i])
 
     def node(self, node) -> dict:

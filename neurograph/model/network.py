@@ -13,6 +13,7 @@ themselves in :data:`HOOKS` when ``neurograph`` is imported (arrows point down).
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Sequence
 from itertools import repeat
@@ -20,10 +21,10 @@ from itertools import repeat
 import networkx as nx
 import numpy as np
 
+from ..data.values import real_array
 from ..errors import (
     ConfigError,
     CycleError,
-    InputValueError,
     ShapeError,
     TopologyError,
 )
@@ -38,6 +39,7 @@ HOOKS: dict = {}
 
 _BIAS_NAME = re.compile(r"bias\d+$")
 DEFAULT_EPSILON = 0.12  # the course's ε_init for a link made one at a time
+_BYTES_PER_LINK = 350  # a Link object and its networkx edge dicts (measured: 347 B)
 
 
 class WeightStore:
@@ -65,6 +67,19 @@ class WeightStore:
         self.w[self.n : need] = values
         start, self.n = self.n, need
         return start
+
+
+def _check_fits_in_memory(s: list[int], dtype: np.dtype) -> None:
+    """Refuse an architecture whose links would not fit in memory, before allocating."""
+    links = sum((a + 1) * b for a, b in zip(s, s[1:]))
+    need = links * (dtype.itemsize + _BYTES_PER_LINK)
+    try:
+        have = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not every platform tells
+        return
+    if need > have:
+        raise ConfigError(f"s = {s} has {links:,} links: about {need / 2**30:.1f} GiB as "
+                          f"nodes and links, more than this machine's {have / 2**30:.1f} GiB")
 
 
 def _as_node_list(x) -> list:
@@ -124,11 +139,23 @@ class Network:
 
     @property
     def graph(self) -> nx.DiGraph:
-        """The ``networkx.DiGraph``: node attribute "node" is the Node, edge attribute
-        "link" the Link (bias units and their links included). Read it; build with
-        the Network's methods."""
+        """A read-only view of the ``networkx.DiGraph``: node attribute "node" is the
+        Node, edge attribute "link" the Link (bias units and their links included).
+
+        It follows the network live, but cannot be edited: an edit behind the
+        network's back would leave Θ and the layers stale. Build with the
+        Network's methods.
+
+        Examples
+        --------
+        >>> net = Network.from_architecture([2, 1], seed=0)
+        >>> net.graph.remove_edge("x1", "a2_1")
+        Traceback (most recent call last):
+        ...
+        networkx.exception.NetworkXError: Frozen graph can't be modified
+        """
         self._ensure_layers()
-        return self._graph
+        return self._graph.copy(as_view=True)
 
     # --- building ----------------------------------------------------------------
     def _new_name(self, prefix: str) -> str:
@@ -204,7 +231,7 @@ class Network:
         default = target.activation if target is not None else None
         act = get_activation(activation if activation is not None else default)
         fn = get_input_function(input_function)
-        w = _check_weight(bias, "the bias")
+        w = _check_weight(bias, "the bias", self.dtype)
         name = self._check_new_name(name if name is not None else self._new_name("h"))
         node = Node(self, name, "hidden", act)
         node._input_function = fn
@@ -273,34 +300,62 @@ class Network:
         neurograph.errors.TopologyError: cannot link into input unit 'x': inputs are set ...
         """
         u, v = self._node(source), self._node(target)
-        self._check_link(u, v)
-        if self._graph.has_edge(u.name, v.name):
-            raise TopologyError(f"a link {u.name!r} → {v.name!r} exists already (weight "
-                                f"{self._graph.edges[u.name, v.name]['link'].weight:.4g})")
-        if u is v or nx.has_path(self._graph, v.name, u.name):
-            path = [u.name] if u is v else nx.shortest_path(self._graph, v.name, u.name)
-            cycle = " → ".join([*path, v.name])
-            raise CycleError(f"linking {u.name!r} → {v.name!r} would close the cycle {cycle}; "
-                             "feed-forward networks have none")
+        self._check_block([u], [v])
         if weight is None:
             weight = self.rng.uniform(-DEFAULT_EPSILON, DEFAULT_EPSILON)
-        w = _check_weight(weight, f"link {u.name!r} → {v.name!r}")
+        w = _check_weight(weight, f"link {u.name!r} → {v.name!r}", self.dtype)
         link = Link(u, v, self._ws, self._ws.append(np.array([w])))
         self._graph.add_edge(u.name, v.name, link=link)
         self._changed()
         return link
 
-    def _check_link(self, u: Node, v: Node) -> None:
-        if v._kind in ("input", "bias"):
-            what = "inputs are set from outside" if v._kind == "input" else "it is always 1"
-            raise TopologyError(f"cannot link into {v._kind} unit {v.name!r}: {what}")
-        if u._kind == "bias":
-            raise TopologyError(f"bias units are linked for you; use set_bias({v.name!r}, w)")
-        if u._hint is not None and v._hint is not None and u._hint.index >= v._hint.index:
-            raise TopologyError(
-                f"links go forward: {u.name!r} is in Layer {u._hint.index}, "
-                f"{v.name!r} in Layer {v._hint.index}"
-            )
+    def _check_block(self, src: list[Node], dst: list[Node]) -> None:
+        """The one check every new link passes (connect, connect_layers, from_*):
+        direction, same layer, duplicates, cycles. Raises before anything is built."""
+        for what, nodes in (("source", src), ("target", dst)):
+            seen = set()
+            for u in nodes:
+                if u.name in seen:
+                    raise TopologyError(f"{what} node {u.name!r} is listed twice")
+                seen.add(u.name)
+        for v in dst:
+            if v._kind in ("input", "bias"):
+                why = "inputs are set from outside" if v._kind == "input" else "it is always 1"
+                raise TopologyError(f"cannot link into {v._kind} unit {v.name!r}: {why}")
+        for u in src:
+            if u._kind == "bias":
+                raise TopologyError(f"bias units are linked for you; use set_bias(node, w), "
+                                    f"got a link from {u.name!r}")
+        hinted_src = [u for u in src if u._hint is not None]
+        hinted_dst = [v for v in dst if v._hint is not None]
+        if hinted_src and hinted_dst:
+            u = max(hinted_src, key=lambda n: n._hint.index)
+            v = min(hinted_dst, key=lambda n: n._hint.index)
+            if u._hint.index >= v._hint.index:
+                raise TopologyError(f"links go forward: {u.name!r} is in Layer {u._hint.index}, "
+                                    f"{v.name!r} in Layer {v._hint.index}")
+        succ = self._graph._succ
+        dset = {v.name for v in dst}
+        for u in src:
+            both = succ[u.name].keys() & dset
+            if both:
+                v = sorted(both)[0]
+                raise TopologyError(f"a link {u.name!r} → {v!r} exists already (weight "
+                                    f"{succ[u.name][v]['link'].weight:.4g})")
+        # a new link u → v closes a cycle when v already reaches u (or u is v)
+        reach: dict[str, str] = {}
+        for v in dst:
+            if v.name not in reach:
+                reach[v.name] = v.name
+                for d in nx.descendants(self._graph, v.name):
+                    reach.setdefault(d, v.name)
+        for u in src:
+            if u.name in reach:
+                v = reach[u.name]
+                path = nx.shortest_path(self._graph, v, u.name)
+                cycle = " → ".join([*path, v])
+                raise CycleError(f"linking {u.name!r} → {v!r} would close the cycle {cycle}; "
+                                 "feed-forward networks have none")
 
     def set_bias(self, node, w: float) -> None:
         """Set θ0 of ``node``: the weight of its link from the "+1" bias unit.
@@ -391,36 +446,15 @@ class Network:
         >>> net.theta(1).shape
         (2, 4)
         """
-        src, dst = _as_node_list(a), _as_node_list(b)
-        src = [self._node(u) for u in src]
-        dst = [self._node(v) for v in dst]
+        src = [self._node(u) for u in _as_node_list(a)]
+        dst = [self._node(v) for v in _as_node_list(b)]
         if not src or not dst:
             raise TopologyError("connect_layers needs two non-empty layers")
-        for v in dst:
-            if v._kind in ("input", "bias"):
-                raise TopologyError(f"cannot link into {v._kind} unit {v.name!r}")
-        for u in src:
-            if u._kind == "bias":
-                raise TopologyError("bias units are linked for you; use set_bias")
-        self._check_link(src[0], dst[0])
+        self._check_block(src, dst)
         sa, sb = len(src), len(dst)
         W, bias = self._block_weights(init, sa, sb)
         succ, pred = self._graph._succ, self._graph._pred
         dnames = [v.name for v in dst]
-        dset = set(dnames)
-        for u in src:
-            both = succ[u.name].keys() & dset
-            if both:
-                raise TopologyError(f"links {u.name!r} → {sorted(both)[:3]} exist already")
-        if not all(u._hint is not None and v._hint is not None for u in src[:1] for v in dst[:1]):
-            reach = set()
-            for v in dst:
-                if v.name not in reach:
-                    reach |= nx.descendants(self._graph, v.name) | {v.name}
-            loop = [u.name for u in src if u.name in reach]
-            if loop:
-                raise CycleError(f"linking into {dnames[0]!r}… would close a cycle through "
-                                 f"{loop[0]!r}; feed-forward networks have none")
         ws = self._ws
         start = ws.append(W.T.reshape(-1))
         # Millions of new containers would set the cyclic GC scanning the whole heap
@@ -450,7 +484,7 @@ class Network:
         if isinstance(init, (str, int, float)) and not isinstance(init, bool):
             full = initial_weights((sb, sa + 1), sa, sb, self.rng, init, self.dtype)
             return full[:, 1:], full[:, 0]
-        arr = np.asarray(init, dtype=float)
+        arr = real_array(init, f"the weights of a block {sa} → {sb}", self.dtype)
         if arr.shape == (sb, sa + 1):
             W, bias = arr[:, 1:], arr[:, 0]
         elif arr.shape == (sb, sa):
@@ -458,8 +492,6 @@ class Network:
         else:
             raise ShapeError(f"weights for a block {sa} → {sb} must have shape ({sb}, {sa + 1}) "
                              f"(bias column first) or ({sb}, {sa}), got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise InputValueError("weights must be finite, got NaN or inf")
         return W, bias
 
     # --- whole networks ------------------------------------------------------------
@@ -473,29 +505,36 @@ class Network:
         init="uniform",
         dtype=np.float64,
         rng=None,
+        inputs: Sequence[str] | None = None,
+        outputs: Sequence[str] | None = None,
     ) -> Network:
         """A fully connected layered network with s = [s_1, …, s_L] units per layer.
 
         Weights (biases too) are drawn by ``init`` from a generator made from
-        ``seed``: the same seed gives the same network.
+        ``seed``: the same seed gives the same network. ``inputs`` and
+        ``outputs`` name the units of Layer 1 and Layer L (default x1…, aL_1…).
+
+        Raises
+        ------
+        ConfigError
+            For a malformed architecture, or one too big for this machine's
+            memory (the message says how many GiB it would need).
 
         Examples
         --------
         >>> net = Network.from_architecture([3, 3, 2, 1], seed=0)
         >>> [t.shape for t in net.thetas]
         [(3, 4), (2, 4), (1, 3)]
+        >>> Network.from_architecture([2, 2], outputs=["cat", "dog"]).outputs
+        [Node('cat', layer=2, output, sigmoid), Node('dog', layer=2, output, sigmoid)]
         """
         s = list(s)
-        if len(s) < 2 or not all(isinstance(k, (int, np.integer)) and k >= 1 for k in s):
+        if len(s) < 2 or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+                                 and k >= 1 for k in s):
             raise ConfigError(f"an architecture is a list of ≥ 2 whole numbers ≥ 1, got {s}")
+        _check_fits_in_memory(s, np.dtype(dtype))
         net = cls(seed=seed, dtype=dtype, rng=rng)
-        layers = [net.add_layer(s[0])]
-        for i, k in enumerate(s[1:]):
-            last = i == len(s) - 2
-            act = output_activation if (last and output_activation is not None) else activation
-            layers.append(net.add_layer(k, activation=act))
-        for a, b in zip(layers, layers[1:]):
-            net.connect_layers(a, b, init=init)
+        net._build_layers(s, activation, output_activation, [init] * (len(s) - 1), inputs, outputs)
         return net
 
     @classmethod
@@ -505,17 +544,23 @@ class Network:
         activation: str | Activation = "sigmoid",
         output_activation: str | Activation | None = None,
         dtype=None,
+        inputs: Sequence[str] | None = None,
+        outputs: Sequence[str] | None = None,
     ) -> Network:
         """A layered network from Θ(1), Θ(2), … in the course layout.
 
         Θ(l) has shape s_{l+1} × (s_l + 1), bias column first. The values are
         copied into the network (later changes to the arrays you passed do
-        not show); ``net.thetas`` gives the live matrices.
+        not show); ``net.thetas`` gives the live matrices. ``dtype`` defaults
+        to float32 when every Θ is float32, else float64; values are checked
+        after the cast (1e308 is refused for float32).
 
         Raises
         ------
         ShapeError
             If a Θ is not 2-D or the shapes do not chain.
+        InputValueError
+            For complex, NaN or inf values (also when the cast makes them inf).
 
         Examples
         --------
@@ -526,7 +571,11 @@ class Network:
         >>> xnor.forward([[0, 0], [0, 1], [1, 0], [1, 1]]).round(3).ravel()
         array([1., 0., 0., 1.])
         """
-        ths = [np.asarray(t, dtype=float) for t in thetas]
+        thetas = list(thetas)
+        if dtype is None:
+            dtype = np.float32 if thetas and all(np.asarray(t).dtype == np.float32
+                                                 for t in thetas) else np.float64
+        ths = [real_array(t, f"Θ({k})", dtype) for k, t in enumerate(thetas, start=1)]
         if not ths:
             raise ShapeError("from_thetas needs at least one Θ matrix")
         for k, t in enumerate(ths, start=1):
@@ -539,19 +588,23 @@ class Network:
                     f"Θ({k + 1}) must have s_{k + 1} + 1 = {ths[k - 1].shape[0] + 1} columns "
                     f"(Θ({k}) has {ths[k - 1].shape[0]} rows), got shape {ths[k].shape}"
                 )
-        if dtype is None:
-            dtype = np.float32 if all(np.asarray(t).dtype == np.float32 for t in thetas) \
-                else np.float64
         s = [ths[0].shape[1] - 1] + [t.shape[0] for t in ths]
         net = cls(dtype=dtype)
-        layers = [net.add_layer(s[0])]
+        net._build_layers(s, activation, output_activation, ths, inputs, outputs)
+        return net
+
+    def _build_layers(self, s, activation, output_activation, inits, inputs, outputs) -> None:
+        # the one layer-building path of from_architecture and from_thetas
+        for what, names, k in (("inputs", inputs, s[0]), ("outputs", outputs, s[-1])):
+            if names is not None and len(names) != k:
+                raise ConfigError(f"{what} names {k} units, got {len(names)} names")
+        layers = [self.add_layer(s[0], names=inputs)]
         for i, k in enumerate(s[1:]):
             last = i == len(s) - 2
             act = output_activation if (last and output_activation is not None) else activation
-            layers.append(net.add_layer(k, activation=act))
-        for a, b, t in zip(layers, layers[1:], ths):
-            net.connect_layers(a, b, init=t)
-        return net
+            layers.append(self.add_layer(k, activation=act, names=outputs if last else None))
+        for a, b, init in zip(layers, layers[1:], inits):
+            self.connect_layers(a, b, init=init)
 
     # --- layers (inferred when not given) ------------------------------------------
     def _ensure_layers(self) -> None:
@@ -696,8 +749,55 @@ class Network:
 
     @property
     def thetas(self) -> list[np.ndarray]:
-        """[Θ(1), …, Θ(L−1)]: live views of one buffer (compiles on first use)."""
+        """[Θ(1), …, Θ(L−1)]: live views of one buffer (compiles on first use).
+
+        Assigning a list of matrices copies them in (shapes and values checked;
+        a position without a link must stay 0).
+
+        Examples
+        --------
+        >>> net = Network.from_architecture([2, 1], seed=0)
+        >>> net.thetas = [[[-30, 20, 20]]]
+        >>> net.forward([1, 1]).round(3)
+        array([[1.]])
+        """
         return list(self.compile().thetas)
+
+    @thetas.setter
+    def thetas(self, values) -> None:
+        c = self.compile()
+        values = list(values)
+        if len(values) != len(c.thetas):
+            raise ShapeError(f"expected {len(c.thetas)} Θ matrices, got {len(values)}")
+        new = [real_array(v, f"Θ({k})", self.dtype) for k, v in enumerate(values, start=1)]
+        for k, (T, v) in enumerate(zip(c.thetas, new), start=1):
+            if v.shape != T.shape:
+                raise ShapeError(f"Θ({k}) must have shape {T.shape}, got {v.shape}")
+        flat = np.concatenate([v.ravel() for v in new])
+        self.theta_flat = flat
+
+    @property
+    def theta_flat(self) -> np.ndarray:
+        """θ: Θ(1), Θ(2), … unrolled into one vector (a view: writes go to Θ).
+
+        Assigning a vector of the same length copies it in (checked)."""
+        return self.compile().flat
+
+    @theta_flat.setter
+    def theta_flat(self, values) -> None:
+        c = self.compile()
+        v = real_array(values, "θ", self.dtype)
+        if v.shape != c.flat.shape:
+            raise ShapeError(f"θ must have shape {c.flat.shape}, got {v.shape}")
+        start = 0
+        for k, (T0, m) in enumerate(zip(c.thetas, c.masks), start=1):
+            T = v[start : start + T0.size].reshape(T0.shape)
+            start += T0.size
+            if m is not None and np.any(T[~m]):
+                j, i = np.argwhere((T != 0) & ~m)[0]
+                raise TopologyError(f"Θ({k})[{j}, {i}] = {T[j, i]:g} but there is no link "
+                                    "there: positions without a link stay 0")
+        c.flat[...] = v
 
     def theta(self, l: int) -> np.ndarray:
         """Θ(l), 1-based as on the slides: Θ(1) maps Layer 1 to Layer 2."""
@@ -706,10 +806,6 @@ class Network:
             raise ConfigError(f"Θ(l) exists for l = 1..{len(ths)}, got {l!r}")
         return ths[l - 1]
 
-    @property
-    def theta_flat(self) -> np.ndarray:
-        """θ: Θ(1), Θ(2), … unrolled into one vector (a view: writes go to Θ)."""
-        return self.compile().flat
 
     def forward(self, X, engine: str = "auto") -> np.ndarray:
         """h_Θ(x) for each instance: (n, s_L); a single instance (1-D) gives (1, s_L).

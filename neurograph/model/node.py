@@ -9,11 +9,11 @@ that after compiling it *is* an entry of Θ(l) (one source of truth).
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..data.values import real_array
 from ..errors import InputValueError, TopologyError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -211,7 +211,7 @@ class Link:
 
     @weight.setter
     def weight(self, value) -> None:
-        v = _check_weight(value, self)
+        v = _check_weight(value, self, self._ws.w.dtype)
         self._ws.w[self._i] = v
 
     @property
@@ -235,12 +235,8 @@ class Link:
         return f"Link({src!r} → {self.target.name!r}, w={self.weight:.4g})"
 
 
-def _check_weight(value, where) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputValueError(f"a weight must be a real number, got {value!r} for {where}") \
-            from None
-    if not math.isfinite(v):
-        raise InputValueError(f"a weight must be finite, got {v} for {where}")
-    return v
+def _check_weight(value, where, dtype=np.float64) -> float:
+    arr = real_array(value, f"the weight of {where}", dtype)
+    if arr.ndim:
+        raise InputValueError(f"a weight must be one number, got shape {arr.shape} for {where}")
+    return float(arr)

@@ -1,0 +1,50 @@
+"""Real numbers at the boundary: one check for every array a user hands in.
+
+Complex values are refused (casting would drop the imaginary part without a
+word), and finiteness is checked *after* the cast to the network's dtype, so
+1e308 is refused for a float32 network, where it would become inf.
+
+>>> real_array([[1.0, 2.0]], "weights").dtype
+dtype('float64')
+>>> real_array([1e308], "Θ(1)", np.float32)
+Traceback (most recent call last):
+...
+neurograph.errors.InputValueError: Θ(1) must be finite in float32: 1e+308 at index (0,) becomes inf
+>>> real_array([1 + 2j], "inputs")
+Traceback (most recent call last):
+...
+neurograph.errors.InputValueError: inputs must be real numbers, got complex128 ...
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputValueError
+
+
+def real_array(x, what: str, dtype=np.float64, finite: bool = True) -> np.ndarray:
+    """``x`` as a real array of ``dtype`` (finite unless ``finite=False``: the caller
+    checks, with its own message); InputValueError naming ``what`` otherwise."""
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise InputValueError(f"{what} must be real numbers, got {arr.dtype} "
+                              "(the imaginary part would be dropped)")
+    if kind not in "biuf":
+        try:  # lists of Python numbers come as objects when ragged or mixed
+            arr = np.asarray(x, dtype=np.float64) if kind == "O" else None
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None:
+            raise InputValueError(f"{what} must be numbers, got dtype {np.asarray(x).dtype}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = arr.astype(dtype, copy=False)
+    if finite and not np.isfinite(out).all():
+        pos = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        came = arr[pos] if arr.ndim else arr
+        if np.isfinite(came):
+            raise InputValueError(f"{what} must be finite in {np.dtype(dtype).name}: {came:g} "
+                                  f"at index {pos} becomes {out[pos] if out.ndim else out}")
+        raise InputValueError(f"{what} must be finite, got {came} at index {pos}")
+    return out
