@@ -38,6 +38,12 @@ def test_xor_golden_dot(show):
     golden(f"xor_{show}", dot.source)
 
 
+def test_xor_batch_gradients_golden():
+    net = xnor_net()
+    dot = ng.diagram(net, show="gradients", trace=net.backward(X4, XOR_y))
+    golden("xor_gradients_batch", dot.source)
+
+
 def test_four_class_and_collapsed_golden():
     net = ng.Network.from_architecture([4, 5, 4], seed=0)
     golden("four_class_weights", ng.diagram(net, show="weights").source)

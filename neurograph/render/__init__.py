@@ -5,8 +5,9 @@ Reads a network and a Trace; never runs a pass. Registers ``net.render``,
 """
 
 from ..model.network import HOOKS
-from .diagram import SHOWS, diagram, hidden_unit_grid
+from .diagram import SHOWS, diagram
 from .output import FORMATS, RenderError, mimebundle, render
+from .pictures import hidden_unit_grid
 from .player import player
 
 HOOKS.update(render=render, diagram=diagram, mimebundle=mimebundle)

@@ -1,5 +1,9 @@
 """Colour scales for diagrams: sequential for a ∈ [0, 1], diverging for signed values.
 
+One colour means one thing in a picture: a weight's sign is green (w > 0) or
+purple (w < 0), never the red and blue of the error scale (δ, blame, ∂J/∂w),
+so red is only ever "positive error" and blue "negative error".
+
 Every scale is a list of stops; colours are interpolated in RGB and written as
 fixed ``#rrggbb`` strings so that the same numbers give byte-identical DOT.
 
@@ -14,8 +18,8 @@ from __future__ import annotations
 import math
 
 SEQUENTIAL = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]  # a: 0 → 1
-DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]  # −max → 0 → +max
-EXCITATORY, INHIBITORY, NEUTRAL = "#1b7837", "#b2182b", "#9e9e9e"
+DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]  # errors: vmin → 0 → vmax
+EXCITATORY, INHIBITORY, NEUTRAL = "#1b7837", "#762a83", "#9e9e9e"  # w > 0, w < 0, no value
 
 
 def _rgb(h: str) -> tuple[int, int, int]:
@@ -38,11 +42,21 @@ def sequential(v: float) -> str:
     return _interp(SEQUENTIAL, v)
 
 
-def diverging(v: float, vmax: float) -> str:
-    """Colour of a signed value on a scale symmetric around 0 (δ, blame, gradients)."""
-    if vmax <= 0:
-        return DIVERGING[2]
-    return _interp(DIVERGING, 0.5 + 0.5 * v / vmax)
+def diverging(v: float, vmax: float, vmin: float | None = None) -> str:
+    """Colour of a signed value (δ, blame, gradients) on the error scale vmin → 0 → vmax.
+
+    0 is always white; each side is linear up to its end (``vmin`` defaults
+    to −vmax), and values beyond an end take the end's colour.
+
+    >>> diverging(2.0, 2.0), diverging(-1.0, 2.0, vmin=-1.0)
+    ('#b2182b', '#2166ac')
+    """
+    lo = -vmax if vmin is None else vmin
+    if not math.isfinite(v):
+        return _interp(DIVERGING, math.nan)
+    if v >= 0:
+        return DIVERGING[2] if vmax <= 0 else _interp(DIVERGING, 0.5 + 0.5 * v / vmax)
+    return DIVERGING[2] if lo >= 0 else _interp(DIVERGING, 0.5 - 0.5 * v / lo)
 
 
 def text_color(fill: str) -> str:

@@ -15,15 +15,15 @@ True
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 
 import graphviz
 import numpy as np
 
 from ..errors import ConfigError
+from ..notation import instance_label
 from . import colors
-from .png import png_bytes
+from .dotsafe import Ids, text
+from .pictures import _images, hidden_unit_grid  # noqa: F401  (hidden_unit_grid: old home)
 
 SHOWS = ("structure", "weights", "activations", "errors", "blame", "gradients")
 _NEEDS = {"activations": "a", "errors": "delta", "blame": "delta", "gradients": "grad"}
@@ -36,26 +36,59 @@ STYLE = {
 }
 
 
-def _trace_of(trace):
-    return getattr(trace, "trace", trace)  # a Step carries its Trace
+def _unpack(trace):
+    """(Trace, data index of its only row or None): a Step of one instance names x(i)."""
+    from ..train.trainer import Step
+
+    if isinstance(trace, Step):
+        one = trace.instance is not None and trace.trace is not None and trace.trace.n == 1
+        return trace.trace, (trace.instance if one else None)
+    return trace, None
 
 
 def _check(net, show, trace, instance):
+    """The row of the trace drawn: ``instance`` checked, or its default (None: the batch)."""
     if show not in SHOWS:
         raise ConfigError(f"unknown show {show!r}; known: {', '.join(SHOWS)}")
-    if show in _NEEDS:
+    if show == "gradients" and instance is not None:
+        need = "delta"  # the instance's own a·δ
+    else:
+        need = _NEEDS.get(show)
+    if need is not None:
         if trace is None:
             how = "net.forward(X)" if show == "activations" else "net.backward(X, Y)"
             raise ConfigError(f"show={show!r} needs a trace: pass trace={how}")
-        need = _NEEDS[show]
-        if need == "grad" and trace.grad is None or need == "delta" and trace.delta is None:
+        if need == "grad" and trace.grad is None:
+            raise ConfigError("show='gradients' of the batch needs ∂J/∂w: trace=net.backward("
+                              "X, Y), or instance=k for one instance's own a·δ")
+        if need == "delta" and trace.delta is None:
             raise ConfigError(f"show={show!r} needs a backward pass: trace=net.backward(X, Y)")
-    if trace is not None:
-        if not trace.belongs_to(net):
-            raise ConfigError("the trace is of another network, or from before this one's "
-                              "topology changed or it was compiled: run a new pass")
-        if not 0 <= instance < trace.n:
-            raise ConfigError(f"instance must be in 0..{trace.n - 1}, got {instance}")
+    if trace is None:
+        return None
+    if not trace.belongs_to(net):
+        raise ConfigError("the trace is of another network, or from before this one's "
+                          "topology changed or it was compiled: run a new pass")
+    if instance is None:
+        return None if show in ("structure", "weights", "gradients") else 0
+    if isinstance(instance, bool) or not isinstance(instance, (int, np.integer)):
+        raise ConfigError(f"instance must be a 0-based row index or None, got {instance!r}")
+    if not 0 <= instance < trace.n:
+        raise ConfigError(f"instance must be in 0..{trace.n - 1} (0-based rows of the trace), "
+                          f"got {instance}")
+    return int(instance)
+
+
+def _scale(values, vmin, vmax) -> tuple[float, float]:
+    """(lo, hi) of a picture's one error scale: the user's ends, else ±max |value|."""
+    if vmin is None and vmax is None:
+        m = max([abs(v) for v in values if np.isfinite(v)] + [0.0])
+        return -m, m
+    lo = -vmax if vmin is None else float(vmin)
+    hi = -vmin if vmax is None else float(vmax)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= 0 <= hi and lo < hi):
+        raise ConfigError(f"vmin, vmax must be finite with vmin ≤ 0 ≤ vmax and vmin < vmax "
+                          f"(the scale is centred on 0), got vmin={vmin}, vmax={vmax}")
+    return lo, hi
 
 
 def _visible(layer, collapse: int):
@@ -66,26 +99,29 @@ def _visible(layer, collapse: int):
     return list(nodes), 0
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-
-
-def diagram(net, show: str = "structure", trace=None, instance: int = 0, collapse: int = 12,
-            top_k: int = 24, hidden_images: tuple[int, int] | None = None,
+def diagram(net, show: str = "structure", trace=None, instance: int | None = None,
+            collapse: int = 12, top_k: int = 24, hidden_images: tuple[int, int] | None = None,
             image_dir: str | os.PathLike | None = None, edge_labels: bool | None = None,
-            title: str | None = None) -> graphviz.Digraph:
+            title: str | None = None, vmin: float | None = None,
+            vmax: float | None = None) -> graphviz.Digraph:
     """Draw ``net`` as a ``graphviz.Digraph``.
 
     Parameters
     ----------
     show : "structure" | "weights" | "activations" | "errors" | "blame" | "gradients".
-        Weights colour edges by sign (excitatory green, inhibitory red) and
-        width by |w|; activations fill units by a (z and a in the label);
-        errors fill by δ on a diverging scale; blame labels each edge with
-        Θ_ji·δ_j, drawn flowing backward; gradients colour edges by ∂J/∂w.
+        Weights colour edges by sign (w > 0 green, w < 0 purple) and width by
+        |w|; activations fill units by a (z and a in the label); errors fill
+        units by δ on the red/blue error scale; blame labels each edge with
+        Θ_ji·δ_j, drawn flowing backward; gradients colour edges by ∂J/∂w of
+        the batch, or by one instance's own a_i·δ_j when ``instance`` is given.
     trace : a Trace (``net.backward(X, Y)``) or a training Step: the values
         shown, and the weights as they were at that pass.
-    instance : which instance of the trace's batch to show (0-based).
+    instance : 0-based row of the trace, named x(instance + 1) in the title.
+        None (default) means row 0 for activations, errors and blame, and the
+        whole batch for gradients. A Step of one instance names the training
+        example it is, x(step.instance + 1).
+    vmin, vmax : ends of the error scale (δ, blame, gradients), vmin ≤ 0 ≤ vmax;
+        by default ±max |value| in the picture. Give them to compare pictures.
     collapse : a layer with more units is drawn as its first two, its last,
         and "… k more"; the links of such layers are cut to the ``top_k``
         strongest by |w|.
@@ -96,13 +132,25 @@ def diagram(net, show: str = "structure", trace=None, instance: int = 0, collaps
     ------
     ConfigError
         Unknown ``show``, a show that needs a trace without one, a trace of
-        another topology, an instance out of range.
+        another topology, an instance out of range, a bad vmin/vmax.
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
+    >>> tr = net.backward(X, y)
+    >>> "batch of 4" in ng.diagram(net, show="gradients", trace=tr).source
+    True
+    >>> "instance x(2) of 4" in ng.diagram(net, show="gradients", trace=tr, instance=1).source
+    True
     """
-    trace = _trace_of(trace)
-    _check(net, show, trace, instance)
+    trace, data_index = _unpack(trace)
+    row = _check(net, show, trace, instance)
     layers = net.layers
     w_of = (lambda link: float(trace.w[link._i])) if trace is not None else \
         (lambda link: link.weight)
+    ids = Ids([n.name for lay in layers for n in ([lay.bias] if lay.bias else []) + lay.nodes])
     g = graphviz.Digraph("neurograph", graph_attr={
         # mclimit=0 keeps the declared order: bias unit on top, then units 1..s_l, as drawn
         # on the slides (crossing minimisation would shuffle them).
@@ -112,12 +160,16 @@ def diagram(net, show: str = "structure", trace=None, instance: int = 0, collaps
         node_attr={"fontname": "Helvetica", "fontsize": "11", "width": "0.75",
                    "fixedsize": "false"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
-    head = title or _title(net, show, trace, instance)
-    g.attr(label=head)
+    g.attr(label=text(title or _title(net, show, trace, row, data_index)))
 
     drawn: dict[str, bool] = {}
-    vals = _node_values(net, show, trace, instance)
-    vmax_node = max([abs(v) for v in vals.values()] + [0.0])
+    vals = _node_values(net, show, trace, row)
+    chosen = _chosen_links(net, layers, drawn_names(layers, collapse), collapse, top_k, w_of)
+    evals = [_edge_value(li, show, trace, row, w_of) for li in chosen]
+    signed = [v for v in evals if v is not None] if show in ("blame", "gradients") else []
+    if show in ("errors", "blame"):
+        signed += list(vals.values())
+    lo, hi = _scale(signed, vmin, vmax)
     images = _images(net, hidden_images, image_dir) if hidden_images else {}
     for lay in layers:
         nodes, more = _visible(lay, collapse)
@@ -125,47 +177,105 @@ def diagram(net, show: str = "structure", trace=None, instance: int = 0, collaps
         with g.subgraph(name=f"cluster_layer{lay.index}") as c:
             c.attr(label=f"Layer {lay.index}", style="rounded", color="#bbbbbb", rank="same",
                    fontsize="12")
+            order = []
             if lay.bias is not None:
-                c.node(lay.bias.name, label="+1", **STYLE["bias"])
+                c.node(ids[lay.bias.name], label="+1", **STYLE["bias"])
                 drawn[lay.bias.name] = True
-            order = [lay.bias.name] if lay.bias is not None else []
+                order.append(ids[lay.bias.name])
             for k, u in enumerate(nodes):
                 if more and k == len(nodes) - 1:  # "… k more" stands before the last unit
-                    c.node(f"more{lay.index}", label=f"… {more} more", shape="plaintext",
-                           fontcolor="#555555")
-                    order.append(f"more{lay.index}")
-                order.append(u.name)
+                    c.node(ids.own(f"more{lay.index}"), label=f"… {more} more",
+                           shape="plaintext", fontcolor="#555555")
+                    order.append(ids.own(f"more{lay.index}"))
+                order.append(ids[u.name])
                 attrs = dict(STYLE[kind])
-                label = u.name
+                label = text(u.name)
                 if u.name in vals:
                     v = vals[u.name]
                     fill = colors.sequential(v) if show == "activations" else \
-                        colors.diverging(v, vmax_node)
+                        colors.diverging(v, hi, lo)
                     attrs.update(fillcolor=fill, fontcolor=colors.text_color(fill))
-                    label = _node_label(u, show, trace, instance)
+                    label = _node_label(u, show, trace, row)
+                elif show in ("errors", "blame", "gradients"):
+                    # a kind's pastel fill would read as a value on the red/blue error scale
+                    attrs["fillcolor"] = "#ffffff"
                 if u.name in images:
                     attrs.update(image=images[u.name], shape="box", imagescale="true",
                                  width="0.9", height="0.9", fixedsize="true", labelloc="b",
                                  style="filled", fillcolor="#ffffff")
-                c.node(u.name, label=label, **attrs)
+                c.node(ids[u.name], label=label, **attrs)
                 drawn[u.name] = True
             for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
                 c.edge(a, b, style="invis")
-    _edges(g, net, layers, show, trace, instance, drawn, collapse, top_k, w_of, edge_labels)
-    _legend(g, show, vmax_node, trace)
+    _edges(g, ids, show, chosen, evals, (lo, hi), edge_labels)
+    _legend(g, show, (lo, hi), row)
     return g
 
 
-def _title(net, show, trace, instance) -> str:
+def edge_values(net, show: str, trace, instance: int | None = None) -> dict:
+    """{(source name, target name): value} of every link, as ``diagram`` draws it.
+
+    The value is w for "weights", the blame share Θ_ji·δ_j for "blame", and
+    for "gradients" the batch's ∂J/∂w (``instance=None``) or instance k's own
+    a_i·δ_j (None where the backward sweep has not reached the link).
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
+    >>> tr = net.backward([[1.0, 1.0]], [0])
+    >>> v = edge_values(net, "gradients", tr, instance=0)
+    >>> bool(v[("x1", "a2_1")] == tr.layer(1)["a"][0, 0] * tr.layer(2)["delta"][0, 0])
+    True
+    """
+    trace, _ = _unpack(trace)
+    row = _check(net, show, trace, instance)
+    w_of = (lambda link: float(trace.w[link._i])) if trace is not None else \
+        (lambda link: link.weight)
+    out = {}
+    for lay in net.layers[1:]:
+        for v in lay.nodes:
+            for link in net._in_links(v):
+                if link.source is not None:
+                    out[link.source.name, v.name] = _edge_value(link, show, trace, row, w_of)
+    return out
+
+
+def scale_values(net, show: str, trace, instance: int | None = None) -> list:
+    """The values a picture puts on its error scale (δ, blame shares, gradients): none for
+    the other shows. A player takes its one scale for the whole run from these."""
+    signed = []
+    if show in ("blame", "gradients"):
+        signed += [v for v in edge_values(net, show, trace, instance).values() if v is not None]
+    if show in ("errors", "blame"):
+        tr, _ = _unpack(trace)
+        signed += list(_node_values(net, show, tr, _check(net, show, tr, instance)).values())
+    return signed
+
+
+def drawn_names(layers, collapse: int) -> set:
+    """Names of the units and bias units a diagram draws (collapsed layers cut)."""
+    out = set()
+    for lay in layers:
+        if lay.bias is not None:
+            out.add(lay.bias.name)
+        out.update(u.name for u in _visible(lay, collapse)[0])
+    return out
+
+
+def _title(net, show, trace, row, data_index) -> str:
     parts = [f"s = {net.s}", f"show = {show}"]
     if trace is not None and show != "structure":
-        parts.append(f"instance {instance} of {trace.n}")
+        if show == "gradients" and row is None:
+            parts.append(f"batch of {trace.n}: ∂J/∂w")
+        elif row is not None and show != "weights":
+            who = instance_label(data_index) if data_index is not None else \
+                instance_label(row, trace.n)
+            parts.append(f"instance {who}" + (": a·δ" if show == "gradients" else ""))
         if trace.cost is not None:
             parts.append(f"J = {colors.fmt(trace.cost)}")
     return ", ".join(parts)
 
 
-def _node_values(net, show, trace, instance) -> dict:
+def _node_values(net, show, trace, row) -> dict:
     if show not in ("activations", "errors", "blame"):
         return {}
     what = "a" if show == "activations" else "delta"
@@ -173,22 +283,23 @@ def _node_values(net, show, trace, instance) -> dict:
     for u in net.nodes:
         v = trace.node_value(u, what)
         if v is not None:
-            out[u.name] = float(v[instance])
+            out[u.name] = float(v[row])
     return out
 
 
-def _node_label(u, show, trace, instance) -> str:
+def _node_label(u, show, trace, row) -> str:
+    name = u.name.replace("\\", "\\\\")
     if show == "activations":
         z = trace.node_value(u, "z")
-        a = float(trace.node_value(u, "a")[instance])
+        a = float(trace.node_value(u, "a")[row])
         if z is None:
-            return f"{u.name}\\na={colors.fmt(a)}"
-        return f"{u.name}\\nz={colors.fmt(float(z[instance]))}\\na={colors.fmt(a)}"
-    d = float(trace.node_value(u, "delta")[instance])
-    return f"{u.name}\\nδ={colors.fmt(d)}"
+            return graphviz.nohtml(f"{name}\\na={colors.fmt(a)}")
+        return graphviz.nohtml(f"{name}\\nz={colors.fmt(float(z[row]))}\\na={colors.fmt(a)}")
+    d = float(trace.node_value(u, "delta")[row])
+    return graphviz.nohtml(f"{name}\\nδ={colors.fmt(d)}")
 
 
-def _edges(g, net, layers, show, trace, instance, drawn, collapse, top_k, w_of, edge_labels):
+def _chosen_links(net, layers, drawn, collapse, top_k, w_of) -> list:
     big = {lay.index for lay in layers if collapse and lay.size > collapse}
     groups: dict[tuple, list] = {}
     for lay in layers[1:]:
@@ -208,7 +319,11 @@ def _edges(g, net, layers, show, trace, instance, drawn, collapse, top_k, w_of, 
             links = sorted(links, key=lambda li: (-abs(w_of(li)), li.source.name, li.target.name))
             links = links[:top_k]
         chosen.extend(links)
-    values = [_edge_value(li, show, trace, instance, w_of) for li in chosen]
+    return chosen
+
+
+def _edges(g, ids, show, chosen, values, scale, edge_labels):
+    lo, hi = scale
     vmax = max([abs(v) for v in values if v is not None] + [0.0])
     labels = edge_labels if edge_labels is not None else len(chosen) <= 40
     for link, v in zip(chosen, values):
@@ -218,7 +333,7 @@ def _edges(g, net, layers, show, trace, instance, drawn, collapse, top_k, w_of, 
         else:
             width = 0.6 + 3.4 * abs(v) / vmax if vmax > 0 else 1.0
             if show in ("blame", "gradients"):
-                attrs["color"] = colors.diverging(v, vmax)
+                attrs["color"] = colors.diverging(v, hi, lo)
             else:
                 attrs["color"] = colors.EXCITATORY if v >= 0 else colors.INHIBITORY
             attrs["penwidth"] = f"{width:.2f}"
@@ -227,7 +342,7 @@ def _edges(g, net, layers, show, trace, instance, drawn, collapse, top_k, w_of, 
                 attrs["fontcolor"] = attrs["color"] if show == "weights" else "#333333"
         if show == "blame" and v is not None:
             attrs["dir"] = "back"  # blame flows from the unit it was passed back from
-        g.edge(link.source.name, link.target.name, **attrs)
+        g.edge(ids[link.source.name], ids[link.target.name], **attrs)
 
 
 def _signed(v: float) -> str:
@@ -235,35 +350,51 @@ def _signed(v: float) -> str:
     return s if s.startswith("-") or s == "0" else "+" + s
 
 
-def _edge_value(link, show, trace, instance, w_of):
+def _edge_value(link, show, trace, row, w_of):
     if show == "structure":
         return None
     if show == "gradients":
-        return float(trace.grad[link._i])
+        if row is None:
+            return float(trace.grad[link._i])
+        return _own_gradient(link, trace, row)
     if show == "blame":
         if link.is_bias:
             return None
         share = trace.blame(link.source).get(link.target.name)
-        return None if share is None else float(share[instance])
+        return None if share is None else float(share[row])
     return w_of(link)
 
 
-def _legend(g, show, vmax_node, trace) -> None:
+def _own_gradient(link, trace, row):
+    """One instance's own δ_j·∂z_j/∂w_ij (a_i·δ_j for a weighted sum), from the trace."""
+    d = trace.node_value(link.target, "delta")
+    a = trace.node_value(link.source, "a")
+    if d is None or a is None:
+        return None  # the backward sweep has not reached this link yet
+    fn = link.target.input_function
+    if link.is_bias or fn is None or fn.name == "weighted_sum":
+        return float(a[row] * d[row])
+    w = np.array([trace.w[link._i]])
+    return float(fn.dz_dw(a[row:row + 1, None], w)[0, 0] * d[row])
+
+
+def _legend(g, show, scale, row) -> None:
+    lo, hi = scale
     rows = []
     if show in ("weights", "activations", "errors"):
         rows += [(colors.EXCITATORY, "w > 0: excitatory"), (colors.INHIBITORY, "w < 0: inhibitory"),
                  (None, "edge width ∝ |w|")]
     if show == "activations":
         rows += [(colors.sequential(v), f"a = {v:g}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
-    if show in ("errors", "blame"):
-        vm = vmax_node
-        rows += [(colors.diverging(f * vm, vm), f"δ = {colors.fmt(f * vm)}")
-                 for f in (-1.0, -0.5, 0.0, 0.5, 1.0)]
+    what = {"errors": "δ", "blame": "δ, Θ_ji·δ_j",
+            "gradients": "∂J/∂w" if row is None else "a_i·δ_j"}.get(show)
+    if what is not None:
+        rows += [(colors.diverging(v, hi, lo), f"{what} = {colors.fmt(v)}")
+                 for v in (lo, lo / 2, 0.0, hi / 2, hi)]
     if show == "blame":
         rows += [(None, "edge: blame share Θ_ji·δ_j, flowing back")]
     if show == "gradients":
-        rows += [(colors.diverging(-1, 1), "∂J/∂w < 0"), (colors.diverging(1, 1), "∂J/∂w > 0"),
-                 (None, "edge width ∝ |∂J/∂w|")]
+        rows += [(None, f"edge width ∝ |{what}|")]
     if not rows:
         rows = [(STYLE["input"]["fillcolor"], "input unit"),
                 (STYLE["hidden"]["fillcolor"], "hidden unit"),
@@ -274,63 +405,9 @@ def _legend(g, show, vmax_node, trace) -> None:
         if c else f'<TR><TD></TD><TD ALIGN="LEFT">{_html(t)}</TD></TR>' for c, t in rows)
     with g.subgraph(name="cluster_legend") as c:
         c.attr(label="legend", style="rounded", color="#bbbbbb", fontsize="10")
-        c.node("legend", label=f'<<TABLE BORDER="0" CELLSPACING="2">{cells}</TABLE>>',
+        c.node(Ids.own("legend"), label=f'<<TABLE BORDER="0" CELLSPACING="2">{cells}</TABLE>>',
                shape="plaintext", fontsize="9")
 
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _images(net, shape, image_dir) -> dict:
-    """PNG files of each Layer 2 unit's incoming weights, by node name."""
-    h, w = shape
-    layers = net.layers
-    if len(layers) < 2 or layers[0].size != h * w:
-        raise ConfigError(f"hidden_images={shape} needs {h * w} inputs, the network has "
-                          f"{layers[0].size}")
-    folder = image_dir if image_dir is not None else tempfile.mkdtemp(prefix="neurograph-")
-    os.makedirs(folder, exist_ok=True)
-    out = {}
-    for u in layers[1].nodes:
-        weights = np.array([li.weight for li in net._in_links(u)[1:]])
-        if len(weights) != h * w:
-            continue
-        path = os.path.join(folder, f"{_safe(u.name)}.png")
-        with open(path, "wb") as f:
-            f.write(png_bytes(weights.reshape(h, w), scale=6))
-        out[u.name] = path
-    return out
-
-
-def hidden_unit_grid(net, shape: tuple[int, int] = (8, 8), path=None, layer: int = 2,
-                     scale: int = 4) -> os.PathLike | bytes:
-    """All units of ``layer`` as h×w pictures of their incoming weights, tiled in a grid.
-
-    The slide's "visualization of hidden layer": black is the most inhibitory
-    weight of a unit, white the most excitatory. Writes a PNG to ``path``
-    (atomically) and returns the path, or returns the PNG bytes when ``path``
-    is None.
-    """
-    from ..data.loaders import atomic_write
-    from .png import grid, to_gray
-
-    h, w = shape
-    lays = net.layers
-    if not 2 <= layer <= len(lays):
-        raise ConfigError(f"layer must be in 2..{len(lays)}, got {layer}")
-    if lays[layer - 2].size != h * w:
-        raise ConfigError(f"shape {shape} needs {h * w} units in Layer {layer - 1}, it has "
-                          f"{lays[layer - 2].size}")
-    tiles = []
-    for u in lays[layer - 1].nodes:
-        wts = np.zeros(h * w)
-        for li in net._in_links(u)[1:]:
-            wts[li.source._pos] = li.weight
-        tiles.append(to_gray(wts.reshape(h, w)))
-    img = grid(tiles)
-    data = png_bytes(img, scale=scale)
-    if path is None:
-        return data
-    atomic_write(os.fspath(path), data)
-    return path

@@ -23,17 +23,29 @@ class RenderError(NeurographError, RuntimeError):
     """Graphviz could not render (``dot`` missing or failing)."""
 
 
-def pipe(dot: graphviz.Digraph, fmt: str, dot_path: str | None = None) -> bytes:
-    """Run ``dot`` on a diagram; a missing executable raises RenderError saying how to fix it."""
+_MISSING = ("Graphviz's `dot` executable was not found: install Debian's graphviz "
+            "(apt-get install graphviz; `make test` and `make demo` do it when run as root)")
+
+
+def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
+    """Run ``dot`` on a diagram and return its output.
+
+    Raises RenderError: "dot … was not found" (how to install it) when the
+    executable is missing, "dot failed" with dot's own stderr when it ran and
+    refused the input — two different faults, two different messages.
+
+    >>> import graphviz
+    >>> pipe(graphviz.Digraph(body=["a -> b"]), "svg").startswith(b"<?xml")
+    True
+    """
     try:
         return dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        where = f"; the DOT source was written to {dot_path}" if dot_path else ""
-        raise RenderError("Graphviz's `dot` executable was not found: install Debian's "
-                          "graphviz (apt-get install graphviz; `make test` and `make demo` do it "
-                          f"when run as root){where}") from None
+        raise RenderError(_MISSING) from None
     except graphviz.CalledProcessError as exc:
-        raise RenderError(f"dot failed: {exc.stderr.decode(errors='replace')[:300]}") from None
+        err = (exc.stderr or b"").decode(errors="replace").strip() or "(no message on stderr)"
+        raise RenderError(f"dot failed (exit status {exc.returncode}) rendering to {fmt}: "
+                          f"{err}") from None
 
 
 def render(net, path, show: str = "structure", trace=None, **options) -> Path:
@@ -63,13 +75,10 @@ def render(net, path, show: str = "structure", trace=None, **options) -> Path:
         return path
     try:
         data = pipe(dot, ext[1:])
-    except RenderError:
+    except RenderError as exc:
         dot_path = path.with_suffix(".dot")
         atomic_write(os.fspath(dot_path), source)
-        raise RenderError(
-            "Graphviz's `dot` executable was not found (or failed): install Debian's graphviz "
-            "(apt-get install graphviz; `make test` and `make demo` do it when run as root); "
-            f"the DOT source was written to {dot_path}") from None
+        raise RenderError(f"{exc}; the DOT source was written to {dot_path}") from None
     if ext == ".svg" and options.get("hidden_images"):
         data = _inline_images(data)
     atomic_write(os.fspath(path), data)

@@ -17,8 +17,10 @@ import numpy as np
 
 from ..data.loaders import atomic_write
 from ..errors import ConfigError
+from ..notation import instance_label
 from ..train.trainer import History
-from .diagram import diagram
+from . import colors
+from .diagram import diagram, scale_values
 from .output import pipe
 
 _CSS = """
@@ -99,8 +101,16 @@ def _curve(costs: list, frame_steps: list[int], width=560, height=160, pad=28):
     return svg, xs, ys
 
 
+def _scale_note(vmin, vmax) -> str:
+    if vmin is None and vmax is None:
+        return ""
+    lo, hi = (-vmax if vmin is None else vmin), (-vmin if vmax is None else vmax)
+    return (f'<p id="scale">One colour scale for every frame: {colors.fmt(lo)} (blue) to '
+            f"{colors.fmt(hi)} (red).</p>")
+
+
 def player(steps_or_history, path, net=None, show: str = "errors", max_frames: int = 60,
-           **options) -> Path:
+           vmin: float | None = None, vmax: float | None = None, **options) -> Path:
     """Write a self-contained HTML player of training to ``path`` and return the path.
 
     Parameters
@@ -112,6 +122,10 @@ def player(steps_or_history, path, net=None, show: str = "errors", max_frames: i
     show : what each frame shows (see :func:`neurograph.diagram`); "errors"
         shows δ on the units and the weights of that moment on the edges.
     max_frames : frames are sampled evenly down to this many.
+    vmin, vmax : ends of the error scale (δ, blame, gradients). By default
+        one scale, ±max |value| over all frames, holds for the whole run, so
+        a small late δ looks small beside a large early one.
+    options : passed to :func:`neurograph.diagram` (``instance``, ``collapse``, …).
 
     Examples
     --------
@@ -136,20 +150,26 @@ def player(steps_or_history, path, net=None, show: str = "errors", max_frames: i
         costs = [s.cost for s in items]
         keep = sorted(set(np.linspace(0, len(items) - 1, min(max_frames, len(items)))
                           .round().astype(int).tolist()))
+        shows = [show if show in ("structure", "weights", "activations")
+                 or items[i].trace.delta is not None else "activations" for i in keep]
+        if vmin is None and vmax is None:
+            m = max([abs(v) for i, sh in zip(keep, shows)
+                     for v in scale_values(net, sh, items[i], options.get("instance"))
+                     if np.isfinite(v)] + [0.0])
+            vmin, vmax = (-m, m) if m > 0 else (None, None)
         frames = []
-        for i in keep:
+        for i, sh in zip(keep, shows):
             s = items[i]
-            ok = show in ("structure", "weights") or s.trace.delta is not None or \
-                show == "activations"
-            dot = diagram(net, show=show if ok else "activations", trace=s.trace, **options)
+            dot = diagram(net, show=sh, trace=s, vmin=vmin, vmax=vmax, **options)
             J = "" if s.cost is None else f", J = {s.cost:.5g}"
-            frames.append((i, dot, f"epoch {s.epoch}, batch {s.batch}, {s.phase}{J}"))
+            who = "" if s.instance is None else f", instance {instance_label(s.instance)}"
+            frames.append((i, dot, f"epoch {s.epoch}, batch {s.batch}{who}, {s.phase}{J}"))
     curve, xs, ys = _curve(costs, [f[0] for f in frames])
     body = "\n".join(f'<div class="frame" data-info="{html.escape(info)}">{_svg(dot, k)}</div>'
                      for k, (_, dot, info) in enumerate(frames))
     doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            f"<title>neurograph training player</title><style>{_CSS}</style></head><body>"
-           f"<h2>neurograph: s = {net.s}, {len(frames)} frames</h2>"
+           f"<h2>neurograph: s = {net.s}, {len(frames)} frames</h2>{_scale_note(vmin, vmax)}"
            f'<div id="controls"><button id="prev">◀ step</button>'
            f'<button id="play">▶ play</button><button id="next">step ▶</button>'
            f'<input type="range" id="slider" min="0" max="{len(frames) - 1}" value="0">'

@@ -1,0 +1,23 @@
+"""The lecture's names for things, formatted in one place.
+
+Python indices stay 0-based (``instance=0`` is the first row of X); what a
+person reads — titles, player labels, reprs — names that row as the lecture
+does, x(1) … x(n).
+
+>>> instance_label(0)
+'x(1)'
+>>> instance_label(1, 4)
+'x(2) of 4'
+"""
+
+from __future__ import annotations
+
+
+def instance_label(index: int, n: int | None = None) -> str:
+    """The lecture's name of the training example at 0-based ``index``, optionally "of n".
+
+    >>> instance_label(3), instance_label(3, 10)
+    ('x(4)', 'x(4) of 10')
+    """
+    name = f"x({int(index) + 1})"
+    return name if n is None else f"{name} of {n}"
