@@ -358,7 +358,16 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv=None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "xor.csv")
+    >>> main(["data", "xor", "--out", path])  # doctest: +ELLIPSIS
+    wrote ...xor.csv: 4 instances, 2 features
+    0
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
