@@ -6,6 +6,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 OUT     ?= out
+# wait (up to 10 min) for another install's package lock instead of failing at once
+APT     := apt-get -o DPkg::Lock::Timeout=600
 
 .PHONY: demo test bench lint system-deps browser-deps clean
 
@@ -19,7 +21,7 @@ system-deps:
 	@if ! command -v dot >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian's graphviz (dot)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	    $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq graphviz >/dev/null; \
 	  else echo "note: 'dot' is missing; install Debian's graphviz (sudo apt-get install graphviz)"; fi; \
 	fi
 
@@ -27,7 +29,7 @@ browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian's chromium and chromium-driver (browser test)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	    $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "note: chromium/chromedriver missing; the browser test needs them"; fi; \
 	fi
 

@@ -1,17 +1,33 @@
-"""neurograph's command line: demo, train, render, gradcheck, inspect.
+"""neurograph's command line: demo, data, train, render, gradcheck, inspect.
 
-Exit codes: 0 on success, 1 when a gradient check fails, 2 for user errors
-(one clear line on stderr, no traceback).
+Exit codes: 0 on success; 1 when a gradient check fails, training diverges
+or a checkpoint holds non-finite weights; 2 for user errors (one clear line
+on stderr, no traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from pathlib import Path
 
-from .errors import ConfigError, NeurographError
+from .errors import ConfigError, NeurographError, NonFiniteError
+
+# peak bytes per parameter while building, training and saving: the link's
+# object in the graph (~500 B measured), its weight, gradient, velocity and
+# its entry in the checkpoint's structure
+_BYTES_PER_PARAMETER = 600
+_BYTES_PER_UNIT_VALUE = 32  # z, a, δ and a workspace copy per instance and unit, float64
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as one line (the usage is one ``--help`` away)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _arch(text: str) -> list[int]:
@@ -26,31 +42,140 @@ def _arch(text: str) -> list[int]:
     return s
 
 
+def _count(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return k
+
+
+def _out_path(path, what: str = "--out", folder: bool = False) -> Path:
+    """``path`` checked before any work: no file where a folder must be, and the reverse."""
+    path = Path(path)
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"{what} {str(path)!r}: {str(parent)!r} is a file, "
+                                  f"expected a folder there")
+            break
+    if path.exists() and path.is_dir() != folder:
+        raise ConfigError(f"{what} {str(path)!r} is a {'file' if folder else 'folder'}, "
+                          f"expected a {'folder' if folder else 'file name'}")
+    return path
+
+
+def _available_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_memory(s: list[int], n: int) -> None:
+    """Refuse, before allocating anything, an architecture larger than the memory."""
+    params = sum(b * (a + 1) for a, b in zip(s, s[1:]))
+    need = _BYTES_PER_PARAMETER * params + _BYTES_PER_UNIT_VALUE * n * sum(s)
+    have = _available_bytes()
+    if have is not None and need > have:
+        arch = "-".join(map(str, s))
+        raise ConfigError(f"the architecture {arch} has {params:,} parameters and needs about "
+                          f"{need / 2**30:,.1f} GiB of memory for {n} instances; "
+                          f"{have / 2**30:,.1f} GiB are available")
+
+
+def _finite(v):
+    """JSON's own values: NaN and inf become null (json.dumps would write bare NaN)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    return v
+
+
+def _load_for(net, path):
+    """(X, y) of a data file; class-name labels mapped to the network's output units."""
+    import numpy as np
+
+    from .data import load_dataset
+    from .errors import LabelError
+
+    X, y, names = load_dataset(path, classes=True)
+    if names is None or net.classes is None:
+        return X, y  # the sorted codes, as train made them
+    index = {c: k for k, c in enumerate(net.classes)}
+    unknown = [c for c in names if c not in index]
+    if unknown:
+        raise LabelError(f"{path}: class {unknown[0]!r} is not one of the network's classes "
+                         f"{list(net.classes)}")
+    return X, np.array([index[c] for c in names])[y]
+
+
 def _train(args) -> int:
     import numpy as np
 
     import neurograph as ng
 
-    X, y = ng.data.load_dataset(args.data)
+    X, y, names = ng.data.load_dataset(args.data, classes=True)
     s = args.arch
     if s[0] != X.shape[1]:
         raise ConfigError(f"the architecture has {s[0]} inputs, the data {X.shape[1]} features")
+    if names is not None and len(names) != (2 if s[-1] == 1 else s[-1]):
+        raise ConfigError(f"the data have {len(names)} classes ({', '.join(names[:6])}), "
+                          f"the architecture {s[-1]} output unit(s)")
+    out = _out_path(args.out)
+    _check_memory(s, X.shape[0])
     net = ng.Network.from_architecture(s, activation=args.activation, seed=args.seed)
     trainer = ng.Trainer(net, alpha=args.alpha, lam=args.lam, batch_size=args.batch_size,
                          momentum=args.momentum, seed=args.seed)
-    history = trainer.fit(X, y, epochs=args.epochs, progress=None)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        history = trainer.fit(X, y, epochs=args.epochs, progress=None)
+    except NonFiniteError as exc:  # a trainer that raises instead of recording it
+        print(f"neurograph train: training diverged: {exc}", file=sys.stderr)
+        return 1
+    diverged = history.stopped == "diverged"
+    if names is not None:
+        net.classes = names
     ng.save(net, out, trainer=trainer)
-    acc = float((net.predict(X) == y).mean()) if np.asarray(y).ndim == 1 else None
+    J = None
+    if not diverged:
+        # J of the saved weights: the history's last entry is the mean over the
+        # epoch's batches, taken before each batch's step
+        J = float(net.cost(X, y, lam=args.lam))
+    acc = (float((net.predict(X) == y).mean())
+           if np.asarray(y).ndim == 1 and not diverged else None)
     report = {"architecture": s, "epochs": history.epochs, "stopped": history.stopped,
-              "J_first": history.cost[0], "J_last": history.cost[-1],
-              "train_accuracy": acc, "alpha": args.alpha, "lam": args.lam,
-              "batch_size": args.batch_size, "seed": args.seed, "checkpoint": str(out)}
+              "J_first": history.cost[0] if history.cost else None, "J_final": J,
+              "J_history_last": history.cost[-1] if history.cost else None,
+              "train_accuracy": acc, "classes": list(names) if names else None,
+              "alpha": args.alpha, "lam": args.lam, "batch_size": args.batch_size,
+              "seed": args.seed, "checkpoint": str(out)}
+    if diverged:
+        report["diverged_at"] = list(getattr(history, "diverged_at", None) or []) or None
     report_path = out.with_suffix(".report.json")
-    ng.data.atomic_write(str(report_path), json.dumps(report, indent=1).encode())
+    ng.data.atomic_write(str(report_path),
+                         json.dumps(_finite(report), indent=1, allow_nan=False).encode())
+    if diverged:
+        at = getattr(history, "diverged_at", None)
+        where = f" at epoch {at[0]}, batch {at[1]}" if at else ""
+        print(f"neurograph train: training diverged{where} (J or a weight became NaN or "
+              f"inf); try a smaller --alpha; checkpoint {out}, report {report_path}",
+              file=sys.stderr)
+        return 1
+    J0 = history.cost[0]
     print(f"trained s = {s} for {history.epochs} epochs ({history.stopped}): "
-          f"J {history.cost[0]:.4f} → {history.cost[-1]:.4f}"
+          f"J {J0:.4f} → {J:.10g}"
           + ("" if acc is None else f", training accuracy {acc:.3f}"))
     print(f"checkpoint: {out}\nreport:     {report_path}")
     return 0
@@ -59,13 +184,14 @@ def _train(args) -> int:
 def _render(args) -> int:
     import neurograph as ng
 
+    out = _out_path(args.out)
     net = ng.load(args.checkpoint)
     trace = None
     if args.data is not None:
-        X, y = ng.data.load_dataset(args.data)
+        X, y = _load_for(net, args.data)
         trace = net.backward(X, y)
-    out = net.render(args.out, show=args.show, trace=trace)
-    print(f"wrote {out}")
+    written = net.render(out, show=args.show, trace=trace)
+    print(f"wrote {written}")
     return 0
 
 
@@ -73,7 +199,7 @@ def _gradcheck(args) -> int:
     import neurograph as ng
 
     net = ng.load(args.checkpoint)
-    X, y = ng.data.load_dataset(args.data)
+    X, y = _load_for(net, args.data)
     X, y = X[: args.max_instances], y[: args.max_instances]
     report = ng.gradcheck(net, X, y, lam=args.lam, c=args.c)
     print(report)
@@ -83,33 +209,99 @@ def _gradcheck(args) -> int:
     return 0 if ok else 1
 
 
+def _where(links) -> str:
+    """'3 in Θ(1), 1 in Θ(2)' for a layered network, else the links' names."""
+    links = list(links)
+    if links and links[0].target.network.is_layered:
+        per: dict[int, int] = {}
+        for k in links:
+            per[k.target.layer - 1] = per.get(k.target.layer - 1, 0) + 1
+        return ", ".join(f"{c} in Θ({l})" for l, c in sorted(per.items()))
+    names = [f"{'+1' if k.is_bias else k.source.name}→{k.target.name}" for k in links]
+    return ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
+
+
+def _nonfinite_links(path, exc):
+    """(net, links whose stored weight is NaN or inf) of a checkpoint load refused for them."""
+    import numpy as np
+
+    from . import checkpoint as ck
+
+    if "NaN or inf" not in str(exc):
+        raise exc
+    struct, arrays = ck._read(path)
+    w = arrays["weights.npy"]
+    bad = ~np.isfinite(w)
+    # built with the bad weights as 0 only to name where they sit
+    net = ck._build(struct, {**arrays, "weights.npy": np.where(bad, 0.0, w)})
+    src, dst = struct["links"]["source"], struct["links"]["target"]
+    biased = [spec["name"] for spec in struct["nodes"]
+              if spec["kind"] != "input" and net[spec["name"]].bias is not None]
+    links = [net.link(src[k], dst[k]) if k < len(src) else net[biased[k - len(src)]].incoming[0]
+             for k in np.flatnonzero(bad)]
+    return net, links
+
+
 def _inspect(args) -> int:
+    import numpy as np
+
     import neurograph as ng
 
+    trainer, bad = None, []
     try:
         net, trainer = ng.load(args.checkpoint, trainer=True)
     except ng.FileFormatError as exc:
-        if "no trainer state" not in str(exc):
-            raise
-        net, trainer = ng.load(args.checkpoint), None
+        if "no trainer state" in str(exc):
+            net = ng.load(args.checkpoint)
+        else:
+            net, bad = _nonfinite_links(args.checkpoint, exc)
+    if not bad:
+        bad = [k for k in net.links if not np.isfinite(k.weight)]
     print(f"{args.checkpoint}: {net!r}")
     net.summary()
+    if net.classes is not None:
+        print(f"classes: {', '.join(net.classes)}")
     if trainer is not None:
         h = trainer.history
         last = f", J = {h.cost[-1]:.6g}" if h.cost else ""
         print(f"trainer: {trainer!r}; {h.epochs} epochs recorded{last}")
+    if bad:
+        print(f"NON-FINITE WEIGHTS: {len(bad)} of {net.n_links} are NaN or inf "
+              f"({_where(bad)}); training diverged: retrain with a smaller α")
+        return 1
     return 0
 
 
 def _demo(args) -> int:
     from .demo import run
 
-    run(Path(args.out), quick=args.quick)
+    run(_out_path(args.out, folder=True), quick=args.quick)
+    return 0
+
+
+DATA_SETS = ("digits", "four_classes", "NOT", "AND", "OR", "NOR", "NAND", "XOR", "XNOR")
+
+
+def _data(args) -> int:
+    import neurograph as ng
+
+    name = args.name.lower().replace("-", "_")
+    out = _out_path(args.out or f"{name}.csv")
+    classes = None
+    if name == "digits":
+        X, y = ng.data.load_digits()
+    elif name == "four_classes":
+        X, y, _, classes = ng.data.four_classes(args.n, seed=args.seed)
+    else:
+        X, y = ng.data.truth_table(args.name)
+    ng.data.save_dataset(out, X, y, classes=classes)
+    print(f"wrote {out}: {X.shape[0]} instances, {X.shape[1]} features"
+          + (f", classes {', '.join(classes)}" if classes else ""))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="neurograph", description=__doc__.splitlines()[0])
+    p = _Parser(prog="neurograph", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("demo", help="the lecture end to end: units, XOR, one-vs-rest, digits, "
@@ -118,13 +310,20 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--quick", action="store_true", help="fewer epochs (for tests)")
     d.set_defaults(func=_demo)
 
+    f = sub.add_parser("data", help="write a built-in data set to a .csv or .npz file")
+    f.add_argument("name", help=f"one of {', '.join(DATA_SETS)}")
+    f.add_argument("--out", help="file to write, .csv or .npz (default NAME.csv)")
+    f.add_argument("--n", type=_count, default=400, help="four_classes: instances (default 400)")
+    f.add_argument("--seed", type=int, default=0, help="four_classes: seed (default 0)")
+    f.set_defaults(func=_data)
+
     t = sub.add_parser("train", help="train a layered network on a CSV or NPZ file")
     t.add_argument("arch", type=_arch, help="architecture s, e.g. 64-25-10")
     t.add_argument("data", help="data file: .csv (header, label column 'y' or last) or .npz (X, y)")
-    t.add_argument("--epochs", type=int, default=200)
+    t.add_argument("--epochs", type=_count, default=200)
     t.add_argument("--alpha", type=float, default=1.0, help="learning rate α (default 1.0)")
     t.add_argument("--lam", type=float, default=0.0, help="regularization λ (default 0)")
-    t.add_argument("--batch-size", type=int, default=None, help="default: full batch")
+    t.add_argument("--batch-size", type=_count, default=None, help="default: full batch")
     t.add_argument("--momentum", type=float, default=0.0)
     t.add_argument("--activation", default="sigmoid")
     t.add_argument("--seed", type=int, default=0)
@@ -144,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("data")
     g.add_argument("--lam", type=float, default=0.0)
     g.add_argument("--c", type=float, default=1e-4, help="finite-difference step (default 1e-4)")
-    g.add_argument("--max-instances", type=int, default=10)
+    g.add_argument("--max-instances", type=_count, default=10)
     g.add_argument("--tol", type=float, default=1e-7, help="pass when below (default 1e-7)")
     g.set_defaults(func=_gradcheck)
 
@@ -154,13 +353,34 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def main(argv=None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "xor.csv")
+    >>> main(["data", "xor", "--out", path])  # doctest: +ELLIPSIS
+    wrote ...xor.csv: 4 instances, 2 features
+    0
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (NeurographError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"neurograph {args.command}: error: {exc}", file=sys.stderr)
+        print(f"neurograph {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a disk full, a read-only folder: the user's to fix, not ours
+        print(f"neurograph {args.command}: error: {exc.strerror or exc}"
+              + (f": {exc.filename!r}" if exc.filename else ""), file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"neurograph {args.command}: error: out of memory; try a smaller "
+              f"architecture or data set", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted", file=sys.stderr)

@@ -99,3 +99,81 @@ def test_atomic_writes_honour_the_umask(tmp_path):
         os.umask(old)
     for name in ("d.csv", "n.ngz"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
+
+
+# --- CSV files as people make them (issue 9, item 5) -----------------------------------------
+def test_csv_with_a_utf8_byte_order_mark_keeps_its_label_column(tmp_path):
+    p = tmp_path / "excel.csv"
+    p.write_bytes("y,a,b\r\n1,0.5,0.25\r\n0,0.125,2\r\n".encode("utf-8-sig"))
+    X, y = load_dataset(p)
+    assert y.tolist() == [1, 0]
+    assert X.tolist() == [[0.5, 0.25], [0.125, 2.0]]
+
+
+def test_headerless_csv_keeps_its_first_row(tmp_path):
+    p = tmp_path / "plain.csv"
+    p.write_text("0.5,0.25,1\n0.125,2,0\n3,4,1\n")
+    X, y = load_dataset(p)
+    assert X.tolist() == [[0.5, 0.25], [0.125, 2.0], [3.0, 4.0]] and y.tolist() == [1, 0, 1]
+    p.write_text("0.5,0.25,dog\n0.125,2,cat\n")  # names in the label column, still no header
+    X, y, names = load_dataset(p, classes=True)
+    assert X.shape == (2, 2) and y.tolist() == [1, 0] and names == ("cat", "dog")
+    p.write_text("1,2,3\n")  # one row of numbers is one instance, not a header
+    X, y = load_dataset(p)
+    assert X.tolist() == [[1.0, 2.0]] and y.tolist() == [3]
+
+
+def test_class_name_labels_are_sorted_codes_with_their_names(tmp_path):
+    p = tmp_path / "pets.csv"
+    p.write_text("w,h,label\n1,2,fish\n3,4,cat\n5,6,dog\n7,8,cat\n")
+    X, y = load_dataset(p)  # the 2-tuple stays for existing callers
+    assert y.tolist() == [2, 0, 1, 0] and X[:, 0].tolist() == [1, 3, 5, 7]
+    X, y, names = load_dataset(p, classes=True)
+    assert names == ("cat", "dog", "fish") and y.tolist() == [2, 0, 1, 0]
+    assert [names[k] for k in y] == ["fish", "cat", "dog", "cat"]  # the file's own labels
+    save_dataset(tmp_path / "numbers.csv", X, y)
+    assert load_dataset(tmp_path / "numbers.csv", classes=True)[2] is None
+    save_dataset(tmp_path / "again.csv", X, y, classes=names)
+    X2, y2, names2 = load_dataset(tmp_path / "again.csv", classes=True)
+    np.testing.assert_array_equal(X2, X)
+    assert y2.tolist() == y.tolist() and names2 == names
+    np.savez(tmp_path / "pets.npz", X=X, y=np.array(["fish", "cat", "dog", "cat"]))
+    assert load_dataset(tmp_path / "pets.npz", classes=True)[2] == names
+
+
+def test_empty_label_cell_is_named(tmp_path):
+    p = tmp_path / "gap.csv"
+    p.write_text("a,y\n1,cat\n2,\n")
+    with pytest.raises(ng.FileFormatError, match="line 3: the label cell .'y'. is empty"):
+        load_dataset(p)
+
+
+def test_save_dataset_refuses_lengths_that_differ(tmp_path):
+    with pytest.raises(ng.LabelError, match="X has 3 instances, y has 2"):
+        save_dataset(tmp_path / "d.csv", np.zeros((3, 2)), np.array([0, 1]))
+    with pytest.raises(ng.LabelError, match="X has 3 instances, y has 4"):
+        save_dataset(tmp_path / "d.npz", np.zeros((3, 2)), np.array([0, 1, 0, 1]))
+    with pytest.raises(ng.ShapeError, match="2-D"):
+        save_dataset(tmp_path / "d.csv", np.zeros(3), np.array([0, 1, 0]))
+    assert os.listdir(tmp_path) == []
+
+
+def test_unreadable_csv_files_are_file_format_errors(tmp_path):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes("a,y\n1,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ng.FileFormatError, match="not UTF-8 text .byte 0xe9"):
+        load_dataset(p)
+    p = tmp_path / "long.csv"
+    p.write_text("a,y\n" + "1" * 140_000 + ",0\n")
+    with pytest.raises(ng.FileFormatError, match="line 2: field larger than field limit"):
+        load_dataset(p)
+
+
+@pytest.mark.parametrize("X, y, match", [
+    (np.zeros((3, 2)), np.array(1), r"y must be labels \(n,\) or targets \(n, K\), got shape \(\)"),
+    (np.array([["a", "b"]]), np.array([0]), "X must hold numbers, got dtype <U1"),
+])
+def test_npz_with_arrays_of_the_wrong_kind(tmp_path, X, y, match):
+    np.savez(tmp_path / "odd.npz", X=X, y=y)
+    with pytest.raises(ng.FileFormatError, match=match):
+        load_dataset(tmp_path / "odd.npz")

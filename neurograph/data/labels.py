@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputValueError, LabelError, ShapeError
+from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from .values import real_array
 
 
@@ -68,16 +68,26 @@ def one_hot(y, K: int | None = None, dtype=np.float64) -> np.ndarray:
     return out
 
 
-def as_targets(Y, K: int, n: int) -> np.ndarray:
+CROSS_ENTROPY_OUTPUTS = (None, "sigmoid", "softmax")
+
+
+def as_targets(Y, K: int, n: int, *, cross_entropy: str | None = None) -> np.ndarray:
     """Targets for a network with K outputs and n instances, as an (n, K) float array.
 
     Accepts integer labels (n,) — one-hot for K > 1, 0/1 for K = 1 — or real
     targets (n, K), or (n,) reals when K = 1.
 
+    ``cross_entropy`` names the output activation when the loss is
+    cross-entropy: "sigmoid" needs every target in [0, 1], "softmax" also
+    needs each row to sum to 1. Outside those, J is not the function whose
+    gradient backprop computes (J can go negative, gradcheck disagrees).
+    None (mse, linear outputs) takes any finite reals.
+
     Raises
     ------
     LabelError, ShapeError, InputValueError
-        Labels out of range, a count other than n, a width other than K, NaN/inf.
+        Labels out of range, a count other than n, a width other than K,
+        NaN/inf, targets that cross-entropy cannot take (the row is named).
 
     Examples
     --------
@@ -87,7 +97,14 @@ def as_targets(Y, K: int, n: int) -> np.ndarray:
     Traceback (most recent call last):
     ...
     neurograph.errors.LabelError: X has 4 instances, Y has 3
+    >>> as_targets([[0.5, 0.4]], K=2, n=1, cross_entropy="softmax")
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.LabelError: softmax cross-entropy needs target rows that sum to 1, row 0 ...
     """
+    if cross_entropy not in CROSS_ENTROPY_OUTPUTS:
+        raise ConfigError(f"cross_entropy must be None, 'sigmoid' or 'softmax', "
+                          f"got {cross_entropy!r}")
     arr = np.asarray(Y)
     if arr.dtype.kind not in "iubf":
         raise LabelError(f"targets must be numbers, got dtype {arr.dtype}")
@@ -113,7 +130,25 @@ def as_targets(Y, K: int, n: int) -> np.ndarray:
     if not np.all(np.isfinite(out)):
         i = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
         raise InputValueError(f"targets contain NaN or inf (first at instance {i})")
+    if cross_entropy is not None:
+        _check_probabilities(out, cross_entropy)
     return out
+
+
+def _check_probabilities(Y: np.ndarray, output: str) -> None:
+    outside = (Y < 0) | (Y > 1)
+    if outside.any():
+        i, j = (int(v) for v in np.argwhere(outside)[0])
+        raise LabelError(f"{output} cross-entropy needs targets in [0, 1], got {Y[i, j]:g} "
+                         f"at row {i}, column {j}")
+    if output == "softmax":
+        sums = Y.sum(axis=1)
+        # rounding of rows written as decimals (0.1 + 0.2 + 0.7) stays far below 1e-6
+        off = np.abs(sums - 1.0) > 1e-6
+        if off.any():
+            i = int(np.flatnonzero(off)[0])
+            raise LabelError(f"softmax cross-entropy needs target rows that sum to 1, "
+                             f"row {i} sums to {sums[i]:.6g}")
 
 
 def check_inputs(X, d: int, dtype=np.float64) -> tuple[np.ndarray, bool]:
