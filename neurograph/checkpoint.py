@@ -4,18 +4,22 @@ A ``.ngz`` file is a zip archive holding
 
 - ``network.json`` — the structure: format name and version, dtype, nodes in
   the order they were made (name, kind, activation, input function, explicit
-  layer), explicit
-  layers, links as (source, target) names, the trainer's settings and state,
-  and a SHA-256 checksum of every other member and of the structure itself;
+  layer), explicit layers, links as (source, target) names, the class names
+  (absent in older files: None), the trainer's settings and state, and a
+  SHA-256 checksum of every other member and of the structure itself;
 - ``weights.npy`` — link weights in the order of the JSON's links, then the
   bias weights in the order of the nodes that have one;
 - ``velocity.npy``, ``perm.npy`` — a trainer's momentum and the order of the
   epoch in progress, when there are any.
 
 Files are written atomically (a temporary file in the same folder, then
-``os.replace``), read with ``allow_pickle=False``, and checked before anything
-is built: a truncated, corrupt, wrong-version or hand-edited file raises
-:class:`~neurograph.errors.FileFormatError` and changes nothing.
+``os.replace``), read without pickle, and checked as they are read: members
+other than these are refused unread; each array's declared size and .npy
+header must match the shape network.json implies before it is allocated, and
+it is read by a bounded stream. A truncated, corrupt, wrong-version,
+hand-edited or oversized file raises :class:`~neurograph.errors.FileFormatError`
+and changes nothing. Weights may be NaN or inf: a diverged network is saved and
+loaded for inspection (resuming its trainer needs a finite velocity).
 
 >>> import tempfile, os, numpy as np, neurograph as ng
 >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
@@ -32,11 +36,12 @@ import io
 import json
 import os
 import zipfile
+import zlib
 
 import networkx as nx
 import numpy as np
 
-from .data.loaders import atomic_write
+from .data.loaders import atomic_write, npy_body, npy_header
 from .errors import ActivationError, FileFormatError, NeurographError
 from .model.activations import get_activation
 from .model.layer import Layer
@@ -57,7 +62,8 @@ def _sha(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
 
-def _structure(net: Network) -> tuple[dict, np.ndarray]:
+def _structure(net: Network) -> tuple[dict, np.ndarray, list]:
+    """(JSON structure, weights in file order, store index of each of those weights)."""
     net._ensure_layers()
     nodes = []
     for u in net._units:
@@ -71,25 +77,33 @@ def _structure(net: Network) -> tuple[dict, np.ndarray]:
                       "explicit_layer": hint})
     explicit = [{"activation": None if lay.activation is None else lay.activation.name}
                 for lay in net._explicit]
-    src, dst, weights = [], [], []
-    w = net._ws.w
+    src, dst, index = [], [], []
     for u in net._units:
         for d in net._graph._pred[u.name].values():
             link = d["link"]
             if not link.is_bias:
                 src.append(link.source.name)
                 dst.append(u.name)
-                weights.append(w[link._i])
-    biases = [w[u._bias_link._i] for u in net._units if u._bias_link is not None]
+                index.append(link._i)
+    index += [u._bias_link._i for u in net._units if u._bias_link is not None]
     struct = {"dtype": net.dtype.name, "nodes": nodes, "explicit_layers": explicit,
-              "links": {"source": src, "target": dst}, "compiled": net._compiled is not None}
-    return struct, np.array(weights + biases, dtype=net.dtype)
+              "links": {"source": src, "target": dst}, "compiled": net._compiled is not None,
+              "classes": None if net.classes is None else list(net.classes)}
+    return struct, net._ws.w[index].astype(net.dtype), index
 
 
-def _trainer_state(trainer) -> tuple[dict, dict]:
+def _trainer_state(trainer, index: list) -> tuple[dict, dict]:
     arrays = {}
-    if trainer._velocity is not None:
-        arrays["velocity.npy"] = trainer._velocity
+    net, v = trainer.net, trainer._velocity
+    # A velocity of another shape is stale (the topology changed): the trainer
+    # would start afresh from zeros, so it is not saved.
+    if v is not None and v.shape == (net._ws.n,):
+        if net._compiled is None:
+            # load rebuilds the store as [biases in node order, links in file order];
+            # compiled θ is laid out by the layers alone, the same after loading.
+            nl = len(index) - sum(1 for u in net._units if u._bias_link is not None)
+            v = v[index[nl:] + index[:nl]]
+        arrays["velocity.npy"] = v
     if trainer._perm is not None:
         arrays["perm.npy"] = trainer._perm
     state = {
@@ -104,6 +118,7 @@ def _trainer_state(trainer) -> tuple[dict, dict]:
         "rng": trainer.rng.bit_generator.state,
         "last_grad_norm": trainer._gnorm,
         "history": trainer.history.to_dict(),
+        "perm_length": None if trainer._perm is None else len(trainer._perm),
     }
     return state, arrays
 
@@ -118,10 +133,10 @@ def save(net: Network, path, trainer=None) -> None:
     """
     if trainer is not None and trainer.net is not net:
         raise NeurographError("the trainer given trains another network")
-    struct, weights = _structure(net)
+    struct, weights, index = _structure(net)
     members = {"weights.npy": _npy_bytes(weights)}
     if trainer is not None:
-        state, arrays = _trainer_state(trainer)
+        state, arrays = _trainer_state(trainer, index)
         struct["trainer"] = state
         for name, arr in arrays.items():
             members[name] = _npy_bytes(arr)
@@ -145,23 +160,46 @@ def _canonical(struct: dict) -> bytes:
     return json.dumps(body, sort_keys=True).encode()
 
 
-def _read(path) -> tuple[dict, dict]:
-    path = os.fspath(path)
+# The only members a checkpoint has; anything else is refused unread.
+MEMBERS = ("network.json", "weights.npy", "velocity.npy", "perm.npy")
+# network.json has no shape to bound it by: a generous fixed cap (a few million links).
+JSON_MAX = 128 * 2**20
+# perm.npy of files written before its length was recorded in network.json.
+UNDECLARED_MAX = 64 * 2**20
+
+
+def _open(path: str) -> zipfile.ZipFile:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
     try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            if "network.json" not in names:
-                raise FileFormatError(f"{path!r} is not a neurograph checkpoint "
-                                      "(no network.json inside)")
-            raw = {name: z.read(name) for name in names}
-    except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
-        raise FileFormatError(f"{path!r} is not a neurograph checkpoint, or is truncated or "
-                              f"corrupt (not a readable zip archive: "
-                              f"{exc})") from None
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise _corrupt(path, exc) from None
+    names = z.namelist()
+    odd = sorted({n for n in names if n not in MEMBERS})
+    if "network.json" not in names or odd or len(set(names)) != len(names):
+        z.close()
+        what = (f"unexpected members {odd}" if odd else "a member twice"
+                if "network.json" in names else "no network.json inside")
+        raise FileFormatError(f"{path!r} is not a neurograph checkpoint: expected members "
+                              f"among {list(MEMBERS)}, got {what}")
+    return z
+
+
+def _corrupt(path: str, exc) -> FileFormatError:
+    return FileFormatError(f"{path!r} is not a neurograph checkpoint, or is truncated or "
+                           f"corrupt (not a readable zip archive: {exc})")
+
+
+def _read_json(z: zipfile.ZipFile, path: str) -> dict:
+    info = z.getinfo("network.json")
+    if info.file_size > JSON_MAX:
+        raise FileFormatError(f"{path!r}: network.json declares {info.file_size} bytes, more "
+                              f"than the {JSON_MAX} a checkpoint's structure may take")
+    with z.open(info) as f:
+        data = f.read(JSON_MAX + 1)  # zipfile also stops at the declared size
     try:
-        struct = json.loads(raw.pop("network.json").decode())
+        struct = json.loads(data.decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FileFormatError(f"{path!r}: network.json is not valid JSON ({exc})") from None
     fmt = struct.get("format") if isinstance(struct, dict) else None
@@ -170,31 +208,48 @@ def _read(path) -> tuple[dict, dict]:
     if struct.get("version") != VERSION:
         raise FileFormatError(f"{path!r} has format version {struct.get('version')!r}; this "
                               f"neurograph reads version {VERSION}")
-    sums = struct.get("checksums") or {}
-    if sums.get("network.json") != _sha(_canonical(struct)):
+    sums = struct.get("checksums")
+    if not isinstance(sums, dict) or sums.get("network.json") != _sha(_canonical(struct)):
         raise FileFormatError(f"{path!r}: network.json does not match its checksum "
                               "(edited by hand or damaged)")
-    arrays = {}
-    for name, data in raw.items():
-        if sums.get(name) != _sha(data):
-            raise FileFormatError(f"{path!r}: {name} does not match its checksum (damaged)")
-        try:
-            arrays[name] = np.load(io.BytesIO(data), allow_pickle=False)
-        except ValueError as exc:
-            raise FileFormatError(f"{path!r}: {name} is not a plain array ({exc})") from None
-    missing = [k for k in sums if k != "network.json" and k not in arrays]
+    missing = [k for k in sums if k != "network.json" and k not in z.namelist()]
     if missing:
         raise FileFormatError(f"{path!r}: members missing: {', '.join(missing)}")
-    return struct, arrays
+    return struct
 
 
-def zlib_error():
-    import zlib
+def _read_array(z: zipfile.ZipFile, path: str, name: str, sums: dict, dtype,
+                shape: tuple | None, max_bytes: int | None = None) -> np.ndarray:
+    """One .npy member, checked against what network.json declares before allocating."""
+    where = f"{path!r}: {name}"
+    h = npy_header(z, z.getinfo(name), where)
+    if shape is not None and h.shape != shape:
+        raise FileFormatError(f"{where}: expected shape {shape} (from network.json), "
+                              f"got {h.shape}")
+    if shape is None and (len(h.shape) != 1 or h.nbytes > max_bytes):
+        raise FileFormatError(f"{where}: expected a vector of at most {max_bytes} bytes, "
+                              f"got shape {h.shape} of {h.dtype}")
+    ok = h.dtype.kind in dtype if isinstance(dtype, str) else h.dtype == dtype
+    if not ok:
+        raise FileFormatError(f"{where}: expected dtype {dtype}, got {h.dtype}")
+    arr, digest = npy_body(z, z.getinfo(name), h, where)
+    if sums.get(name) != digest:
+        raise FileFormatError(f"{where} does not match its checksum (damaged)")
+    return arr
 
-    return zlib.error
+
+def _n_weights(struct: dict, path: str) -> int:
+    try:
+        n_units = sum(1 for spec in struct["nodes"] if spec["kind"] != "input")
+        return len(struct["links"]["source"]) + n_units
+    except (KeyError, TypeError) as exc:
+        raise FileFormatError(f"{path!r}: the checkpoint's structure is inconsistent "
+                              f"({exc!r})") from None
 
 
-def _build(struct: dict, arrays: dict) -> Network:
+def _build(struct: dict, w: np.ndarray) -> Network:
+    """The Network of a checked structure and its weights (NaN and inf kept: a
+    diverged network is saved and loaded for inspection)."""
     try:
         dtype = np.dtype(struct["dtype"])
         net = Network(dtype=dtype)
@@ -211,7 +266,6 @@ def _build(struct: dict, arrays: dict) -> Network:
                              layer=None if layer is None else net._explicit[layer],
                              input_function=spec.get("input_function") or "weighted_sum")
         src, dst = struct["links"]["source"], struct["links"]["target"]
-        w = arrays["weights.npy"]
         n_bias = sum(1 for u in net._units if u._bias_link is not None)
         if w.ndim != 1 or len(w) != len(src) + n_bias or len(src) != len(dst):
             raise FileFormatError(f"weights.npy holds {w.shape} values for {len(src)} links "
@@ -219,10 +273,9 @@ def _build(struct: dict, arrays: dict) -> Network:
         _add_links(net, src, dst, w[: len(src)])
         for u, b in zip([u for u in net._units if u._bias_link is not None], w[len(src):]):
             net._ws.w[u._bias_link._i] = b
-        if not np.all(np.isfinite(w)):
-            raise FileFormatError("weights.npy holds NaN or inf")
         if struct.get("compiled"):
             net.compile()
+        net.classes = struct.get("classes")  # absent in older files: None
         return net
     except FileFormatError:
         raise
@@ -259,15 +312,47 @@ def load(path, trainer: bool = False):
         Truncated, corrupt, wrong-version or hand-edited file; an unknown
         activation; or ``trainer=True`` for a file without trainer state.
     """
-    struct, arrays = _read(path)
-    net = _build(struct, arrays)
+    path = os.fspath(path)
+    with _open(path) as z:
+        try:
+            struct = _read_json(z, path)
+            sums = struct["checksums"]
+            w = _read_array(z, path, "weights.npy", sums, np.dtype(struct["dtype"]),
+                            (_n_weights(struct, path),))
+            net = _build(struct, w)
+            state = struct.get("trainer")
+            arrays = {}
+            if "velocity.npy" in sums:
+                arrays["velocity"] = _read_array(z, path, "velocity.npy", sums, net.dtype,
+                                                 (net._ws.n,))
+            if "perm.npy" in sums:
+                n = state.get("perm_length") if isinstance(state, dict) else None
+                arrays["perm"] = _read_array(z, path, "perm.npy", sums, "iu",
+                                             None if n is None else (int(n),), UNDECLARED_MAX)
+        except FileFormatError:
+            raise
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise _corrupt(path, exc) from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FileFormatError(f"{path!r}: the checkpoint's structure is inconsistent "
+                                  f"({exc})") from None
     if not trainer:
         return net
-    state = struct.get("trainer")
     if state is None:
-        raise FileFormatError(f"{os.fspath(path)!r} holds no trainer state (saved without one)")
+        raise FileFormatError(f"{path!r} holds no trainer state (saved without one)")
+    return net, _trainer(net, state, arrays, path)
+
+
+def _trainer(net: Network, state: dict, arrays: dict, path: str):
     from .train import History, Trainer
 
+    v, perm = arrays.get("velocity"), arrays.get("perm")
+    if v is not None and not np.all(np.isfinite(v)):
+        raise FileFormatError(f"{path!r}: velocity.npy holds NaN or inf: the run diverged, "
+                              "so its momentum cannot be resumed (load without trainer=True)")
+    if perm is not None and not np.array_equal(np.sort(perm), np.arange(len(perm))):
+        raise FileFormatError(f"{path!r}: perm.npy is not an order of the instances "
+                              f"(a permutation of 0..{len(perm) - 1})")
     try:
         t = Trainer(net, **state["settings"])
         t.epoch = int(state["epoch"])
@@ -277,8 +362,8 @@ def load(path, trainer: bool = False):
         t.rng.bit_generator.state = state["rng"]
         t._gnorm = float(state["last_grad_norm"])
         t.history = History(**state["history"])
-        t._velocity = arrays.get("velocity.npy")
-        t._perm = arrays.get("perm.npy")
+        t._velocity = v
+        t._perm = None if perm is None else perm.astype(np.intp)
     except (KeyError, TypeError, ValueError, NeurographError) as exc:
         raise FileFormatError(f"the checkpoint's trainer state is inconsistent: {exc!r}") from None
-    return net, t
+    return t

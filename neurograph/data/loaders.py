@@ -20,9 +20,14 @@ NPZ: arrays ``X`` and ``y`` (or ``Y``). Read without pickle; written atomically.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import math
 import os
 import tempfile
+import zipfile
+import zlib
+from typing import NamedTuple
 
 import numpy as np
 
@@ -101,24 +106,133 @@ def _encode_names(path: str, y: np.ndarray):
 
 
 def _load_npz(path: str):
+    # An .npz is a zip: every header is checked against the others before any
+    # array is allocated, and bodies are read by a bounded stream.
     try:
-        with np.load(path, allow_pickle=False) as z:
-            names = set(z.files)
-            if "X" not in names:
-                raise FileFormatError(f"{path!r} has no array 'X' (it has {sorted(names)})")
-            ykey = "y" if "y" in names else "Y" if "Y" in names else None
+        with zipfile.ZipFile(path) as z:
+            infos = {i.filename: i for i in z.infolist()}
+            have = sorted(n[:-4] for n in infos if n.endswith(".npy"))
+            if "X.npy" not in infos:
+                raise FileFormatError(f"{path!r} has no array 'X' (it has {have})")
+            ykey = "y.npy" if "y.npy" in infos else "Y.npy" if "Y.npy" in infos else None
             if ykey is None:
-                raise FileFormatError(f"{path!r} has no array 'y' (it has {sorted(names)})")
-            X, y = z["X"], z[ykey]
+                raise FileFormatError(f"{path!r} has no array 'y' (it has {have})")
+            hx = npy_header(z, infos["X.npy"], f"{path!r}: X")
+            hy = npy_header(z, infos[ykey], f"{path!r}: {ykey[0]}")
+            if hx.dtype.kind not in "biuf":
+                raise FileFormatError(f"{path!r}: X must hold numbers, got dtype {hx.dtype}")
+            if len(hx.shape) != 2:
+                raise FileFormatError(f"{path!r}: X must be 2-D (n, d), got shape {hx.shape}")
+            if len(hy.shape) == 0:
+                raise FileFormatError(f"{path!r}: y must be labels (n,) or targets (n, K), "
+                                      f"got a 0-d array")
+            if hy.dtype.kind not in "biufUS":
+                raise FileFormatError(f"{path!r}: y must hold labels, got dtype {hy.dtype}")
+            if hy.shape[0] != hx.shape[0]:
+                raise FileFormatError(f"{path!r}: X has {hx.shape[0]} rows, "
+                                      f"y has {hy.shape[0]}")
+            X, _ = npy_body(z, infos["X.npy"], hx, f"{path!r}: X")
+            y, _ = npy_body(z, infos[ykey], hy, f"{path!r}: {ykey[0]}")
     except FileFormatError:
         raise
-    except Exception as exc:  # zip, header or pickle refusal: all mean a bad file
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
         raise FileFormatError(f"{path!r} is not a readable .npz file ({exc})") from None
-    if X.ndim != 2:
-        raise FileFormatError(f"{path!r}: X must be 2-D (n, d), got shape {X.shape}")
-    if y.shape[0] != X.shape[0]:
-        raise FileFormatError(f"{path!r}: X has {X.shape[0]} rows, y has {y.shape[0]}")
     return X.astype(np.float64), _labels(y)
+
+
+class NpyHeader(NamedTuple):
+    """What a .npy header declares: shape, dtype, Fortran order, header length."""
+
+    shape: tuple
+    dtype: np.dtype
+    fortran: bool
+    offset: int
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+def npy_header(z: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> NpyHeader:
+    """Read the header of the .npy member ``info`` of ``z`` (never its data).
+
+    The member's declared size (``info.file_size``) must be the header plus
+    exactly the bytes its shape and dtype need, so a header claiming a giant
+    shape, or data past it, is refused before anything is allocated.
+
+    Raises
+    ------
+    FileFormatError
+        Not a .npy header, an object (pickled) or structured dtype, or a
+        declared size that does not match the shape (``where`` names the member).
+
+    Examples
+    --------
+    >>> import io, zipfile, numpy as np
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as z:
+    ...     np.save(z.open("a.npy", "w"), np.zeros((2, 3)))
+    >>> z = zipfile.ZipFile(buf)
+    >>> h = npy_header(z, z.getinfo("a.npy"), "a")
+    >>> h.shape, h.dtype.name
+    ((2, 3), 'float64')
+    """
+    with z.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+        except ValueError as exc:
+            raise FileFormatError(f"{where} is not a plain .npy array ({exc})") from None
+        offset = f.tell()
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise FileFormatError(f"{where}: expected a plain numeric array, got dtype {dtype} "
+                              "(objects would need pickle)")
+    h = NpyHeader(tuple(int(k) for k in shape), dtype, bool(fortran), offset)
+    if info.file_size != h.offset + h.nbytes:
+        raise FileFormatError(f"{where}: the header declares shape {h.shape} of {dtype} "
+                              f"({h.nbytes} bytes), but the member holds "
+                              f"{info.file_size - h.offset} bytes of data")
+    return h
+
+
+def npy_body(z: zipfile.ZipFile, info: zipfile.ZipInfo, h: NpyHeader, where: str):
+    """(array, SHA-256 hex of the whole member) for a member whose header ``h`` was checked.
+
+    Reads exactly the declared bytes into one array (no intermediate copy);
+    zipfile stops at the declared size and checks the CRC at the end.
+
+    >>> import io, zipfile, numpy as np
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as z:
+    ...     np.save(z.open("a.npy", "w"), np.arange(3.0))
+    >>> z = zipfile.ZipFile(buf)
+    >>> npy_body(z, z.getinfo("a.npy"), npy_header(z, z.getinfo("a.npy"), "a"), "a")[0]
+    array([0., 1., 2.])
+    """
+    try:
+        arr = np.empty(math.prod(h.shape), dtype=h.dtype)
+    except (MemoryError, ValueError):
+        raise FileFormatError(f"{where}: shape {h.shape} of {h.dtype} does not fit in "
+                              "memory") from None
+    sha = hashlib.sha256()
+    with z.open(info) as f:
+        sha.update(f.read(h.offset))
+        view = memoryview(arr.view(np.uint8).reshape(-1))
+        got = 0
+        while got < len(view):
+            k = f.readinto(view[got : got + (1 << 22)])
+            if not k:
+                raise FileFormatError(f"{where} is truncated: {got} of {h.nbytes} bytes")
+            got += k
+        if f.read(1):
+            raise FileFormatError(f"{where} holds data past its declared shape {h.shape}")
+    sha.update(view)
+    return arr.reshape(h.shape, order="F" if h.fortran else "C"), sha.hexdigest()
 
 
 def _labels(y: np.ndarray) -> np.ndarray:

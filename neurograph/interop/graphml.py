@@ -1,6 +1,11 @@
 """GraphML export and import (networkx): nodes with kind, layer and activation;
 edges with their weight; bias units and their links included.
 
+The file carries what rebuilding the same network needs: the dtype, the class
+names, the explicit layers (a hidden unit with no outgoing link stays hidden)
+and the order of nodes and links, so ``from_graphml(to_graphml(net))`` gives
+the same outputs bit for bit. Other tools read it as a plain directed graph.
+
 >>> import os, tempfile, neurograph as ng
 >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
 >>> path = os.path.join(tempfile.mkdtemp(), "and.graphml")
@@ -12,28 +17,48 @@ array([[1.]])
 from __future__ import annotations
 
 import io
+import json
 import os
 
 import networkx as nx
+import numpy as np
 
 from ..data.loaders import atomic_write
 from ..errors import FileFormatError, NeurographError
 
 
 def to_graphml(net, path) -> None:
-    """Write ``net`` as GraphML (atomic write)."""
-    g = nx.DiGraph()
-    for lay in net.layers:
-        if lay.bias is not None:
-            g.add_node(lay.bias.name, kind="bias", layer=lay.index, activation="",
-                       input_function="")
-        for u in lay.nodes:
-            g.add_node(u.name, kind=u.kind, layer=lay.index,
-                       activation="" if u.activation is None else u.activation.name,
-                       input_function="" if u.input_function is None
-                       else u.input_function.name)
-    for link in net.links:
-        g.add_edge(link.source.name, link.target.name, weight=float(link.weight))
+    """Write ``net`` as GraphML (atomic write).
+
+    >>> import os, tempfile, neurograph as ng
+    >>> path = os.path.join(tempfile.mkdtemp(), "n.graphml")
+    >>> to_graphml(ng.Network.from_architecture([2, 2, 1], seed=0), path)
+    >>> sorted(nx.read_graphml(path).nodes)[:3]
+    ['a2_1', 'a2_2', 'a3_1']
+    """
+    from ..checkpoint import _structure
+
+    struct, w, _ = _structure(net)
+    layer = {u.name: lay.index for lay in net.layers for u in [*lay.nodes, lay.bias] if u}
+    g = nx.DiGraph(format="neurograph", dtype=struct["dtype"], compiled=struct["compiled"],
+                   classes=json.dumps(struct["classes"]),
+                   explicit_layers=json.dumps([s["activation"] for s in
+                                               struct["explicit_layers"]]))
+    for spec in struct["nodes"]:  # in the order they were made: positions within layers
+        hint = spec["explicit_layer"]
+        g.add_node(spec["name"], kind=net[spec["name"]].kind, layer=layer[spec["name"]],
+                   activation=spec["activation"] or "",
+                   input_function=spec["input_function"] or "",
+                   explicit_layer=-1 if hint is None else hint)
+    for b in net.bias_units:
+        g.add_node(b.name, kind="bias", layer=layer[b.name], activation="",
+                   input_function="", explicit_layer=-1)
+    src, dst = struct["links"]["source"], struct["links"]["target"]
+    for k, (a, b) in enumerate(zip(src, dst)):  # per target in the order it sums them
+        g.add_edge(a, b, weight=float(w[k]))
+    biased = [u for u in net._units if u._bias_link is not None]
+    for u, b in zip(biased, w[len(src):]):
+        g.add_edge(u._bias_link.source.name, u.name, weight=float(b))
     buf = io.BytesIO()
     nx.write_graphml(g, buf)
     atomic_write(os.fspath(path), buf.getvalue())
@@ -42,36 +67,76 @@ def to_graphml(net, path) -> None:
 def from_graphml(path):
     """Rebuild a Network from :func:`to_graphml`'s file.
 
+    Files from other tools work when their nodes have ``kind`` ("input",
+    "hidden", "output" or "bias") and their edges ``weight``; layers are then
+    inferred from the links.
+
     Raises
     ------
     FileFormatError
-        Not GraphML, or nodes/edges without the attributes neurograph writes.
-    """
-    from ..model.network import Network
+        Not GraphML, an undirected graph, or nodes/edges without the
+        attributes neurograph writes.
 
+    >>> import os, tempfile, neurograph as ng
+    >>> net = ng.Network.from_architecture([2, 3, 2], seed=0, dtype="float32")
+    >>> path = os.path.join(tempfile.mkdtemp(), "n.graphml")
+    >>> to_graphml(net, path)
+    >>> from_graphml(path).dtype
+    dtype('float32')
+    """
+    from ..checkpoint import _build
+
+    where = os.fspath(path)
     try:
-        g = nx.read_graphml(os.fspath(path))
+        g = nx.read_graphml(where)
     except FileNotFoundError:
         raise
     except Exception as exc:
-        raise FileFormatError(f"{os.fspath(path)!r} is not readable GraphML ({exc})") from None
+        raise FileFormatError(f"{where!r} is not readable GraphML ({exc})") from None
+    if not g.is_directed() or g.is_multigraph():
+        raise FileFormatError(f"{where!r}: expected a directed graph without parallel edges "
+                              f"(a feed-forward network), got "
+                              f"{'an undirected' if not g.is_directed() else 'a multi'}graph")
     try:
-        net = Network()
-        order = sorted(g.nodes, key=lambda n: (int(g.nodes[n]["layer"]), list(g.nodes).index(n)))
-        for name in order:
-            d = g.nodes[name]
-            if d["kind"] == "input":
-                net.add_input(name)
-            elif d["kind"] in ("hidden", "output"):
-                net.add_node(name, activation=d["activation"],
-                             input_function=d.get("input_function") or "weighted_sum")
-        for u, v, d in g.edges(data=True):
-            w = float(d["weight"])
-            if g.nodes[u]["kind"] == "bias":
-                net.set_bias(v, w)
-            else:
-                net.connect(u, v, weight=w)
-    except (KeyError, ValueError, NeurographError) as exc:
-        raise FileFormatError(f"{os.fspath(path)!r} is not a neurograph GraphML file: "
+        struct, weights = _to_structure(g)
+        return _build(struct, weights)
+    except (KeyError, TypeError, ValueError, NeurographError) as exc:
+        raise FileFormatError(f"{where!r} is not a neurograph GraphML file: "
                               f"{exc!r}") from None
-    return net
+
+
+def _to_structure(g: nx.DiGraph) -> tuple[dict, np.ndarray]:
+    """The checkpoint's structure and weights (links, then biases) read off ``g``."""
+    info = g.graph
+    kinds = {n: d["kind"] for n, d in g.nodes(data=True)}
+    unknown = {k for k in kinds.values()} - {"input", "hidden", "output", "bias"}
+    if unknown:
+        raise FileFormatError(f"node kinds must be input, hidden, output or bias, "
+                              f"got {sorted(unknown)}")
+    nodes, src, dst, links, biases = [], [], [], [], []
+    for name, d in g.nodes(data=True):
+        if d["kind"] == "bias":
+            continue
+        hint = int(d.get("explicit_layer", -1))
+        nodes.append({"name": name, "kind": "input" if d["kind"] == "input" else "unit",
+                      "activation": d.get("activation") or None,
+                      "input_function": d.get("input_function") or None,
+                      "explicit_layer": None if hint < 0 else hint})
+        if d["kind"] == "input":
+            continue
+        bias = 0.0
+        for a, e in g.pred[name].items():
+            if kinds[a] == "bias":
+                bias = float(e["weight"])
+            else:
+                src.append(a)
+                dst.append(name)
+                links.append(float(e["weight"]))
+        biases.append(bias)
+    acts = json.loads(info.get("explicit_layers", "[]"))
+    struct = {"dtype": info.get("dtype", "float64"), "nodes": nodes,
+              "explicit_layers": [{"activation": a} for a in acts],
+              "links": {"source": src, "target": dst},
+              "compiled": bool(info.get("compiled", False)),
+              "classes": json.loads(info.get("classes", "null"))}
+    return struct, np.array(links + biases, dtype=np.float64).astype(struct["dtype"])
