@@ -221,42 +221,19 @@ def _where(links) -> str:
     return ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
 
 
-def _nonfinite_links(path, exc):
-    """(net, links whose stored weight is NaN or inf) of a checkpoint load refused for them."""
-    import numpy as np
-
-    from . import checkpoint as ck
-
-    if "NaN or inf" not in str(exc):
-        raise exc
-    struct, arrays = ck._read(path)
-    w = arrays["weights.npy"]
-    bad = ~np.isfinite(w)
-    # built with the bad weights as 0 only to name where they sit
-    net = ck._build(struct, {**arrays, "weights.npy": np.where(bad, 0.0, w)})
-    src, dst = struct["links"]["source"], struct["links"]["target"]
-    biased = [spec["name"] for spec in struct["nodes"]
-              if spec["kind"] != "input" and net[spec["name"]].bias is not None]
-    links = [net.link(src[k], dst[k]) if k < len(src) else net[biased[k - len(src)]].incoming[0]
-             for k in np.flatnonzero(bad)]
-    return net, links
-
-
 def _inspect(args) -> int:
     import numpy as np
 
     import neurograph as ng
 
-    trainer, bad = None, []
+    trainer = None
     try:
         net, trainer = ng.load(args.checkpoint, trainer=True)
     except ng.FileFormatError as exc:
-        if "no trainer state" in str(exc):
-            net = ng.load(args.checkpoint)
-        else:
-            net, bad = _nonfinite_links(args.checkpoint, exc)
-    if not bad:
-        bad = [k for k in net.links if not np.isfinite(k.weight)]
+        if "no trainer state" not in str(exc):
+            raise
+        net = ng.load(args.checkpoint)
+    bad = [k for k in net.links if not np.isfinite(k.weight)]
     print(f"{args.checkpoint}: {net!r}")
     net.summary()
     if net.classes is not None:

@@ -170,7 +170,7 @@ def test_unreadable_csv_files_are_file_format_errors(tmp_path):
 
 
 @pytest.mark.parametrize("X, y, match", [
-    (np.zeros((3, 2)), np.array(1), r"y must be labels \(n,\) or targets \(n, K\), got shape \(\)"),
+    (np.zeros((3, 2)), np.array(1), r"y must be labels \(n,\) or targets \(n, K\), got a 0-d"),
     (np.array([["a", "b"]]), np.array([0]), "X must hold numbers, got dtype <U1"),
 ])
 def test_npz_with_arrays_of_the_wrong_kind(tmp_path, X, y, match):

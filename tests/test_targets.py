@@ -43,8 +43,6 @@ def test_unknown_cross_entropy_output_is_a_config_error():
         as_targets([0, 1], 2, 2, cross_entropy="tanh")
 
 
-@pytest.mark.xfail(strict=True, reason="the engines pass cross_entropy= to as_targets "
-                                       "in the engine change; then drop this marker")
 def test_net_cost_refuses_soft_rows_not_summing_to_one():
     net = ng.Network.from_architecture([2, 3], output_activation="softmax", seed=0)
     with pytest.raises(ng.LabelError, match="row 0 sums to 0.9"):

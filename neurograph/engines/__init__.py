@@ -69,8 +69,17 @@ def _inputs(net: Network, X):
     return X
 
 
-def _targets(net: Network, Y, n: int):
-    return as_targets(Y, len(net.outputs), n).astype(net.dtype, copy=False)
+def _targets(net: Network, Y, n: int, loss: str):
+    return as_targets(Y, len(net.outputs), n, cross_entropy=cross_entropy_outputs(net, loss)
+                      ).astype(net.dtype, copy=False)
+
+
+def cross_entropy_outputs(net: Network, loss: str) -> str | None:
+    """"softmax" or "sigmoid" when ``loss`` (resolved) is cross-entropy, else None:
+    what the targets must satisfy for J and its gradient to agree."""
+    if loss != "cross_entropy":
+        return None
+    return "softmax" if all(a.name == "softmax" for a in _output_acts(net)) else "sigmoid"
 
 
 def _output_acts(net: Network):
@@ -103,8 +112,8 @@ def run_backward(net: Network, X, Y, lam: float = 0.0, loss: str = "auto",
         raise ConfigError(f"λ must be a finite number ≥ 0, got {lam}")
     kind = choose(net, engine)
     X = _inputs(net, X)
-    Y = _targets(net, Y, X.shape[0])
     loss = resolve_loss(loss, _output_acts(net))
+    Y = _targets(net, Y, X.shape[0], loss)
     if X.shape[0] == 0:
         raise ConfigError("cost and gradients need at least one instance, got 0")
     w = net._ws.w[: net._ws.n].copy()

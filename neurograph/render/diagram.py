@@ -65,9 +65,7 @@ def _check(net, show, trace, instance):
             raise ConfigError(f"show={show!r} needs a backward pass: trace=net.backward(X, Y)")
     if trace is None:
         return None
-    if not trace.belongs_to(net):
-        raise ConfigError("the trace is of another network, or from before this one's "
-                          "topology changed or it was compiled: run a new pass")
+    trace.check(net)
     if instance is None:
         return None if show in ("structure", "weights", "gradients") else 0
     if isinstance(instance, bool) or not isinstance(instance, (int, np.integer)):

@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.labels import as_targets, check_inputs
+from ..engines import cross_entropy_outputs
+from ..engines.losses import resolve_loss
 from ..engines.trace import Trace
 from ..errors import ConfigError, NonFiniteError
+from ..notation import instance_label
 from .checks import count_arg, real_arg
 from .passes import Runner
 
@@ -113,7 +116,7 @@ class Step:
     def __repr__(self) -> str:
         where = f"epoch={self.epoch}, batch={self.batch}"
         if self.instance is not None:
-            where += f", x({self.instance + 1})"
+            where += f", {instance_label(self.instance)}"
         J = "" if self.cost is None else f", J={self.cost:.6g}"
         return f"Step({where}, phase={self.phase!r}{J})"
 
@@ -224,7 +227,9 @@ class Trainer:
         if n == 0:
             raise ConfigError("training needs at least one instance, got 0")
         K = len(net.outputs)
-        Yt = as_targets(Y, K, n).astype(net.dtype, copy=False)
+        loss = resolve_loss(self.loss, [u.activation for u in net.outputs])
+        ce = cross_entropy_outputs(net, loss)
+        Yt = as_targets(Y, K, n, cross_entropy=ce).astype(net.dtype, copy=False)
         y_arr = np.asarray(Y)
         labels = None
         if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer):
