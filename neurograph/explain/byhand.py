@@ -1,0 +1,1 @@
+HandCheck=check_by_hand=None
