@@ -57,6 +57,7 @@ __all__ = [
     "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",
     "NonFiniteError", "StaleTraceError",
     "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
-    "check_by_hand", "cost_and_gradients", "data", "explain", "textbook", "diagram", "get_activation", "gradcheck", "hidden_unit_grid",
+    "check_by_hand", "cost_and_gradients", "data", "diagram", "explain", "get_activation",
+    "gradcheck", "hidden_unit_grid", "textbook",
     "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",
 ]
