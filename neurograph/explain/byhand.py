@@ -88,7 +88,8 @@ class HandCheck:
         wrong_seen = False
         for r in self.rows:
             mark = "agrees" if r.agree else "DIFFERS"
-            out.append(f"{r.key:>14}  yours {str(r.given):<14} ours {r.ours:.{self.digits}g}"
+            ours = f"{r.ours:.{self.digits}g}"
+            out.append(f"{r.key:>14}  yours {str(r.given):<14} ours {ours:<{self.digits + 6}}"
                        f"  {mark}")
             if not r.agree and not wrong_seen:
                 wrong_seen = True
