@@ -33,6 +33,7 @@ from .errors import (
     StaleTraceError,
     TopologyError,
 )
+from .explain import check_by_hand, explain, textbook  # ng.explain: the function
 from .interop import from_graphml, from_torch, to_graphml, to_torch
 from .model import (
     Activation,
@@ -56,6 +57,7 @@ __all__ = [
     "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",
     "NonFiniteError", "StaleTraceError",
     "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
-    "cost_and_gradients", "data", "diagram", "get_activation", "gradcheck", "hidden_unit_grid",
+    "check_by_hand", "cost_and_gradients", "data", "diagram", "explain", "get_activation",
+    "gradcheck", "hidden_unit_grid", "textbook",
     "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",
 ]

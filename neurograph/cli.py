@@ -327,6 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="print a checkpoint's summary table")
     i.add_argument("checkpoint")
     i.set_defaults(func=_inspect)
+
+    from .explain.cli import add_parsers as explain_parsers
+
+    explain_parsers(sub)  # explain, textbook
     return p
 
 

@@ -1,0 +1,85 @@
+"""The sub-commands ``neurograph explain`` and ``neurograph textbook``.
+
+>>> import argparse
+>>> p = argparse.ArgumentParser(prog="neurograph"); sub = p.add_subparsers(dest="command")
+>>> add_parsers(sub)
+>>> p.parse_args(["explain", "m.ngz", "--x", "0.05,0.10", "--y", "0.01,0.99"]).format
+'text'
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ..errors import InputValueError, LabelError
+
+
+def parse_rows(text: str, what: str) -> np.ndarray:
+    """"0.05,0.10" → [[0.05, 0.10]]; instances separated by ';'."""
+    try:
+        rows = [[float(v) for v in row.split(",") if v.strip()] for row in text.split(";")]
+    except ValueError:
+        raise InputValueError(f"{what} must be numbers like 0.05,0.10 (instances separated "
+                              f"by ';'), got {text!r}") from None
+    if not rows or any(len(r) != len(rows[0]) or not r for r in rows):
+        raise InputValueError(f"{what} needs the same number of values in every instance, "
+                              f"got {text!r}")
+    return np.array(rows)
+
+
+def targets(text: str, n: int, K: int):
+    """n·K values are target rows; n whole numbers are class labels."""
+    vals = parse_rows(text, "--y").ravel()
+    if vals.size == n * K:
+        return vals.reshape(n, K)
+    if vals.size == n and np.all(vals == np.round(vals)):
+        return vals.astype(int)
+    raise LabelError(f"--y needs {n * K} target values ({n} instance(s) × {K} outputs) or "
+                     f"{n} class label(s), got {vals.size}")
+
+
+def _explain(args) -> int:
+    import neurograph as ng
+
+    net = ng.load(args.checkpoint)
+    X = parse_rows(args.x, "--x")
+    y = targets(args.y, X.shape[0], len(net.outputs))
+    units = [u for u in args.units.split(",") if u] if args.units else None
+    we = ng.explain(net, X, y, alpha=args.alpha, lam=args.lam, loss=args.loss,
+                    digits=args.digits, units=units)
+    text = {"text": we.to_text, "md": we.to_markdown, "html": we.to_html}[args.format]()
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _textbook(args) -> int:
+    from . import textbook
+
+    return 0 if textbook.run().ok else 1
+
+
+def add_parsers(sub) -> None:
+    """Register ``explain`` and ``textbook`` on the command line's sub-parsers."""
+    e = sub.add_parser("explain", help="write out one backward pass step by step "
+                                       "(forward, J, δ with blame shares, Δ, D, updated Θ)")
+    e.add_argument("checkpoint")
+    e.add_argument("--x", required=True,
+                   help="the instance, e.g. 0.05,0.10 (several: ';' between; negative "
+                        "first value: --x=-1,2)")
+    e.add_argument("--y", required=True,
+                   help="targets, e.g. 0.01,0.99, or a class label per instance")
+    e.add_argument("--alpha", type=float, default=None,
+                   help="learning rate α: also write the updated Θ")
+    e.add_argument("--lam", type=float, default=0.0, help="regularization λ (default 0)")
+    e.add_argument("--loss", default="auto", help="auto | cross_entropy | mse")
+    e.add_argument("--format", choices=["text", "md", "html"], default="text")
+    e.add_argument("--digits", type=int, default=9, help="significant digits (default 9)")
+    e.add_argument("--units", default=None,
+                   help="only these units, e.g. a3_1,a3_2 (for networks too big to write out)")
+    e.set_defaults(func=_explain)
+
+    t = sub.add_parser("textbook", help="reproduce published worked examples; exit 0 when "
+                                        "every value agrees")
+    t.set_defaults(func=_textbook)
