@@ -136,7 +136,7 @@ def _train(args) -> int:
                           f"the architecture {s[-1]} output unit(s)")
     out = _out_path(args.out)
     _check_memory(s, X.shape[0])
-    net = ng.Network.from_architecture(s, activation=args.activation, seed=args.seed)
+    net = _network(ng, s, args, names)
     trainer = ng.Trainer(net, alpha=args.alpha, lam=args.lam, batch_size=args.batch_size,
                          momentum=args.momentum, seed=args.seed)
     try:
@@ -219,6 +219,18 @@ def _where(links) -> str:
         return ", ".join(f"{c} in Θ({l})" for l, c in sorted(per.items()))
     names = [f"{'+1' if k.is_bias else k.source.name}→{k.target.name}" for k in links]
     return ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
+
+
+def _network(ng, s, args, names):
+    """The network to train; its output units carry the class names when there is one
+    unit per class and the names can be node names."""
+    if names is not None and len(names) == s[-1]:
+        try:
+            return ng.Network.from_architecture(s, activation=args.activation, seed=args.seed,
+                                                outputs=list(names))
+        except ng.TopologyError:  # a class name that cannot name a unit (say "x1")
+            pass
+    return ng.Network.from_architecture(s, activation=args.activation, seed=args.seed)
 
 
 def _inspect(args) -> int:

@@ -65,12 +65,14 @@ def run(out: Path, quick: bool = False) -> list[Path]:
     print("== 3. One-vs-rest: pedestrian, car, motorcycle, truck (4-6-4)")
     Xc, yc, features, classes = ng.data.four_classes(400, seed=0)
     Xtr, Xte, ytr, yte = ng.data.train_test_split(Xc, yc, 0.25, seed=0)
-    onet = ng.Network.from_architecture([4, 6, 4], seed=0)
+    onet = ng.Network.from_architecture([4, 6, 4], seed=0, inputs=features, outputs=classes)
+    onet.classes = classes
     ng.Trainer(onet, alpha=1.0, batch_size=20, seed=0).fit(Xtr, ytr, epochs=30 if quick else 100)
     acc = float((onet.predict(Xte) == yte).mean())
     print(f"   features {features}; held-out accuracy {acc:.3f}")
     hx = onet.forward(Xte[:1]).ravel()
-    print(f"   h_Θ(x) for a {classes[yte[0]]}: {np.round(hx, 3).tolist()} → {classes[hx.argmax()]}")
+    print(f"   h_Θ(x) for a {classes[yte[0]]}: {np.round(hx, 3).tolist()} → "
+          f"{onet.predict(Xte[:1], names=True)[0]}")
     _written(paths, onet.render(out / "one_vs_rest_weights.svg", show="weights"))
 
     print("== 4. Digits 64-25-10 (8×8 images, held-out test set)")

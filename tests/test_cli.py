@@ -199,6 +199,8 @@ def test_train_sets_the_class_names_on_the_saved_network(capsys, tmp_path, monke
                        "--out", tmp_path / "m.ngz")
     assert code == 0, err
     assert saved[0].classes == ("car", "motorcycle", "pedestrian", "truck")  # sorted
+    # the output units carry the names, so diagrams and summaries show them
+    assert [u.name for u in saved[0].outputs] == list(saved[0].classes)
     report = json.loads((tmp_path / "m.report.json").read_text())
     assert report["classes"] == ["car", "motorcycle", "pedestrian", "truck"]
     code, _, err = run(capsys, "train", "4-6-3", tmp_path / "cars.csv")

@@ -74,7 +74,8 @@ def cli(*args, cwd=None):
                           capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
-@pytest.mark.parametrize("cmd", ["demo", "train", "render", "gradcheck", "inspect"])
+@pytest.mark.parametrize("cmd", ["demo", "train", "render", "gradcheck", "inspect", "data",
+                                 "explain", "textbook"])
 def test_cli_help(cmd):
     r = cli(cmd, "--help")
     assert r.returncode == 0 and "usage: neurograph" in r.stdout
