@@ -38,6 +38,7 @@ from harness import (  # noqa: E402
 )
 
 REFUSED = 3
+RESULTS = Path(__file__).with_name("results.json")  # every run's figures, for tools
 
 
 def parser() -> argparse.ArgumentParser:
@@ -108,9 +109,9 @@ def main(argv=None) -> int:
     why = problems(results, start_load, args.max_load, args.max_spread)
     for w in why:
         print(f"warning: {w}")
-    Path(__file__).with_name("results.json").write_text(json.dumps(
+    write_atomic(RESULTS, json.dumps(
         {"meta": meta, "cases": {r.case.name: {c: s.runs for c, s in r.summaries.items()}
-                                 for r in results}, "problems": why}, indent=1))
+                                 for r in results}, "problems": why}, indent=1) + "\n")
     if args.write:
         if why:
             print(f"refusing to write {args.write}: the machine was busy or the runs "

@@ -6,6 +6,7 @@ Nothing heavy is timed here; the references are checked on tiny problems.
 from __future__ import annotations
 
 import doctest
+import json
 import sys
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_write_is_refused_with_exit_3_and_the_file_untouched(tmp_path, monkeypat
     target.write_text("# Benchmarks\nold figures\n")
     monkeypatch.setattr(run, "run_case", lambda *a, **k: result(foreign=1.5))
     monkeypatch.setattr(run.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    monkeypatch.setattr(run.Path, "with_name", lambda self, name: tmp_path / name)
+    monkeypatch.setattr(run, "RESULTS", tmp_path / "results.json")
     code = run.main(["--case", "xor-f64", "--write", str(target)])
     assert code == 3
     assert target.read_text() == "# Benchmarks\nold figures\n"
@@ -128,7 +129,7 @@ def test_quiet_run_writes_the_block_between_markers(tmp_path, monkeypatch):
     target.write_text("# Benchmarks\n\nprose stays\n")
     monkeypatch.setattr(run, "run_case", lambda *a, **k: result())
     monkeypatch.setattr(run.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    monkeypatch.setattr(run.Path, "with_name", lambda self, name: tmp_path / name)
+    monkeypatch.setattr(run, "RESULTS", tmp_path / "results.json")
     assert run.main(["--case", "xor-f64", "--write", str(target)]) == 0
     text = target.read_text()
     assert text.startswith("# Benchmarks\n\nprose stays\n")
@@ -139,6 +140,8 @@ def test_quiet_run_writes_the_block_between_markers(tmp_path, monkeypatch):
            "1.669 (ours/ref) | ≤ 2 | yes |" in block
     assert "| xor-f64 | 0.20 | 0.50 | 0.10 |" in block
     assert "Threads: 2 for every contender" in block and "openblas, 2 threads" in block
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["cases"]["xor-f64"]["ours"] == [1.00e-4, 1.02e-4] and saved["problems"] == []
 
 
 @pytest.mark.parametrize("argv, says", [
