@@ -41,7 +41,8 @@ test: $(STAMP) system-deps browser-deps
 	$(BIN)/python -m pytest -q --durations=10
 
 bench: $(STAMP) system-deps
-	$(BIN)/python bench/run.py
+	@# writes BENCHMARKS.md only from a quiet machine (exit 3 otherwise); BENCH_ARGS=--case NAME ...
+	$(BIN)/python bench/run.py --write BENCHMARKS.md $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check neurograph tests examples bench

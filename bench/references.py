@@ -75,8 +75,13 @@ def make_torch_step(thetas, X, Y, alpha: float, lam: float = 0.0, dtype="float64
     return step
 
 
-def make_sklearn_epoch(hidden: tuple, X, y, alpha: float):
-    """One epoch of scikit-learn's MLPClassifier: logistic, sgd, full batch, momentum 0."""
+def make_sklearn_epoch(hidden: tuple, X, Y, thetas, alpha: float):
+    """One epoch of scikit-learn's MLPClassifier: logistic, sgd, full batch, momentum 0.
+
+    Y is one-hot, so scikit-learn treats it as multilabel: sigmoid outputs and
+    the cross-entropy J of the course. After its own initialisation its weights
+    are set in place (its optimizer holds those very arrays) to ``thetas``.
+    """
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -85,14 +90,50 @@ def make_sklearn_epoch(hidden: tuple, X, y, alpha: float):
     clf = MLPClassifier(hidden_layer_sizes=hidden, activation="logistic", solver="sgd",
                         batch_size=X.shape[0], momentum=0.0, nesterovs_momentum=False,
                         learning_rate_init=alpha, alpha=0.0, shuffle=False, random_state=0)
-    classes = np.unique(y)
 
     def epoch():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.partial_fit(X, y, classes=classes)
+            clf.partial_fit(X, Y, classes=classes)
 
+    classes = np.arange(Y.shape[1])
+    epoch()
+    for W, b, T in zip(clf.coefs_, clf.intercepts_, thetas):
+        W[...] = T[:, 1:].T
+        b[...] = T[:, 0]
+    epoch.clf = clf
     return epoch
+
+
+def make_products(thetas, X):
+    """The matrix products of one full-batch step alone, into preallocated outputs.
+
+    Forward a(l) Θ(l)ᵀ for every layer, Δ(l) = δ(l+1)ᵀ a(l) for every layer and
+    δ(l) = δ(l+1) Θ(l) for every hidden layer: 3(L−1) − 1 products (8 for
+    784-256-256-10, 5 for 400-25-10), on the same shapes and the same BLAS
+    as numpy gives the step, and nothing else.
+    """
+    Ws = [T[:, 1:] for T in thetas]
+    acts = [X]
+    for W in Ws:
+        acts.append(1.0 / (1.0 + np.exp(-(acts[-1] @ W.T))))
+    deltas = [a - a.mean() for a in acts]  # realistic magnitudes; values do not matter
+    z_out = [np.empty_like(a) for a in acts[1:]]
+    D_out = [np.empty((W.shape[0], W.shape[1]), dtype=X.dtype) for W in Ws]
+    d_out = [np.empty_like(a) for a in acts[1:-1]]
+    calls = []
+    for l, W in enumerate(Ws):
+        calls.append((acts[l], W.T, z_out[l]))
+        calls.append((deltas[l + 1].T, acts[l], D_out[l]))
+        if l:
+            calls.append((deltas[l + 1], W, d_out[l - 1]))
+
+    def products():
+        for a, b, out in calls:
+            np.matmul(a, b, out=out)
+
+    products.count = len(calls)
+    return products
 
 
 def make_micrograd(s, X, y, backward: bool):
