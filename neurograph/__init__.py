@@ -10,9 +10,7 @@ see every z, a, δ and share of blame.
 (1, 1)
 """
 
-from . import compile as _compile  # noqa: F401  (registers net.compile)
 from . import data
-from . import engines as _engines  # noqa: F401  (registers the passes)
 from .checkpoint import load, save
 from .data import one_hot
 from .engines import Trace, cost_and_gradients

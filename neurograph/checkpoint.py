@@ -87,9 +87,10 @@ def _structure(net: Network) -> tuple[dict, np.ndarray, list]:
                 index.append(link._i)
     index += [u._bias_link._i for u in net._units if u._bias_link is not None]
     struct = {"dtype": net.dtype.name, "nodes": nodes, "explicit_layers": explicit,
-              "links": {"source": src, "target": dst}, "compiled": net._compiled is not None,
+              "links": {"source": src, "target": dst},
+              "compiled": net.weights.current() is not None,
               "classes": None if net.classes is None else list(net.classes)}
-    return struct, net._ws.w[index].astype(net.dtype), index
+    return struct, net.weights.theta[index].astype(net.dtype), index
 
 
 def _trainer_state(trainer, index: list) -> tuple[dict, dict]:
@@ -97,8 +98,8 @@ def _trainer_state(trainer, index: list) -> tuple[dict, dict]:
     net, v = trainer.net, trainer._velocity
     # A velocity of another shape is stale (the topology changed): the trainer
     # would start afresh from zeros, so it is not saved.
-    if v is not None and v.shape == (net._ws.n,):
-        if net._compiled is None:
+    if v is not None and v.shape == (net.weights.n,):
+        if net.weights.current() is None:
             # load rebuilds the store as [biases in node order, links in file order];
             # compiled θ is laid out by the layers alone, the same after loading.
             nl = len(index) - sum(1 for u in net._units if u._bias_link is not None)
@@ -272,7 +273,7 @@ def _build(struct: dict, w: np.ndarray) -> Network:
                                   f"and {n_bias} biases")
         _add_links(net, src, dst, w[: len(src)])
         for u, b in zip([u for u in net._units if u._bias_link is not None], w[len(src):]):
-            net._ws.w[u._bias_link._i] = b
+            net.weights.set(u._bias_link._i, b)
         if struct.get("compiled"):
             net.compile()
         net.classes = struct.get("classes")  # absent in older files: None
@@ -289,7 +290,7 @@ def _build(struct: dict, w: np.ndarray) -> Network:
 def _add_links(net: Network, src: list, dst: list, weights: np.ndarray) -> None:
     """Add many links at once (checked as a whole: a fresh network, so nothing to undo)."""
     g = net._graph
-    ws = net._ws
+    ws = net.weights
     start = ws.append(weights)
     for k, (a, b) in enumerate(zip(src, dst)):
         u, v = g.nodes[a]["node"], g.nodes[b]["node"]
@@ -324,7 +325,7 @@ def load(path, trainer: bool = False):
             arrays = {}
             if "velocity.npy" in sums:
                 arrays["velocity"] = _read_array(z, path, "velocity.npy", sums, net.dtype,
-                                                 (net._ws.n,))
+                                                 (net.weights.n,))
             if "perm.npy" in sums:
                 n = state.get("perm_length") if isinstance(state, dict) else None
                 arrays["perm"] = _read_array(z, path, "perm.npy", sums, "iu",

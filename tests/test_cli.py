@@ -179,7 +179,7 @@ def test_inspect_flags_non_finite_weights(capsys, tmp_path):
     dag.connect(x, h, weight=1.0)
     dag.connect(h, o, weight=1.0)
     dag.connect(x, o, weight=1.0)  # a skip link: no Θ, so links are named
-    dag.link("x", "o")._ws.w[dag.link("x", "o")._i] = np.nan
+    dag.weights.theta[dag.link("x", "o")._i] = np.nan  # the setter refuses NaN
     ng.save(dag, tmp_path / "dag.ngz")
     code, out, _ = run(capsys, "inspect", tmp_path / "dag.ngz")
     assert code == 1 and "1 of 5 are NaN or inf (x→o)" in out

@@ -53,7 +53,7 @@ def test_skip_link_refuses_to_compile_and_names_it():
     with pytest.raises(ng.CompileError, match=r"'x1' → 'a3_1'.*graph engine"):
         net.compile()
     out = net.forward([[1.0, 0.0]])  # auto falls back to the graph engine
-    assert net._trace.engine == "graph" and out.shape == (1, 1)
+    assert net.last_trace.engine == "graph" and out.shape == (1, 1)
     with pytest.raises(ng.CompileError):
         net.forward([[1.0, 0.0]], engine="matrix")
 

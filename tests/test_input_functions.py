@@ -27,7 +27,7 @@ def test_rbf_forward_by_hand_and_gradients_by_finite_differences():
     c = np.array([li.weight for li in net["r1"].incoming[1:]])
     net.forward(X)
     np.testing.assert_allclose(net["r1"].a, np.exp(-((X - c) ** 2).sum(axis=1)), rtol=1e-14)
-    assert net._trace.engine == "graph"
+    assert net.last_trace.engine == "graph"
     report = ng.gradcheck(net, X, y, lam=0.3)
     assert report.rel_diff < 1e-8
     tr = net.backward(X, y)
@@ -52,7 +52,7 @@ def test_changing_a_unit_s_functions_invalidates_compiled_form(tmp_path):
     net = ng.Network.from_architecture([2, 2, 1], seed=0)
     net.compile()
     net["a2_1"].input_function = "euclidean_rbf"
-    assert net._compiled is None
+    assert net.weights.current() is None
     with pytest.raises(ng.CompileError):
         net.compile()
     net["a2_1"].input_function = "weighted_sum"

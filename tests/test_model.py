@@ -174,7 +174,7 @@ def test_summary_table(capsys):
 
 # --- errors: each names what was expected and what came; nothing half-built ---------------
 def _snapshot(net):
-    return (sorted(net.graph.nodes), sorted(net.graph.edges), net._ws.n)
+    return (sorted(net.graph.nodes), sorted(net.graph.edges), net.weights.n)
 
 
 def test_cycle_is_refused_and_named():
@@ -211,7 +211,7 @@ def test_foreign_duplicate_and_into_input_or_bias():
     with pytest.raises(ng.TopologyError, match="exists already"):
         n1.add_node("h")
     assert _snapshot(n1)[1] == sorted(n1.graph.edges) and n1.link("x", "h").weight == 1.0
-    assert before[2] == n1._ws.n
+    assert before[2] == n1.weights.n
 
 
 def test_input_errors():

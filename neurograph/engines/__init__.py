@@ -9,12 +9,14 @@ cost, gradients, backward).
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
-from ..compile import compile_network, split
 from ..data.labels import as_targets, check_inputs
 from ..errors import CompileError, ConfigError, EmptyNetworkError
-from ..model.network import HOOKS, Network
+from ..model.network import Network
+from ..model.weights import compile_network, split
 from . import graph, matrix
 from .losses import resolve_loss
 from .trace import Trace
@@ -37,30 +39,29 @@ def _check_ready(net: Network) -> None:
                                 "add_node() or add_layer(n) first")
 
 
+# version at which a network last failed to compile, so "auto" does not retry each pass
+_NOT_COMPILABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def choose(net: Network, engine: str) -> str:
     """"matrix" or "graph" for ``engine`` ("auto" compiles if it can)."""
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     _check_ready(net)
     if engine == "graph":
-        if net._compiled is None and net._not_compilable != net._topo:
-            try:  # a compiled store lays weights out as Θ, so D(l) are views
-                compile_network(net)
-            except CompileError:
-                net._not_compilable = net._topo
-        return "graph"
+        return "graph"  # the weights stay where they are: earlier traces stay valid
     if engine == "matrix":
         compile_network(net)
         return "matrix"
-    if net._compiled is not None and net._compiled.topo == net._topo:
+    if net.weights.current() is not None:
         return "matrix"
-    if net._not_compilable == net._topo:
+    if _NOT_COMPILABLE.get(net) == net.version:
         return "graph"
     try:
         compile_network(net)
         return "matrix"
     except CompileError:
-        net._not_compilable = net._topo
+        _NOT_COMPILABLE[net] = net.version
         return "graph"
 
 
@@ -90,15 +91,15 @@ def run_forward(net: Network, X, engine: str = "auto") -> Trace:
     """Forward pass; records and returns the Trace (z, a per layer)."""
     kind = choose(net, engine)
     X = _inputs(net, X)
-    w = net._ws.w[: net._ws.n].copy()
+    w = net.weights.theta.copy()
     if kind == "matrix":
-        zs, acts = matrix.forward(net._compiled, X)
+        zs, acts = matrix.forward(net.weights.current(), X)
     else:
         plan = graph.make_plan(net)
-        Z, A = graph.forward(plan, net._ws.w, X)
+        Z, A = graph.forward(plan, net.weights.theta, X)
         zs, acts = graph.layer_views(plan, Z), graph.layer_views(plan, A, first_none=False)
-    trace = Trace(net._topo, zs, acts, w, engine=kind, phase="forward", owner=id(net))
-    net._trace = trace
+    trace = Trace(net.version, zs, acts, w, engine=kind, phase="forward", owner=id(net))
+    net.last_trace = trace
     return trace
 
 
@@ -116,9 +117,9 @@ def run_backward(net: Network, X, Y, lam: float = 0.0, loss: str = "auto",
     Y = _targets(net, Y, X.shape[0], loss)
     if X.shape[0] == 0:
         raise ConfigError("cost and gradients need at least one instance, got 0")
-    w = net._ws.w[: net._ws.n].copy()
+    w = net.weights.theta.copy()
     if kind == "matrix":
-        c = net._compiled
+        c = net.weights.current()
         ws = matrix.Workspace(c, X.shape[0])
         zs, acts = matrix.forward(c, X, ws)
         J = matrix.cost(c, zs, acts, Y, lam, loss, ws)
@@ -126,7 +127,7 @@ def run_backward(net: Network, X, Y, lam: float = 0.0, loss: str = "auto",
                      else (None, None))
     else:
         plan = graph.make_plan(net)
-        ww = net._ws.w[: net._ws.n]
+        ww = net.weights.theta
         Z, A = graph.forward(plan, ww, X)
         J = graph.cost(plan, ww, Z, A, Y, lam, loss)
         zs, acts = graph.layer_views(plan, Z), graph.layer_views(plan, A, first_none=False)
@@ -135,25 +136,9 @@ def run_backward(net: Network, X, Y, lam: float = 0.0, loss: str = "auto",
             Dl, g = graph.backward(plan, ww, Z, A, Y, lam, loss)
             deltas = graph.layer_views(plan, Dl)
     phase = "backward" if grad else "cost"
-    trace = Trace(net._topo, zs, acts, w, deltas, g, J, lam, loss, kind, phase, owner=id(net))
-    net._trace = trace
+    trace = Trace(net.version, zs, acts, w, deltas, g, J, lam, loss, kind, phase, owner=id(net))
+    net.last_trace = trace
     return trace
-
-
-def _forward(net, X, engine="auto"):
-    return run_forward(net, X, engine).a[-1]
-
-
-def _predict(net, X, engine="auto"):
-    out = _forward(net, X, engine)
-    if out.shape[1] == 1:
-        thr = 0.0 if net.outputs[0].activation.name == "tanh" else 0.5
-        return (out[:, 0] >= thr).astype(np.intp)
-    return out.argmax(axis=1)
-
-
-def _cost(net, X, Y, lam=0.0, loss="auto", engine="auto"):
-    return run_backward(net, X, Y, lam, loss, engine, grad=False).cost
 
 
 def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
@@ -174,8 +159,8 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
     ([(3, 3), (1, 4)], (13,))
     """
     trace = run_backward(net, X, Y, lam, loss, engine)
-    c = net._compiled
-    if c is None or c.topo != net._topo:
+    c = net.weights.current()
+    if c is None:
         raise CompileError(
             "D(l) matrices exist only for layered networks; this one runs on the graph "
             "engine: use net.backward(X, Y) and read link.grad or trace.grad"
@@ -184,13 +169,6 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
     D.flat = trace.grad
     return trace.cost, D
 
-
-def _gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
-    return cost_and_gradients(net, X, Y, lam, loss, engine)[1]
-
-
-HOOKS.update(forward=_forward, predict=_predict, cost=_cost, gradients=_gradients,
-             backward=run_backward)
 
 __all__ = ["ENGINES", "Gradients", "Trace", "choose", "cost_and_gradients", "run_backward",
            "run_forward"]

@@ -75,7 +75,7 @@ def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
     links = net.links
     idx = np.array([li._i for li in links], dtype=np.intp)
     bp = trace.grad[idx].astype(np.float64)
-    w = net._ws.w
+    w = net.weights.theta
     num = np.empty(len(links))
     for k, i in enumerate(idx):
         old = w[i]
@@ -87,7 +87,7 @@ def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
         finally:
             w[i] = old
         num[k] = (jp - jm) / (2.0 * c)
-    net._trace = trace
+    net.last_trace = trace
     denom = np.linalg.norm(num + bp)
     rel = float(np.linalg.norm(num - bp) / denom) if denom > 0 else float(np.linalg.norm(num - bp))
     return GradCheckReport(links, num, bp, rel, c)

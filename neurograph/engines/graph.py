@@ -18,6 +18,7 @@ array([[0.6225]])
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,10 +58,14 @@ def _as_slice(cols: np.ndarray):
     return cols
 
 
+# the engine's own cache: a plan per network, valid while its layout version holds
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def make_plan(net) -> Plan:
     """Column and weight indices of every node (cached until the topology changes)."""
-    cached = net._graph_plan
-    if cached is not None and cached.topo == net._topo:
+    cached = _PLANS.get(net)
+    if cached is not None and cached.topo == net.version:
         return cached
     layers = net.layers
     starts, k = [], 0
@@ -93,8 +98,8 @@ def make_plan(net) -> Plan:
                if isinstance(cols, slice) else cols - last.start)
         out_groups.append((act, rel))
     reg_idx = np.concatenate(reg) if reg else np.zeros(0, dtype=np.intp)
-    plan = Plan(net._topo, k, lplans, reg_idx, out_groups)
-    net._graph_plan = plan
+    plan = Plan(net.version, k, lplans, reg_idx, out_groups)
+    _PLANS[net] = plan
     return plan
 
 

@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from ..compile import Compiled, split
+from ..model.weights import Compiled, split
 from .losses import output_cost, output_delta
 
 
@@ -35,7 +35,7 @@ class Workspace:
     """
 
     def __init__(self, c: Compiled, n: int):
-        dt = c.flat.dtype
+        dt = c.theta.dtype
         shapes = [None] + [(n, k) for k in c.s[1:]]
         self.n = n
         self.z = [None if s is None else np.empty(s, dt) for s in shapes]
@@ -135,7 +135,7 @@ def backward(c: Compiled, zs, acts, Y, lam: float, loss: str, Dflat: np.ndarray 
         ws = Workspace(c, Y.shape[0])
         ws.z, ws.a = zs, acts
     if Dflat is None:
-        Dflat = np.empty_like(c.flat)
+        Dflat = np.empty_like(c.theta)
     D = split(Dflat, c.shapes)
     L = len(acts)
     output_layer_delta(c, ws, Y, loss)

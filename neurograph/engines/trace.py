@@ -56,7 +56,7 @@ class Trace:
 
     def belongs_to(self, net) -> bool:
         """True when this trace is of ``net`` as it is laid out now."""
-        return self.owner == id(net) and self.topo == net._topo
+        return self.owner == id(net) and self.topo == net.version
 
     def check(self, net) -> None:
         """Raise StaleTraceError unless this trace is of ``net`` as it is laid out now."""

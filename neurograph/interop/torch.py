@@ -51,7 +51,7 @@ def to_torch(net):
     """
     torch = _torch()
     c = net.compile()
-    dtype = torch.float64 if c.flat.dtype == np.float64 else torch.float32
+    dtype = torch.float64 if c.theta.dtype == np.float64 else torch.float32
     layers = []
     for T, act in zip(c.thetas, c.activations):
         lin = torch.nn.Linear(T.shape[1] - 1, T.shape[0], dtype=dtype)

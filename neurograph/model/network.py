@@ -6,13 +6,13 @@ layer by layer (``add_layer``, ``connect_layers``, ``from_architecture``,
 Layer 1, the input layer.
 
 The model knows no math of passes: ``forward``, ``cost``, ``backward`` … are
-carried out by the engines and ``compile`` by the compiler, which register
-themselves in :data:`HOOKS` when ``neurograph`` is imported (arrows point down).
+thin methods that import the engines when called and hand the work to plain
+functions of ``neurograph.engines.passes`` (as networkx's graph methods call
+``nx.`` functions); importing ``neurograph.model`` alone imports no engine.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 from collections.abc import Sequence
@@ -33,40 +33,11 @@ from .init import initial_weights
 from .inputs import InputFunction, get_input_function
 from .layer import Layer
 from .node import Link, Node, _check_weight
-
-#: Filled by neurograph.compile and neurograph.engines on import.
-HOOKS: dict = {}
+from .weights import Weights, compile_network, no_gc
 
 _BIAS_NAME = re.compile(r"bias\d+$")
 DEFAULT_EPSILON = 0.12  # the course's ε_init for a link made one at a time
 _BYTES_PER_LINK = 350  # a Link object and its networkx edge dicts (measured: 347 B)
-
-
-class WeightStore:
-    """One flat buffer holding every link weight; links keep an index into it.
-
-    Before compiling it grows like a list; compiling replaces ``w`` by the
-    unrolled θ whose slices are the Θ(l) matrices.
-    """
-
-    __slots__ = ("w", "n", "dtype")
-
-    def __init__(self, dtype):
-        self.dtype = np.dtype(dtype)
-        self.w = np.zeros(16, dtype=self.dtype)
-        self.n = 0
-
-    def append(self, values: np.ndarray) -> int:
-        k = len(values)
-        need = self.n + k
-        if need > len(self.w):
-            # A new buffer: any compiled Θ views are cut loose, as a topology change must.
-            grown = np.zeros(max(need, 2 * len(self.w)), dtype=self.dtype)
-            grown[: self.n] = self.w[: self.n]
-            self.w = grown
-        self.w[self.n : need] = values
-        start, self.n = self.n, need
-        return start
 
 
 def _check_fits_in_memory(s: list[int], dtype: np.dtype) -> None:
@@ -123,18 +94,14 @@ class Network:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float64, np.float32):
             raise ConfigError(f"dtype must be float64 or float32, got {self.dtype}")
-        self._ws = WeightStore(self.dtype)
+        self.weights = Weights(self.dtype)  # θ; links index into it
         self._input_layer = Layer(1, None, explicit=True)
         self._explicit: list[Layer] = []  # layers 2.. made by add_layer
         self._layers: list[Layer] = [self._input_layer]
         self._bias_units: dict[int, Node] = {}
         self._units: list[Node] = []  # every non-bias node in insertion order
         self._layers_dirty = False
-        self._topo = 0  # bumped on every topology change
-        self._compiled = None  # set by neurograph.compile
-        self._not_compilable = -1  # topology counter at which compiling last failed
-        self._graph_plan = None  # set by the graph engine
-        self._trace = None  # the latest pass, shown by nodes and links
+        self.last_trace = None  # the latest pass's Trace: node.z, link.grad … show it
         self._classes: tuple[str, ...] | None = None
 
     @property
@@ -173,10 +140,14 @@ class Network:
             raise TopologyError(f"node names 'bias<l>' are reserved for bias units, got {name!r}")
         return name
 
+    @property
+    def version(self) -> int:
+        """Counts layout changes (topology, compiling): a Trace records it."""
+        return self.weights.version
+
     def _changed(self) -> None:
-        self._topo += 1
         self._layers_dirty = True
-        self._compiled = None
+        self.weights.layout_changed()
 
     def add_input(self, name: str | None = None) -> Node:
         """Add an input unit x_k to Layer 1 and return it.
@@ -237,7 +208,7 @@ class Network:
         node._input_function = fn
         node._hint = target
         self._graph.add_node(name, node=node)
-        node._bias_link = Link(None, node, self._ws, self._ws.append(np.array([w])))
+        node._bias_link = Link(None, node, self.weights, self.weights.append(np.array([w])))
         if target is not None:
             target.nodes.append(node)
         self._units.append(node)
@@ -304,7 +275,7 @@ class Network:
         if weight is None:
             weight = self.rng.uniform(-DEFAULT_EPSILON, DEFAULT_EPSILON)
         w = _check_weight(weight, f"link {u.name!r} → {v.name!r}", self.dtype)
-        link = Link(u, v, self._ws, self._ws.append(np.array([w])))
+        link = Link(u, v, self.weights, self.weights.append(np.array([w])))
         self._graph.add_edge(u.name, v.name, link=link)
         self._changed()
         return link
@@ -455,29 +426,22 @@ class Network:
         W, bias = self._block_weights(init, sa, sb)
         succ, pred = self._graph._succ, self._graph._pred
         dnames = [v.name for v in dst]
-        ws = self._ws
-        start = ws.append(W.T.reshape(-1))
-        # Millions of new containers would set the cyclic GC scanning the whole heap
-        # again and again; none of them can form garbage cycles while we build.
-        gc_was_on = gc.isenabled()
-        gc.disable()
-        try:
+        store = self.weights
+        start = store.append(W.T.reshape(-1))
+        with no_gc():  # millions of new containers, none of them garbage
             for i, u in enumerate(src):
                 base = start + i * sb
-                links = map(Link, repeat(u, sb), dst, repeat(ws, sb), range(base, base + sb))
+                links = map(Link, repeat(u, sb), dst, repeat(store, sb), range(base, base + sb))
                 datas = [{"link": li} for li in links]
                 succ[u.name].update(zip(dnames, datas))
                 un = u.name
                 for vn, d in zip(dnames, datas):
                     pred[vn][un] = d
-        finally:
-            if gc_was_on:
-                gc.enable()
         if hasattr(nx, "_clear_cache"):
             nx._clear_cache(self._graph)
         if bias is not None:
             for v, w in zip(dst, bias):
-                ws.w[v._bias_link._i] = w
+                store.set(v._bias_link._i, w)
         self._changed()
 
     def _block_weights(self, init, sa: int, sb: int):
@@ -739,13 +703,10 @@ class Network:
         return all(d["link"].source._layer.index + 1 == d["link"].target._layer.index
                    for _, _, d in self._graph.edges(data=True))
 
-    # --- engines and compiler (registered in HOOKS) -------------------------------
-    def _hook(self, name: str):
-        return HOOKS[name]
-
+    # --- weights as Θ, and passes (the engines do the math) -------------------------
     def compile(self):
-        """Compile to Θ storage (a no-op when already compiled); see neurograph.compile."""
-        return self._hook("compile")(self)
+        """Lay θ out as Θ(1), Θ(2), … (a no-op when already so); see model.weights."""
+        return compile_network(self)
 
     @property
     def thetas(self) -> list[np.ndarray]:
@@ -781,14 +742,14 @@ class Network:
         """θ: Θ(1), Θ(2), … unrolled into one vector (a view: writes go to Θ).
 
         Assigning a vector of the same length copies it in (checked)."""
-        return self.compile().flat
+        return self.compile().theta
 
     @theta_flat.setter
     def theta_flat(self, values) -> None:
         c = self.compile()
         v = real_array(values, "θ", self.dtype)
-        if v.shape != c.flat.shape:
-            raise ShapeError(f"θ must have shape {c.flat.shape}, got {v.shape}")
+        if v.shape != c.theta.shape:
+            raise ShapeError(f"θ must have shape {c.theta.shape}, got {v.shape}")
         start = 0
         for k, (T0, m) in enumerate(zip(c.thetas, c.masks), start=1):
             T = v[start : start + T0.size].reshape(T0.shape)
@@ -797,7 +758,7 @@ class Network:
                 j, i = np.argwhere((T != 0) & ~m)[0]
                 raise TopologyError(f"Θ({k})[{j}, {i}] = {T[j, i]:g} but there is no link "
                                     "there: positions without a link stay 0")
-        c.flat[...] = v
+        c.theta[...] = v
 
     def theta(self, l: int) -> np.ndarray:
         """Θ(l), 1-based as on the slides: Θ(1) maps Layer 1 to Layer 2."""
@@ -813,14 +774,18 @@ class Network:
         ``engine`` is "auto" (the compiled matrix engine when the network is
         layered, else the graph engine), "matrix" or "graph".
         """
-        return self._hook("forward")(self, X, engine=engine)
+        from ..engines import passes
+
+        return passes.forward(self, X, engine=engine)
 
     def predict(self, X, engine: str = "auto", names: bool = False) -> np.ndarray:
         """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output.
 
         With ``names=True`` the class names of :attr:`classes` instead of indices.
         """
-        k = self._hook("predict")(self, X, engine=engine)
+        from ..engines import passes
+
+        k = passes.predict(self, X, engine=engine)
         if not names:
             return k
         if self._classes is None:
@@ -858,33 +823,45 @@ class Network:
 
     def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto") -> float:
         """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ²."""
-        return self._hook("cost")(self, X, Y, lam=lam, loss=loss, engine=engine)
+        from ..engines import passes
+
+        return passes.cost(self, X, Y, lam=lam, loss=loss, engine=engine)
 
     def gradients(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
         """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward)."""
-        return self._hook("gradients")(self, X, Y, lam=lam, loss=loss, engine=engine)
+        from ..engines import passes
+
+        return passes.gradients(self, X, Y, lam=lam, loss=loss, engine=engine)
 
     def backward(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
         """Forward and backward pass; returns the Trace (per node z, a, δ, blame)."""
-        return self._hook("backward")(self, X, Y, lam=lam, loss=loss, engine=engine)
+        from ..engines import passes
+
+        return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine)
 
     def render(self, path, show: str = "structure", trace=None, **options):
         """Write a diagram to ``path``: .svg, .png, .pdf or .dot by extension.
 
         See :func:`neurograph.diagram` for ``show`` and the options. Returns the path.
         """
-        return self._hook("render")(self, path, show=show, trace=trace, **options)
+        from ..render.output import render
+
+        return render(self, path, show=show, trace=trace, **options)
 
     def diagram(self, show: str = "structure", trace=None, **options):
         """The ``graphviz.Digraph`` of :func:`neurograph.diagram` for this network."""
-        return self._hook("diagram")(self, show=show, trace=trace, **options)
+        from ..render.diagram import diagram
+
+        return diagram(self, show=show, trace=trace, **options)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # Jupyter shows the network's diagram inline (weights once it has any).
-        return self._hook("mimebundle")(self)
+        from ..render.output import mimebundle
+
+        return mimebundle(self)
 
     def _current_trace(self):
-        t = self._trace
+        t = self.last_trace
         if t is None or not t.belongs_to(self):
             return None
         return t
@@ -934,7 +911,7 @@ class Network:
             for a in lay.activations:
                 if a not in acts:
                     acts.append(a)
-        extra = ", compiled" if self._compiled is not None else ""
+        extra = ", compiled" if self.weights.current() is not None else ""
         return (f"Network(s={self.s}, nodes={len(self._units)}, links={self.n_links}, "
                 f"activations={'/'.join(acts) or '-'}{extra})")
 

@@ -197,22 +197,21 @@ class Link:
     25.0
     """
 
-    __slots__ = ("source", "target", "_ws", "_i")
+    __slots__ = ("source", "target", "_store", "_i")
 
-    def __init__(self, source: Node | None, target: Node, ws, i: int):
+    def __init__(self, source: Node | None, target: Node, store, i: int):
         self.source = source
         self.target = target
-        self._ws = ws
+        self._store = store
         self._i = i
 
     @property
     def weight(self) -> float:
-        return float(self._ws.w[self._i])
+        return self._store.get(self._i)
 
     @weight.setter
     def weight(self, value) -> None:
-        v = _check_weight(value, self, self._ws.w.dtype)
-        self._ws.w[self._i] = v
+        self._store.set(self._i, _check_weight(value, self, self._store.dtype))
 
     @property
     def is_bias(self) -> bool:

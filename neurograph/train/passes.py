@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compile import split
 from ..engines import choose, graph, matrix
 from ..engines.losses import resolve_loss
 from ..engines.trace import Trace
+from ..model.weights import split
 
 
 class Runner:
@@ -28,14 +28,14 @@ class Runner:
         self.loss = resolve_loss(loss, [u.activation for u in net.outputs])
         self.L = net.L
         if self.kind == "matrix":
-            self.c = net._compiled
-            self.flat = self.c.flat
+            self.c = net.weights.current()
+            self.flat = self.c.theta
             self.grad = np.zeros_like(self.flat)
             self.D = split(self.grad, self.c.shapes)
             self._pools: dict[int, list] = {}  # batch size → workspaces
         else:
             self.plan = graph.make_plan(net)
-            self.flat = net._ws.w[: net._ws.n]  # a view: updates write the links' weights
+            self.flat = net.weights.theta  # a view: updates write the links' weights
             self.grad = np.zeros_like(self.flat)
         self.state = None  # (zs, acts, deltas) of the latest pass
 
@@ -159,5 +159,5 @@ class Runner:
         if all(d is None for d in deltas):
             deltas = None
         grad = self.grad.copy() if with_grad else None
-        return Trace(self.net._topo, zs, acts, self.flat.copy(), deltas, grad, cost, self.lam,
+        return Trace(self.net.version, zs, acts, self.flat.copy(), deltas, grad, cost, self.lam,
                      self.loss, self.kind, phase, owner=id(self.net))

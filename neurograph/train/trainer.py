@@ -353,7 +353,7 @@ class Trainer:
             if h.stopped == "early_stopping" and self._best is not None:
                 runner.flat[...] = self._best[1]
             if every is None:
-                self.net._trace = None  # its values predate the updates
+                self.net.last_trace = None  # its values predate the updates
 
     def _diverged(self, epoch: int, batch: int, J: float) -> None:
         # the bad update is not applied: the network stays where the bad pass started
@@ -372,7 +372,7 @@ class Trainer:
 
     def _show(self, step: Step) -> Step:
         # node.z / node.delta / link.grad at a debugger prompt show this step's values
-        self.net._trace = step.trace
+        self.net.last_trace = step.trace
         return step
 
     def _update(self, runner) -> float:

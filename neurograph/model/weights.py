@@ -1,7 +1,8 @@
-"""Compile a layered network to the course's Θ matrices.
+"""The weights: one store for every link weight, and its compiled layout as Θ(l).
 
-After compiling, the network's weight store *is* θ, the unrolled vector of
-Θ(1), Θ(2), …; each Θ(l) (shape s_{l+1} × (s_l + 1), bias column first) is a
+Before compiling, the store grows like a list as links are made, and each
+Link keeps an index into it. After compiling, the store *is* θ, the unrolled
+vector of Θ(1), Θ(2), …; each Θ(l) (shape s_{l+1} × (s_l + 1), bias column first) is a
 view of it and each Link keeps the index of its own entry. So unrolling and
 reshaping cost nothing, ``link.weight = 5`` shows in Θ, and a training update
 of Θ shows on the links. Entries with no link (partial connectivity) are fixed
@@ -10,34 +11,102 @@ zeros that training keeps at zero (their ``mask`` entries are False).
 >>> import neurograph as ng
 >>> net = ng.Network.from_architecture([3, 3, 2, 1], seed=0)
 >>> c = net.compile()
->>> [t.shape for t in c.thetas], c.flat.shape
+>>> [t.shape for t in c.thetas], c.theta.shape
 ([(3, 4), (2, 4), (1, 3)], (23,))
->>> bool(np.shares_memory(c.thetas[1], c.flat))
+>>> bool(np.shares_memory(c.thetas[1], net.weights.theta))
 True
 """
 
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import CompileError, EmptyNetworkError
-from .model.activations import Activation
-from .model.network import HOOKS, Network
+from ..errors import CompileError, EmptyNetworkError
+from .activations import Activation
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+class Weights:
+    """One flat buffer θ holding every link weight; links keep an index into it.
+
+    ``version`` counts layout changes: a change of topology, or a compile
+    (weights move). Traces, plans and the compiled form record the version
+    they were made at, and are stale once it moves on.
+    """
+
+    __slots__ = ("_buf", "n", "dtype", "version", "compiled")
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+        self._buf = np.zeros(16, dtype=self.dtype)
+        self.n = 0
+        self.version = 0
+        self.compiled: Compiled | None = None
+
+    @property
+    def theta(self) -> np.ndarray:
+        """θ: every weight, as one vector (a view: writing it writes the links)."""
+        return self._buf[: self.n]
+
+    def get(self, i: int) -> float:
+        return float(self._buf[i])
+
+    def set(self, i: int, value: float) -> None:
+        self._buf[i] = value
+
+    def append(self, values: np.ndarray) -> int:
+        """Store ``values`` at the end; return the index of the first."""
+        k = len(values)
+        need = self.n + k
+        if need > len(self._buf):
+            # A new buffer: any compiled Θ views are cut loose, as a topology change must.
+            grown = np.zeros(max(need, 2 * len(self._buf)), dtype=self.dtype)
+            grown[: self.n] = self._buf[: self.n]
+            self._buf = grown
+        self._buf[self.n : need] = values
+        start, self.n = self.n, need
+        return start
+
+    def layout_changed(self) -> None:
+        """Links were added or moved: what was indexed by the old layout is stale."""
+        self.version += 1
+
+    def current(self) -> Compiled | None:
+        """The compiled form, if it is of the layout as it is now."""
+        c = self.compiled
+        return c if c is not None and c.version == self.version else None
+
+
+@contextmanager
+def no_gc():
+    """Build many small containers without the cyclic GC rescanning the whole heap
+    again and again: none of them can form garbage cycles while we build."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 @dataclass(eq=False)
 class Compiled:
     """The compiled form: θ, its Θ(l) views, masks of fixed zeros, activations."""
 
-    flat: np.ndarray
+    theta: np.ndarray
     thetas: list[np.ndarray]
     masks: list[np.ndarray | None]  # True where a link exists; None when the block is full
     s: list[int]
     activations: list[Activation]  # g of layers 2..L
-    topo: int
+    version: int
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
@@ -75,8 +144,9 @@ def compile_network(net: Network) -> Compiled:
     EmptyNetworkError
         A network without inputs or without a layer after the inputs.
     """
-    c = net._compiled
-    if c is not None and c.topo == net._topo:
+    store = net.weights
+    c = store.current()
+    if c is not None:
         return c
     layers = net.layers
     if not layers[0].nodes or len(layers) < 2:
@@ -102,21 +172,15 @@ def compile_network(net: Network) -> Compiled:
     s = [lay.size for lay in layers]
     shapes = theta_shapes(s)
     offsets = np.cumsum([0] + [r * c for r, c in shapes])
-    ws = net._ws
-    old = ws.w
-    flat = np.zeros(int(offsets[-1]), dtype=ws.dtype)
+    with no_gc():  # a tuple per link
+        return _compile(net, store, acts, s, shapes, offsets)
+
+
+def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
+    old = store.theta
+    theta = np.zeros(int(offsets[-1]), dtype=store.dtype)
     links = []
     counts = [0] * len(shapes)
-    gc_was_on = gc.isenabled()
-    gc.disable()  # a tuple per link: keep the cyclic GC from rescanning the heap
-    try:
-        return _compile(net, layers, acts, s, shapes, offsets, ws, old, flat, links, counts)
-    finally:
-        if gc_was_on:
-            gc.enable()
-
-
-def _compile(net, layers, acts, s, shapes, offsets, ws, old, flat, links, counts) -> Compiled:
     for _, _, d in net.graph.edges(data=True):
         link = d["link"]
         li = link.source._layer.index
@@ -135,18 +199,15 @@ def _compile(net, layers, acts, s, shapes, offsets, ws, old, flat, links, counts
     for k, (r, cc) in enumerate(shapes):
         masks.append(None if counts[k] == r * cc else np.zeros((r, cc), dtype=bool))
     for link, pos, _ in links:
-        flat[pos] = old[link._i]
+        theta[pos] = old[link._i]
         link._i = pos
-    net._topo += 1  # weights moved: traces and plans indexed by the old layout are stale
-    ws.w, ws.n = flat, len(flat)
-    thetas = split(flat, shapes)
+    store.layout_changed()  # weights moved: traces and plans of the old layout are stale
+    store._buf, store.n = theta, len(theta)
+    thetas = split(theta, shapes)
     mask_flat = [None if m is None else m.reshape(-1) for m in masks]
     for _, pos, k in links:
         if masks[k] is not None:
             mask_flat[k][pos - offsets[k]] = True
-    c = Compiled(flat, thetas, masks, s, acts, net._topo)
-    net._compiled = c
+    c = Compiled(theta, thetas, masks, s, acts, store.version)
+    store.compiled = c
     return c
-
-
-HOOKS["compile"] = compile_network
