@@ -58,6 +58,10 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def _json_float(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None  # JSON has no NaN
+
+
 def _sha(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
@@ -115,9 +119,8 @@ def _trainer_state(trainer, index: list) -> tuple[dict, dict]:
         "epoch": trainer.epoch,
         "next_batch": trainer._next_batch,
         "epoch_sums": [float(trainer._epoch_sums[0]), int(trainer._epoch_sums[1]),
-                       int(trainer._epoch_sums[2])],
+                       int(trainer._epoch_sums[2]), _json_float(trainer._epoch_sums[3])],
         "rng": trainer.rng.bit_generator.state,
-        "last_grad_norm": trainer._gnorm,
         "history": trainer.history.to_dict(),
         "perm_length": None if trainer._perm is None else len(trainer._perm),
     }
@@ -359,9 +362,11 @@ def _trainer(net: Network, state: dict, arrays: dict, path: str):
         t.epoch = int(state["epoch"])
         t._next_batch = int(state["next_batch"])
         s = state["epoch_sums"]
-        t._epoch_sums = [float(s[0]), int(s[1]), int(s[2])]
+        # older files kept ‖D‖ of the last update apart, as last_grad_norm
+        last = s[3] if len(s) > 3 else state.get("last_grad_norm")
+        t._epoch_sums = [float(s[0]), int(s[1]), int(s[2]),
+                         float("nan") if last is None else float(last)]
         t.rng.bit_generator.state = state["rng"]
-        t._gnorm = float(state["last_grad_norm"])
         t.history = History(**state["history"])
         t._velocity = v
         t._perm = None if perm is None else perm.astype(np.intp)

@@ -219,11 +219,24 @@ def test_delta_is_gprime_times_summed_blame(engine):
         total = sum(blame.values())
         expect = node.activation.dg(node.z, node.a) * total
         np.testing.assert_allclose(node.delta, expect, rtol=1e-13, atol=1e-15)
-        # each share is Θ(l)_ji · δ(l+1)_j
-        for j, share in blame.items():
-            np.testing.assert_array_equal(share, net.link(node, j).weight * net[j].delta)
         checked += 1
+    # each share, independently: blame_ij = ∂cost/∂a_i along the link i → j only. The
+    # link carries w·a_i into z_j, so it equals (w/a_i)·∂cost/∂w, with ∂cost/∂w by finite
+    # differences of the cost of that one instance (not by backprop).
+    for name, j in (("a2_1", "a3_2"), ("a2_4", "a3_1"), ("a3_2", "a4_2")):
+        link, node = net.link(name, j), net[name]
+        share, a = tr.blame(node)[j], tr.node_value(node, "a")
+        for k in (0, 3):
+            w0, h = link.weight, 1e-6
+            link.weight = w0 + h
+            jp = net.cost(X[k : k + 1], y[k : k + 1], engine=engine)
+            link.weight = w0 - h
+            jm = net.cost(X[k : k + 1], y[k : k + 1], engine=engine)
+            link.weight = w0
+            expect = w0 / a[k] * (jp - jm) / (2 * h)
+            assert share[k] == pytest.approx(expect, rel=1e-6, abs=1e-10)
     assert checked == 7
+    net.backward(X, y, engine=engine)  # node.a, link.grad … show the batch again
     # δ(L) = a(L) − y and per-link gradient = mean a_i δ_j
     np.testing.assert_allclose(tr.layer(4)["delta"], tr.layer(4)["a"] - ng.one_hot(y, 2))
     link = net.link("a3_2", "a4_1")

@@ -49,16 +49,14 @@ def test_cost_decreases_every_epoch_full_batch_small_alpha():
 def test_xor_learned_from_random_init(s, seed, bound):
     net = ng.Network.from_architecture(s, seed=seed)
     tr = ng.Trainer(net, alpha=2.0, seed=0)
-    epochs = None
-
     def done(trainer, history):
         return bool(np.all(net.predict(XOR_X) == XOR_y) and history.cost[-1] < 0.1)
 
     h = tr.fit(XOR_X, XOR_y, epochs=bound, on_epoch_end=done)
-    epochs = h.epochs
     assert h.stopped == "callback", f"XOR not learned by {s} in {bound} epochs"
     assert net.predict(XOR_X).tolist() == XOR_y.tolist()
-    assert epochs <= bound
+    # learned, not solved from the start: J fell from chance (≈ log 2) below 0.1
+    assert h.cost[0] > 0.6 and h.cost[-1] < 0.1
 
 
 def test_same_seed_same_run_minibatch():
@@ -341,5 +339,5 @@ def test_kept_step_traces_are_never_overwritten():
     t = ng.Trainer(net, alpha=0.5)
     for _ in t.steps(X, y, every="epoch", epochs=6):
         pass
-    runner_pools = [len(p) for p in t._last_runner._pools.values()]
+    runner_pools = [len(p) for p in t._engine._pool.values()]
     assert runner_pools == [2]

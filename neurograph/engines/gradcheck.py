@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from . import run_backward
+from .passes import run_backward
 
 
 @dataclass(eq=False)

@@ -45,7 +45,7 @@ class LayerPlan:
 
 @dataclass(eq=False)
 class Plan:
-    topo: int
+    version: int  # the network's layout version it was made at
     width: int  # total columns: all units of all layers
     layers: list  # LayerPlan per layer (index 0 = Layer 1)
     reg_idx: np.ndarray  # store indices of non-bias links (regularized)
@@ -65,7 +65,7 @@ _PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def make_plan(net) -> Plan:
     """Column and weight indices of every node (cached until the topology changes)."""
     cached = _PLANS.get(net)
-    if cached is not None and cached.topo == net.version:
+    if cached is not None and cached.version == net.version:
         return cached
     layers = net.layers
     starts, k = [], 0
@@ -125,14 +125,6 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
         A[:, cols] = act.g(Z[:, cols])
 
 
-def forward(plan: Plan, w: np.ndarray, X: np.ndarray):
-    """Z, A: (n, width) arrays of every unit's z and a (inputs' columns hold x)."""
-    Z, A = start(plan, X, w.dtype)
-    for i in range(1, len(plan.layers)):
-        forward_layer(plan, i, w, Z, A)
-    return Z, A
-
-
 def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str, n_reg: int | None = None) -> float:
     """J from the output columns plus λ/(2n)Σw² over non-bias links (n = ``n_reg``,
     the whole training set's size, when this is a batch of it)."""
@@ -148,36 +140,39 @@ def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str, n_reg: int | None = None
 
 
 def output_deltas(plan: Plan, Z, A, Y, loss: str):
-    """G, Dl, grad buffers with δ(L) filled in the output columns."""
-    G = np.zeros_like(A)  # ∂cost/∂a: the blame each unit receives, summed
-    Dl = np.zeros_like(A)  # δ = ∂cost/∂z
+    """dJ_da, delta: (n, width) arrays; δ(L) filled in the output columns."""
+    dJ_da = np.zeros_like(A)  # ∂cost/∂a: the blame each unit receives, summed
+    delta = np.zeros_like(A)  # δ = ∂cost/∂z
     last = plan.layers[-1]
     sl = slice(last.start, last.stop)
-    zL, aL, dL = Z[:, sl], A[:, sl], Dl[:, sl]
+    zL, aL, dL = Z[:, sl], A[:, sl], delta[:, sl]
     for act, c in plan.out_groups:
         dL[:, c] = output_delta(loss, act, zL[:, c], aL[:, c], Y[:, c])
-    return G, Dl
+    return dJ_da, delta
 
 
-def backward_layer(plan: Plan, i: int, w, Z, A, G, Dl, grad) -> None:
-    """δ of layer i (0-based; from the blame in G unless it is the output layer),
-    then its links' Σ a_i·δ_j into ``grad`` and its blame onto its sources in G."""
-    lp = plan.layers[i]
-    if i != len(plan.layers) - 1:
-        for act, cols in lp.groups:
-            Dl[:, cols] = act.backprop(Z[:, cols], A[:, cols], G[:, cols])
-    for p in lp.nodes:
-        d = Dl[:, p.col]
+def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad) -> None:
+    """Σ a_i·δ_j of the links into layer i (0-based list index) into ``grad``, and
+    the blame shares w_ij·δ_j (or ∂z_j/∂a_i·δ_j) onto their sources in ``dJ_da``."""
+    for p in plan.layers[i].nodes:
+        d = delta[:, p.col]
         grad[p.b_idx] = d.sum()
         if p.fn is None:
             grad[p.w_idx] = A[:, p.src].T @ d
             if i > 1:  # inputs need no blame
-                G[:, p.src] += d[:, None] * w[p.w_idx]
+                dJ_da[:, p.src] += d[:, None] * w[p.w_idx]
         else:
             a_in, wj = A[:, p.src], w[p.w_idx]
             grad[p.w_idx] = d @ p.fn.dz_dw(a_in, wj)
             if i > 1:
-                G[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
+                dJ_da[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
+
+
+def delta_of(plan: Plan, i: int, Z, A, dJ_da, delta) -> None:
+    """δ of layer i (0-based list index, a hidden layer) from the blame it received:
+    δ_i = g'(z_i)·Σ_j blame_ij. Every later layer has pushed its blame by now."""
+    for act, cols in plan.layers[i].groups:
+        delta[:, cols] = act.backprop(Z[:, cols], A[:, cols], dJ_da[:, cols])
 
 
 def finish_grad(plan: Plan, w, grad, n: int, lam: float, n_reg: int | None = None) -> None:
@@ -187,14 +182,49 @@ def finish_grad(plan: Plan, w, grad, n: int, lam: float, n_reg: int | None = Non
         grad[plan.reg_idx] += (lam / (n if n_reg is None else n_reg)) * w[plan.reg_idx]
 
 
-def backward(plan: Plan, w, Z, A, Y, lam: float, loss: str):
-    """Δ: (n, width) δ of every unit; grad: ∂J/∂w in the store's layout."""
-    G, Dl = output_deltas(plan, Z, A, Y, loss)
-    grad = np.zeros_like(w)
-    for i in range(len(plan.layers) - 1, 0, -1):
-        backward_layer(plan, i, w, Z, A, G, Dl, grad)
-    finish_grad(plan, w, grad, Y.shape[0], lam)
-    return Dl, grad
+class GraphEngine:
+    """Any feed-forward DAG as an :class:`~neurograph.engines.base.Engine`: every
+    unit's z, a, δ are columns of (n, width) arrays, filled layer by layer."""
+
+    kind = "graph"
+
+    def __init__(self, net, lam: float, loss: str):
+        self.plan = make_plan(net)
+        self.L = len(self.plan.layers)
+        self.lam, self.loss = float(lam), loss
+        self.theta = net.weights.theta  # a view: updates write the links' weights
+        self.grad = np.zeros_like(self.theta)
+        self.Z = self.A = self.dJ_da = self.delta = None
+
+    def start(self, X: np.ndarray) -> None:
+        self.Z, self.A = start(self.plan, X, self.theta.dtype)
+        self.dJ_da = self.delta = None
+
+    def forward_layer(self, l: int) -> None:
+        forward_layer(self.plan, l, self.theta, self.Z, self.A)
+
+    def cost(self, Y, n_reg: int | None = None) -> float:
+        return cost(self.plan, self.theta, self.Z, self.A, Y, self.lam, self.loss, n_reg)
+
+    def output_delta(self, Y) -> None:
+        self.dJ_da, self.delta = output_deltas(self.plan, self.Z, self.A, Y, self.loss)
+        self.grad[...] = 0.0
+
+    def backward_layer(self, l: int, n_reg: int | None = None) -> None:
+        # the links of Θ(l) run into Layer l+1 (list index l); then δ of Layer l
+        links_into(self.plan, l, self.theta, self.A, self.dJ_da, self.delta, self.grad)
+        if l > 1:
+            delta_of(self.plan, l - 1, self.Z, self.A, self.dJ_da, self.delta)
+
+    def finish(self, n_reg: int | None = None) -> None:
+        finish_grad(self.plan, self.theta, self.grad, self.A.shape[0], self.lam, n_reg)
+
+    def views(self):
+        p = self.plan
+        z = layer_views(p, self.Z)
+        a = layer_views(p, self.A, first_none=False)
+        d = None if self.delta is None else layer_views(p, self.delta)
+        return z, a, d
 
 
 def layer_views(plan: Plan, M: np.ndarray, first_none: bool = True) -> list:

@@ -23,8 +23,61 @@ import sys
 
 import numpy as np
 
-from ..model.weights import Compiled, split
+from ..model.weights import Compiled, compile_network, split
 from .losses import output_cost, output_delta
+
+
+class MatrixEngine:
+    """The compiled Θ(l) as an :class:`~neurograph.engines.base.Engine`.
+
+    Keeps one workspace of arrays per batch size; a workspace is reused only
+    when nothing outside (a kept Step's Trace) holds any of its arrays.
+    """
+
+    kind = "matrix"
+
+    def __init__(self, net, lam: float, loss: str):
+        self.c = compile_network(net)
+        self.L = len(self.c.s)
+        self.lam, self.loss = float(lam), loss
+        self.theta = self.c.theta
+        self.grad = np.zeros_like(self.theta)
+        self.D = split(self.grad, self.c.shapes)  # D(l) as views of grad
+        self._pool: dict[int, list[Workspace]] = {}
+        self.work: Workspace | None = None
+
+    def _workspace(self, n: int) -> Workspace:
+        pool = self._pool.setdefault(n, [])
+        for work in pool:
+            if work.free():
+                return work
+        work = Workspace(self.c, n)
+        pool.append(work)
+        return work
+
+    def start(self, X: np.ndarray) -> None:
+        self.work = self._workspace(X.shape[0])
+        self.work.a[0] = X
+
+    def forward_layer(self, l: int) -> None:
+        forward_layer(self.c, l, self.work)
+
+    def cost(self, Y, n_reg: int | None = None) -> float:
+        w = self.work
+        return cost(self.c, w.z, w.a, Y, self.lam, self.loss, w, n_reg)
+
+    def output_delta(self, Y) -> None:
+        output_layer_delta(self.c, self.work, Y, self.loss)
+
+    def backward_layer(self, l: int, n_reg: int | None = None) -> None:
+        backward_layer(self.c, l, self.work, self.D, self.lam, n_reg)
+
+    def finish(self, n_reg: int | None = None) -> None:
+        pass  # each D(l) was completed by its backward_layer
+
+    def views(self):
+        w = self.work
+        return w.z, w.a, w.delta
 
 
 class Workspace:
@@ -57,22 +110,13 @@ class Workspace:
         return self._refcounts() == self._base
 
 
-def forward_layer(c: Compiled, l: int, ws: Workspace) -> None:
+def forward_layer(c: Compiled, l: int, work: Workspace) -> None:
     """z(l+1), a(l+1) from a(l) into the workspace; ``l`` is 1-based (uses Θ(l))."""
     T = c.thetas[l - 1]
-    z = ws.z[l]
-    np.matmul(ws.a[l - 1], T[:, 1:].T, out=z)
+    z = work.z[l]
+    np.matmul(work.a[l - 1], T[:, 1:].T, out=z)
     z += T[:, 0]
-    c.activations[l - 1].apply_into(z, ws.a[l], ws.tmp[l])
-
-
-def forward(c: Compiled, X: np.ndarray, ws: Workspace | None = None):
-    """Lists z, a over layers (index 0 = Layer 1; z[0] is None)."""
-    ws = Workspace(c, X.shape[0]) if ws is None else ws
-    ws.a[0] = X
-    for l in range(1, len(c.thetas) + 1):
-        forward_layer(c, l, ws)
-    return ws.z, ws.a
+    c.activations[l - 1].apply_into(z, work.a[l], work.tmp[l])
 
 
 def regularization(c: Compiled, lam: float, n: int) -> float:
@@ -82,7 +126,7 @@ def regularization(c: Compiled, lam: float, n: int) -> float:
     return lam / (2.0 * n) * sum(float(np.vdot(T[:, 1:], T[:, 1:])) for T in c.thetas)
 
 
-def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, ws: Workspace | None = None,
+def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, work: Workspace | None = None,
          n_reg: int | None = None) -> float:
     """J(Θ) from a forward pass's lists.
 
@@ -90,29 +134,29 @@ def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, ws: Workspace | None =
     one batch of it (default: this batch's size).
     """
     n = Y.shape[0]
-    scratch = (None, None) if ws is None else (ws.tmp[-1], ws.tmp2)
+    scratch = (None, None) if work is None else (work.tmp[-1], work.tmp2)
     J = output_cost(loss, c.activations[-1], zs[-1], acts[-1], Y, *scratch) / n
     return J + regularization(c, lam, n if n_reg is None else n_reg)
 
 
-def output_layer_delta(c: Compiled, ws: Workspace, Y, loss: str) -> None:
+def output_layer_delta(c: Compiled, work: Workspace, Y, loss: str) -> None:
     """δ(L) into the workspace."""
-    output_delta(loss, c.activations[-1], ws.z[-1], ws.a[-1], Y, ws.delta[-1], ws.tmp[-1])
+    output_delta(loss, c.activations[-1], work.z[-1], work.a[-1], Y, work.delta[-1], work.tmp[-1])
 
 
-def backward_layer(c: Compiled, l: int, ws: Workspace, D: list, lam: float,
+def backward_layer(c: Compiled, l: int, work: Workspace, D: list, lam: float,
                    n_reg: int | None = None) -> None:
     """Fill D(l) from δ(l+1), then δ(l) into the workspace (none for l = 1: inputs).
 
     D(l) = Δ(l)/m + (λ/n)Θ(l) for a batch of m out of n (``n_reg``; default m):
     every batch size steps along the gradient of the same J.
     """
-    delta_next = ws.delta[l]
+    delta_next = work.delta[l]
     n = delta_next.shape[0]
     T = c.thetas[l - 1]
     Dl = D[l - 1]
-    np.matmul(delta_next.T, ws.a[l - 1], out=Dl[:, 1:])
-    Dl[:, 0] = ws.ones @ delta_next
+    np.matmul(delta_next.T, work.a[l - 1], out=Dl[:, 1:])
+    Dl[:, 0] = work.ones @ delta_next
     Dl *= 1.0 / n
     if lam:
         Dl[:, 1:] += (lam / (n if n_reg is None else n_reg)) * T[:, 1:]
@@ -120,30 +164,9 @@ def backward_layer(c: Compiled, l: int, ws: Workspace, D: list, lam: float,
     if m is not None:
         Dl *= m  # missing links are fixed zeros: no gradient, no update
     if l > 1:
-        d = ws.delta[l - 1]
+        d = work.delta[l - 1]
         np.matmul(delta_next, T[:, 1:], out=d)
-        c.activations[l - 2].backprop_into(ws.z[l - 1], ws.a[l - 1], d, d, ws.tmp[l - 1])
-
-
-def backward(c: Compiled, zs, acts, Y, lam: float, loss: str, Dflat: np.ndarray | None = None,
-             ws: Workspace | None = None):
-    """δ for every layer and D(l) (as views of one flat buffer) by backprop.
-
-    ``zs``, ``acts`` are the workspace's lists of the forward pass (``ws``).
-    """
-    if ws is None:
-        ws = Workspace(c, Y.shape[0])
-        ws.z, ws.a = zs, acts
-    if Dflat is None:
-        Dflat = np.empty_like(c.theta)
-    D = split(Dflat, c.shapes)
-    L = len(acts)
-    output_layer_delta(c, ws, Y, loss)
-    for l in range(L - 1, 0, -1):
-        backward_layer(c, l, ws, D, lam)
-    deltas = list(ws.delta)
-    deltas[0] = None
-    return deltas, D, Dflat
+        c.activations[l - 2].backprop_into(work.z[l - 1], work.a[l - 1], d, d, work.tmp[l - 1])
 
 
 def gradients_loop(c: Compiled, X: np.ndarray, Y: np.ndarray, lam: float = 0.0) -> list:

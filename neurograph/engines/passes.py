@@ -2,25 +2,98 @@
 
 ``net.forward(X)`` is ``passes.forward(net, X)``, and so on; the Network
 imports this module when a method is called, so ``neurograph.model`` imports
-no engine.
+no engine. Inputs and targets are checked here, once, at the boundary; every
+pass then runs through :class:`~neurograph.engines.sweep.Pass`.
+
+>>> import neurograph as ng
+>>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+>>> run_backward(net, [[0.0, 1.0]], [1]).phase
+'backward'
 """
 
 from __future__ import annotations
 
-from . import cost_and_gradients, run_backward, run_forward
+import numpy as np
+
+from ..data.labels import as_targets, check_inputs
+from ..errors import CompileError, ConfigError
+from ..model.weights import split
+from .base import Phase
+from .losses import resolve_loss
+from .sweep import Pass, make_engine
 from .trace import Trace
 
 
-def forward(net, X, engine: str = "auto"):
+class Gradients(list):
+    """[D(1), …, D(L−1)]; ``.flat`` is the unrolled vector they are views of."""
+
+    flat: np.ndarray
+
+
+def inputs(net, X) -> np.ndarray:
+    """X as an (n, s_1) array of the network's dtype (checked)."""
+    return check_inputs(X, len(net.inputs), dtype=net.dtype)[0]
+
+
+def cross_entropy_outputs(net, loss: str) -> str | None:
+    """"softmax" or "sigmoid" when ``loss`` (resolved) is cross-entropy, else None:
+    what the targets must satisfy for J and its gradient to agree."""
+    if loss != "cross_entropy":
+        return None
+    return "softmax" if all(u.activation.name == "softmax" for u in net.outputs) else "sigmoid"
+
+
+def targets(net, Y, n: int, loss: str) -> np.ndarray:
+    """Y as an (n, s_L) array of the network's dtype, checked against ``loss``."""
+    return as_targets(Y, len(net.outputs), n, cross_entropy=cross_entropy_outputs(net, loss)
+                      ).astype(net.dtype, copy=False)
+
+
+def resolved_loss(net, loss: str) -> str:
+    """``loss`` with "auto" resolved for the network's output units."""
+    return resolve_loss(loss, [u.activation for u in net.outputs])
+
+
+def run_forward(net, X, engine: str = "auto") -> Trace:
+    """Forward pass; records and returns the Trace (z, a per layer)."""
+    e = make_engine(net, engine=engine)
+    p = Pass(net, e, inputs(net, X))
+    p.complete()
+    net.last_trace = trace = p.trace(Phase("forward"))
+    return trace
+
+
+def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+                 grad: bool = True) -> Trace:
+    """Forward and backward pass: J, δ per layer and ∂J/∂w per weight, in a Trace.
+
+    With ``grad=False`` only the forward pass and J (no δ, no gradients).
+    """
+    if not np.isfinite(lam) or lam < 0:
+        raise ConfigError(f"λ must be a finite number ≥ 0, got {lam}")
+    e = make_engine(net, lam, loss, engine)
+    X = inputs(net, X)
+    Y = targets(net, Y, X.shape[0], e.loss)
+    if X.shape[0] == 0:
+        raise ConfigError("cost and gradients need at least one instance, got 0")
+    p = Pass(net, e, X, Y, backward=grad)
+    p.complete()
+    net.last_trace = trace = p.trace(Phase("backward" if grad else "cost"), with_grad=grad)
+    return trace
+
+
+def forward(net, X, engine: str = "auto") -> np.ndarray:
     """h_Θ(x): a(L) for each instance, (n, s_L)."""
     return run_forward(net, X, engine).a[-1]
 
 
-def predict(net, X, engine: str = "auto"):
+def predict(net, X, engine: str = "auto") -> np.ndarray:
     """Class index per instance: argmax over outputs, or a ≥ 0.5 (tanh: ≥ 0) for one."""
-    import numpy as np
+    return labels_of(net, forward(net, X, engine))
 
-    out = forward(net, X, engine)
+
+def labels_of(net, out: np.ndarray) -> np.ndarray:
+    """Class index per row of outputs ``out``."""
     if out.shape[1] == 1:
         thr = 0.0 if net.outputs[0].activation.name == "tanh" else 0.5
         return (out[:, 0] >= thr).astype(np.intp)
@@ -30,6 +103,35 @@ def predict(net, X, engine: str = "auto"):
 def cost(net, X, Y, lam=0.0, loss="auto", engine="auto") -> float:
     """J(Θ) of the instances."""
     return run_backward(net, X, Y, lam, loss, engine, grad=False).cost
+
+
+def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+    """(J, [D(1), …, D(L−1)]) from one pass; the D(l) are views of ``D.flat`` (θ's layout).
+
+    Raises
+    ------
+    CompileError
+        For a network that is not layered: it has no Θ, so no D(l); use
+        ``net.backward(X, Y)`` and read ``link.grad`` or ``trace.grad``.
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> J, D = ng.cost_and_gradients(ng.Network.from_architecture([2, 3, 1], seed=0),
+    ...                              [[0.0, 1.0]], [1])
+    >>> [d.shape for d in D], D.flat.shape
+    ([(3, 3), (1, 4)], (13,))
+    """
+    trace = run_backward(net, X, Y, lam, loss, engine)
+    c = net.weights.current()
+    if c is None:
+        raise CompileError(
+            "D(l) matrices exist only for layered networks; this one runs on the graph "
+            "engine: use net.backward(X, Y) and read link.grad or trace.grad"
+        )
+    D = Gradients(split(trace.grad, c.shapes))
+    D.flat = trace.grad
+    return trace.cost, D
 
 
 def gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):

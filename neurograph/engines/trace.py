@@ -41,7 +41,7 @@ class Trace:
     True
     """
 
-    topo: int  # the network's topology/layout counter at the pass
+    version: int  # the network's layout version at the pass
     z: list
     a: list
     w: np.ndarray
@@ -56,7 +56,7 @@ class Trace:
 
     def belongs_to(self, net) -> bool:
         """True when this trace is of ``net`` as it is laid out now."""
-        return self.owner == id(net) and self.topo == net.version
+        return self.owner == id(net) and self.version == net.version
 
     def check(self, net) -> None:
         """Raise StaleTraceError unless this trace is of ``net`` as it is laid out now."""

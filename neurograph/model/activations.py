@@ -137,7 +137,12 @@ LINEAR = Activation("linear", lambda z: z.copy(), lambda z, a: np.ones_like(z))
 STEP = Activation(
     "step", lambda z: (z >= 0).astype(z.dtype), lambda z, a: np.zeros_like(z)
 )
-SOFTMAX = Activation("softmax", _softmax, lambda z, a: a * (1.0 - a), layerwise=True)
+def _softmax_dg(z: Array, a: Array) -> Array:
+    raise ActivationError("softmax has no elementwise g'(z): each a_k depends on every z of its "
+                          "layer; ∂J/∂z goes through Activation.backprop (the Jacobian product)")
+
+
+SOFTMAX = Activation("softmax", _softmax, _softmax_dg, layerwise=True)
 # e^−z: with the euclidean_rbf input function, a radial-basis unit e^−‖a − w‖².
 GAUSSIAN = Activation("gaussian", lambda z: np.exp(-z), lambda z, a: -a)
 

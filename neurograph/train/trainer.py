@@ -15,110 +15,17 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..data.labels import as_targets, check_inputs
-from ..engines import cross_entropy_outputs
-from ..engines.losses import resolve_loss
-from ..engines.trace import Trace
+from ..engines.base import Phase
+from ..engines.passes import inputs, labels_of, resolved_loss, targets
+from ..engines.sweep import Pass, make_engine
 from ..errors import ConfigError, NonFiniteError
-from ..notation import instance_label
 from .checks import count_arg, real_arg
-from .passes import Runner
+from .records import History, Step
 
 EVERY = ("epoch", "batch", "instance", "layer")
-
-
-@dataclass
-class History:
-    """Per-epoch records of a training run (lists grow by one per epoch).
-
-    ``cost[e]`` is the running mean of J over epoch e's batches, each batch's J
-    taken in its forward pass (before its update): the batch's mean data term
-    plus λ/(2n)·ΣΘ² with n the whole training set (bias weights left out), so
-    with full batch it is exactly J(Θ) of the whole set before the epoch's
-    update, and mini-batch and online runs report the same J, averaged while Θ
-    moves. ``accuracy`` (the same running mean) is filled when the targets are
-    classes; ``val_*`` (J and accuracy of the validation set after the epoch)
-    when one is given; ``grad_norm`` is ‖D‖ of the epoch's last update.
-
-    ``stopped`` says why training ended: "max_epochs", "grad_tol",
-    "cost_tol", "early_stopping", "callback" or "diverged"; for "diverged",
-    ``diverged_at`` is (epoch, batch) of the first pass whose J or D was not
-    finite (0-based; that pass's update was not applied).
-    """
-
-    cost: list = field(default_factory=list)
-    accuracy: list = field(default_factory=list)
-    grad_norm: list = field(default_factory=list)
-    val_cost: list = field(default_factory=list)
-    val_accuracy: list = field(default_factory=list)
-    stopped: str | None = None
-    best_epoch: int | None = None
-    diverged_at: tuple[int, int] | None = None
-
-    @property
-    def epochs(self) -> int:
-        return len(self.cost)
-
-    @property
-    def J(self) -> list:
-        return self.cost
-
-    def to_dict(self) -> dict:
-        """Plain data for JSON: non-finite numbers become None (JSON has no NaN)."""
-        def num(v):
-            v = float(v)
-            return v if math.isfinite(v) else None
-
-        out = {}
-        for k, v in self.__dict__.items():
-            if isinstance(v, list):
-                v = [num(x) for x in v]
-            elif isinstance(v, tuple):
-                v = list(v)
-            out[k] = v
-        return out
-
-    def __repr__(self) -> str:
-        last = f", J={self.cost[-1]:.6g}" if self.cost else ""
-        acc = f", accuracy={self.accuracy[-1]:.3f}" if self.accuracy else ""
-        stop = f", stopped={self.stopped!r}" if self.stopped else ""
-        if self.diverged_at is not None:
-            stop += f" at epoch {self.diverged_at[0]}, batch {self.diverged_at[1]}"
-        return f"History(epochs={self.epochs}{last}{acc}{stop})"
-
-
-@dataclass(eq=False)
-class Step:
-    """One pause of training: where it is, what it computed so far.
-
-    ``epoch``, ``batch`` and ``instance`` are 0-based indices; ``instance``
-    (None unless stepping per instance) is the row of X as given, x(instance+1)
-    in the lecture's numbering, whatever the shuffled order of the batch;
-    ``phase`` is "forward layer 2", "backward layer 3", "instance", "update" or
-    "epoch end"; ``trace`` holds z, a, δ (and blame) as computed up to this
-    point; ``cost`` is the batch's J once the forward pass is done;
-    ``weights_before``/``weights_after`` are θ around an update.
-    """
-
-    epoch: int
-    batch: int
-    instance: int | None
-    phase: str
-    trace: Trace | None
-    cost: float | None
-    weights_before: np.ndarray | None = None
-    weights_after: np.ndarray | None = None
-
-    def __repr__(self) -> str:
-        where = f"epoch={self.epoch}, batch={self.batch}"
-        if self.instance is not None:
-            where += f", {instance_label(self.instance)}"
-        J = "" if self.cost is None else f", J={self.cost:.6g}"
-        return f"Step({where}, phase={self.phase!r}{J})"
 
 
 class Trainer:
@@ -173,11 +80,12 @@ class Trainer:
         self._perm = None  # order of the epoch in progress (mini-batch)
         self._next_batch = 0  # next batch of the epoch in progress
         self._epoch_shape = None  # (n, batch size) of the epoch in progress
-        self._epoch_sums = [0.0, 0, 0]  # Σ J·n_b, Σ n_b, Σ correct of the epoch in progress
+        # the epoch in progress: Σ J·m, Σ m, Σ correct over its batches, ‖D‖ of its last update
+        self._epoch_sums = [0.0, 0, 0, float("nan")]
         self._velocity = None
         self._stop = False
         self._best = None
-        self._gnorm = float("nan")  # ‖D‖ of the latest update
+        self._engine = None  # the engine of the latest run (it keeps the workspaces)
 
     # --- the public loop --------------------------------------------------------------
     def fit(self, X, Y, epochs: int = 500, validation=None, patience: int | None = None,
@@ -222,14 +130,12 @@ class Trainer:
     # --- the one loop ---------------------------------------------------------------
     def _prepare(self, X, Y):
         net = self.net
-        X, _ = check_inputs(X, len(net.inputs), dtype=net.dtype)
+        X = inputs(net, X)
         n = X.shape[0]
         if n == 0:
             raise ConfigError("training needs at least one instance, got 0")
         K = len(net.outputs)
-        loss = resolve_loss(self.loss, [u.activation for u in net.outputs])
-        ce = cross_entropy_outputs(net, loss)
-        Yt = as_targets(Y, K, n, cross_entropy=ce).astype(net.dtype, copy=False)
+        Yt = targets(net, Y, n, resolved_loss(net, self.loss))
         y_arr = np.asarray(Y)
         labels = None
         if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer):
@@ -238,12 +144,6 @@ class Trainer:
                 and np.all(Yt.sum(axis=1) == 1):
             labels = Yt.argmax(axis=1)
         return X, Yt, labels
-
-    def _predict_labels(self, out: np.ndarray) -> np.ndarray:
-        if out.shape[1] == 1:
-            thr = 0.0 if self.net.outputs[0].activation.name == "tanh" else 0.5
-            return (out[:, 0] >= thr).astype(np.intp)
-        return out.argmax(axis=1)
 
     def _run(self, X, Y, epochs, every, validation, patience, on_step, on_epoch_end, progress):
         X, Y, labels = self._prepare(X, Y)
@@ -262,15 +162,15 @@ class Trainer:
                 f"{self._epoch_shape[1]} (next batch {self._next_batch}); this call has n={n}, "
                 f"batch size {bs}: call trainer.restart_epoch() to drop the epoch in progress, "
                 "or make a new Trainer")
-        runner = self._last_runner = Runner(self.net, self.lam, self.loss, self.engine, n_reg=n)
+        engine = self._engine = make_engine(self.net, self.lam, self.loss, self.engine)
+        theta = engine.theta
         n_batches = -(-n // bs)
-        if self._velocity is None or self._velocity.shape != runner.flat.shape:
-            self._velocity = np.zeros_like(runner.flat) if self.momentum else None
+        if self._velocity is None or self._velocity.shape != theta.shape:
+            self._velocity = np.zeros_like(theta) if self.momentum else None
         self._stop = False
         h = self.history
         h.stopped = None
         bar = _progress(epochs, progress)
-        pause_layer = every == "layer"
         try:
             for _ in range(epochs):
                 e = self.epoch
@@ -278,48 +178,32 @@ class Trainer:
                 if self._perm is None and bs < n and self.shuffle:
                     self._perm = self.rng.permutation(n)
                 for b in range(self._next_batch, n_batches):
-                    if self._perm is not None:
-                        idx = self._perm[b * bs : (b + 1) * bs]
-                        Xb, Yb = X[idx], Y[idx]
-                        lb = None if labels is None else labels[idx]
-                    elif bs < n:
-                        Xb, Yb = X[b * bs : (b + 1) * bs], Y[b * bs : (b + 1) * bs]
-                        lb = None if labels is None else labels[b * bs : (b + 1) * bs]
-                    else:
-                        Xb, Yb, lb = X, Y, labels
-                    gen = runner.run(Xb, Yb, pause_layer)
-                    try:
-                        while True:
-                            phase = next(gen)
-                            J_now = getattr(runner, "J", None) if "backward" in phase else None
-                            yield self._show(Step(e, b, None, phase,
-                                                  runner.trace(phase, False, J_now), J_now))
-                    except StopIteration as stop:
-                        J = stop.value
-                    if not (math.isfinite(J) and _finite(runner.grad)):
+                    rows = (slice(b * bs, (b + 1) * bs) if self._perm is None
+                            else self._perm[b * bs : (b + 1) * bs])
+                    p = Pass(self.net, engine, X[rows], Y[rows], n_reg=n)
+                    for phase in p.run(pause=every == "layer"):
+                        yield self._show(Step(e, b, None, phase, p.trace(phase), p.J))
+                    J = p.J
+                    if not (math.isfinite(J) and _finite(engine.grad)):
                         self._diverged(e, b, J)
                         return
                     if every == "instance":
-                        for i in range(Xb.shape[0]):
-                            tr = runner.trace("instance", False, J, rows=slice(i, i + 1))
-                            row = int(idx[i]) if self._perm is not None else b * bs + i
-                            yield self._show(Step(e, b, row, "instance", tr, J))
-                    s = self._epoch_sums
-                    s[0] += J * Xb.shape[0]
-                    s[1] += Xb.shape[0]
-                    if lb is not None:
-                        s[2] += int((self._predict_labels(runner.outputs()) == lb).sum())
+                        for i in range(p.X.shape[0]):
+                            tr = p.trace(Phase("instance"), rows=slice(i, i + 1))
+                            row = b * bs + i if self._perm is None else int(rows[i])
+                            yield self._show(Step(e, b, row, tr.phase, tr, J))
+                    self._count(p, None if labels is None else labels[rows])
                     want = every in ("batch", "instance", "layer") or on_step is not None
                     last = every == "epoch" and b == n_batches - 1
                     # a Step's trace keeps the weights its pass used (blame stays true),
                     # so it is taken before the update
-                    tr = runner.trace("update", True, J) if (want or last) else None
+                    tr = p.trace(Phase("update"), with_grad=True) if (want or last) else None
                     if last:
                         epoch_trace = tr
-                    self._gnorm = self._update(runner)
+                    self._epoch_sums[3] = self._update(engine)
                     self._next_batch = b + 1
                     if want:
-                        step = Step(e, b, None, "update", tr, J, tr.w, runner.flat.copy())
+                        step = Step(e, b, None, tr.phase, tr, J, theta.copy())
                         if on_step is not None and on_step(step):
                             self._stop = True
                         if every in ("batch", "instance", "layer"):
@@ -329,16 +213,16 @@ class Trainer:
                 if self._next_batch < n_batches:  # stopped inside an epoch
                     h.stopped = h.stopped or "callback"
                     return
-                self._end_epoch(runner, self._gnorm, labels is not None, n)
+                self._end_epoch(labels is not None)
                 if validation is not None:
-                    self._validate(runner, Xv, Yv, lv, patience)
+                    self._validate(engine, Xv, Yv, lv, patience)
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(J=f"{h.cost[-1]:.4g}")
                 if every == "epoch":
-                    epoch_trace.phase = "epoch end"
-                    yield self._show(Step(e, n_batches - 1, None, "epoch end", epoch_trace,
-                                          h.cost[-1]))
+                    epoch_trace.phase = Phase("epoch end")
+                    yield self._show(Step(e, n_batches - 1, None, epoch_trace.phase,
+                                          epoch_trace, h.cost[-1]))
                 if on_epoch_end is not None and on_epoch_end(self, h):
                     h.stopped = "callback"
                     return
@@ -351,9 +235,17 @@ class Trainer:
             if bar is not None:
                 bar.close()
             if h.stopped == "early_stopping" and self._best is not None:
-                runner.flat[...] = self._best[1]
+                theta[...] = self._best[1]
             if every is None:
                 self.net.last_trace = None  # its values predate the updates
+
+    def _count(self, p: Pass, labels) -> None:
+        # the epoch's running sums: Σ J·m, Σ m, Σ correct over its batches
+        s, m = self._epoch_sums, p.X.shape[0]
+        s[0] += p.J * m
+        s[1] += m
+        if labels is not None:
+            s[2] += int((labels_of(self.net, p.outputs()) == labels).sum())
 
     def _diverged(self, epoch: int, batch: int, J: float) -> None:
         # the bad update is not applied: the network stays where the bad pass started
@@ -367,7 +259,8 @@ class Trainer:
     def restart_epoch(self) -> None:
         """Drop the epoch in progress (after a stop mid-epoch): the next fit starts
         a fresh epoch, on data of any size and any batch size."""
-        self._perm, self._next_batch, self._epoch_sums = None, 0, [0.0, 0, 0]
+        self._perm, self._next_batch = None, 0
+        self._epoch_sums = [0.0, 0, 0, float("nan")]
         self._epoch_shape = None
 
     def _show(self, step: Step) -> Step:
@@ -375,35 +268,37 @@ class Trainer:
         self.net.last_trace = step.trace
         return step
 
-    def _update(self, runner) -> float:
-        g = runner.grad
+    def _update(self, engine) -> float:
+        """Θ ← Θ − αD (with momentum: v ← μv − αD, Θ ← Θ + v), in place; returns ‖D‖."""
+        g = engine.grad
         if self.momentum:
             v = self._velocity
             v *= self.momentum
             v -= self.alpha * g
-            runner.flat += v
+            engine.theta += v
         else:
-            runner.flat -= self.alpha * g
+            engine.theta -= self.alpha * g
         return float(np.sqrt(g @ g))
 
-    def _end_epoch(self, runner, gnorm, has_labels, n) -> None:
+    def _end_epoch(self, has_labels: bool) -> None:
         s = self._epoch_sums
         h = self.history
         h.cost.append(s[0] / s[1])
         if has_labels:
             h.accuracy.append(s[2] / s[1])
-        h.grad_norm.append(gnorm)
+        h.grad_norm.append(s[3])
         self.epoch += 1
         self.restart_epoch()
 
-    def _validate(self, runner, Xv, Yv, lv, patience) -> None:
+    def _validate(self, engine, Xv, Yv, lv, patience) -> None:
         h = self.history
-        h.val_cost.append(runner.cost(Xv, Yv))
+        p = Pass(self.net, engine, Xv, Yv, backward=False)
+        h.val_cost.append(p.complete())
         if lv is not None:
-            h.val_accuracy.append(float((self._predict_labels(runner.forward(Xv)) == lv).mean()))
+            h.val_accuracy.append(float((labels_of(self.net, p.outputs()) == lv).mean()))
         if patience is not None:
             if self._best is None or h.val_cost[-1] < self._best[0]:
-                self._best = (h.val_cost[-1], runner.flat.copy())
+                self._best = (h.val_cost[-1], engine.theta.copy())
                 h.best_epoch = self.epoch - 1
             elif self.epoch - 1 - h.best_epoch >= patience:
                 self._stop = True

@@ -1,0 +1,76 @@
+"""What every engine does, and the names of the moments of a pass.
+
+An engine runs the lecture's algorithm one layer at a time over a batch:
+
+    start(X)               a(1) = x
+    forward_layer(l)       z(l+1) = Θ(l) a(l), a(l+1) = g(z(l+1))        l = 1 … L−1
+    cost(Y)                J(Θ)
+    output_delta(Y)        δ(L) = a(L) − y   (or (a − y)·g'(z) for squared error)
+    backward_layer(l)      D(l) from δ(l+1) and a(l); then δ(l)          l = L−1 … 1
+    finish()               ∂J/∂θ complete in ``grad``
+
+The matrix engine does each step with the compiled Θ(l); the graph engine
+unit by unit over any DAG. One generator, :class:`neurograph.engines.sweep.Pass`,
+drives either, so ``net.backward``, ``Trainer.fit`` and ``Trainer.steps`` run
+the same code.
+
+>>> Phase("forward", 2), Phase("forward", 2).kind, Phase("epoch end") == "epoch end"
+('forward layer 2', 'forward', True)
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Phase(str):
+    """Where a pass or training stands: "forward layer 2", "backward layer 3",
+    "instance", "update", "epoch end" … A string (it prints and compares as
+    one) that also carries its ``kind`` and ``layer`` (1-based, or None)."""
+
+    FORWARD, BACKWARD = "forward", "backward"
+
+    def __new__(cls, kind: str, layer: int | None = None):
+        obj = super().__new__(cls, kind if layer is None else f"{kind} layer {layer}")
+        obj.kind, obj.layer = kind, layer
+        return obj
+
+    def __reduce__(self):
+        return Phase, (self.kind, self.layer)
+
+
+class Engine(Protocol):
+    """One engine's side of a pass; see the module docstring for the order of calls.
+
+    ``theta`` is the network's θ (a live view: updating it updates the links)
+    and ``grad`` ∂J/∂θ in the same layout, complete after ``finish``. ``lam``
+    and ``loss`` are fixed for the engine; ``n_reg`` is the n of λ/n (the
+    whole training set when the batch is part of it; None: the batch).
+    """
+
+    kind: str  # "matrix" or "graph"
+    L: int
+    lam: float
+    loss: str
+    theta: np.ndarray
+    grad: np.ndarray
+
+    def start(self, X: np.ndarray) -> None: ...
+
+    def forward_layer(self, l: int) -> None: ...
+
+    def cost(self, Y: np.ndarray, n_reg: int | None = None) -> float: ...
+
+    def output_delta(self, Y: np.ndarray) -> None: ...
+
+    def backward_layer(self, l: int, n_reg: int | None = None) -> None: ...
+
+    def finish(self, n_reg: int | None = None) -> None: ...
+
+    def views(self) -> tuple[list, list, list | None]:
+        """z, a, δ per layer of the pass in progress (index 0 = Layer 1; z[0] and
+        δ[0] are None), as views of the engine's arrays; δ is None before
+        output_delta."""
+        ...

@@ -1,0 +1,110 @@
+"""What training records: the History of a run and the Step of a pause.
+
+>>> h = History(cost=[0.7, 0.5])
+>>> h
+History(epochs=2, J=0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engines.trace import Trace
+from ..notation import instance_label
+
+
+@dataclass
+class History:
+    """Per-epoch records of a training run (lists grow by one per epoch).
+
+    ``cost[e]`` is the running mean of J over epoch e's batches, each batch's J
+    taken in its forward pass (before its update): the batch's mean data term
+    plus λ/(2n)·ΣΘ² with n the whole training set (bias weights left out), so
+    with full batch it is exactly J(Θ) of the whole set before the epoch's
+    update, and mini-batch and online runs report the same J, averaged while Θ
+    moves. ``accuracy`` (the same running mean) is filled when the targets are
+    classes; ``val_*`` (J and accuracy of the validation set after the epoch)
+    when one is given; ``grad_norm`` is ‖D‖ of the epoch's last update.
+
+    ``stopped`` says why training ended: "max_epochs", "grad_tol",
+    "cost_tol", "early_stopping", "callback" or "diverged"; for "diverged",
+    ``diverged_at`` is (epoch, batch) of the first pass whose J or D was not
+    finite (0-based; that pass's update was not applied).
+    """
+
+    cost: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    val_cost: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    stopped: str | None = None
+    best_epoch: int | None = None
+    diverged_at: tuple[int, int] | None = None
+
+    @property
+    def epochs(self) -> int:
+        return len(self.cost)
+
+    @property
+    def J(self) -> list:
+        return self.cost
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON: non-finite numbers become None (JSON has no NaN)."""
+        def num(v):
+            v = float(v)
+            return v if math.isfinite(v) else None
+
+        out = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, list):
+                v = [num(x) for x in v]
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[k] = v
+        return out
+
+    def __repr__(self) -> str:
+        last = f", J={self.cost[-1]:.6g}" if self.cost else ""
+        acc = f", accuracy={self.accuracy[-1]:.3f}" if self.accuracy else ""
+        stop = f", stopped={self.stopped!r}" if self.stopped else ""
+        if self.diverged_at is not None:
+            stop += f" at epoch {self.diverged_at[0]}, batch {self.diverged_at[1]}"
+        return f"History(epochs={self.epochs}{last}{acc}{stop})"
+
+
+@dataclass(eq=False)
+class Step:
+    """One pause of training: where it is, what it computed so far.
+
+    ``epoch``, ``batch`` and ``instance`` are 0-based indices; ``instance``
+    (None unless stepping per instance) is the row of X as given, x(instance+1)
+    in the lecture's numbering, whatever the shuffled order of the batch;
+    ``phase`` is "forward layer 2", "backward layer 3", "instance", "update" or
+    "epoch end"; ``trace`` holds z, a, δ (and blame) as computed up to this
+    point; ``cost`` is the batch's J once the forward pass is done;
+    ``weights_before`` (the trace's θ) and ``weights_after`` are θ around an update.
+    """
+
+    epoch: int
+    batch: int
+    instance: int | None
+    phase: str
+    trace: Trace | None
+    cost: float | None
+    weights_after: np.ndarray | None = None
+
+    @property
+    def weights_before(self) -> np.ndarray | None:
+        """θ the step's pass used (before its update): the trace's weights."""
+        return None if self.trace is None else self.trace.w
+
+    def __repr__(self) -> str:
+        where = f"epoch={self.epoch}, batch={self.batch}"
+        if self.instance is not None:
+            where += f", {instance_label(self.instance)}"
+        J = "" if self.cost is None else f", J={self.cost:.6g}"
+        return f"Step({where}, phase={self.phase!r}{J})"
