@@ -339,5 +339,5 @@ def test_kept_step_traces_are_never_overwritten():
     t = ng.Trainer(net, alpha=0.5)
     for _ in t.steps(X, y, every="epoch", epochs=6):
         pass
-    runner_pools = [len(p) for p in t._engine._pool.values()]
+    runner_pools = list(t._engine.pool.counts().values())
     assert runner_pools == [2]

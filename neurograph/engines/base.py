@@ -20,6 +20,8 @@ the same code.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -74,3 +76,44 @@ class Engine(Protocol):
         δ[0] are None), as views of the engine's arrays; δ is None before
         output_delta."""
         ...
+
+
+class Workspace:
+    """Arrays an engine writes pass after pass for one batch size.
+
+    Fresh arrays on every pass cost page faults that weigh more than the
+    arithmetic on small layers. A Step's Trace shares these arrays (no copy),
+    so a workspace is reused only when nothing outside holds any of them.
+    """
+
+    def arrays(self) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def seal(self) -> None:
+        """Call once the arrays exist: the reference counts of a free workspace."""
+        self._base = [sys.getrefcount(x) for x in self.arrays()]
+
+    def free(self) -> bool:
+        """True when no Trace (or anything else) outside holds one of its arrays."""
+        return [sys.getrefcount(x) for x in self.arrays()] == self._base
+
+
+class Pool:
+    """Workspaces by batch size: a free one is reused, else a new one is made."""
+
+    def __init__(self, make: Callable[[int], Workspace]):
+        self._make = make
+        self._by_n: dict[int, list[Workspace]] = {}
+
+    def get(self, n: int) -> Workspace:
+        works = self._by_n.setdefault(n, [])
+        for work in works:
+            if work.free():
+                return work
+        work = self._make(n)
+        works.append(work)
+        return work
+
+    def counts(self) -> dict[int, int]:
+        """{batch size: workspaces made}."""
+        return {n: len(w) for n, w in self._by_n.items()}

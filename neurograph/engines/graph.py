@@ -23,23 +23,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .base import Pool, Workspace
 from .losses import output_cost, output_delta
 
 
 @dataclass(eq=False)
 class NodePlan:
+    """A unit with another input function (radial basis …), run on its own."""
+
     col: int
     src: object  # slice or index array of source columns
     w_idx: np.ndarray  # store indices of the incoming (non-bias) links
     b_idx: int  # store index of the bias link
-    fn: object = None  # the InputFunction, None for the weighted sum (the fast path)
+    fn: object  # the InputFunction
+
+
+@dataclass(eq=False)
+class Block:
+    """The weighted-sum units of one layer as one product, z = a(src) W + b: the
+    layer's Θ as the graph has it, with zeros where a link is missing and the
+    skip links from earlier layers as more rows."""
+
+    cols: object  # the units' columns (slice or index array)
+    src: object  # every column any of them reads (slice or index array)
+    w_idx: np.ndarray  # (len(src), units) store indices (0 where no link)
+    mask: np.ndarray | None  # True where a link exists; None when every one does
+    b_idx: np.ndarray  # store index of each unit's bias link
 
 
 @dataclass(eq=False)
 class LayerPlan:
     start: int
     stop: int
-    nodes: list  # NodePlan per unit
+    block: Block | None  # the weighted-sum units
+    nodes: list  # NodePlan per unit with another input function
     groups: list  # (Activation, column index array or slice) per activation
 
 
@@ -77,8 +94,9 @@ def make_plan(net) -> Plan:
     lplans, reg = [], []
     for lay in layers:
         start = starts[lay.index - 1]
-        nplans, by_act = [], {}
+        block, nplans, by_act = None, [], {}
         if lay.index > 1:
+            summed = []
             for u in lay.nodes:
                 links = [d["link"] for d in pred[u.name].values() if not d["link"].is_bias]
                 cols = np.array([col[li.source.name] for li in links], dtype=np.intp)
@@ -86,11 +104,15 @@ def make_plan(net) -> Plan:
                 order = np.argsort(cols, kind="stable")
                 cols, w_idx = cols[order], w_idx[order]
                 reg.append(w_idx)
-                fn = None if u.input_function.name == "weighted_sum" else u.input_function
-                nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx, u._bias_link._i, fn))
+                if u.input_function.name == "weighted_sum":
+                    summed.append((col[u.name], cols, w_idx, u._bias_link._i))
+                else:
+                    nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx,
+                                           u._bias_link._i, u.input_function))
                 by_act.setdefault(u.activation, []).append(col[u.name])
+            block = _block(summed) if summed else None
         groups = [(act, _as_slice(np.array(cs, dtype=np.intp))) for act, cs in by_act.items()]
-        lplans.append(LayerPlan(start, start + lay.size, nplans, groups))
+        lplans.append(LayerPlan(start, start + lay.size, block, nplans, groups))
     last = lplans[-1]
     out_groups = []
     for act, cols in last.groups:
@@ -103,26 +125,55 @@ def make_plan(net) -> Plan:
     return plan
 
 
-def start(plan: Plan, X: np.ndarray, dtype):
-    """Z, A: (n, width) arrays for every unit's z and a; the inputs' columns hold x."""
-    n = X.shape[0]
-    Z = np.zeros((n, plan.width), dtype=dtype)
-    A = np.empty((n, plan.width), dtype=dtype)
-    first = plan.layers[0]
-    A[:, first.start : first.stop] = X
-    return Z, A
+def _block(summed: list) -> Block:
+    src = np.unique(np.concatenate([cols for _, cols, _, _ in summed]))
+    w_idx = np.zeros((len(src), len(summed)), dtype=np.intp)
+    mask = np.zeros(w_idx.shape, dtype=bool)
+    for j, (_, cols, idx, _) in enumerate(summed):
+        rows = np.searchsorted(src, cols)
+        w_idx[rows, j] = idx
+        mask[rows, j] = True
+    ucols = np.array([c for c, _, _, _ in summed], dtype=np.intp)
+    b_idx = np.array([b for _, _, _, b in summed], dtype=np.intp)
+    return Block(_as_slice(ucols), _as_slice(src), w_idx, None if mask.all() else mask, b_idx)
 
 
-def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarray) -> None:
-    """Fill z and a of every unit of layer i (0-based list index; Layer i+1)."""
+def block_weights(blk: Block, w: np.ndarray) -> np.ndarray:
+    """W of the block from θ: (len(src), units), zeros where no link."""
+    W = w[blk.w_idx]
+    if blk.mask is not None:
+        W[~blk.mask] = 0.0
+    return W
+
+
+class GraphWorkspace(Workspace):
+    """(n, width) arrays of every unit's z, a, δ and received blame ∂J/∂a."""
+
+    def __init__(self, plan: Plan, n: int, dtype):
+        self.Z, self.A, self.delta, self.dJ_da = (np.empty((n, plan.width), dtype=dtype)
+                                                  for _ in range(4))
+        self.seal()
+
+    def arrays(self):
+        return [self.Z, self.A, self.delta, self.dJ_da]
+
+
+def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarray):
+    """Fill z and a of every unit of layer i (0-based list index; Layer i+1).
+
+    Returns the block's W (kept for the backward sweep), or None.
+    """
     lp = plan.layers[i]
+    W = None
+    blk = lp.block
+    if blk is not None:
+        W = block_weights(blk, w)
+        Z[:, blk.cols] = A[:, blk.src] @ W + w[blk.b_idx]
     for p in lp.nodes:
-        if p.fn is None:
-            Z[:, p.col] = A[:, p.src] @ w[p.w_idx] + w[p.b_idx]
-        else:
-            Z[:, p.col] = p.fn.z(A[:, p.src], w[p.w_idx], w[p.b_idx])
+        Z[:, p.col] = p.fn.z(A[:, p.src], w[p.w_idx], w[p.b_idx])
     for act, cols in lp.groups:
         A[:, cols] = act.g(Z[:, cols])
+    return W
 
 
 def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str, n_reg: int | None = None) -> float:
@@ -139,33 +190,41 @@ def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str, n_reg: int | None = None
     return J
 
 
-def output_deltas(plan: Plan, Z, A, Y, loss: str):
-    """dJ_da, delta: (n, width) arrays; δ(L) filled in the output columns."""
-    dJ_da = np.zeros_like(A)  # ∂cost/∂a: the blame each unit receives, summed
-    delta = np.zeros_like(A)  # δ = ∂cost/∂z
+def output_deltas(plan: Plan, Z, A, Y, loss: str, dJ_da, delta) -> None:
+    """δ(L) into the output columns of ``delta``; ``dJ_da`` (∂cost/∂a: the blame
+    each unit receives, summed) zeroed where units will receive blame."""
+    dJ_da[:, plan.layers[1].start :] = 0.0  # inputs take no blame: never read
     last = plan.layers[-1]
     sl = slice(last.start, last.stop)
     zL, aL, dL = Z[:, sl], A[:, sl], delta[:, sl]
     for act, c in plan.out_groups:
         dL[:, c] = output_delta(loss, act, zL[:, c], aL[:, c], Y[:, c])
-    return dJ_da, delta
 
 
-def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad) -> None:
+def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None) -> None:
     """Σ a_i·δ_j of the links into layer i (0-based list index) into ``grad``, and
-    the blame shares w_ij·δ_j (or ∂z_j/∂a_i·δ_j) onto their sources in ``dJ_da``."""
-    for p in plan.layers[i].nodes:
+    the blame shares w_ij·δ_j (or ∂z_j/∂a_i·δ_j) onto their sources in ``dJ_da``.
+    ``W`` is the block's weights as the forward sweep used them."""
+    lp = plan.layers[i]
+    blk = lp.block
+    if blk is not None:
+        d = delta[:, blk.cols]
+        grad[blk.b_idx] = d.sum(axis=0)
+        a_src = A[:, blk.src]
+        G = a_src.T @ d
+        if blk.mask is None:
+            grad[blk.w_idx] = G
+        else:
+            grad[blk.w_idx[blk.mask]] = G[blk.mask]
+        if i > 1:  # inputs need no blame
+            dJ_da[:, blk.src] += d @ W.T
+    for p in lp.nodes:
         d = delta[:, p.col]
         grad[p.b_idx] = d.sum()
-        if p.fn is None:
-            grad[p.w_idx] = A[:, p.src].T @ d
-            if i > 1:  # inputs need no blame
-                dJ_da[:, p.src] += d[:, None] * w[p.w_idx]
-        else:
-            a_in, wj = A[:, p.src], w[p.w_idx]
-            grad[p.w_idx] = d @ p.fn.dz_dw(a_in, wj)
-            if i > 1:
-                dJ_da[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
+        a_in, wj = A[:, p.src], w[p.w_idx]
+        grad[p.w_idx] = d @ p.fn.dz_dw(a_in, wj)
+        if i > 1:
+            dJ_da[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
 
 
 def delta_of(plan: Plan, i: int, Z, A, dJ_da, delta) -> None:
@@ -194,25 +253,33 @@ class GraphEngine:
         self.lam, self.loss = float(lam), loss
         self.theta = net.weights.theta  # a view: updates write the links' weights
         self.grad = np.zeros_like(self.theta)
+        self.pool = Pool(lambda n: GraphWorkspace(self.plan, n, self.theta.dtype))
         self.Z = self.A = self.dJ_da = self.delta = None
+        self.has_delta = False
+        self.W: list = [None] * self.L  # each layer's block weights, as this pass used them
 
     def start(self, X: np.ndarray) -> None:
-        self.Z, self.A = start(self.plan, X, self.theta.dtype)
-        self.dJ_da = self.delta = None
+        work = self.pool.get(X.shape[0])
+        self.Z, self.A, self.delta, self.dJ_da = work.arrays()
+        first = self.plan.layers[0]
+        self.A[:, first.start : first.stop] = X
+        self.has_delta = False
 
     def forward_layer(self, l: int) -> None:
-        forward_layer(self.plan, l, self.theta, self.Z, self.A)
+        self.W[l] = forward_layer(self.plan, l, self.theta, self.Z, self.A)
 
     def cost(self, Y, n_reg: int | None = None) -> float:
         return cost(self.plan, self.theta, self.Z, self.A, Y, self.lam, self.loss, n_reg)
 
     def output_delta(self, Y) -> None:
-        self.dJ_da, self.delta = output_deltas(self.plan, self.Z, self.A, Y, self.loss)
+        output_deltas(self.plan, self.Z, self.A, Y, self.loss, self.dJ_da, self.delta)
+        self.has_delta = True
         self.grad[...] = 0.0
 
     def backward_layer(self, l: int, n_reg: int | None = None) -> None:
         # the links of Θ(l) run into Layer l+1 (list index l); then δ of Layer l
-        links_into(self.plan, l, self.theta, self.A, self.dJ_da, self.delta, self.grad)
+        links_into(self.plan, l, self.theta, self.A, self.dJ_da, self.delta, self.grad,
+                   self.W[l])
         if l > 1:
             delta_of(self.plan, l - 1, self.Z, self.A, self.dJ_da, self.delta)
 
@@ -223,7 +290,7 @@ class GraphEngine:
         p = self.plan
         z = layer_views(p, self.Z)
         a = layer_views(p, self.A, first_none=False)
-        d = None if self.delta is None else layer_views(p, self.delta)
+        d = layer_views(p, self.delta) if self.has_delta else None
         return z, a, d
 
 

@@ -19,11 +19,10 @@ True
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from ..model.weights import Compiled, compile_network, split
+from .base import Pool, Workspace
 from .losses import output_cost, output_delta
 
 
@@ -43,20 +42,11 @@ class MatrixEngine:
         self.theta = self.c.theta
         self.grad = np.zeros_like(self.theta)
         self.D = split(self.grad, self.c.shapes)  # D(l) as views of grad
-        self._pool: dict[int, list[Workspace]] = {}
-        self.work: Workspace | None = None
-
-    def _workspace(self, n: int) -> Workspace:
-        pool = self._pool.setdefault(n, [])
-        for work in pool:
-            if work.free():
-                return work
-        work = Workspace(self.c, n)
-        pool.append(work)
-        return work
+        self.pool = Pool(lambda n: MatrixWorkspace(self.c, n))
+        self.work: MatrixWorkspace | None = None
 
     def start(self, X: np.ndarray) -> None:
-        self.work = self._workspace(X.shape[0])
+        self.work = self.pool.get(X.shape[0])
         self.work.a[0] = X
 
     def forward_layer(self, l: int) -> None:
@@ -80,12 +70,8 @@ class MatrixEngine:
         return w.z, w.a, w.delta
 
 
-class Workspace:
-    """Arrays for one batch size, reused pass after pass: z, a, δ per layer and scratch.
-
-    Fresh arrays on every pass cost page faults that weigh more than the
-    arithmetic on small layers; the trainer keeps one workspace per batch size.
-    """
+class MatrixWorkspace(Workspace):
+    """z, a, δ per layer and scratch for one batch size (see base.Workspace)."""
 
     def __init__(self, c: Compiled, n: int):
         dt = c.theta.dtype
@@ -97,20 +83,13 @@ class Workspace:
         self.tmp = [None if s is None else np.empty(s, dt) for s in shapes]
         self.tmp2 = np.empty(shapes[-1], dt)
         self.ones = np.ones(n, dt)  # Σ over instances as one BLAS call: 1ᵀδ
-        self._base = self._refcounts()
+        self.seal()
 
-    def _arrays(self):
+    def arrays(self):
         return [x for xs in (self.z[1:], self.a[1:], self.delta[1:]) for x in xs]
 
-    def _refcounts(self) -> list[int]:
-        return [sys.getrefcount(x) for x in self._arrays()]
 
-    def free(self) -> bool:
-        """True when no Trace (or anything else) outside holds one of its arrays."""
-        return self._refcounts() == self._base
-
-
-def forward_layer(c: Compiled, l: int, work: Workspace) -> None:
+def forward_layer(c: Compiled, l: int, work: MatrixWorkspace) -> None:
     """z(l+1), a(l+1) from a(l) into the workspace; ``l`` is 1-based (uses Θ(l))."""
     T = c.thetas[l - 1]
     z = work.z[l]
@@ -126,7 +105,7 @@ def regularization(c: Compiled, lam: float, n: int) -> float:
     return lam / (2.0 * n) * sum(float(np.vdot(T[:, 1:], T[:, 1:])) for T in c.thetas)
 
 
-def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, work: Workspace | None = None,
+def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, work: MatrixWorkspace | None = None,
          n_reg: int | None = None) -> float:
     """J(Θ) from a forward pass's lists.
 
@@ -139,12 +118,12 @@ def cost(c: Compiled, zs, acts, Y, lam: float, loss: str, work: Workspace | None
     return J + regularization(c, lam, n if n_reg is None else n_reg)
 
 
-def output_layer_delta(c: Compiled, work: Workspace, Y, loss: str) -> None:
+def output_layer_delta(c: Compiled, work: MatrixWorkspace, Y, loss: str) -> None:
     """δ(L) into the workspace."""
     output_delta(loss, c.activations[-1], work.z[-1], work.a[-1], Y, work.delta[-1], work.tmp[-1])
 
 
-def backward_layer(c: Compiled, l: int, work: Workspace, D: list, lam: float,
+def backward_layer(c: Compiled, l: int, work: MatrixWorkspace, D: list, lam: float,
                    n_reg: int | None = None) -> None:
     """Fill D(l) from δ(l+1), then δ(l) into the workspace (none for l = 1: inputs).
 

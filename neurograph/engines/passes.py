@@ -56,7 +56,7 @@ def resolved_loss(net, loss: str) -> str:
 
 def run_forward(net, X, engine: str = "auto") -> Trace:
     """Forward pass; records and returns the Trace (z, a per layer)."""
-    e = make_engine(net, engine=engine)
+    e = make_engine(net, engine=engine, shared=True)
     p = Pass(net, e, inputs(net, X))
     p.complete()
     net.last_trace = trace = p.trace(Phase("forward"))
@@ -71,7 +71,7 @@ def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = 
     """
     if not np.isfinite(lam) or lam < 0:
         raise ConfigError(f"λ must be a finite number ≥ 0, got {lam}")
-    e = make_engine(net, lam, loss, engine)
+    e = make_engine(net, lam, loss, engine, shared=True)
     X = inputs(net, X)
     Y = targets(net, Y, X.shape[0], e.loss)
     if X.shape[0] == 0:

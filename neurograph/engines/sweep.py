@@ -34,6 +34,8 @@ ENGINES = ("auto", "matrix", "graph")
 
 # layout version at which a network last failed to compile: "auto" does not retry each pass
 _NOT_COMPILABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# each network's engine for whole passes (net.forward, net.backward, gradcheck …)
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _check_ready(net) -> None:
@@ -69,11 +71,25 @@ def choose(net, engine: str = "auto") -> str:
         return "graph"
 
 
-def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto") -> Engine:
-    """The engine that runs ``net`` with this λ and loss ("auto": from the outputs)."""
+def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+                shared: bool = False) -> Engine:
+    """The engine that runs ``net`` with this λ and loss ("auto": from the outputs).
+
+    ``shared=True`` gives the network's shared engine for whole passes (its
+    workspaces are reused across calls, as long as no Trace holds them); a
+    trainer, whose passes pause, takes an engine of its own.
+    """
     kind = choose(net, engine)
     loss = resolve_loss(loss, [u.activation for u in net.outputs])
-    return (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
+    key = (kind, net.version, float(lam), loss)
+    if shared:
+        cached = _SHARED.get(net)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
+    if shared:
+        _SHARED[net] = (key, e)
+    return e
 
 
 class Pass:
