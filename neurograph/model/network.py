@@ -195,6 +195,8 @@ class Network(WholeNetworks, NetworkViews):
             return x
         if isinstance(x, str):
             if x not in self._graph:
+                self._ensure_layers()  # a bias unit exists once the layers are laid out
+            if x not in self._graph:
                 raise TopologyError(f"no node named {x!r} in this network")
             return self._graph.nodes[x]["node"]
         raise TopologyError(f"expected a Node or a node name, got {type(x).__name__}")
