@@ -2,15 +2,15 @@
 
 A ``.ngz`` file is a zip archive holding
 
-- ``network.json`` — the structure: format name and version, dtype, nodes in
-  the order they were made (name, kind, activation, input function, explicit
-  layer), explicit layers, links as (source, target) names, the class names
-  (absent in older files: None), the trainer's settings and state, and a
+- ``network.json`` — format name and version, the network's spec
+  (``Network.to_spec``: dtype, nodes, explicit layers, links as (source,
+  target) names, compiled flag, class names — absent in older files: None)
+  without its arrays, the trainer's ``state_dict`` without its arrays, and a
   SHA-256 checksum of every other member and of the structure itself;
-- ``weights.npy`` — link weights in the order of the JSON's links, then the
-  bias weights in the order of the nodes that have one;
-- ``velocity.npy``, ``perm.npy`` — a trainer's momentum and the order of the
-  epoch in progress, when there are any.
+- ``weights.npy`` — the spec's link weights, then its bias weights;
+- ``velocity.npy``, ``perm.npy``, ``best.npy`` — a trainer's momentum, the
+  order of the epoch in progress and the best weights of early stopping, when
+  there are any; θ-shaped arrays in the loaded network's layout of θ.
 
 Files are written atomically (a temporary file in the same folder, then
 ``os.replace``), read without pickle, and checked as they are read: members
@@ -38,15 +38,11 @@ import os
 import zipfile
 import zlib
 
-import networkx as nx
 import numpy as np
 
 from .data.loaders import atomic_write, npy_body, npy_header
 from .errors import ActivationError, FileFormatError, NeurographError
-from .model.activations import get_activation
-from .model.layer import Layer
 from .model.network import Network
-from .model.node import Link
 
 FORMAT = "neurograph"
 VERSION = 1
@@ -58,73 +54,34 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _json_float(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None  # JSON has no NaN
-
-
 def _sha(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
 
-def _structure(net: Network) -> tuple[dict, np.ndarray, list]:
-    """(JSON structure, weights in file order, store index of each of those weights)."""
-    net._ensure_layers()
-    nodes = []
-    for u in net._units:
-        hint = None
-        if u._hint is not None and u._kind != "input":
-            hint = net._explicit.index(u._hint)
-        nodes.append({"name": u.name, "kind": "input" if u._kind == "input" else "unit",
-                      "activation": None if u.activation is None else u.activation.name,
-                      "input_function": None if u.input_function is None
-                      else u.input_function.name,
-                      "explicit_layer": hint})
-    explicit = [{"activation": None if lay.activation is None else lay.activation.name}
-                for lay in net._explicit]
-    src, dst, index = [], [], []
-    for u in net._units:
-        for d in net._graph._pred[u.name].values():
-            link = d["link"]
-            if not link.is_bias:
-                src.append(link.source.name)
-                dst.append(u.name)
-                index.append(link._i)
-    index += [u._bias_link._i for u in net._units if u._bias_link is not None]
-    struct = {"dtype": net.dtype.name, "nodes": nodes, "explicit_layers": explicit,
-              "links": {"source": src, "target": dst},
-              "compiled": net.weights.current() is not None,
-              "classes": None if net.classes is None else list(net.classes)}
-    return struct, net.weights.theta[index].astype(net.dtype), index
+# The trainer's state_dict in network.json: its settings, then the rest by these keys;
+# its arrays (velocity, perm, the best weights of early stopping) as members.
+SETTINGS = ("alpha", "lam", "batch_size", "momentum", "seed", "tol_grad", "tol_cost", "loss",
+            "engine", "shuffle", "on_nonfinite")
+STATE = ("epoch", "next_batch", "epoch_sums", "epoch_shape", "rng", "history")
 
 
-def _trainer_state(trainer, index: list) -> tuple[dict, dict]:
+def _trainer_json(state: dict, theta_index: np.ndarray, n: int) -> tuple[dict, dict]:
+    """(network.json's "trainer", array members) of a trainer's state_dict."""
     arrays = {}
-    net, v = trainer.net, trainer._velocity
+    v = state["velocity"]
     # A velocity of another shape is stale (the topology changed): the trainer
     # would start afresh from zeros, so it is not saved.
-    if v is not None and v.shape == (net.weights.n,):
-        if net.weights.current() is None:
-            # load rebuilds the store as [biases in node order, links in file order];
-            # compiled θ is laid out by the layers alone, the same after loading.
-            nl = len(index) - sum(1 for u in net._units if u._bias_link is not None)
-            v = v[index[nl:] + index[:nl]]
-        arrays["velocity.npy"] = v
-    if trainer._perm is not None:
-        arrays["perm.npy"] = trainer._perm
-    state = {
-        "settings": {"alpha": trainer.alpha, "lam": trainer.lam, "batch_size": trainer.batch_size,
-                     "momentum": trainer.momentum, "seed": trainer.seed,
-                     "tol_grad": trainer.tol_grad, "tol_cost": trainer.tol_cost,
-                     "loss": trainer.loss, "engine": trainer.engine, "shuffle": trainer.shuffle},
-        "epoch": trainer.epoch,
-        "next_batch": trainer._next_batch,
-        "epoch_sums": [float(trainer._epoch_sums[0]), int(trainer._epoch_sums[1]),
-                       int(trainer._epoch_sums[2]), _json_float(trainer._epoch_sums[3])],
-        "rng": trainer.rng.bit_generator.state,
-        "history": trainer.history.to_dict(),
-        "perm_length": None if trainer._perm is None else len(trainer._perm),
-    }
-    return state, arrays
+    if v is not None and v.shape == (n,):
+        arrays["velocity.npy"] = v[theta_index]  # laid out as the loaded θ will be
+    if state["perm"] is not None:
+        arrays["perm.npy"] = state["perm"]
+    best = state["best"]
+    if best is not None and best[1].shape == (n,):
+        arrays["best.npy"] = best[1][theta_index]
+    out = {"settings": {k: state[k] for k in SETTINGS}, **{k: state[k] for k in STATE},
+           "perm_length": None if state["perm"] is None else len(state["perm"]),
+           "best_cost": None if "best.npy" not in arrays else float(best[0])}
+    return out, arrays
 
 
 def save(net: Network, path, trainer=None) -> None:
@@ -137,10 +94,12 @@ def save(net: Network, path, trainer=None) -> None:
     """
     if trainer is not None and trainer.net is not net:
         raise NeurographError("the trainer given trains another network")
-    struct, weights, index = _structure(net)
+    struct = net.to_spec()
+    weights = np.concatenate([struct.pop("weights"), struct.pop("biases")])
     members = {"weights.npy": _npy_bytes(weights)}
     if trainer is not None:
-        state, arrays = _trainer_state(trainer, index)
+        state, arrays = _trainer_json(trainer.state_dict(), net.spec_theta_index(),
+                                      net.weights.n)
         struct["trainer"] = state
         for name, arr in arrays.items():
             members[name] = _npy_bytes(arr)
@@ -165,7 +124,7 @@ def _canonical(struct: dict) -> bytes:
 
 
 # The only members a checkpoint has; anything else is refused unread.
-MEMBERS = ("network.json", "weights.npy", "velocity.npy", "perm.npy")
+MEMBERS = ("network.json", "weights.npy", "velocity.npy", "perm.npy", "best.npy")
 # network.json has no shape to bound it by: a generous fixed cap (a few million links).
 JSON_MAX = 128 * 2**20
 # perm.npy of files written before its length was recorded in network.json.
@@ -252,57 +211,15 @@ def _n_weights(struct: dict, path: str) -> int:
 
 
 def _build(struct: dict, w: np.ndarray) -> Network:
-    """The Network of a checked structure and its weights (NaN and inf kept: a
-    diverged network is saved and loaded for inspection)."""
+    """The Network of a checked structure and its weights (links, then biases)."""
     try:
-        dtype = np.dtype(struct["dtype"])
-        net = Network(dtype=dtype)
-        for spec in struct["explicit_layers"]:
-            act = None if spec["activation"] is None else get_activation(spec["activation"])
-            lay = Layer(len(net._explicit) + 2, act, explicit=True)
-            net._explicit.append(lay)
-        for spec in struct["nodes"]:
-            if spec["kind"] == "input":
-                net.add_input(spec["name"])
-            else:
-                layer = spec["explicit_layer"]
-                net.add_node(spec["name"], activation=spec["activation"],
-                             layer=None if layer is None else net._explicit[layer],
-                             input_function=spec.get("input_function") or "weighted_sum")
-        src, dst = struct["links"]["source"], struct["links"]["target"]
-        n_bias = sum(1 for u in net._units if u._bias_link is not None)
-        if w.ndim != 1 or len(w) != len(src) + n_bias or len(src) != len(dst):
-            raise FileFormatError(f"weights.npy holds {w.shape} values for {len(src)} links "
-                                  f"and {n_bias} biases")
-        _add_links(net, src, dst, w[: len(src)])
-        for u, b in zip([u for u in net._units if u._bias_link is not None], w[len(src):]):
-            net.weights.set(u._bias_link._i, b)
-        if struct.get("compiled"):
-            net.compile()
-        net.classes = struct.get("classes")  # absent in older files: None
-        return net
-    except FileFormatError:
-        raise
+        n_links = len(struct["links"]["source"])
+        return Network.from_spec({**struct, "weights": w[:n_links], "biases": w[n_links:]})
     except ActivationError as exc:
         raise FileFormatError(f"the checkpoint uses an activation this session does not know: "
                               f"{exc}. Register it first (ng.register_activation).") from None
     except (KeyError, TypeError, IndexError, ValueError, NeurographError) as exc:
         raise FileFormatError(f"the checkpoint's structure is inconsistent: {exc}") from None
-
-
-def _add_links(net: Network, src: list, dst: list, weights: np.ndarray) -> None:
-    """Add many links at once (checked as a whole: a fresh network, so nothing to undo)."""
-    g = net._graph
-    ws = net.weights
-    start = ws.append(weights)
-    for k, (a, b) in enumerate(zip(src, dst)):
-        u, v = g.nodes[a]["node"], g.nodes[b]["node"]
-        if v._kind == "input" or g.has_edge(a, b):
-            raise FileFormatError(f"bad link {a!r} → {b!r} (into an input, or twice)")
-        g.add_edge(a, b, link=Link(u, v, ws, start + k))
-    if not nx.is_directed_acyclic_graph(g):
-        raise FileFormatError("the links form a cycle")
-    net._changed()
 
 
 def load(path, trainer: bool = False):
@@ -326,9 +243,10 @@ def load(path, trainer: bool = False):
             net = _build(struct, w)
             state = struct.get("trainer")
             arrays = {}
-            if "velocity.npy" in sums:
-                arrays["velocity"] = _read_array(z, path, "velocity.npy", sums, net.dtype,
-                                                 (net.weights.n,))
+            for name in ("velocity", "best"):
+                if f"{name}.npy" in sums:
+                    arrays[name] = _read_array(z, path, f"{name}.npy", sums, net.dtype,
+                                               (net.weights.n,))
             if "perm.npy" in sums:
                 n = state.get("perm_length") if isinstance(state, dict) else None
                 arrays["perm"] = _read_array(z, path, "perm.npy", sums, "iu",
@@ -348,7 +266,7 @@ def load(path, trainer: bool = False):
 
 
 def _trainer(net: Network, state: dict, arrays: dict, path: str):
-    from .train import History, Trainer
+    from .train import Trainer
 
     v, perm = arrays.get("velocity"), arrays.get("perm")
     if v is not None and not np.all(np.isfinite(v)):
@@ -359,17 +277,12 @@ def _trainer(net: Network, state: dict, arrays: dict, path: str):
                               f"(a permutation of 0..{len(perm) - 1})")
     try:
         t = Trainer(net, **state["settings"])
-        t.epoch = int(state["epoch"])
-        t._next_batch = int(state["next_batch"])
-        s = state["epoch_sums"]
-        # older files kept ‖D‖ of the last update apart, as last_grad_norm
-        last = s[3] if len(s) > 3 else state.get("last_grad_norm")
-        t._epoch_sums = [float(s[0]), int(s[1]), int(s[2]),
-                         float("nan") if last is None else float(last)]
-        t.rng.bit_generator.state = state["rng"]
-        t.history = History(**state["history"])
-        t._velocity = v
-        t._perm = None if perm is None else perm.astype(np.intp)
+        d = t.state_dict()  # what older files lack keeps a fresh trainer's value
+        d.update({k: state[k] for k in (*STATE, "last_grad_norm") if k in state})
+        d["velocity"], d["perm"] = v, perm
+        best = arrays.get("best")
+        d["best"] = None if best is None else (float(state["best_cost"]), best)
+        t.load_state_dict(d)
     except (KeyError, TypeError, ValueError, NeurographError) as exc:
         raise FileFormatError(f"the checkpoint's trainer state is inconsistent: {exc!r}") from None
     return t

@@ -36,29 +36,27 @@ def to_graphml(net, path) -> None:
     >>> sorted(nx.read_graphml(path).nodes)[:3]
     ['a2_1', 'a2_2', 'a3_1']
     """
-    from ..checkpoint import _structure
-
-    struct, w, _ = _structure(net)
+    spec = net.to_spec()
     layer = {u.name: lay.index for lay in net.layers for u in [*lay.nodes, lay.bias] if u}
-    g = nx.DiGraph(format="neurograph", dtype=struct["dtype"], compiled=struct["compiled"],
-                   classes=json.dumps(struct["classes"]),
+    g = nx.DiGraph(format="neurograph", dtype=spec["dtype"], compiled=spec["compiled"],
+                   classes=json.dumps(spec["classes"]),
                    explicit_layers=json.dumps([s["activation"] for s in
-                                               struct["explicit_layers"]]))
-    for spec in struct["nodes"]:  # in the order they were made: positions within layers
-        hint = spec["explicit_layer"]
-        g.add_node(spec["name"], kind=net[spec["name"]].kind, layer=layer[spec["name"]],
-                   activation=spec["activation"] or "",
-                   input_function=spec["input_function"] or "",
+                                               spec["explicit_layers"]]))
+    for d in spec["nodes"]:  # layer by layer: positions within layers
+        hint = d["explicit_layer"]
+        g.add_node(d["name"], kind=net[d["name"]].kind, layer=layer[d["name"]],
+                   activation=d["activation"] or "",
+                   input_function=d["input_function"] or "",
                    explicit_layer=-1 if hint is None else hint)
     for b in net.bias_units:
         g.add_node(b.name, kind="bias", layer=layer[b.name], activation="",
                    input_function="", explicit_layer=-1)
-    src, dst = struct["links"]["source"], struct["links"]["target"]
-    for k, (a, b) in enumerate(zip(src, dst)):  # per target in the order it sums them
-        g.add_edge(a, b, weight=float(w[k]))
-    biased = [u for u in net._units if u._bias_link is not None]
-    for u, b in zip(biased, w[len(src):]):
-        g.add_edge(u._bias_link.source.name, u.name, weight=float(b))
+    links = spec["links"]
+    for a, b, w in zip(links["source"], links["target"], spec["weights"]):
+        g.add_edge(a, b, weight=float(w))  # per target in the order it sums them
+    units = [d["name"] for d in spec["nodes"] if d["kind"] == "unit"]
+    for name, w in zip(units, spec["biases"]):
+        g.add_edge(net.in_links(name)[0].source.name, name, weight=float(w))
     buf = io.BytesIO()
     nx.write_graphml(g, buf)
     atomic_write(os.fspath(path), buf.getvalue())
@@ -84,7 +82,7 @@ def from_graphml(path):
     >>> from_graphml(path).dtype
     dtype('float32')
     """
-    from ..checkpoint import _build
+    from ..model.network import Network
 
     where = os.fspath(path)
     try:
@@ -98,15 +96,14 @@ def from_graphml(path):
                               f"(a feed-forward network), got "
                               f"{'an undirected' if not g.is_directed() else 'a multi'}graph")
     try:
-        struct, weights = _to_structure(g)
-        return _build(struct, weights)
+        return Network.from_spec(_to_spec(g))
     except (KeyError, TypeError, ValueError, NeurographError) as exc:
         raise FileFormatError(f"{where!r} is not a neurograph GraphML file: "
                               f"{exc!r}") from None
 
 
-def _to_structure(g: nx.DiGraph) -> tuple[dict, np.ndarray]:
-    """The checkpoint's structure and weights (links, then biases) read off ``g``."""
+def _to_spec(g: nx.DiGraph) -> dict:
+    """The network's spec (``Network.from_spec``) read off ``g``."""
     info = g.graph
     kinds = {n: d["kind"] for n, d in g.nodes(data=True)}
     unknown = {k for k in kinds.values()} - {"input", "hidden", "output", "bias"}
@@ -134,9 +131,10 @@ def _to_structure(g: nx.DiGraph) -> tuple[dict, np.ndarray]:
                 links.append(float(e["weight"]))
         biases.append(bias)
     acts = json.loads(info.get("explicit_layers", "[]"))
-    struct = {"dtype": info.get("dtype", "float64"), "nodes": nodes,
-              "explicit_layers": [{"activation": a} for a in acts],
-              "links": {"source": src, "target": dst},
-              "compiled": bool(info.get("compiled", False)),
-              "classes": json.loads(info.get("classes", "null"))}
-    return struct, np.array(links + biases, dtype=np.float64).astype(struct["dtype"])
+    return {"dtype": info.get("dtype", "float64"), "nodes": nodes,
+            "explicit_layers": [{"activation": a} for a in acts],
+            "links": {"source": src, "target": dst},
+            "weights": np.array(links, dtype=np.float64),
+            "biases": np.array(biases, dtype=np.float64),
+            "compiled": bool(info.get("compiled", False)),
+            "classes": json.loads(info.get("classes", "null"))}

@@ -4,7 +4,7 @@ Imports no engine, compiler, renderer or trainer.
 """
 
 from .activations import Activation, get_activation, known_activations, register_activation
-from .init import epsilon, initial_weights
+from .initialization import epsilon, initial_weights
 from .layer import Layer
 from .network import Network
 from .node import Link, Node

@@ -26,12 +26,11 @@ class Layer:
     ['a2_1', 'a2_2', 'a2_3']
     """
 
-    def __init__(self, index: int, activation: Activation | None, explicit: bool):
+    def __init__(self, index: int, activation: Activation | None = None):
         self.index = index
         self.activation = activation
         self.nodes: list[Node] = []
         self.bias: Node | None = None
-        self.explicit = explicit
 
     @property
     def size(self) -> int:

@@ -21,8 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .layer import Layer
     from .network import Network
 
-KINDS = ("input", "bias", "hidden", "output")
-
 
 def _fmt(v) -> str:
     """Short text for a value at a prompt: a scalar, or the first instance of a batch."""
@@ -53,18 +51,26 @@ class Node:
     """
 
     __slots__ = ("name", "_kind", "_activation", "_input_function", "_net", "_layer", "_pos",
-                 "_hint", "_bias_link", "__weakref__")
+                 "_assigned_layer", "_bias_link", "__weakref__")
 
-    def __init__(self, net: Network, name: str, kind: str, activation: Activation | None):
+    def __init__(self, net: Network, name: str, kind: str, activation: Activation | None = None,
+                 input_function=None, assigned_layer: Layer | None = None,
+                 bias_index: int | None = None):
+        # kind is "input", "bias" or "hidden" (hidden or output: the layers decide)
         self.name = name
         self._kind = kind
         self._activation = activation
-        self._input_function = None  # an InputFunction, set by the Network for computing units
+        self._input_function = input_function
         self._net = net
         self._layer: Layer | None = None
         self._pos = -1
-        self._hint: Layer | None = None
-        self._bias_link: Link | None = None
+        self._assigned_layer = assigned_layer
+        self._bias_link = None if bias_index is None else Link(None, self, net.weights, bias_index)
+
+    def place(self, layer: Layer, position: int) -> None:
+        """Put the unit at ``position`` of ``layer`` (the Network calls this when it
+        lays out its layers; a bias unit's position is −1)."""
+        self._layer, self._pos = layer, position
 
     # --- the unit's functions (changing one invalidates compiled forms and traces) ---
     @property
@@ -93,7 +99,7 @@ class Node:
         if self._kind in ("input", "bias"):
             raise TopologyError(f"{self._kind} unit {self.name!r} has no {what}")
         setattr(self, slot, lookup(spec))
-        self._net._changed()
+        self._net.layout_changed()
 
     # --- place in the network -------------------------------------------------
     @property
@@ -103,7 +109,7 @@ class Node:
     @property
     def layer(self) -> int:
         """1-based layer number (Layer 1 is the input layer)."""
-        self._net._ensure_layers()
+        self._net.layers  # noqa: B018 -- brings the layout up to date
         return self._layer.index
 
     @property
@@ -111,24 +117,45 @@ class Node:
         """'input', 'bias', 'hidden' or 'output' (output = a unit of the last layer)."""
         if self._kind in ("input", "bias"):
             return self._kind
-        self._net._ensure_layers()
-        return "output" if self._layer is self._net._layers[-1] else "hidden"
+        last = self._net.layers[-1]  # first: it brings self._layer up to date
+        return "output" if self._layer is last else "hidden"
+
+    @property
+    def is_input(self) -> bool:
+        """True for an input unit x_k (cheap: needs no layout)."""
+        return self._kind == "input"
+
+    @property
+    def is_bias(self) -> bool:
+        """True for a "+1" bias unit (cheap: needs no layout)."""
+        return self._kind == "bias"
+
+    @property
+    def assigned_layer(self) -> Layer | None:
+        """The Layer this unit was put in (add_layer, add_input, ``layer=``), or
+        None when the network infers it from the links."""
+        return self._assigned_layer
+
+    @property
+    def bias_link(self) -> Link | None:
+        """The link from the "+1" unit (θ0), None for inputs and bias units."""
+        return self._bias_link
 
     @property
     def position(self) -> int:
         """0-based position within its layer (column of the layer's arrays)."""
-        self._net._ensure_layers()
+        self._net.layers  # noqa: B018 -- brings the layout up to date
         return self._pos
 
     @property
     def incoming(self) -> list[Link]:
         """Links into this node, bias link first."""
-        return self._net._in_links(self)
+        return self._net.in_links(self)
 
     @property
     def outgoing(self) -> list[Link]:
         """Links out of this node."""
-        return self._net._out_links(self)
+        return self._net.out_links(self)
 
     @property
     def bias(self) -> float | None:
@@ -137,7 +164,7 @@ class Node:
 
     # --- values of the latest pass ---------------------------------------------
     def _state(self, what: str):
-        trace = self._net._current_trace()
+        trace = self._net.current_trace()
         if trace is None:
             return None
         return trace.node_value(self, what)
@@ -160,7 +187,7 @@ class Node:
     @property
     def blame(self):
         """Blame shares {downstream node name: Θ_ji·δ_j} of the latest backward pass."""
-        trace = self._net._current_trace()
+        trace = self._net.current_trace()
         return None if trace is None else trace.blame(self)
 
     def __repr__(self) -> str:
@@ -171,7 +198,7 @@ class Node:
             parts.append(self._kind)
         if self.activation is not None:
             parts.append(self.activation.name)
-        trace = self._net._current_trace()
+        trace = self._net.current_trace()
         if trace is not None and self._kind != "bias":
             for label, what in (("z", "z"), ("a", "a"), ("δ", "delta")):
                 v = trace.node_value(self, what)
@@ -215,18 +242,23 @@ class Link:
 
     @property
     def is_bias(self) -> bool:
-        return self.source is None or self.source._kind == "bias"
+        return self.source is None or self.source.is_bias
+
+    @property
+    def index(self) -> int:
+        """Where the weight sits in θ (``net.weights.theta``); compiling moves it."""
+        return self._i
 
     @property
     def signal(self):
         """The link's activation level w·a(source) over the latest pass's instances."""
-        trace = self.target._net._current_trace()
+        trace = self.target.network.current_trace()
         return None if trace is None else trace.link_signal(self)
 
     @property
     def grad(self):
         """∂J/∂w of the latest backward pass (a_i·δ_j averaged, plus λ/n·w off bias)."""
-        trace = self.target._net._current_trace()
+        trace = self.target.network.current_trace()
         return None if trace is None else trace.link_grad(self)
 
     def __repr__(self) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from ..engines.base import Phase
 from ..engines.passes import inputs, labels_of, resolved_loss, targets
 from ..engines.sweep import Pass, make_engine
-from ..errors import ConfigError, NonFiniteError
+from ..errors import ConfigError, NeurographError, NonFiniteError
 from .checks import count_arg, real_arg
 from .records import History, Step
 
@@ -319,6 +319,77 @@ class Trainer:
         bs = "full batch" if self.batch_size is None else f"batch_size={self.batch_size}"
         return (f"Trainer(α={self.alpha:g}, λ={self.lam:g}, {bs}, momentum={self.momentum:g}, "
                 f"epoch={self.epoch})")
+
+    def state_dict(self) -> dict:
+        """The settings and the state of the run as plain data (numbers, strings,
+        lists, dicts and numpy arrays; θ-shaped arrays in ``net.weights.theta``'s
+        layout): ``load_state_dict`` on a trainer of the same network resumes
+        the run bit for bit.
+
+        >>> import numpy as np, neurograph as ng
+        >>> t = ng.Trainer(ng.Network.from_architecture([2, 1], seed=0), alpha=0.5)
+        >>> d = t.state_dict(); d["alpha"], d["epoch"], d["velocity"]
+        (0.5, 0, None)
+        """
+        s, best = self._epoch_sums, self._best
+        return {
+            "alpha": self.alpha, "lam": self.lam, "batch_size": self.batch_size,
+            "momentum": self.momentum, "seed": self.seed, "shuffle": self.shuffle,
+            "tol_grad": self.tol_grad, "tol_cost": self.tol_cost, "loss": self.loss,
+            "engine": self.engine, "on_nonfinite": self.on_nonfinite,
+            "epoch": self.epoch, "history": self.history.to_dict(),
+            "rng": self.rng.bit_generator.state,
+            "perm": None if self._perm is None else self._perm.copy(),
+            "next_batch": self._next_batch,
+            # ‖D‖ of the epoch's last update: None (JSON has no NaN) before the first
+            "epoch_sums": [float(s[0]), int(s[1]), int(s[2]),
+                           float(s[3]) if math.isfinite(s[3]) else None],
+            "epoch_shape": None if self._epoch_shape is None else list(self._epoch_shape),
+            "velocity": None if self._velocity is None else self._velocity.copy(),
+            "best": None if best is None else (float(best[0]), best[1].copy()),
+        }
+
+    def load_state_dict(self, d: dict) -> None:
+        """Take over a :meth:`state_dict`: settings checked as the constructor checks
+        them; on a refusal (ConfigError) the trainer is left as it was.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 1], seed=0)
+        >>> t = ng.Trainer(net); t.load_state_dict(ng.Trainer(net, alpha=0.3).state_dict())
+        >>> t.alpha
+        0.3
+        """
+        names = ("alpha", "lam", "batch_size", "momentum", "seed", "tol_grad", "tol_cost",
+                 "loss", "engine", "shuffle", "on_nonfinite")
+        try:
+            fresh = Trainer(self.net, **{k: d[k] for k in names})
+            fresh.epoch, fresh._next_batch = int(d["epoch"]), int(d["next_batch"])
+            if fresh.epoch < 0 or fresh._next_batch < 0:
+                raise ValueError(f"epoch and next_batch must be ≥ 0, got {d['epoch']!r}, "
+                                 f"{d['next_batch']!r}")
+            s = d["epoch_sums"]
+            last = s[3] if len(s) > 3 else d.get("last_grad_norm")  # older files: apart
+            fresh._epoch_sums = [float(s[0]), int(s[1]), int(s[2]),
+                                 float("nan") if last is None else float(last)]
+            fresh._epoch_shape = None if d["epoch_shape"] is None else \
+                tuple(int(k) for k in d["epoch_shape"])
+            h = dict(d["history"])
+            if h.get("diverged_at") is not None:
+                h["diverged_at"] = tuple(h["diverged_at"])
+            fresh.history = History(**h)
+            fresh.rng.bit_generator.state = d["rng"]
+            fresh._perm = None if d["perm"] is None else np.asarray(d["perm"], dtype=np.intp)
+            v = d["velocity"]
+            fresh._velocity = None if v is None else np.array(v, dtype=self.net.dtype)
+            b = d["best"]
+            fresh._best = None if b is None else (float(b[0]),
+                                                  np.array(b[1], dtype=self.net.dtype))
+        except NeurographError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ConfigError(f"a trainer state_dict as state_dict() makes it was expected; "
+                              f"got one that fails with {exc!r}") from None
+        self.__dict__.update(fresh.__dict__)
 
 
 # A diverging run overflows on its way to inf/NaN; it is reported as "diverged"

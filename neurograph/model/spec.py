@@ -1,0 +1,151 @@
+"""A network as plain data, and back: what checkpoints and GraphML files hold.
+
+The spec is a dict of lists, strings and numbers plus two numpy arrays:
+
+- ``dtype``: "float64" or "float32";
+- ``nodes``: every unit but the bias units, layer by layer (``net.nodes``), as
+  ``{"name", "kind": "input" | "unit", "activation", "input_function",
+  "explicit_layer"}``; ``explicit_layer`` is the 0-based index into
+  ``explicit_layers`` of the layer the unit was put in (add_layer,
+  ``add_node(layer=…)``), or None when its layer is inferred from the links;
+- ``explicit_layers``: ``{"activation"}`` (the default g) of each layer made
+  by add_layer, in order;
+- ``links``: ``{"source": [...], "target": [...]}``, names, bias links left
+  out, target by target in the order of ``nodes`` and, per target, in the
+  order its z sums them;
+- ``weights``: the links' weights in that order; ``biases``: θ0 of each
+  "unit" node in the order of ``nodes`` (NaN and inf are kept: a diverged
+  network is saved for inspection);
+- ``compiled``: whether θ was laid out as Θ; ``classes``: names or None.
+
+>>> import neurograph as ng
+>>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
+>>> spec = net.to_spec()
+>>> spec["links"], spec["weights"].tolist(), spec["biases"].tolist()
+({'source': ['x1', 'x2'], 'target': ['a2_1', 'a2_1']}, [20.0, 20.0], [-30.0])
+>>> ng.Network.from_spec(spec).forward([[1, 1]]).round(4)
+array([[1.]])
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+KEYS = ("dtype", "nodes", "explicit_layers", "links", "weights", "biases")
+
+
+def to_spec(net: Network) -> dict:
+    """The spec of ``net`` (see the module's docstring)."""
+    explicit = net.assigned_layers
+    nodes, links = [], []
+    for u in net.nodes:
+        lay = u.assigned_layer
+        nodes.append({"name": u.name, "kind": "input" if u.is_input else "unit",
+                      "activation": None if u.activation is None else u.activation.name,
+                      "input_function": None if u.input_function is None
+                      else u.input_function.name,
+                      "explicit_layer": None if u.is_input or lay is None
+                      else explicit.index(lay)})
+        links += [li for li in net.in_links(u) if not li.is_bias]
+    theta = net.weights.theta
+    biased = [u.bias_link.index for u in net.nodes if u.bias_link is not None]
+    return {
+        "dtype": net.dtype.name, "nodes": nodes,
+        "explicit_layers": [{"activation": None if lay.activation is None
+                             else lay.activation.name} for lay in explicit],
+        "links": {"source": [li.source.name for li in links],
+                  "target": [li.target.name for li in links]},
+        "weights": theta[[li.index for li in links]],
+        "biases": theta[biased],
+        "compiled": net.weights.current() is not None,
+        "classes": None if net.classes is None else list(net.classes),
+    }
+
+
+def theta_index(net: Network) -> np.ndarray:
+    """Indices into θ such that ``from_spec(to_spec(net))`` holds ``θ[index]``."""
+    if net.weights.current() is not None:
+        return np.arange(net.weights.n)  # compiled: Θ's layout follows the layers alone
+    # from_spec makes the units (each appends its bias), then the links, in spec order
+    biases = [u.bias_link.index for u in net.nodes if u.bias_link is not None]
+    links = [li.index for u in net.nodes for li in net.in_links(u) if not li.is_bias]
+    return np.array(biases + links, dtype=np.intp)
+
+
+def _get(spec: dict, key: str, kind: type | tuple, what: str):
+    value = spec[key]
+    if not isinstance(value, kind):
+        raise ConfigError(f"a network spec's {key!r} must be {what}, "
+                          f"got {type(value).__name__}")
+    return value
+
+
+def _vector(spec: dict, key: str, n: int, dtype) -> np.ndarray:
+    arr = np.asarray(spec[key])
+    if arr.ndim != 1 or arr.shape[0] != n or arr.dtype.kind not in "fiu":
+        raise ShapeError(f"a network spec's {key!r} must be {n} real numbers, "
+                         f"got shape {arr.shape} of {arr.dtype}")
+    return arr.astype(dtype)
+
+
+def from_spec(cls: type[Network], spec: dict) -> Network:
+    """Build a ``cls`` from a spec with its own building methods.
+
+    Raises ConfigError, ShapeError, TopologyError (or another NeurographError
+    a building method raises) for a malformed spec; nothing is left half-built
+    (the network is new).
+    """
+    if not isinstance(spec, dict):
+        raise ConfigError(f"a network spec must be a dict, got {type(spec).__name__}")
+    missing = [k for k in KEYS if k not in spec]
+    if missing:
+        raise ConfigError(f"a network spec needs the keys {list(KEYS)}; missing {missing}")
+    dtype = _get(spec, "dtype", str, "a dtype name")
+    if dtype not in ("float64", "float32"):
+        raise ConfigError(f"a network spec's dtype must be float64 or float32, got {dtype!r}")
+    net = cls(dtype=dtype)
+    layers = [net.new_layer(d["activation"]) for d in
+              _get(spec, "explicit_layers", list, "a list of {'activation'} dicts")]
+    for d in _get(spec, "nodes", list, "a list of node dicts"):
+        if not isinstance(d, dict) or d.get("kind") not in ("input", "unit"):
+            raise ConfigError(f"a node of a network spec must be a dict with kind 'input' "
+                              f"or 'unit', got {d!r}")
+        if d["kind"] == "input":
+            net.add_input(d["name"])
+            continue
+        k = d.get("explicit_layer")
+        if k is not None and not (isinstance(k, int) and 0 <= k < len(layers)):
+            raise ConfigError(f"node {d['name']!r}: explicit_layer must be None or 0.."
+                              f"{len(layers) - 1}, got {k!r}")
+        net.add_node(d["name"], activation=d.get("activation"),
+                     layer=None if k is None else layers[k],
+                     input_function=d.get("input_function") or "weighted_sum")
+    src, dst = (_get(spec, "links", dict, "a dict of source and target lists")[k]
+                for k in ("source", "target"))
+    if not (isinstance(src, list) and isinstance(dst, list) and len(src) == len(dst)):
+        raise ShapeError(f"a network spec's links need source and target lists of one "
+                         f"length, got {type(src).__name__} and {type(dst).__name__}")
+    weights = _vector(spec, "weights", len(src), net.dtype)
+    biases = _vector(spec, "biases", sum(d["kind"] == "unit" for d in spec["nodes"]), net.dtype)
+    groups: dict[str, list[int]] = {}  # target → its links in the order z sums them
+    for k, b in enumerate(dst):
+        groups.setdefault(b, []).append(k)
+    for b, ks in groups.items():
+        net.connect_layers([src[k] for k in ks], [b], init=np.zeros((1, len(ks))))
+    # θ is now [biases in node order, links target by target]; NaN and inf go in as
+    # they are (the setters refuse them, a diverged network keeps them)
+    net.weights.theta[...] = np.concatenate([biases, weights[sum(groups.values(), [])]])
+    if spec.get("compiled"):
+        net.compile()
+    classes = spec.get("classes")
+    if classes is not None and not isinstance(classes, list):
+        raise ConfigError(f"a network spec's classes must be a list or None, got {classes!r}")
+    net.classes = classes
+    return net
