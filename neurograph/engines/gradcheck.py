@@ -73,7 +73,7 @@ def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
         raise ConfigError(f"c must be > 0, got {c}")
     trace = run_backward(net, X, Y, lam, loss, engine)
     links = net.links
-    idx = np.array([li._i for li in links], dtype=np.intp)
+    idx = np.array([li.index for li in links], dtype=np.intp)
     bp = trace.grad[idx].astype(np.float64)
     w = net.weights.theta
     num = np.empty(len(links))

@@ -89,8 +89,7 @@ def make_plan(net) -> Plan:
     for lay in layers:
         starts.append(k)
         k += lay.size
-    col = {u.name: starts[lay.index - 1] + u._pos for lay in layers for u in lay.nodes}
-    pred = net.graph._pred
+    col = {u.name: starts[lay.index - 1] + u.position for lay in layers for u in lay.nodes}
     lplans, reg = [], []
     for lay in layers:
         start = starts[lay.index - 1]
@@ -98,17 +97,17 @@ def make_plan(net) -> Plan:
         if lay.index > 1:
             summed = []
             for u in lay.nodes:
-                links = [d["link"] for d in pred[u.name].values() if not d["link"].is_bias]
+                links = [li for li in net.in_links(u) if not li.is_bias]
                 cols = np.array([col[li.source.name] for li in links], dtype=np.intp)
-                w_idx = np.array([li._i for li in links], dtype=np.intp)
+                w_idx = np.array([li.index for li in links], dtype=np.intp)
                 order = np.argsort(cols, kind="stable")
                 cols, w_idx = cols[order], w_idx[order]
                 reg.append(w_idx)
                 if u.input_function.name == "weighted_sum":
-                    summed.append((col[u.name], cols, w_idx, u._bias_link._i))
+                    summed.append((col[u.name], cols, w_idx, u._bias_link.index))
                 else:
                     nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx,
-                                           u._bias_link._i, u.input_function))
+                                           u._bias_link.index, u.input_function))
                 by_act.setdefault(u.activation, []).append(col[u.name])
             block = _block(summed) if summed else None
         groups = [(act, _as_slice(np.array(cs, dtype=np.intp))) for act, cs in by_act.items()]

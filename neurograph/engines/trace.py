@@ -24,7 +24,7 @@ class Trace:
     z, a, delta : list of arrays (n, s_l), index 0 = Layer 1 (``z[0]`` and
         ``delta[0]`` are None: inputs have neither). ``delta`` holds ∂cost/∂z
         per instance (δ(L) = a(L) − y for cross-entropy), not divided by n.
-    w : the weights used (a copy of the store, the layout of ``link._i``).
+    w : the weights used (a copy of the store, the layout of ``link.index``).
     grad : ∂J/∂w per weight in the same layout (None after a forward pass).
     cost : J(Θ) (None after a forward pass).
 
@@ -78,14 +78,14 @@ class Trace:
 
     def node_value(self, node, what: str):
         """``what`` ("z", "a" or "delta") of one node over the instances, or None."""
-        self.check(node._net)
-        if node._kind == "bias":
+        self.check(node.network)
+        if node.is_bias:
             return np.ones(self.n, dtype=self.w.dtype) if what == "a" else None
         arrs = getattr(self, what)
         if arrs is None:
             return None
-        arr = arrs[node._layer.index - 1]
-        return None if arr is None else arr[:, node._pos]
+        arr = arrs[node.layer - 1]
+        return None if arr is None else arr[:, node.position]
 
     def blame(self, node) -> dict | None:
         """{downstream name: Θ_ji·δ_j over instances}: node i's share of each δ_j.
@@ -93,34 +93,34 @@ class Trace:
         Summed over j and multiplied by g'(z_i), the shares give δ_i. (For a
         unit j with another input function the share is ∂z_j/∂a_i·δ_j.)
         """
-        self.check(node._net)
-        if self.delta is None or node._kind == "bias":
+        self.check(node.network)
+        if self.delta is None or node.is_bias:
             return None
         out = {}
         a = None
-        for link in node._net._out_links(node):
+        for link in node.network.out_links(node):
             d = self.node_value(link.target, "delta")
             if d is None:
                 continue
             fn = link.target.input_function
             if fn is None or fn.name == "weighted_sum":
-                out[link.target.name] = self.w[link._i] * d
+                out[link.target.name] = self.w[link.index] * d
             else:  # the share is ∂z_j/∂a_i · δ_j
                 a = self.node_value(node, "a") if a is None else a
-                w = np.array([self.w[link._i]])
+                w = np.array([self.w[link.index]])
                 out[link.target.name] = fn.dz_da(a[:, None], w)[:, 0] * d
         return out
 
     def link_signal(self, link):
         """w·a(source): the link's activation level over the instances."""
-        self.check(link.target._net)
+        self.check(link.target.network)
         a = self.node_value(link.source, "a") if link.source is not None else 1.0
-        return self.w[link._i] * a
+        return self.w[link.index] * a
 
     def link_grad(self, link):
         """∂J/∂w for this link (scalar), or None after a forward pass only."""
-        self.check(link.target._net)
-        return None if self.grad is None else float(self.grad[link._i])
+        self.check(link.target.network)
+        return None if self.grad is None else float(self.grad[link.index])
 
     def node(self, node) -> dict:
         """Everything about one node: z, a, delta, blame."""
