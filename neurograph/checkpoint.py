@@ -41,8 +41,9 @@ import zlib
 import networkx as nx
 import numpy as np
 
-from .data.loaders import atomic_write, npy_body, npy_header
+from .data.loaders import npy_body, npy_header
 from .errors import ActivationError, FileFormatError, NeurographError
+from .io import atomic_write
 from .model.activations import get_activation
 from .model.layer import Layer
 from .model.network import Network

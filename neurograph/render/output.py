@@ -12,8 +12,8 @@ from pathlib import Path
 
 import graphviz
 
-from ..data.loaders import atomic_write
 from ..errors import ConfigError, NeurographError
+from ..io import atomic_write
 from .diagram import diagram
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")

@@ -52,7 +52,7 @@ def hidden_unit_grid(net, shape: tuple[int, int] = (8, 8), path=None, layer: int
     (atomically) and returns the path, or returns the PNG bytes when ``path``
     is None.
     """
-    from ..data.loaders import atomic_write
+    from ..io import atomic_write
     from .png import grid, to_gray
 
     h, w = shape

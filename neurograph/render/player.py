@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.loaders import atomic_write
 from ..errors import ConfigError
+from ..io import atomic_write
 from ..notation import instance_label
 from ..train.trainer import History
 from . import colors
