@@ -14,7 +14,7 @@ import graphviz
 
 from ..errors import ConfigError, NeurographError
 from ..io import atomic_write
-from .diagram import diagram
+from .diagrams import diagram
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")
 

@@ -20,7 +20,7 @@ from ..io import atomic_write
 from ..notation import instance_label
 from ..train.trainer import History
 from . import colors
-from .diagram import diagram, scale_values
+from .diagrams import diagram, scale_values
 from .output import pipe
 
 _CSS = """
