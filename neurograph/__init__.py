@@ -8,13 +8,16 @@ see every z, a, δ and share of blame.
 >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
 >>> net.forward([0.0, 1.0]).shape
 (1, 1)
+
+The top-level names are loaded on first use (PEP 562), so ``import
+neurograph.model`` alone does not pull in the engines, training, rendering,
+interop or the command line.
 """
 
-from . import data
-from .checkpoint import load, save
-from .data import one_hot
-from .engines import Trace, cost_and_gradients
-from .engines.gradcheck import GradCheckReport, gradcheck
+import importlib as _importlib
+import sys as _sys
+import types as _types
+
 from .errors import (
     ActivationError,
     CompileError,
@@ -31,22 +34,64 @@ from .errors import (
     StaleTraceError,
     TopologyError,
 )
-from .explain import check_by_hand, explain, textbook  # ng.explain: the function
-from .interop import from_graphml, from_torch, to_graphml, to_torch
-from .model import (
-    Activation,
-    Layer,
-    Link,
-    Network,
-    Node,
-    get_activation,
-    known_activations,
-    register_activation,
-)
-from .render import RenderError, diagram, hidden_unit_grid, player
-from .train import History, PerceptronResult, Step, Trainer, perceptron
 
 __version__ = "0.1.0"
+
+# name -> submodule that defines it; a name equal to its submodule is the module itself
+_WHERE = {
+    "data": "data", "one_hot": "data",
+    "Activation": "model", "Layer": "model", "Link": "model", "Network": "model",
+    "Node": "model", "get_activation": "model", "known_activations": "model",
+    "register_activation": "model",
+    "Trace": "engines", "cost_and_gradients": "engines",
+    "GradCheckReport": "engines.gradcheck", "gradcheck": "engines.gradcheck",
+    "History": "train", "PerceptronResult": "train", "Step": "train", "Trainer": "train",
+    "perceptron": "train",
+    "load": "checkpoint", "save": "checkpoint",
+    "RenderError": "render", "diagram": "render", "hidden_unit_grid": "render",
+    "player": "render",
+    "check_by_hand": "explain", "explain": "explain.worked", "textbook": "explain",
+    "from_graphml": "interop", "from_torch": "interop", "to_graphml": "interop",
+    "to_torch": "interop",
+    # the parts themselves, as ``import neurograph`` used to bind them
+    "model": "model", "engines": "engines", "train": "train", "checkpoint": "checkpoint",
+    "render": "render", "interop": "interop", "notation": "notation",
+}
+
+
+def _load(name: str):
+    where = _WHERE[name]
+    module = _importlib.import_module(f"{__name__}.{where}")
+    return module if where == name else getattr(module, name)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = _load(name)
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__():
+    own = {n for n in globals() if n.startswith("__") or not n.startswith("_")}
+    return sorted((own - {"__dir__", "__getattr__"}) | set(__all__) | set(_WHERE))
+
+
+class _Package(_types.ModuleType):
+    """The package's module type: ``ng.explain`` stays the function although the
+    subpackage ``neurograph.explain`` has the same name."""
+
+    @property
+    def explain(self):
+        return _load("explain")
+
+    @explain.setter
+    def explain(self, subpackage):
+        pass  # the import system binds the subpackage here; it stays in sys.modules
+
+
+_sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "from_graphml", "from_torch", "to_graphml", "to_torch",

@@ -40,8 +40,9 @@ import zlib
 
 import numpy as np
 
-from .data.loaders import atomic_write, npy_body, npy_header
+from .data.loaders import npy_body, npy_header
 from .errors import ActivationError, FileFormatError, NeurographError
+from .io import atomic_write
 from .model.network import Network
 
 FORMAT = "neurograph"

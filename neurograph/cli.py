@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from .errors import ConfigError, NeurographError, NonFiniteError
+from .io import atomic_write
 
 # peak bytes per parameter while building, training and saving: the link's
 # object in the graph (~500 B measured), its weight, gradient, velocity and
@@ -164,7 +165,7 @@ def _train(args) -> int:
     if diverged:
         report["diverged_at"] = list(getattr(history, "diverged_at", None) or []) or None
     report_path = out.with_suffix(".report.json")
-    ng.data.atomic_write(str(report_path),
+    atomic_write(str(report_path),
                          json.dumps(_finite(report), indent=1, allow_nan=False).encode())
     if diverged:
         at = getattr(history, "diverged_at", None)

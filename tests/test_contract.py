@@ -20,7 +20,9 @@ def test_public_face_as_written(tmp_path, monkeypatch):
     net = ng.Network.from_architecture([400, 25, 10], seed=0)   # s = [...], random init
     net = ng.Network.from_thetas([Theta1, Theta2])              # course layout, bias column first
     assert [t.shape for t in net.thetas] == [(25, 401), (10, 26)]
-    assert net.theta(1) is not None and np.shares_memory(net.theta(1), net.thetas[0])
+    np.testing.assert_array_equal(net.theta(1), Theta1)           # 1-based: Θ(1) is thetas[0]
+    np.testing.assert_array_equal(net.theta(2), Theta2)
+    assert np.shares_memory(net.theta(1), net.thetas[0])
     X, y = rng.random((30, 400)), rng.integers(0, 10, 30)
     Y = ng.one_hot(y, 10)
     assert net.forward(X).shape == (30, 10)

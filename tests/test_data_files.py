@@ -177,3 +177,21 @@ def test_npz_with_arrays_of_the_wrong_kind(tmp_path, X, y, match):
     np.savez(tmp_path / "odd.npz", X=X, y=y)
     with pytest.raises(ng.FileFormatError, match=match):
         load_dataset(tmp_path / "odd.npz")
+
+
+def test_atomic_write_lives_in_one_io_module_and_leaves_no_half_file(tmp_path, monkeypatch):
+    from neurograph import io as ngio
+
+    target = tmp_path / "deep" / "f.bin"
+    ngio.atomic_write(target, b"old")  # a Path, and a folder that does not exist yet
+    assert target.read_bytes() == b"old"
+    assert ng.data.atomic_write is ngio.atomic_write  # the public name is the same writer
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ngio.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        ngio.atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["f.bin"]

@@ -295,7 +295,7 @@ def test_gradcheck_course_setup_and_report():
     assert worst[0][3] >= worst[1][3] >= worst[2][3]
 
 
-def test_gradcheck_catches_a_wrong_derivative():
+def test_gradcheck_catches_a_wrong_derivative(monkeypatch):
     bad = ng.Activation("sigmoid_wrong_dg", ng.get_activation("sigmoid").g,
                         lambda z, a: a * (1 - a) * 1.5)
     bad.__dict__  # noqa: B018 — frozen dataclass; validation would refuse it:
@@ -305,13 +305,12 @@ def test_gradcheck_catches_a_wrong_derivative():
     layer2 = net.layers[1]
     object.__setattr__(bad, "name", "sigmoid_wrong_dg")
     from neurograph.model import activations as A
-    A._REGISTRY[bad.name] = bad  # bypass validation on purpose
+    monkeypatch.setitem(A._REGISTRY, bad.name, bad)  # bypass validation; undone even on failure
     for node in layer2:
         node.activation = bad
     net._changed()
     X, y = data(np.random.default_rng(0), 5, 3, 3)
     assert ng.gradcheck(net, X, y).rel_diff > 1e-3
-    del A._REGISTRY[bad.name]
 
 
 # --- labels and inputs ----------------------------------------------------------------
@@ -356,3 +355,4 @@ def test_graph_engine_on_random_dags_matches_finite_differences(seed, n_in, n_un
             total = sum(trace.blame(u).values()) if trace.blame(u) else 0.0
             np.testing.assert_allclose(u.delta, u.activation.dg(u.z, u.a) * total,
                                        rtol=1e-12, atol=1e-15)
+

@@ -155,3 +155,62 @@ def test_pictures_are_the_weights():
     T[0, 1:] = [0.0, 1.0, -1.0, 0.5]
     from neurograph.render.png import to_gray
     np.testing.assert_array_equal(to_gray(T[0, 1:].reshape(2, 2)), [[128, 255], [0, 191]])
+
+
+# --- one picture order, and pictures written only by output (issue 10, item 5) ---------------
+def _png_pixels(data: bytes, scale: int) -> np.ndarray:
+    """Grey pixels of an 8-bit grey PNG with filter 0 rows, read independently of png.py."""
+    import struct
+    import zlib
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, size = 8, b"", None
+    while pos < len(data):
+        (n,), kind = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    w, h = size
+    rows = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, w + 1)
+    assert (rows[:, 0] == 0).all()
+    return rows[:, 1:][::scale, ::scale]
+
+
+def _reverse_wired():
+    """x1..x4 → one hidden unit, links added x4 first, weight of x_k = k/4 − 1/2."""
+    net = ng.Network()
+    xs = [net.add_input(f"x{k}") for k in range(1, 5)]
+    h = net.add_node("h", activation="sigmoid")
+    for k in (4, 3, 2, 1):
+        net.connect(xs[k - 1], h, weight=k / 4 - 0.5)
+    o = net.add_node("o", activation="sigmoid")
+    net.connect(h, o, weight=1.0)
+    return net
+
+
+def test_pictures_lay_pixels_by_input_position_whatever_the_link_order(tmp_path):
+    net = _reverse_wired()
+    by_position = np.array([-0.25, 0.0, 0.25, 0.5])  # x1, x2, x3, x4
+    want = np.round((by_position + 0.25) / 0.75 * 255).reshape(2, 2)  # min black, max white
+    assert want.tolist() == [[0, 85], [170, 255]]
+    grid = _png_pixels(ng.hidden_unit_grid(net, shape=(2, 2), scale=1), 1)
+    np.testing.assert_array_equal(grid[1:3, 1:3], want)  # one tile inside a 1-pixel frame
+    net.render(tmp_path / "n.dot", hidden_images=(2, 2))
+    drawn = _png_pixels((tmp_path / "n_images" / "h.png").read_bytes(), 6)
+    np.testing.assert_array_equal(drawn, want)
+
+
+def test_a_diagram_writes_no_file_until_it_is_rendered(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    net = _reverse_wired()
+    dot = ng.diagram(net, hidden_images=(2, 2))
+    assert list(tmp_path.iterdir()) == []
+    assert 'image="h.png"' in dot.source and dot.images["h.png"].startswith(b"\x89PNG")
+    svg = dot.pipe(format="svg", encoding="utf-8")  # what Jupyter's display does
+    assert svg.count("data:image/png;base64,") == 1
+    assert list(tmp_path.iterdir()) == []  # the run's folder is gone with the run

@@ -12,7 +12,7 @@ import pytest
 
 import neurograph as ng
 from neurograph.render import colors
-from neurograph.render.diagram import edge_values
+from neurograph.render.diagrams import edge_values
 from neurograph.render.output import pipe
 
 X4, XOR_y = ng.data.truth_table("XOR")

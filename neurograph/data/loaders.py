@@ -24,7 +24,6 @@ import hashlib
 import io
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from typing import NamedTuple
@@ -32,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import FileFormatError, LabelError, ShapeError
+from ..io import atomic_write  # also the public ng.data.atomic_write
 from .labels import one_hot
 
 
@@ -364,30 +364,3 @@ def save_dataset(path, X, y, classes=None) -> None:
         raise FileFormatError(f"{path!r}: expected a .csv or .npz file name")
     atomic_write(path, data)
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file in the same folder and os.replace.
-
-    The folder is made if it does not exist; the file gets the permissions the
-    umask gives a new file (mkstemp's 0600 would hide it from other users).
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should not be
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

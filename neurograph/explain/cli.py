@@ -41,14 +41,15 @@ def targets(text: str, n: int, K: int):
 
 
 def _explain(args) -> int:
-    import neurograph as ng
+    from ..checkpoint import load
+    from .worked import explain
 
-    net = ng.load(args.checkpoint)
+    net = load(args.checkpoint)
     X = parse_rows(args.x, "--x")
     y = targets(args.y, X.shape[0], len(net.outputs))
     units = [u for u in args.units.split(",") if u] if args.units else None
-    we = ng.explain(net, X, y, alpha=args.alpha, lam=args.lam, loss=args.loss,
-                    digits=args.digits, units=units)
+    we = explain(net, X, y, alpha=args.alpha, lam=args.lam, loss=args.loss,
+                 digits=args.digits, units=units)
     text = {"text": we.to_text, "md": we.to_markdown, "html": we.to_html}[args.format]()
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

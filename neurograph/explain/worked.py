@@ -150,7 +150,7 @@ class WorkedExample:
         out.append("</div>")
         frag = "\n".join(out)
         if path is not None:
-            from ..data import atomic_write
+            from ..io import atomic_write
 
             page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
                     f"{_html.escape(self.header)}</title></head><body>\n{frag}\n</body></html>\n")

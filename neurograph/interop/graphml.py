@@ -23,8 +23,8 @@ import os
 import networkx as nx
 import numpy as np
 
-from ..data.loaders import atomic_write
 from ..errors import FileFormatError, NeurographError
+from ..io import atomic_write
 
 
 def to_graphml(net, path) -> None:

@@ -15,6 +15,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..model import Network
+from ..train import Trainer
+
 
 class NeuroGraphClassifier(ClassifierMixin, BaseEstimator):
     """Gradient-descent-trained feed-forward network as a scikit-learn estimator.
@@ -49,8 +52,6 @@ class NeuroGraphClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Train a fresh network on (X, y); returns self."""
-        import neurograph as ng
-
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -58,11 +59,11 @@ class NeuroGraphClassifier(ClassifierMixin, BaseEstimator):
         if K < 2:
             raise ValueError(f"need at least 2 classes, got {K} class")
         s = [X.shape[1], *self.hidden, 1 if K == 2 else K]
-        self.net_ = ng.Network.from_architecture(s, activation=self.activation,
-                                                 output_activation="sigmoid", seed=self.seed)
+        self.net_ = Network.from_architecture(s, activation=self.activation,
+                                              output_activation="sigmoid", seed=self.seed)
         bs = None if self.batch_size is None else min(self.batch_size, X.shape[0])
-        trainer = ng.Trainer(self.net_, alpha=self.alpha, lam=self.lam, batch_size=bs,
-                             momentum=self.momentum, seed=self.seed)
+        trainer = Trainer(self.net_, alpha=self.alpha, lam=self.lam, batch_size=bs,
+                          momentum=self.momentum, seed=self.seed)
         self.history_ = trainer.fit(X.astype(np.float64), codes, epochs=self.epochs,
                                     progress=False)
         return self

@@ -214,7 +214,7 @@ class NetworkViews:
 
     def diagram(self, show: str = "structure", trace=None, **options):
         """The ``graphviz.Digraph`` of :func:`neurograph.diagram` for this network."""
-        from ..render.diagram import diagram
+        from ..render.diagrams import diagram
 
         return diagram(self, show=show, trace=trace, **options)
 

@@ -4,7 +4,7 @@ Reads a network and a Trace; never runs a pass. ``net.render``,
 ``net.diagram`` and Jupyter's inline display call into it.
 """
 
-from .diagram import SHOWS, diagram
+from .diagrams import SHOWS, diagram
 from .output import FORMATS, RenderError, mimebundle, render
 from .pictures import hidden_unit_grid
 from .player import player

@@ -1,20 +1,23 @@
 """Writing diagrams: files by extension, and inline display in Jupyter.
 
-``render`` is the only place that touches the disk or runs ``dot``.
+This module is the only place in ``render`` that touches the disk or runs
+``dot``: a diagram carries its hidden-unit pictures as bytes (a
+:class:`Diagram`), and they are written here, when ``dot`` needs them.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import graphviz
 
-from ..data.loaders import atomic_write
 from ..errors import ConfigError, NeurographError
-from .diagram import diagram
+from ..io import atomic_write
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")
 
@@ -25,6 +28,89 @@ class RenderError(NeurographError, RuntimeError):
 
 _MISSING = ("Graphviz's `dot` executable was not found: install Debian's graphviz "
             "(apt-get install graphviz; `make test` and `make demo` do it when run as root)")
+
+
+def write(path, data: bytes) -> None:
+    """Write one file of a picture atomically (the render part's only writer).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.svg")
+    >>> write(path, b"<svg/>"); open(path, "rb").read()
+    b'<svg/>'
+    """
+    atomic_write(os.fspath(path), data)
+
+
+class Diagram(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that carries its pictures.
+
+    ``images`` maps each image file name its source uses to the PNG bytes;
+    ``image_dir`` is where they are kept (None: a temporary folder for the run
+    of ``dot``). Piping it — ``render``, Jupyter's display — writes the
+    pictures first, and an SVG gets them embedded as data URIs.
+
+    >>> d = Diagram(images={"u.png": b"\\x89PNG"})
+    >>> d.copy().images
+    {'u.png': b'\\x89PNG'}
+    """
+
+    def __init__(self, *args, images: dict | None = None, image_dir=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.images = dict(images or {})
+        self.image_dir = None if image_dir is None else os.fspath(image_dir)
+
+    def _copy_kwargs(self, **kwargs):
+        # graphviz's own _copy_kwargs drops unknown keywords: add ours to its result
+        return {**super()._copy_kwargs(**kwargs), "images": dict(self.images),
+                "image_dir": self.image_dir}
+
+    def write_images(self) -> list[str]:
+        """Write the pictures into ``image_dir``; returns their paths (none without a dir)."""
+        if self.image_dir is None:
+            return []
+        paths = [os.path.join(self.image_dir, name) for name in sorted(self.images)]
+        for path in paths:
+            write(path, self.images[os.path.basename(path)])
+        return paths
+
+    @contextlib.contextmanager
+    def _images_on_disk(self):
+        if self.image_dir is not None:
+            self.write_images()
+            yield
+            return
+        with tempfile.TemporaryDirectory(prefix="neurograph-") as folder:
+            for name, data in self.images.items():
+                write(os.path.join(folder, name), data)
+            old = self.graph_attr.get("imagepath")
+            self.graph_attr["imagepath"] = folder
+            try:
+                yield
+            finally:
+                if old is None:
+                    del self.graph_attr["imagepath"]
+                else:
+                    self.graph_attr["imagepath"] = old
+
+    def pipe(self, format=None, *args, encoding=None, **kwargs):
+        if not self.images:
+            return super().pipe(format, *args, encoding=encoding, **kwargs)
+        with self._images_on_disk():
+            data = super().pipe(format, *args, **kwargs)
+        if (format or self.format) == "svg":
+            data = self._inline(data)
+        return data if encoding is None else data.decode(encoding)
+
+    def _inline(self, svg: bytes) -> bytes:
+        """Embed the pictures as data URIs: the SVG then opens anywhere."""
+
+        def embed(m: re.Match) -> bytes:
+            png = self.images.get(os.path.basename(m.group(1).decode()))
+            if png is None:
+                return m.group(0)
+            return b'xlink:href="data:image/png;base64,' + base64.b64encode(png) + b'"'
+
+        return re.sub(rb'xlink:href="([^"]+\.png)"', embed, svg)
 
 
 def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
@@ -61,6 +147,8 @@ def render(net, path, show: str = "structure", trace=None, **options) -> Path:
     RenderError
         ``dot`` is missing or fails; the .dot source is still written beside ``path``.
     """
+    from .diagrams import diagram  # diagrams sits on this module; it is needed only here
+
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in FORMATS:
@@ -71,36 +159,24 @@ def render(net, path, show: str = "structure", trace=None, **options) -> Path:
     dot = diagram(net, show=show, trace=trace, **options)
     source = dot.source.encode()
     if ext == ".dot":
-        atomic_write(os.fspath(path), source)
+        if isinstance(dot, Diagram):
+            dot.write_images()
+        write(path, source)
         return path
     try:
         data = pipe(dot, ext[1:])
     except RenderError as exc:
         dot_path = path.with_suffix(".dot")
-        atomic_write(os.fspath(dot_path), source)
+        write(dot_path, source)
         raise RenderError(f"{exc}; the DOT source was written to {dot_path}") from None
-    if ext == ".svg" and options.get("hidden_images"):
-        data = _inline_images(data)
-    atomic_write(os.fspath(path), data)
+    write(path, data)
     return path
-
-
-def _inline_images(svg: bytes) -> bytes:
-    """Embed the hidden-unit PNGs as data URIs: the SVG then opens anywhere."""
-
-    def embed(m: re.Match) -> bytes:
-        try:
-            with open(m.group(1).decode(), "rb") as f:
-                png = base64.b64encode(f.read())
-        except OSError:
-            return m.group(0)
-        return b'xlink:href="data:image/png;base64,' + png + b'"'
-
-    return re.sub(rb'xlink:href="([^"]+\.png)"', embed, svg)
 
 
 def mimebundle(net) -> dict:
     """What Jupyter shows for a network: its weights diagram as SVG (text if no ``dot``)."""
+    from .diagrams import diagram
+
     bundle = {"text/plain": repr(net)}
     try:
         layers = net.layers

@@ -1,5 +1,10 @@
 """Hidden-unit pictures: each unit's incoming weights as a small grey-scale image.
 
+One order for every picture: pixel k is the weight from input unit k of the
+layer below (its ``position``), whatever order the links were added in; a
+missing link is a 0 pixel. Pictures are bytes here; writing them is
+``output``'s job.
+
 >>> import neurograph as ng
 >>> net = ng.Network.from_architecture([4, 3, 1], seed=0)
 >>> hidden_unit_grid(net, shape=(2, 2))[:4]
@@ -9,38 +14,59 @@ b'\\x89PNG'
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 
 import numpy as np
 
 from ..errors import ConfigError
-from .png import png_bytes
+from .output import write
+from .png import grid, png_bytes, to_gray
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+def incoming_weights(unit, below, weight=None) -> np.ndarray:
+    """A unit's weights from the units of layer ``below``, by their position (0 if no link).
 
+    ``weight`` reads a link's weight (default: its current weight; a diagram
+    passes the weights of its Trace).
 
-def _images(net, shape, image_dir) -> dict:
-    """PNG files of each Layer 2 unit's incoming weights, by node name."""
-    h, w = shape
-    layers = net.layers
-    if len(layers) < 2 or layers[0].size != h * w:
-        raise ConfigError(f"hidden_images={shape} needs {h * w} inputs, the network has "
-                          f"{layers[0].size}")
-    folder = image_dir if image_dir is not None else tempfile.mkdtemp(prefix="neurograph-")
-    os.makedirs(folder, exist_ok=True)
-    out = {}
-    for u in layers[1].nodes:
-        weights = np.array([li.weight for li in net._in_links(u)[1:]])
-        if len(weights) != h * w:
-            continue
-        path = os.path.join(folder, f"{_safe(u.name)}.png")
-        with open(path, "wb") as f:
-            f.write(png_bytes(weights.reshape(h, w), scale=6))
-        out[u.name] = path
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[0.5, 1.0, -2.0]]])
+    >>> incoming_weights(net.layers[1].nodes[0], net.layers[0]).tolist()
+    [1.0, -2.0]
+    """
+    weight = weight or (lambda link: link.weight)
+    out = np.zeros(below.size)
+    for link in unit.incoming:
+        src = link.source
+        if link.is_bias or src is None or src.layer != below.index:
+            continue  # only the layer drawn: no bias, no skip connections
+        out[src.position] = weight(link)
     return out
+
+
+def _check_shape(net, shape, layer: int, what: str) -> tuple[int, int]:
+    lays = net.layers
+    if not 2 <= layer <= len(lays):
+        raise ConfigError(f"layer must be in 2..{len(lays)}, got {layer}")
+    h, w = shape
+    if lays[layer - 2].size != h * w:
+        raise ConfigError(f"{what}={tuple(shape)} needs {h * w} inputs (units in Layer "
+                          f"{layer - 1}), the network has {lays[layer - 2].size}")
+    return h, w
+
+
+def unit_pictures(net, shape: tuple[int, int], layer: int = 2, weight=None,
+                  scale: int = 6) -> dict[str, bytes]:
+    """{unit name: PNG bytes} of each unit of ``layer``'s incoming weights as an h×w image.
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_architecture([4, 2, 1], seed=0)
+    >>> sorted(unit_pictures(net, (2, 2)))
+    ['a2_1', 'a2_2']
+    """
+    h, w = _check_shape(net, shape, layer, "hidden_images")
+    below = net.layers[layer - 2]
+    return {u.name: png_bytes(incoming_weights(u, below, weight).reshape(h, w), scale=scale)
+            for u in net.layers[layer - 1].nodes}
 
 
 def hidden_unit_grid(net, shape: tuple[int, int] = (8, 8), path=None, layer: int = 2,
@@ -52,25 +78,12 @@ def hidden_unit_grid(net, shape: tuple[int, int] = (8, 8), path=None, layer: int
     (atomically) and returns the path, or returns the PNG bytes when ``path``
     is None.
     """
-    from ..data.loaders import atomic_write
-    from .png import grid, to_gray
-
-    h, w = shape
-    lays = net.layers
-    if not 2 <= layer <= len(lays):
-        raise ConfigError(f"layer must be in 2..{len(lays)}, got {layer}")
-    if lays[layer - 2].size != h * w:
-        raise ConfigError(f"shape {shape} needs {h * w} units in Layer {layer - 1}, it has "
-                          f"{lays[layer - 2].size}")
-    tiles = []
-    for u in lays[layer - 1].nodes:
-        wts = np.zeros(h * w)
-        for li in net._in_links(u)[1:]:
-            wts[li.source._pos] = li.weight
-        tiles.append(to_gray(wts.reshape(h, w)))
-    img = grid(tiles)
-    data = png_bytes(img, scale=scale)
+    h, w = _check_shape(net, shape, layer, "shape")
+    below = net.layers[layer - 2]
+    tiles = [to_gray(incoming_weights(u, below).reshape(h, w))
+             for u in net.layers[layer - 1].nodes]
+    data = png_bytes(grid(tiles), scale=scale)
     if path is None:
         return data
-    atomic_write(os.fspath(path), data)
+    write(path, data)
     return path

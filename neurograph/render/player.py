@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.loaders import atomic_write
 from ..errors import ConfigError
+from ..io import atomic_write
 from ..notation import instance_label
 from ..train.trainer import History
 from . import colors
-from .diagram import diagram, scale_values
+from .diagrams import diagram, scale_values
 from .output import pipe
 
 _CSS = """

@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 
 import graphviz
 import numpy as np
@@ -23,7 +24,8 @@ from ..errors import ConfigError
 from ..notation import instance_label
 from . import colors
 from .dotsafe import Ids, text
-from .pictures import _images, hidden_unit_grid  # noqa: F401  (hidden_unit_grid: old home)
+from .output import Diagram
+from .pictures import unit_pictures
 
 SHOWS = ("structure", "weights", "activations", "errors", "blame", "gradients")
 _NEEDS = {"activations": "a", "errors": "delta", "blame": "delta", "gradients": "grad"}
@@ -101,8 +103,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
             collapse: int = 12, top_k: int = 24, hidden_images: tuple[int, int] | None = None,
             image_dir: str | os.PathLike | None = None, edge_labels: bool | None = None,
             title: str | None = None, vmin: float | None = None,
-            vmax: float | None = None) -> graphviz.Digraph:
-    """Draw ``net`` as a ``graphviz.Digraph``.
+            vmax: float | None = None) -> Diagram:
+    """Draw ``net`` as a ``graphviz.Digraph`` (a :class:`Diagram`, which carries its pictures).
 
     Parameters
     ----------
@@ -124,7 +126,9 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         and "… k more"; the links of such layers are cut to the ``top_k``
         strongest by |w|.
     hidden_images : (h, w): draw each Layer 2 unit's incoming weights as an
-        h×w grey-scale picture inside its node (PNG files in ``image_dir``).
+        h×w grey-scale picture inside its node, pixel k the weight from input
+        unit k. The pictures travel with the diagram as bytes; rendering it
+        writes them, into ``image_dir`` (kept) or a temporary folder.
 
     Raises
     ------
@@ -149,7 +153,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     w_of = (lambda link: float(trace.w[link._i])) if trace is not None else \
         (lambda link: link.weight)
     ids = Ids([n.name for lay in layers for n in ([lay.bias] if lay.bias else []) + lay.nodes])
-    g = graphviz.Digraph("neurograph", graph_attr={
+    pictures = unit_pictures(net, hidden_images, weight=w_of) if hidden_images else {}
+    files = {name: f"{_safe(name)}.png" for name in pictures}
+    g = Diagram("neurograph", images={files[n]: png for n, png in pictures.items()},
+                image_dir=image_dir, graph_attr={
         # mclimit=0 keeps the declared order: bias unit on top, then units 1..s_l, as drawn
         # on the slides (crossing minimisation would shuffle them).
         "rankdir": "LR", "newrank": "true", "mclimit": "0", "remincross": "false",
@@ -168,7 +175,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     if show in ("errors", "blame"):
         signed += list(vals.values())
     lo, hi = _scale(signed, vmin, vmax)
-    images = _images(net, hidden_images, image_dir) if hidden_images else {}
+    if image_dir is not None and pictures:
+        g.attr(imagepath=os.fspath(image_dir))  # the DOT source finds its pictures there
     for lay in layers:
         nodes, more = _visible(lay, collapse)
         kind = "input" if lay.index == 1 else ("output" if lay is layers[-1] else "hidden")
@@ -197,8 +205,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                 elif show in ("errors", "blame", "gradients"):
                     # a kind's pastel fill would read as a value on the red/blue error scale
                     attrs["fillcolor"] = "#ffffff"
-                if u.name in images:
-                    attrs.update(image=images[u.name], shape="box", imagescale="true",
+                if u.name in files:
+                    attrs.update(image=files[u.name], shape="box", imagescale="true",
                                  width="0.9", height="0.9", fixedsize="true", labelloc="b",
                                  style="filled", fillcolor="#ffffff")
                 c.node(ids[u.name], label=label, **attrs)
@@ -208,6 +216,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     _edges(g, ids, show, chosen, evals, (lo, hi), edge_labels)
     _legend(g, show, (lo, hi), row)
     return g
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
 def edge_values(net, show: str, trace, instance: int | None = None) -> dict:

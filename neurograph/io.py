@@ -1,0 +1,52 @@
+"""Writing files: the one atomic writer every part that saves a file goes through.
+
+A reader never sees half a file: the bytes go to a temporary file in the same
+folder, are flushed to disk, and replace the target in one ``os.replace``.
+
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "sub", "note.txt")
+>>> atomic_write(path, "z = a·Θ".encode())
+>>> open(path, "rb").read().decode()
+'z = a·Θ'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Write bytes to ``path`` through a temporary file in the same folder and os.replace.
+
+    The folder is made if it does not exist; the file gets the permissions the
+    umask gives a new file (mkstemp's 0600 would hide it from other users). On
+    any failure the temporary file is removed and ``path`` is left as it was.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.bin")
+    >>> atomic_write(path, b"\\x00\\x01")
+    >>> os.path.getsize(path)
+    2
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should not be
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
