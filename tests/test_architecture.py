@@ -2,7 +2,7 @@
 
 The order of the parts is written here once (and drawn in docs/ARCHITECTURE.md,
 which this test reads back). A module may import its own part and the parts
-below it. The only arrows that point up are model/network.py's thin pass and
+below it. The only arrows that point up are model/views.py's thin pass and
 drawing methods, which import engines and render when called, never at import.
 """
 
@@ -37,7 +37,7 @@ LAYERS = [
 ]
 LEVEL = {part: k for k, layer in enumerate(LAYERS) for part in layer}
 # (importing module, part it may reach above itself): call-time imports only
-CALL_TIME_UP = {("neurograph.model.network", "engines"), ("neurograph.model.network", "render")}
+CALL_TIME_UP = {("neurograph.model.views", "engines"), ("neurograph.model.views", "render")}
 MAX_LINES = 450
 REPEAT = 6
 
