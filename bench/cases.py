@@ -167,6 +167,58 @@ def make_connect(case: Case, contender: str, k: int):
     return seconds if contender == "time" else bytes_per_link
 
 
+def make_graph(case: Case, contender: str, k: int):
+    """∂J/∂θ at n=1000: a layered network on the matrix engine, and the same network
+    with one skip link (x1 → the first output), which only the graph engine runs."""
+    import numpy as np
+
+    import neurograph as ng
+
+    s = case.params["s"]
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(1000, s[0])), rng.integers(0, s[-1], size=1000)
+    net = ng.Network.from_architecture(s, seed=0)
+    if contender == "graph":
+        net.connect(net.inputs[0], net.outputs[0], 0.1)
+    return timer(repeat(lambda: net.backward(X, y), k), k)
+
+
+def make_keep(case: Case, contender: str, k: int):
+    """Bytes held by 200 kept epoch Steps of 64-25-10 (tracemalloc), and the bytes of
+    the arrays their Traces show (each array counted once)."""
+    import tracemalloc
+
+    import numpy as np
+
+    import neurograph as ng
+
+    X, y = ng.data.load_digits()
+    net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    trainer = ng.Trainer(net, alpha=0.5)
+
+    def sample():
+        gc.collect()
+        tracemalloc.start()
+        try:
+            kept = list(trainer.steps(X, y, every="epoch", epochs=200))
+            held = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        if contender == "held":
+            return held
+        seen, total = set(), 0
+        for st in kept:
+            tr = st.trace
+            for arr in [*tr.z, *tr.a, *(tr.delta or []), tr.w, tr.grad]:
+                if isinstance(arr, np.ndarray):
+                    base = arr if arr.base is None else arr.base
+                    if id(base) not in seen:
+                        seen.add(id(base))
+                        total += base.nbytes
+        return total
+    return sample
+
+
 def make_render(case: Case, contender: str, k: int):
     import tempfile
     from pathlib import Path
@@ -217,10 +269,18 @@ CASES = {c.name: c for c in (
          unit={"bytes": "B"}),
     Case("render", "render 400-25-10 to SVG (collapsed layers)", ("ours",),
          (Target("ours", None, 1.0, budget=2.0, what="budget"),)),
+    *(Case(f"graph-{'-'.join(map(str, s))}",
+           f"∂J/∂θ {'-'.join(map(str, s))}, n=1000: graph engine (one skip link) vs matrix",
+           ("graph", "matrix"), (Target("graph", "matrix", 1.5, what="matrix engine"),),
+           (10, 2), {"s": s}) for s in ([64, 32, 10], [400, 25, 10], [784, 100, 10])),
+    Case("keep-64-25-10", "200 kept epoch Steps of 64-25-10 (digits): memory",
+         ("held", "traces"), (Target("held", "traces", 2.0, what="the Traces' own arrays"),),
+         unit={"held": "B", "traces": "B"}),
 )}
 
 MAKERS = {"step": make_step, "steps": make_step, "xor": make_xor, "micrograd": make_micrograd,
-          "connect_layers": make_connect, "render": make_render}
+          "connect_layers": make_connect, "render": make_render, "graph": make_graph,
+          "keep": make_keep}
 
 
 def maker(case: Case):

@@ -149,15 +149,20 @@ class GraphWorkspace(Workspace):
     """(n, width) arrays of every unit's z, a, δ and received blame ∂J/∂a."""
 
     def __init__(self, plan: Plan, n: int, dtype):
-        self.Z, self.A, self.delta, self.dJ_da = (np.empty((n, plan.width), dtype=dtype)
-                                                  for _ in range(4))
+        # column-major: each unit's column, and each layer's block of columns, is one
+        # contiguous piece of memory, so products and g run on it in place
+        self.Z, self.A, self.delta, self.dJ_da = (np.empty((n, plan.width), dtype=dtype,
+                                                           order="F") for _ in range(4))
+        self.tmp = np.empty((n, max(lp.stop - lp.start for lp in plan.layers)), dtype=dtype,
+                            order="F")  # scratch for g
         self.seal()
 
     def arrays(self):
         return [self.Z, self.A, self.delta, self.dJ_da]
 
 
-def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarray):
+def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarray,
+                  tmp: np.ndarray | None = None):
     """Fill z and a of every unit of layer i (0-based list index; Layer i+1).
 
     Returns the block's W (kept for the backward sweep), or None.
@@ -167,11 +172,19 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
     blk = lp.block
     if blk is not None:
         W = block_weights(blk, w)
-        Z[:, blk.cols] = A[:, blk.src] @ W + w[blk.b_idx]
+        if isinstance(blk.cols, slice):
+            z = Z[:, blk.cols]
+            np.matmul(A[:, blk.src], W, out=z)
+            z += w[blk.b_idx]
+        else:
+            Z[:, blk.cols] = A[:, blk.src] @ W + w[blk.b_idx]
     for p in lp.nodes:
         Z[:, p.col] = p.fn.z(A[:, p.src], w[p.w_idx], w[p.b_idx])
     for act, cols in lp.groups:
-        A[:, cols] = act.g(Z[:, cols])
+        if isinstance(cols, slice) and tmp is not None:
+            act.apply_into(Z[:, cols], A[:, cols], tmp[:, : cols.stop - cols.start])
+        else:
+            A[:, cols] = act.g(Z[:, cols])
     return W
 
 
@@ -260,12 +273,13 @@ class GraphEngine:
     def start(self, X: np.ndarray) -> None:
         work = self.pool.get(X.shape[0])
         self.Z, self.A, self.delta, self.dJ_da = work.arrays()
+        self.tmp = work.tmp
         first = self.plan.layers[0]
         self.A[:, first.start : first.stop] = X
         self.has_delta = False
 
     def forward_layer(self, l: int) -> None:
-        self.W[l] = forward_layer(self.plan, l, self.theta, self.Z, self.A)
+        self.W[l] = forward_layer(self.plan, l, self.theta, self.Z, self.A, self.tmp)
 
     def cost(self, Y, n_reg: int | None = None) -> float:
         return cost(self.plan, self.theta, self.Z, self.A, Y, self.lam, self.loss, n_reg)

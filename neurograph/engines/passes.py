@@ -20,7 +20,7 @@ from ..errors import CompileError, ConfigError
 from ..model.weights import split
 from .base import Phase
 from .losses import resolve_loss
-from .sweep import Pass, make_engine
+from .sweep import Pass, check_ready, make_engine
 from .trace import Trace
 
 
@@ -56,8 +56,10 @@ def resolved_loss(net, loss: str) -> str:
 
 def run_forward(net, X, engine: str = "auto") -> Trace:
     """Forward pass; records and returns the Trace (z, a per layer)."""
-    e = make_engine(net, engine=engine, shared=True)
-    p = Pass(net, e, inputs(net, X))
+    check_ready(net)
+    X = inputs(net, X)
+    e = make_engine(net, engine=engine, shared=True, n=X.shape[0])
+    p = Pass(net, e, X)
     p.complete()
     net.last_trace = trace = p.trace(Phase("forward"))
     return trace
@@ -71,8 +73,9 @@ def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = 
     """
     if not np.isfinite(lam) or lam < 0:
         raise ConfigError(f"λ must be a finite number ≥ 0, got {lam}")
-    e = make_engine(net, lam, loss, engine, shared=True)
+    check_ready(net)
     X = inputs(net, X)
+    e = make_engine(net, lam, loss, engine, shared=True, n=X.shape[0])
     Y = targets(net, Y, X.shape[0], e.loss)
     if X.shape[0] == 0:
         raise ConfigError("cost and gradients need at least one instance, got 0")

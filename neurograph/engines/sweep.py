@@ -28,6 +28,7 @@ from .base import Engine, Phase
 from .graph import GraphEngine
 from .losses import resolve_loss
 from .matrix import MatrixEngine
+from .torch_kernels import TorchMatrixEngine, choose_kernels
 from .trace import Trace
 
 ENGINES = ("auto", "matrix", "graph")
@@ -38,7 +39,8 @@ _NOT_COMPILABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _check_ready(net) -> None:
+def check_ready(net) -> None:
+    """EmptyNetworkError unless the network has inputs and units after them."""
     lays = net.layers
     if not lays[0].nodes:
         raise EmptyNetworkError("the network has no inputs: add_input() or add_layer(d) first")
@@ -55,7 +57,7 @@ def choose(net, engine: str = "auto") -> str:
     """
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
-    _check_ready(net)
+    check_ready(net)
     if engine == "graph":
         return "graph"
     if engine == "matrix" or net.weights.current() is not None:
@@ -72,21 +74,31 @@ def choose(net, engine: str = "auto") -> str:
 
 
 def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
-                shared: bool = False) -> Engine:
+                shared: bool = False, kernels: str = "auto", n: int = 0) -> Engine:
     """The engine that runs ``net`` with this λ and loss ("auto": from the outputs).
 
-    ``shared=True`` gives the network's shared engine for whole passes (its
-    workspaces are reused across calls, as long as no Trace holds them); a
-    trainer, whose passes pause, takes an engine of its own.
+    ``kernels`` picks the matrix engine's arithmetic: "numpy", "torch" (the
+    same memory through PyTorch's kernels) or "auto" (see
+    :func:`~neurograph.engines.torch_kernels.choose_kernels`; ``n`` is the batch
+    size it weighs). ``shared=True`` gives the network's shared engine for
+    whole passes (its workspaces are reused across calls, as long as no Trace
+    holds them); a trainer, whose passes pause, takes an engine of its own.
     """
     kind = choose(net, engine)
     loss = resolve_loss(loss, [u.activation for u in net.outputs])
-    key = (kind, net.version, float(lam), loss)
+    if kind == "matrix":
+        kernels = choose_kernels(kernels, net, n)
+    key = (kind, net.version, float(lam), loss, kernels)
     if shared:
         cached = _SHARED.get(net)
         if cached is not None and cached[0] == key:
             return cached[1]
-    e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
+    if kind == "graph":
+        e = GraphEngine(net, lam, loss)
+    elif kernels == "torch":
+        e = TorchMatrixEngine(net, lam, loss)
+    else:
+        e = MatrixEngine(net, lam, loss)
     if shared:
         _SHARED[net] = (key, e)
     return e
