@@ -32,6 +32,7 @@ from .errors import (
     TopologyError,
 )
 from .explain import check_by_hand, explain, textbook  # ng.explain: the function
+from .lab import Comparison, LesionStudy, compare, lesion_study
 from .interop import from_graphml, from_torch, to_graphml, to_torch
 from .model import (
     Activation,
@@ -55,6 +56,7 @@ __all__ = [
     "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",
     "NonFiniteError", "StaleTraceError",
     "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
+    "Comparison", "LesionStudy", "compare", "lesion_study",
     "check_by_hand", "cost_and_gradients", "data", "diagram", "explain", "get_activation",
     "gradcheck", "hidden_unit_grid", "textbook",
     "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",
