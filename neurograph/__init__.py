@@ -32,8 +32,8 @@ from .errors import (
     TopologyError,
 )
 from .explain import check_by_hand, explain, textbook  # ng.explain: the function
-from .lab import Comparison, LesionStudy, compare, lesion_study
 from .interop import from_graphml, from_torch, to_graphml, to_torch
+from .lab import Comparison, LesionStudy, compare, lesion_study
 from .model import (
     Activation,
     Layer,
