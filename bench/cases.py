@@ -230,6 +230,43 @@ def make_render(case: Case, contender: str, k: int):
     return timer(lambda: net.render(out, show="weights"), 1)
 
 
+def make_frozen(case: Case, contender: str, k: int):
+    """A full-batch step of 400-25-10 with no link frozen, or every other one frozen."""
+    from inputs import problem
+
+    X, y, Y, thetas = problem(case.params["s"], case.params["n"], "float64")
+    sample, trainer = _fit(X, Y, thetas, 0.1, k)
+    if contender == "half_frozen":
+        for i, link in enumerate(trainer.net.links):
+            link.frozen = i % 2 == 0
+    return sample
+
+
+def make_lab(case: Case, contender: str, k: int):
+    """remove_node of one unit of a 784-1000 block; copy of 784-1000-10; lesion_study
+    of 64-25-10 on the 1797 digits (25 forward passes)."""
+    import neurograph as ng
+
+    if contender == "remove_node":
+        def remove():
+            net = ng.Network(seed=0)
+            net.connect_layers(net.add_layer(784), net.add_layer(1000))
+            net.compile()
+            gc.collect()
+            t = time.perf_counter()
+            net.remove_node("a2_500")
+            return time.perf_counter() - t
+        return remove
+    if contender == "copy":
+        net = ng.Network.from_architecture([784, 1000, 10], seed=0)
+        net.compile()
+        return timer(net.copy, 1)
+    X, y = ng.data.load_digits()
+    net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    net.compile()
+    return timer(lambda: ng.lesion_study(net, X, y), 1)
+
+
 def _step_case(s, n, dtype, number, extra=()):
     tag = "-".join(map(str, s))
     dt = {"float64": "f64", "float32": "f32"}[dtype]
@@ -276,11 +313,19 @@ CASES = {c.name: c for c in (
     Case("keep-64-25-10", "200 kept epoch Steps of 64-25-10 (digits): memory",
          ("held", "traces"), (Target("held", "traces", 2.0, what="the Traces' own arrays"),),
          unit={"held": "B", "traces": "B"}),
+    Case("frozen-400-25-10", "full-batch step 400-25-10, n=5000: half the links frozen",
+         ("ours", "half_frozen"), (Target("half_frozen", "ours", 1.10, what="none frozen"),),
+         (20, 3), {"s": [400, 25, 10], "n": 5000}),
+    Case("lab", "remove_node (784-1000), copy (784-1000-10), lesion_study (64-25-10, digits)",
+         ("remove_node", "copy", "lesion_study"),
+         (Target("remove_node", None, 1.0, budget=0.05, what="budget"),
+          Target("copy", None, 1.0, budget=1.0, what="budget"),
+          Target("lesion_study", None, 1.0, budget=0.5, what="budget"))),
 )}
 
 MAKERS = {"step": make_step, "steps": make_step, "xor": make_xor, "micrograd": make_micrograd,
           "connect_layers": make_connect, "render": make_render, "graph": make_graph,
-          "keep": make_keep}
+          "keep": make_keep, "frozen": make_frozen, "lab": make_lab}
 
 
 def maker(case: Case):

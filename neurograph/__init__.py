@@ -53,6 +53,7 @@ _WHERE = {
     "check_by_hand": "explain", "explain": "explain.worked", "textbook": "explain",
     "from_graphml": "interop", "from_torch": "interop", "to_graphml": "interop",
     "to_torch": "interop",
+    "Comparison": "lab", "LesionStudy": "lab", "compare": "lab", "lesion_study": "lab",
     # the parts themselves, as ``import neurograph`` used to bind them
     "model": "model", "engines": "engines", "train": "train", "checkpoint": "checkpoint",
     "render": "render", "interop": "interop", "notation": "notation",
@@ -100,6 +101,7 @@ __all__ = [
     "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",
     "NonFiniteError", "StaleTraceError",
     "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
+    "Comparison", "LesionStudy", "compare", "lesion_study",
     "check_by_hand", "cost_and_gradients", "data", "diagram", "explain", "get_activation",
     "gradcheck", "hidden_unit_grid", "textbook",
     "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",

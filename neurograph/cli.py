@@ -210,6 +210,20 @@ def _gradcheck(args) -> int:
     return 0 if ok else 1
 
 
+def _lesion(args) -> int:
+    import neurograph as ng
+
+    net = ng.load(args.checkpoint)
+    X, y = _load_for(net, args.data)
+    study = ng.lesion_study(net, X, y, lam=args.lam)
+    print(study.to_markdown() if args.markdown else study)
+    if args.out:
+        net.render(_out_path(args.out), values=study.values(),
+                         label="ΔJ when silenced")
+        print(f"wrote {args.out}")
+    return 0
+
+
 def _where(links) -> str:
     """'3 in Θ(1), 1 in Θ(2)' for a layered network, else the links' names."""
     links = list(links)
@@ -336,6 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-instances", type=_count, default=10)
     g.add_argument("--tol", type=float, default=1e-7, help="pass when below (default 1e-7)")
     g.set_defaults(func=_gradcheck)
+
+    les = sub.add_parser("lesion", help="silence each hidden unit in turn: J and accuracy")
+    les.add_argument("checkpoint")
+    les.add_argument("data")
+    les.add_argument("--lam", type=float, default=0.0)
+    les.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    les.add_argument("--out", help="also draw units by ΔJ (svg, png, pdf or dot)")
+    les.set_defaults(func=_lesion)
 
     i = sub.add_parser("inspect", help="print a checkpoint's summary table")
     i.add_argument("checkpoint")

@@ -269,6 +269,12 @@ class GraphEngine:
         self.Z = self.A = self.dJ_da = self.delta = None
         self.has_delta = False
         self.W: list = [None] * self.L  # each layer's block weights, as this pass used them
+        self.silent = net.silenced  # a lesion's units: live {layer index: positions}
+
+    def _silence(self, M: np.ndarray, i: int) -> None:
+        cols = self.silent.get(i)
+        if cols is not None:
+            M[:, self.plan.layers[i].start + cols] = 0.0
 
     def start(self, X: np.ndarray) -> None:
         work = self.pool.get(X.shape[0])
@@ -276,10 +282,12 @@ class GraphEngine:
         self.tmp = work.tmp
         first = self.plan.layers[0]
         self.A[:, first.start : first.stop] = X
+        self._silence(self.A, 0)
         self.has_delta = False
 
     def forward_layer(self, l: int) -> None:
         self.W[l] = forward_layer(self.plan, l, self.theta, self.Z, self.A, self.tmp)
+        self._silence(self.A, l)
 
     def cost(self, Y, n_reg: int | None = None) -> float:
         return cost(self.plan, self.theta, self.Z, self.A, Y, self.lam, self.loss, n_reg)
@@ -295,6 +303,7 @@ class GraphEngine:
                    self.W[l])
         if l > 1:
             delta_of(self.plan, l - 1, self.Z, self.A, self.dJ_da, self.delta)
+            self._silence(self.delta, l - 1)  # a silenced unit's a is constant: δ = 0
 
     def finish(self, n_reg: int | None = None) -> None:
         finish_grad(self.plan, self.theta, self.grad, self.A.shape[0], self.lam, n_reg)

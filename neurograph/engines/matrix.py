@@ -44,13 +44,21 @@ class MatrixEngine:
         self.D = split(self.grad, self.c.shapes)  # D(l) as views of grad
         self.pool = Pool(lambda n: MatrixWorkspace(self.c, n))
         self.work: MatrixWorkspace | None = None
+        self.silent = net.silenced  # a lesion's units: live {layer index: positions}
 
     def start(self, X: np.ndarray) -> None:
         self.work = self.pool.get(X.shape[0])
+        cols = self.silent.get(0)
+        if cols is not None:
+            X = X.copy()
+            X[:, cols] = 0.0
         self.work.a[0] = X
 
     def forward_layer(self, l: int) -> None:
         forward_layer(self.c, l, self.work)
+        cols = self.silent.get(l)
+        if cols is not None:
+            self.work.a[l][:, cols] = 0.0
 
     def cost(self, Y, n_reg: int | None = None) -> float:
         w = self.work
@@ -61,6 +69,9 @@ class MatrixEngine:
 
     def backward_layer(self, l: int, n_reg: int | None = None) -> None:
         backward_layer(self.c, l, self.work, self.D, self.lam, n_reg)
+        cols = self.silent.get(l - 1) if l > 1 else None
+        if cols is not None:  # a silenced unit's a is constant: δ = 0
+            self.work.delta[l - 1][:, cols] = 0.0
 
     def finish(self, n_reg: int | None = None) -> None:
         pass  # each D(l) was completed by its backward_layer

@@ -53,6 +53,11 @@ class Trace:
     engine: str = ""
     phase: str = ""
     owner: int = 0  # id() of the network whose pass this is
+    ref: object = None  # a weak reference to that network (None: unknown)
+
+    def network(self):
+        """The network whose pass this is, while it lives (else None)."""
+        return None if self.ref is None else self.ref()
 
     def belongs_to(self, net) -> bool:
         """True when this trace is of ``net`` as it is laid out now."""

@@ -1,5 +1,5 @@
 """GraphML export and import (networkx): nodes with kind, layer and activation;
-edges with their weight; bias units and their links included.
+edges with their weight and frozen flag; bias units and their links included.
 
 The file carries what rebuilding the same network needs: the dtype, the class
 names, the explicit layers (a hidden unit with no outgoing link stays hidden)
@@ -52,11 +52,12 @@ def to_graphml(net, path) -> None:
         g.add_node(b.name, kind="bias", layer=layer[b.name], activation="",
                    input_function="", explicit_layer=-1)
     links = spec["links"]
-    for a, b, w in zip(links["source"], links["target"], spec["weights"]):
-        g.add_edge(a, b, weight=float(w))  # per target in the order it sums them
+    fl, fb = set(spec["frozen"]["links"]), set(spec["frozen"]["biases"])
+    for k, (a, b, w) in enumerate(zip(links["source"], links["target"], spec["weights"])):
+        g.add_edge(a, b, weight=float(w), frozen=k in fl)  # per target in the order it sums them
     units = [d["name"] for d in spec["nodes"] if d["kind"] == "unit"]
-    for name, w in zip(units, spec["biases"]):
-        g.add_edge(net.in_links(name)[0].source.name, name, weight=float(w))
+    for k, (name, w) in enumerate(zip(units, spec["biases"])):
+        g.add_edge(net.in_links(name)[0].source.name, name, weight=float(w), frozen=k in fb)
     buf = io.BytesIO()
     nx.write_graphml(g, buf)
     atomic_write(os.fspath(path), buf.getvalue())
@@ -111,6 +112,7 @@ def _to_spec(g: nx.DiGraph) -> dict:
         raise FileFormatError(f"node kinds must be input, hidden, output or bias, "
                               f"got {sorted(unknown)}")
     nodes, src, dst, links, biases = [], [], [], [], []
+    frozen: dict[str, list[int]] = {"links": [], "biases": []}
     for name, d in g.nodes(data=True):
         if d["kind"] == "bias":
             continue
@@ -121,14 +123,18 @@ def _to_spec(g: nx.DiGraph) -> dict:
                       "explicit_layer": None if hint < 0 else hint})
         if d["kind"] == "input":
             continue
-        bias = 0.0
+        bias, bias_frozen = 0.0, False
         for a, e in g.pred[name].items():
             if kinds[a] == "bias":
-                bias = float(e["weight"])
+                bias, bias_frozen = float(e["weight"]), bool(e.get("frozen", False))
             else:
+                if e.get("frozen", False):
+                    frozen["links"].append(len(links))
                 src.append(a)
                 dst.append(name)
                 links.append(float(e["weight"]))
+        if bias_frozen:
+            frozen["biases"].append(len(biases))
         biases.append(bias)
     acts = json.loads(info.get("explicit_layers", "[]"))
     return {"dtype": info.get("dtype", "float64"), "nodes": nodes,
@@ -137,4 +143,4 @@ def _to_spec(g: nx.DiGraph) -> dict:
             "weights": np.array(links, dtype=np.float64),
             "biases": np.array(biases, dtype=np.float64),
             "compiled": bool(info.get("compiled", False)),
-            "classes": json.loads(info.get("classes", "null"))}
+            "classes": json.loads(info.get("classes", "null")), "frozen": frozen}

@@ -21,6 +21,7 @@ from ..errors import ConfigError, TopologyError
 from . import build, layering
 from .activations import Activation, get_activation
 from .build import WholeNetworks
+from .edit import NetworkEdits
 from .inputs import InputFunction, get_input_function
 from .layer import Layer
 from .node import Link, Node, _check_weight
@@ -30,7 +31,7 @@ from .weights import Weights
 DEFAULT_EPSILON = 0.12  # the course's ε_init for a link made one at a time
 
 
-class Network(WholeNetworks, NetworkViews):
+class Network(WholeNetworks, NetworkViews, NetworkEdits):
     """A feed-forward network of explicit nodes and links.
 
     Parameters
@@ -76,6 +77,7 @@ class Network(WholeNetworks, NetworkViews):
         self._layers_dirty = False
         self.last_trace = None  # the latest pass's Trace: node.z, link.grad … show it
         self._classes: tuple[str, ...] | None = None
+        self._silenced: dict = {}  # units of a lesion: see NetworkEdits.silenced
 
     @property
     def graph(self) -> nx.DiGraph:

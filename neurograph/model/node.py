@@ -245,6 +245,24 @@ class Link:
         return self.source is None or self.source.is_bias
 
     @property
+    def frozen(self) -> bool:
+        """True when training holds this weight fixed (its gradient is still computed).
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
+        >>> link = net.link("x1", "a2_1"); link.frozen = True
+        >>> link, net.weights.frozen.tolist()
+        (Link('x1' → 'a2_1', w=20, frozen), [False, True, False])
+        """
+        return self._store.is_frozen(self._i)
+
+    @frozen.setter
+    def frozen(self, value) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise InputValueError(f"link.frozen must be True or False, got {value!r}")
+        self._store.set_frozen(self._i, bool(value))
+
+    @property
     def index(self) -> int:
         """Where the weight sits in θ (``net.weights.theta``); compiling moves it."""
         return self._i
@@ -263,7 +281,8 @@ class Link:
 
     def __repr__(self) -> str:
         src = "+1" if self.source is None else self.source.name
-        return f"Link({src!r} → {self.target.name!r}, w={self.weight:.4g})"
+        fz = ", frozen" if self.frozen else ""
+        return f"Link({src!r} → {self.target.name!r}, w={self.weight:.4g}{fz})"
 
 
 def _check_weight(value, where, dtype=np.float64) -> float:

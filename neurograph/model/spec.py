@@ -16,7 +16,9 @@ The spec is a dict of lists, strings and numbers plus two numpy arrays:
 - ``weights``: the links' weights in that order; ``biases``: θ0 of each
   "unit" node in the order of ``nodes`` (NaN and inf are kept: a diverged
   network is saved for inspection);
-- ``compiled``: whether θ was laid out as Θ; ``classes``: names or None.
+- ``compiled``: whether θ was laid out as Θ; ``classes``: names or None;
+- ``frozen`` (optional): ``{"links": [...], "biases": [...]}``, positions in
+  ``weights`` and ``biases`` of the weights training holds fixed.
 
 >>> import neurograph as ng
 >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
@@ -54,7 +56,7 @@ def to_spec(net: Network) -> dict:
                       "explicit_layer": None if u.is_input or lay is None
                       else explicit.index(lay)})
         links += [li for li in net.in_links(u) if not li.is_bias]
-    theta = net.weights.theta
+    theta, frozen = net.weights.theta, net.weights.frozen
     biased = [u.bias_link.index for u in net.nodes if u.bias_link is not None]
     return {
         "dtype": net.dtype.name, "nodes": nodes,
@@ -66,6 +68,8 @@ def to_spec(net: Network) -> dict:
         "biases": theta[biased],
         "compiled": net.weights.current() is not None,
         "classes": None if net.classes is None else list(net.classes),
+        "frozen": {"links": [k for k, li in enumerate(links) if frozen[li.index]],
+                   "biases": [k for k, i in enumerate(biased) if frozen[i]]},
     }
 
 
@@ -137,15 +141,56 @@ def from_spec(cls: type[Network], spec: dict) -> Network:
     groups: dict[str, list[int]] = {}  # target → its links in the order z sums them
     for k, b in enumerate(dst):
         groups.setdefault(b, []).append(k)
-    for b, ks in groups.items():
-        net.connect_layers([src[k] for k in ks], [b], init=np.zeros((1, len(ks))))
-    # θ is now [biases in node order, links target by target]; NaN and inf go in as
-    # they are (the setters refuse them, a diverged network keeps them)
-    net.weights.theta[...] = np.concatenate([biases, weights[sum(groups.values(), [])]])
     if spec.get("compiled"):
+        _links_in_blocks(net, src, groups, biases, weights)
         net.compile()
+    else:
+        for b, ks in groups.items():
+            net.connect_layers([src[k] for k in ks], [b], init=np.zeros((1, len(ks))))
+        # θ is now [biases in node order, links target by target]; NaN and inf go in as
+        # they are (the setters refuse them, a diverged network keeps them)
+        net.weights.theta[...] = np.concatenate([biases, weights[sum(groups.values(), [])]])
+    _freeze(net, spec, len(src), len(biases))
     classes = spec.get("classes")
     if classes is not None and not isinstance(classes, list):
         raise ConfigError(f"a network spec's classes must be a list or None, got {classes!r}")
     net.classes = classes
     return net
+
+
+def _links_in_blocks(net: Network, src: list, groups: dict, biases, weights) -> None:
+    """Targets that sum the same sources in the same order linked as one block (a
+    compiled network's θ follows the layers alone, so the store's order is free):
+    a dense layer is one call instead of one per unit."""
+    blocks: dict[tuple, list[str]] = {}
+    for b, ks in groups.items():
+        blocks.setdefault(tuple(src[k] for k in ks), []).append(b)
+    store = net.weights
+    store.theta[: len(biases)] = biases
+    for sources, targets in blocks.items():
+        start = store.n
+        net.connect_layers(list(sources), targets, init=np.zeros((len(targets), len(sources))))
+        # the block is stored source by source; the spec lists it target by target
+        idx = start + np.arange(len(sources) * len(targets)).reshape(len(sources), -1).T
+        ks = np.array([groups[b] for b in targets], dtype=np.intp)
+        store.theta[idx.ravel()] = weights[ks.ravel()]
+
+
+def _freeze(net: Network, spec: dict, n_links: int, n_biases: int) -> None:
+    frozen = spec.get("frozen") or {}
+    if not isinstance(frozen, dict):
+        raise ConfigError(f"a network spec's frozen must be a dict of 'links' and 'biases' "
+                          f"positions, got {frozen!r}")
+    for key, n in (("links", n_links), ("biases", n_biases)):
+        ks = frozen.get(key, [])
+        if not isinstance(ks, list) or not all(isinstance(k, int) and 0 <= k < n for k in ks):
+            raise ConfigError(f"a network spec's frozen {key!r} must be positions 0..{n - 1}, "
+                              f"got {ks!r}")
+    if frozen.get("links"):
+        links = [li for u in net.nodes for li in net.in_links(u) if not li.is_bias]
+        for k in frozen["links"]:
+            links[k].frozen = True
+    if frozen.get("biases"):
+        biased = [u.bias_link for u in net.nodes if u.bias_link is not None]
+        for k in frozen["biases"]:
+            biased[k].frozen = True

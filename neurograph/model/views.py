@@ -271,7 +271,9 @@ class NetworkViews:
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         form = "layered" if self.is_layered else "DAG (graph engine)"
-        lines.append(f"s = {self.s}, {total} parameters (bias included), {form}, "
+        fixed = sum(li.frozen for li in self.links) if self.weights.n_frozen else 0
+        split = f"; {total - fixed} trainable, {fixed} fixed" if fixed else ""
+        lines.append(f"s = {self.s}, {total} parameters (bias included{split}), {form}, "
                      f"{self.dtype.name}")
         return "\n".join(lines)
 
@@ -288,6 +290,12 @@ class NetworkViews:
         2      25     hidden  sigmoid     10025
         3      10     output  sigmoid     260
         s = [400, 25, 10], 10285 parameters (bias included), layered, float64
+
+        Frozen weights are counted apart:
+
+        >>> net = ng.Network.from_architecture([2, 2, 1], seed=0); net.freeze("bias")
+        >>> net.summary_text().splitlines()[-1]
+        's = [2, 2, 1], 9 parameters (bias included; 6 trainable, 3 fixed), layered, float64'
         """
         print(self.summary_text())
 

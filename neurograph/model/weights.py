@@ -41,11 +41,13 @@ class Weights:
     they were made at, and are stale once it moves on.
     """
 
-    __slots__ = ("_buf", "n", "dtype", "version", "compiled")
+    __slots__ = ("_buf", "_frozen", "n_frozen", "n", "dtype", "version", "compiled")
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
         self._buf = np.zeros(16, dtype=self.dtype)
+        self._frozen = np.zeros(16, dtype=bool)  # held fixed by training, aligned with θ
+        self.n_frozen = 0  # kept so an update with nothing frozen pays nothing
         self.n = 0
         self.version = 0
         self.compiled: Compiled | None = None
@@ -54,6 +56,44 @@ class Weights:
     def theta(self) -> np.ndarray:
         """θ: every weight, as one vector (a view: writing it writes the links)."""
         return self._buf[: self.n]
+
+    @property
+    def frozen(self) -> np.ndarray:
+        """True where θ's entry is frozen (training never changes it); aligned with θ.
+
+        A read-only view: freeze with ``link.frozen`` or ``net.freeze``.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 1], seed=0); net.freeze("bias")
+        >>> net.weights.frozen.tolist()
+        [True, False, False]
+        """
+        v = self._frozen[: self.n]
+        v.flags.writeable = False
+        return v
+
+    def frozen_mask(self) -> np.ndarray | None:
+        """:attr:`frozen`, or None when nothing is frozen (the common, free case)."""
+        return self.frozen if self.n_frozen else None
+
+    def is_frozen(self, i: int) -> bool:
+        return bool(self._frozen[i])
+
+    def set_frozen(self, i: int, value: bool) -> None:
+        if bool(self._frozen[i]) != value:
+            self._frozen[i] = value
+            self.n_frozen += 1 if value else -1
+
+    def detach(self) -> None:
+        """Move θ to a new buffer and make the old one read-only: Θ views taken before
+        a removal refuse writes instead of writing into a layout that is gone."""
+        old = self._buf
+        self._buf = old.copy()
+        old.flags.writeable = False
+        c, self.compiled = self.compiled, None
+        if c is not None:  # the very arrays net.thetas and net.theta(l) handed out
+            for a in (c.theta, *c.thetas):
+                a.flags.writeable = False
 
     def get(self, i: int) -> float:
         return float(self._buf[i])
@@ -70,7 +110,11 @@ class Weights:
             grown = np.zeros(max(need, 2 * len(self._buf)), dtype=self.dtype)
             grown[: self.n] = self._buf[: self.n]
             self._buf = grown
+            fz = np.zeros(len(grown), dtype=bool)
+            fz[: self.n] = self._frozen[: self.n]
+            self._frozen = fz
         self._buf[self.n : need] = values
+        self._frozen[self.n : need] = False
         start, self.n = self.n, need
         return start
 
@@ -177,8 +221,9 @@ def compile_network(net: Network) -> Compiled:
 
 
 def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
-    old = store.theta
+    old, old_frozen = store.theta, store._frozen
     theta = np.zeros(int(offsets[-1]), dtype=store.dtype)
+    frozen = np.zeros(len(theta), dtype=bool)
     links = []
     counts = [0] * len(shapes)
     for _, _, d in net.graph.edges(data=True):
@@ -200,9 +245,11 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
         masks.append(None if counts[k] == r * cc else np.zeros((r, cc), dtype=bool))
     for link, pos, _ in links:
         theta[pos] = old[link._i]
+        frozen[pos] = old_frozen[link._i]
         link._i = pos
     store.layout_changed()  # weights moved: traces and plans of the old layout are stale
     store._buf, store.n = theta, len(theta)
+    store._frozen, store.n_frozen = frozen, int(frozen.sum())
     thetas = split(theta, shapes)
     mask_flat = [None if m is None else m.reshape(-1) for m in masks]
     for _, pos, k in links:

@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from ..notation import instance_label
 from . import colors
 from .dotsafe import Ids, text
+from .lab import overlay
 from .output import Diagram
 from .pictures import unit_pictures
 
@@ -103,7 +104,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
             collapse: int = 12, top_k: int = 24, hidden_images: tuple[int, int] | None = None,
             image_dir: str | os.PathLike | None = None, edge_labels: bool | None = None,
             title: str | None = None, vmin: float | None = None,
-            vmax: float | None = None) -> Diagram:
+            vmax: float | None = None, values=None, label: str | None = None,
+            between=None) -> Diagram:
     """Draw ``net`` as a ``graphviz.Digraph`` (a :class:`Diagram`, which carries its pictures).
 
     Parameters
@@ -129,6 +131,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         h×w grey-scale picture inside its node, pixel k the weight from input
         unit k. The pictures travel with the diagram as bytes; rendering it
         writes them, into ``image_dir`` (kept) or a temporary folder.
+    values, label : {node or name: number} filling the units on the red/blue
+        scale, with ``label`` in the legend (any per-unit measure).
+    between : (a, b) for show="changes": two networks, Traces or Steps; edges
+        by Δw, units by Δδ (see ``ng.compare``). Frozen links are dashed.
 
     Raises
     ------
@@ -147,6 +153,9 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     >>> "instance x(2) of 4" in ng.diagram(net, show="gradients", trace=tr, instance=1).source
     True
     """
+    over = overlay(net, show, values, label, between)
+    if over is not None and over.edges is not None:
+        show, trace = "structure", None
     trace, data_index = _unpack(trace)
     row = _check(net, show, trace, instance)
     layers = net.layers
@@ -165,16 +174,20 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         node_attr={"fontname": "Helvetica", "fontsize": "11", "width": "0.75",
                    "fixedsize": "false"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
-    g.attr(label=text(title or _title(net, show, trace, row, data_index)))
+    g.attr(label=text(title or (over.title if over else _title(net, show, trace, row,
+                                                              data_index))))
 
     drawn: dict[str, bool] = {}
-    vals = _node_values(net, show, trace, row)
+    vals = _node_values(net, show, trace, row) if over is None else over.units
     chosen = _chosen_links(net, layers, drawn_names(layers, collapse), collapse, top_k, w_of)
-    evals = [_edge_value(li, show, trace, row, w_of) for li in chosen]
+    evals = [_edge_value(li, show, trace, row, w_of) if over is None or over.edges is None
+             else over.edges.get((li.source.name, li.target.name)) for li in chosen]
     signed = [v for v in evals if v is not None] if show in ("blame", "gradients") else []
     if show in ("errors", "blame"):
         signed += list(vals.values())
-    lo, hi = _scale(signed, vmin, vmax)
+    lo, hi = _scale(signed if over is None else list(vals.values()), vmin, vmax)
+    edge_scale = (lo, hi) if over is None or over.edges is None else \
+        _scale([v for v in evals if v is not None], None, None)
     if image_dir is not None and pictures:
         g.attr(imagepath=os.fspath(image_dir))  # the DOT source finds its pictures there
     for lay in layers:
@@ -201,7 +214,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                     fill = colors.sequential(v) if show == "activations" else \
                         colors.diverging(v, hi, lo)
                     attrs.update(fillcolor=fill, fontcolor=colors.text_color(fill))
-                    label = _node_label(u, show, trace, row)
+                    label = over.node_label(u.name) if over else _node_label(u, show, trace, row)
                 elif show in ("errors", "blame", "gradients"):
                     # a kind's pastel fill would read as a value on the red/blue error scale
                     attrs["fillcolor"] = "#ffffff"
@@ -213,8 +226,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                 drawn[u.name] = True
             for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
                 c.edge(a, b, style="invis")
-    _edges(g, ids, show, chosen, evals, (lo, hi), edge_labels)
-    _legend(g, show, (lo, hi), row)
+    changes = over is not None and over.edges is not None
+    _edges(g, ids, "gradients" if changes else show, chosen, evals, edge_scale, edge_labels)
+    extra = [(None, "dashed edge: frozen weight")] if any(li.frozen for li in chosen) else []
+    _legend(g, show, (lo, hi), row, extra, over.legend((lo, hi), edge_scale) if over else None)
     return g
 
 
@@ -352,6 +367,8 @@ def _edges(g, ids, show, chosen, values, scale, edge_labels):
                 attrs["fontcolor"] = attrs["color"] if show == "weights" else "#333333"
         if show == "blame" and v is not None:
             attrs["dir"] = "back"  # blame flows from the unit it was passed back from
+        if link.frozen:
+            attrs["style"] = "dashed"
         g.edge(ids[link.source.name], ids[link.target.name], **attrs)
 
 
@@ -388,16 +405,17 @@ def _own_gradient(link, trace, row):
     return float(fn.dz_dw(a[row:row + 1, None], w)[0, 0] * d[row])
 
 
-def _legend(g, show, scale, row) -> None:
+def _legend(g, show, scale, row, extra=(), only=None) -> None:
     lo, hi = scale
-    rows = []
-    if show in ("weights", "activations", "errors"):
+    rows = [] if only is None else list(only)
+    if only is None and show in ("weights", "activations", "errors"):
         rows += [(colors.EXCITATORY, "w > 0: excitatory"), (colors.INHIBITORY, "w < 0: inhibitory"),
                  (None, "edge width ∝ |w|")]
     if show == "activations":
         rows += [(colors.sequential(v), f"a = {v:g}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
-    what = {"errors": "δ", "blame": "δ, Θ_ji·δ_j",
-            "gradients": "∂J/∂w" if row is None else "a_i·δ_j"}.get(show)
+    what = None if only is not None else {"errors": "δ", "blame": "δ, Θ_ji·δ_j",
+                                          "gradients": "∂J/∂w" if row is None else "a_i·δ_j"
+                                          }.get(show)
     if what is not None:
         rows += [(colors.diverging(v, hi, lo), f"{what} = {colors.fmt(v)}")
                  for v in (lo, lo / 2, 0.0, hi / 2, hi)]
@@ -410,6 +428,7 @@ def _legend(g, show, scale, row) -> None:
                 (STYLE["hidden"]["fillcolor"], "hidden unit"),
                 (STYLE["output"]["fillcolor"], "output unit"),
                 (STYLE["bias"]["fillcolor"], "+1: bias unit")]
+    rows += list(extra)
     cells = "".join(
         f'<TR><TD BGCOLOR="{c}" WIDTH="18"> </TD><TD ALIGN="LEFT">{_html(t)}</TD></TR>'
         if c else f'<TR><TD></TD><TD ALIGN="LEFT">{_html(t)}</TD></TR>' for c, t in rows)

@@ -52,6 +52,8 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
         batch perceptron; ``normalize=False`` with α = 1 is fixed-increment).
     max_epochs : stop there and report non-convergence (XOR never converges).
 
+    Frozen weights (``link.frozen``, ``net.freeze``) are never changed.
+
     Examples
     --------
     >>> import numpy as np, neurograph as ng
@@ -75,6 +77,8 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
         raise LabelError(f"expected {X.shape[0]} labels, got shape {y.shape}")
     if np.any((y < 0) | (y >= max(K, 2))) or np.any(y != np.round(y)):
         raise LabelError(f"labels must be whole numbers in 0..{max(K, 2) - 1}, got {np.unique(y)}")
+    frozen = net.weights.frozen_mask()
+    keep = None if frozen is None else ~frozen.reshape(T.shape)  # frozen weights take no step
     Xb = np.hstack([np.ones((X.shape[0], 1), dtype=X.dtype), X])  # x0 = 1
     Y01 = (y[:, None] == np.arange(K)[None, :]).astype(X.dtype) if K > 1 \
         else y[:, None].astype(X.dtype)
@@ -87,7 +91,8 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
                 err = Y01[i] - h
                 if np.any(err):
                     wrong += 1
-                    T += alpha * np.outer(err, Xb[i])
+                    step = alpha * np.outer(err, Xb[i])
+                    T += step if keep is None else step * keep
             errors.append(wrong)
             if wrong == 0:
                 return PerceptronResult(True, epoch, errors, rule)
@@ -101,5 +106,5 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
             errors.append(int(mis.any(axis=1).sum()))
             if np.linalg.norm(Delta) < eps:
                 return PerceptronResult(True, epoch, errors, rule)
-            T += alpha * Delta
+            T += alpha * (Delta if keep is None else Delta * keep)
     return PerceptronResult(False, max_epochs, errors, rule)

@@ -278,16 +278,25 @@ class Trainer:
         return step
 
     def _update(self, engine) -> float:
-        """Θ ← Θ − αD (with momentum: v ← μv − αD, Θ ← Θ + v), in place; returns ‖D‖."""
+        """Θ ← Θ − αD (with momentum: v ← μv − αD, Θ ← Θ + v), in place; returns ‖D‖.
+
+        Frozen weights (``net.weights.frozen``) take no step and keep no velocity;
+        ‖D‖ is of the whole gradient, theirs included."""
         g = engine.grad
+        norm = float(np.sqrt(g @ g))
+        frozen = self.net.weights.frozen_mask()
+        if frozen is not None:
+            g = np.where(frozen, 0.0, g)
         if self.momentum:
             v = self._velocity
             v *= self.momentum
             v -= self.alpha * g
+            if frozen is not None:
+                v[frozen] = 0.0
             engine.theta += v
         else:
             engine.theta -= self.alpha * g
-        return float(np.sqrt(g @ g))
+        return norm
 
     def _end_epoch(self, has_labels: bool) -> None:
         s = self._epoch_sums

@@ -1,0 +1,240 @@
+"""The lab bench: what silencing each unit does, and what changed between two moments.
+
+``lesion_study`` silences each hidden unit in turn (one forward pass each, no
+recompiling) and tabulates J and accuracy; ``compare`` lists what changed
+between two networks of one structure, or two Traces or Steps of one network.
+Both results read at a debugger prompt and print as Markdown.
+
+>>> import neurograph as ng
+>>> X, y = ng.data.truth_table("XOR")
+>>> net = ng.Network.from_architecture([2, 3, 1], seed=4)
+>>> _ = ng.Trainer(net, alpha=2.0).fit(X, y, epochs=2000)
+>>> study = ng.lesion_study(net, X, y)
+>>> [r.unit for r in study.rows] == sorted(study.values(), key=lambda u: -study.values()[u])
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .engines.passes import inputs, labels_of, targets
+from .engines.sweep import Pass, make_engine
+from .errors import ConfigError, StaleTraceError
+from .model import Network
+from .train.records import Step
+
+
+@dataclass
+class LesionRow:
+    """One silenced unit: J and accuracy with it silent, and their change."""
+
+    unit: str
+    J: float
+    dJ: float
+    accuracy: float
+    d_accuracy: float
+
+
+@dataclass
+class LesionStudy:
+    """Rows sorted by effect (largest ΔJ first) and the intact network's J and accuracy."""
+
+    J: float
+    accuracy: float
+    rows: list = field(default_factory=list)
+
+    def values(self, what: str = "dJ") -> dict:
+        """{unit name: ΔJ} (or "J", "accuracy", "d_accuracy"), for ``ng.diagram(values=…)``."""
+        return {r.unit: getattr(r, what) for r in self.rows}
+
+    def diagram(self, net, **options):
+        """The network with units filled by ΔJ when silenced (a graphviz.Digraph)."""
+        from .render import diagram
+
+        return diagram(net, values=self.values(), label="ΔJ when silenced", **options)
+
+    def _table(self) -> list[tuple]:
+        return [(r.unit, f"{r.J:.6g}", f"{r.dJ:+.6g}", f"{r.accuracy:.4f}",
+                 f"{r.d_accuracy:+.4f}") for r in self.rows]
+
+    def to_markdown(self) -> str:
+        """The table in Markdown, the intact network's numbers above it."""
+        head = ("unit", "J", "ΔJ", "accuracy", "Δaccuracy")
+        lines = [f"intact: J = {self.J:.6g}, accuracy = {self.accuracy:.4f}", "",
+                 "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(row) + " |" for row in self._table()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        rows = [("unit", "J", "ΔJ", "accuracy", "Δaccuracy"), *self._table()]
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        body = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        return (f"LesionStudy(intact J={self.J:.6g}, accuracy={self.accuracy:.4f}, "
+                f"{len(self.rows)} units)\n" + "\n".join(body))
+
+
+def lesion_study(net, X, y, lam: float = 0.0, loss: str = "auto",
+                 engine: str = "auto") -> LesionStudy:
+    """Silence each hidden unit in turn; J and accuracy with it silent, sorted by ΔJ.
+
+    One forward pass per unit on one engine (no recompiling); the network is
+    left exactly as it was.
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30., 20., 20.], [10., -20., -20.]],
+    ...                               [[-10., 20., 20.]]])          # XNOR
+    >>> X, y = ng.data.truth_table("XNOR")
+    >>> study = ng.lesion_study(net, X, y)
+    >>> [(r.unit, r.accuracy) for r in study.rows]
+    [('a2_1', 0.75), ('a2_2', 0.75)]
+    """
+    e = make_engine(net, lam, loss, engine)
+    X = inputs(net, X)
+    Y = targets(net, y, X.shape[0], e.loss)
+    if X.shape[0] == 0:
+        raise ConfigError("a lesion study needs at least one instance, got 0")
+    labels = labels_of(net, Y) if Y.shape[1] > 1 else (Y[:, 0] >= 0.5).astype(np.intp)
+
+    def run() -> tuple[float, float]:
+        p = Pass(net, e, X, Y, backward=False)
+        J = p.complete()
+        return J, float((labels_of(net, p.outputs()) == labels).mean())
+
+    J0, acc0 = run()
+    rows = []
+    for lay in net.layers[1:-1]:
+        for u in lay.nodes:
+            with net.lesion(units=[u]):
+                J, acc = run()
+            rows.append(LesionRow(u.name, J, J - J0, acc, acc - acc0))
+    rows.sort(key=lambda r: (-r.dJ, r.unit))
+    return LesionStudy(J0, acc0, rows)
+
+
+@dataclass
+class Comparison:
+    """What changed from ``a`` to ``b``: per link (source, target, before, after, Δw),
+    per unit (name, Δa, Δδ) for one instance, largest first; for networks of
+    different structure, the units and links only one of them has."""
+
+    kind: str  # "networks" or "traces"
+    links: list = field(default_factory=list)
+    units: list = field(default_factory=list)
+    instance: int | None = None
+    only_in_a: list = field(default_factory=list)
+    only_in_b: list = field(default_factory=list)
+
+    @property
+    def same_structure(self) -> bool:
+        return not self.only_in_a and not self.only_in_b
+
+    def link_deltas(self) -> dict:
+        """{(source name, target name): Δw}."""
+        return {(s, t): d for s, t, _, _, d in self.links}
+
+    def unit_deltas(self, what: str = "delta") -> dict:
+        """{unit name: Δδ} (``what="a"``: Δa); empty for networks."""
+        k = 2 if what == "delta" else 1
+        return {r[0]: r[k] for r in self.units if r[k] is not None}
+
+    def _lines(self, top: int | None) -> list[str]:
+        out = []
+        if not self.same_structure:
+            out.append(f"only in a: {', '.join(self.only_in_a) or '-'}")
+            out.append(f"only in b: {', '.join(self.only_in_b) or '-'}")
+        changed = [r for r in self.links if r[4] != 0]
+        out.append(f"{len(changed)} of {len(self.links)} links changed")
+        for s, t, w0, w1, d in changed[:top]:
+            out.append(f"  {s} → {t}: {w0:.6g} → {w1:.6g} (Δw = {d:+.6g})")
+        if self.units:
+            out.append(f"units, instance {self.instance}:")
+            for name, da, dd in self.units[:top]:
+                ds = "-" if dd is None else f"{dd:+.6g}"
+                out.append(f"  {name}: Δa = {da:+.6g}, Δδ = {ds}")
+        return out
+
+    def to_markdown(self) -> str:
+        """Every change as Markdown tables (links, then units)."""
+        md = [f"- {line}" for line in self._lines(0)[:-1]] if not self.same_structure else []
+        md += ["| link | w (a) | w (b) | Δw |", "|---|---|---|---|"]
+        md += [f"| {s} → {t} | {w0:.6g} | {w1:.6g} | {d:+.6g} |" for s, t, w0, w1, d in self.links]
+        if self.units:
+            md += ["", f"| unit (instance {self.instance}) | Δa | Δδ |", "|---|---|---|"]
+            md += [f"| {n} | {da:+.6g} | {'-' if dd is None else f'{dd:+.6g}'} |"
+                   for n, da, dd in self.units]
+        return "\n".join(md)
+
+    def __repr__(self) -> str:
+        return f"Comparison({self.kind})\n" + "\n".join(self._lines(10))
+
+
+def _key(link) -> tuple[str, str]:
+    return (link.source.name, link.target.name)
+
+
+def compare(a, b, instance: int = 0) -> Comparison:
+    """What changed from ``a`` to ``b``: two networks, or two Traces or Steps of one network.
+
+    Raises ConfigError for a mix of kinds, or Traces of different networks (or of
+    one network before and after its layout changed), or ``instance`` out of range.
+
+    Examples
+    --------
+    >>> import neurograph as ng
+    >>> a = ng.Network.from_thetas([[[0.0, 1.0, 2.0]]]); b = a.copy()
+    >>> b.link("x2", "a2_1").weight = 2.5
+    >>> ng.compare(a, b).links[0]
+    ('x2', 'a2_1', 2.0, 2.5, 0.5)
+    """
+    if isinstance(a, Network) and isinstance(b, Network):
+        return _compare_networks(a, b)
+    ta = a.trace if isinstance(a, Step) else a
+    tb = b.trace if isinstance(b, Step) else b
+    from .engines.trace import Trace
+
+    if not (isinstance(ta, Trace) and isinstance(tb, Trace)):
+        raise ConfigError(f"compare takes two Networks, or two Traces or Steps; got "
+                          f"{type(a).__name__} and {type(b).__name__}")
+    net = ta.network()
+    if ta.owner != tb.owner or ta.version != tb.version or net is None:
+        raise ConfigError("compare needs two traces of one network with one layout; got "
+                          "traces of different networks (or from before and after a change "
+                          "of topology): compare the networks instead (ng.compare(net_a, net_b))")
+    try:
+        ta.check(net)
+    except StaleTraceError as exc:
+        raise StaleTraceError(f"cannot compare: {exc}") from None
+    if isinstance(instance, bool) or not isinstance(instance, (int, np.integer)) or \
+            not 0 <= instance < min(ta.n, tb.n):
+        raise ConfigError(f"instance must be a 0-based row in 0..{min(ta.n, tb.n) - 1}, "
+                          f"got {instance!r}")
+    links = [(*_key(li), float(ta.w[li.index]), float(tb.w[li.index]),
+              float(tb.w[li.index] - ta.w[li.index])) for li in net.links]
+    units = []
+    for u in net.nodes:
+        va, vb = ta.node_value(u, "a"), tb.node_value(u, "a")
+        if va is None or vb is None:
+            continue
+        da, db = ta.node_value(u, "delta"), tb.node_value(u, "delta")
+        dd = None if da is None or db is None else float(db[instance] - da[instance])
+        units.append((u.name, float(vb[instance] - va[instance]), dd))
+    links.sort(key=lambda r: -abs(r[4]))
+    units.sort(key=lambda r: -abs(r[2] if r[2] is not None else r[1]))
+    return Comparison("traces", links, units, int(instance))
+
+
+def _compare_networks(a: Network, b: Network) -> Comparison:
+    la = {_key(li): li.weight for li in a.links}
+    lb = {_key(li): li.weight for li in b.links}
+    ua = [u.name for u in a.nodes]
+    ub = [u.name for u in b.nodes]
+    only_a = [n for n in ua if n not in set(ub)] + [f"{s} → {t}" for s, t in la if (s, t) not in lb]
+    only_b = [n for n in ub if n not in set(ua)] + [f"{s} → {t}" for s, t in lb if (s, t) not in la]
+    links = [(s, t, la[s, t], lb[s, t], lb[s, t] - la[s, t]) for s, t in la if (s, t) in lb]
+    links.sort(key=lambda r: -abs(r[4]))
+    return Comparison("networks", links, [], None, only_a, only_b)

@@ -1,0 +1,217 @@
+"""Experiments on a built network: remove, freeze, silence, copy.
+
+``Network`` inherits these methods. Removing bumps the layout version, so the
+compiled form, plans and Traces of before are stale (``trace.check`` raises
+StaleTraceError) and θ moves to a new buffer: Θ views taken before refuse
+writes. Freezing marks entries of θ that training leaves as they are
+(``net.weights.frozen``). A lesion zeroes units' outputs through
+:attr:`NetworkEdits.silenced`, which both engines read after g.
+
+>>> import neurograph as ng
+>>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
+>>> net.remove_node("a2_2"); net.s
+[2, 2, 1]
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import TopologyError
+from .layer import Layer
+from .node import Link, Node
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+
+class NetworkEdits:
+    """The methods of :class:`~neurograph.model.network.Network` that take a network apart."""
+
+    _silenced: dict
+
+    # --- removing -----------------------------------------------------------------
+    def disconnect(self: Network, source, target=None) -> None:
+        """Remove the link ``source`` → ``target`` (names or nodes), or the Link given.
+
+        Raises TopologyError for a link that is not there, of another network,
+        or a bias link (set_bias(node, 0) and freeze it instead); nothing changes then.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 1], seed=0)
+        >>> net.disconnect("x1", "a2_1"); net.n_links
+        2
+        """
+        link = self._own_link(source) if target is None else self.link(source, target)
+        if link.is_bias:
+            raise TopologyError(f"{link!r} is a bias link, part of its unit: use "
+                                "set_bias(node, 0) and freeze it to cut it")
+        self.weights.set_frozen(link.index, False)
+        self._graph.remove_edge(link.source.name, link.target.name)
+        self._removed()
+
+    def remove_node(self: Network, node) -> None:
+        """Remove a unit (input, hidden or output) with its links and its bias link.
+
+        Layers are laid out again; Traces and Θ views of before are stale.
+        Raises TopologyError for a missing or foreign unit, or a bias unit.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([3, 2, 1], seed=0)
+        >>> net.remove_node("x3"); net.s, net.theta(1).shape
+        ([2, 2, 1], (2, 3))
+        """
+        node = self._node(node)
+        if node.is_bias:
+            raise TopologyError(f"bias unit {node.name!r} belongs to its layer: it goes "
+                                "when the layer's last unit goes")
+        was_output = node in self.outputs
+        for link in self.in_links(node) + self.out_links(node):
+            self.weights.set_frozen(link.index, False)
+        self._graph.remove_node(node.name)
+        self._units.remove(node)
+        if node.assigned_layer is not None:
+            node.assigned_layer.nodes.remove(node)
+        if was_output:
+            self._classes = None  # the outputs no longer stand for those classes
+        self._removed()
+
+    def _removed(self: Network) -> None:
+        self.weights.detach()
+        self.layout_changed()
+
+    def _own_link(self: Network, link) -> Link:
+        if not isinstance(link, Link):
+            raise TopologyError(f"expected a Link (or source and target), got {link!r}")
+        self._ensure_layers()
+        src = link.source
+        d = None if src is None else self._graph.get_edge_data(src.name, link.target.name)
+        if d is None or d["link"] is not link:
+            raise TopologyError(f"{link!r} is not a link of this network (removed, or of "
+                                "another network)")
+        return link
+
+    # --- freezing -----------------------------------------------------------------
+    def links_of(self: Network, x) -> list[Link]:
+        """The links ``x`` stands for: a Link; a node or its name (its incoming links,
+        bias link included); a Layer or 1-based layer number (the links into its
+        units); "bias" (every bias link); or a list of these.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+        >>> len(net.links_of("bias")), len(net.links_of(3)), len(net.links_of("a2_1"))
+        (3, 3, 3)
+        """
+        if isinstance(x, Link):
+            return [self._own_link(x)]
+        if isinstance(x, str) and x == "bias":
+            return [u.bias_link for u in self.nodes if u.bias_link is not None]
+        if isinstance(x, (Layer, int, np.integer)) and not isinstance(x, bool):
+            lays = self.layers
+            lay = x if isinstance(x, Layer) else (lays[x - 1] if 1 <= x <= len(lays) else None)
+            if lay is None or lay not in lays:
+                raise TopologyError(f"no such layer in this network: {x!r} (layers are "
+                                    f"1..{len(lays)})")
+            if lay.index == 1:
+                raise TopologyError("Layer 1 holds inputs: no links run into it")
+            return [li for u in lay.nodes for li in self.in_links(u)]
+        if isinstance(x, (Node, str)):
+            node = self._node(x)
+            if node.is_input or node.is_bias:
+                raise TopologyError(f"{node.kind} unit {node.name!r} has no incoming links")
+            return self.in_links(node)
+        if isinstance(x, (list, tuple)):
+            return [li for item in x for li in self.links_of(item)]
+        raise TopologyError(f"expected a Link, a node, a Layer, a layer number or 'bias', "
+                            f"got {x!r}")
+
+    def freeze(self: Network, x) -> None:
+        """Hold the weights of ``x`` fixed in training (see :meth:`links_of` for ``x``);
+        their gradients are still computed. Nothing changes when ``x`` is refused.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 1], seed=0); net.freeze("bias")
+        >>> net.link("bias1", "a2_1").frozen, net.link("x1", "a2_1").frozen
+        (True, False)
+        """
+        for link in self.links_of(x):
+            self.weights.set_frozen(link.index, True)
+
+    def unfreeze(self: Network, x) -> None:
+        """Let training change the weights of ``x`` again (see :meth:`freeze`).
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 1], seed=0)
+        >>> net.freeze(2); net.unfreeze("bias"); int(net.weights.frozen.sum())
+        2
+        """
+        for link in self.links_of(x):
+            self.weights.set_frozen(link.index, False)
+
+    # --- silencing ----------------------------------------------------------------
+    @property
+    def silenced(self) -> dict:
+        """{0-based layer index: positions of the silenced units}: the live mapping the
+        engines read after g to set those units' a (and δ) to 0. Empty outside a lesion."""
+        return self._silenced
+
+    @contextmanager
+    def lesion(self: Network, units=(), links=()):
+        """Silence ``units`` (a = 0 for every instance) and cut ``links`` (weight 0,
+        held frozen) inside the ``with`` block; on leaving, also by an exception,
+        every weight and frozen flag is put back exactly.
+
+        ``units`` are input or hidden units (nodes or names); ``links`` are Links
+        or (source, target) pairs. Raises TopologyError before changing anything
+        for a bias or output unit, or a unit or link that is not there.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_thetas([[[0.0, 1.0], [0.0, 1.0]], [[0.0, 1.0, 1.0]]])
+        >>> with net.lesion(units=["a2_1"]):
+        ...     print(net.forward([[0.0]]).round(4))
+        [[0.6225]]
+        >>> net.forward([[0.0]]).round(4)
+        array([[0.7311]])
+        """
+        nodes = [self._node(u) for u in units]
+        outs = set(map(id, self.outputs))
+        for u in nodes:
+            if u.is_bias or id(u) in outs:
+                raise TopologyError(f"cannot silence {u.kind} unit {u.name!r}: only input "
+                                    "and hidden units can be silenced")
+        cut = [self._own_link(li) if isinstance(li, Link) else self.link(*li) for li in links]
+        store = self.weights
+        saved = [(li, li.weight, li.frozen) for li in cut]
+        before = dict(self._silenced)
+        pos: dict[int, set] = {k: set(v.tolist()) for k, v in before.items()}
+        for u in nodes:
+            pos.setdefault(u.layer - 1, set()).add(u.position)
+        try:
+            for li in cut:
+                store.set(li.index, 0.0)
+                store.set_frozen(li.index, True)
+            self._silenced.update({k: np.array(sorted(v), dtype=np.intp) for k, v in pos.items()})
+            yield self
+        finally:
+            self._silenced.clear()
+            self._silenced.update(before)
+            for li, w, fz in reversed(saved):  # a link listed twice ends as it began
+                store.set(li.index, w)
+                store.set_frozen(li.index, fz)
+
+    # --- copying ------------------------------------------------------------------
+    def copy(self: Network) -> Network:
+        """An independent network: same names, kinds, layers, activations, frozen flags,
+        weights, classes and generator state; changing one never changes the other.
+
+        >>> import neurograph as ng
+        >>> a = ng.Network.from_architecture([2, 2, 1], seed=0); b = a.copy()
+        >>> b.link("x1", "a2_1").weight = 9.0; a.link("x1", "a2_1").weight == 9.0
+        False
+        """
+        new = type(self).from_spec(self.to_spec())
+        new.rng.bit_generator.state = self.rng.bit_generator.state
+        return new

@@ -1,0 +1,88 @@
+"""What a diagram draws for the lab bench: any per-unit number (``values=``) and the
+changes between two moments (``show="changes", between=(a, b)``).
+
+>>> import neurograph as ng
+>>> net = ng.Network.from_thetas([[[0.0, 1.0]]])
+>>> over = overlay(net, "structure", {"a2_1": 0.5}, "my measure", None)
+>>> over.units, over.label
+({'a2_1': 0.5}, 'my measure')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import ConfigError, InputValueError
+from . import colors
+
+
+@dataclass
+class Overlay:
+    """Numbers drawn over a network: units filled on the red/blue scale, and (for
+    changes) edges coloured by theirs; None edges: the show's own edges."""
+
+    units: dict  # unit name → number
+    edges: dict | None  # (source name, target name) → number
+    label: str  # what the unit numbers are
+    edge_label: str | None
+    title: str
+
+    def node_label(self, name: str) -> str:
+        return f"{name}\\n{colors.fmt(self.units[name])}"
+
+    def legend(self, unit_scale, edge_scale) -> list:
+        lo, hi = unit_scale
+        rows = [(colors.diverging(v, hi, lo), f"{self.label} = {colors.fmt(v)}")
+                for v in (lo, lo / 2, 0.0, hi / 2, hi)]
+        if self.edges is not None:
+            elo, ehi = edge_scale
+            rows += [(colors.diverging(v, ehi, elo), f"edge: {self.edge_label} = {colors.fmt(v)}")
+                     for v in (elo, 0.0, ehi)]
+        return rows
+
+
+def overlay(net, show: str, values, label, between) -> Overlay | None:
+    """The Overlay a diagram's ``values``/``label``/``between`` ask for, checked; None
+    when they ask for none. Raises ConfigError / InputValueError naming what came."""
+    if show == "changes":
+        if values is not None:
+            raise ConfigError("show='changes' draws the changes between=(a, b); values= is "
+                              "for show='structure' or 'weights'")
+        if not isinstance(between, (tuple, list)) or len(between) != 2:
+            raise ConfigError(f"show='changes' needs between=(a, b): two networks, Traces or "
+                              f"Steps; got between={between!r}")
+        from ..lab import compare
+
+        cmp = compare(*between)
+        unknown = [s for s, t in cmp.link_deltas() if s not in net and not s.startswith("bias")]
+        if unknown or cmp.only_in_a or cmp.only_in_b:
+            raise ConfigError(f"show='changes' needs a and b of this network's structure; "
+                              f"units not in it: {unknown or cmp.only_in_a + cmp.only_in_b}")
+        return Overlay(cmp.unit_deltas("delta"), cmp.link_deltas(), label or "Δδ", "Δw",
+                       f"s = {net.s}, show = changes ({cmp.kind})")
+    if between is not None:
+        raise ConfigError(f"between= goes with show='changes', got show={show!r}")
+    if values is None:
+        if label is not None:
+            raise ConfigError("label= names the numbers of values=; got a label without values")
+        return None
+    if show not in ("structure", "weights"):
+        raise ConfigError(f"values= fills the units of show='structure' or 'weights', "
+                          f"got show={show!r}")
+    if not hasattr(values, "items"):
+        raise ConfigError(f"values must map units (nodes or names) to numbers, got "
+                          f"{type(values).__name__}")
+    units = {}
+    for k, v in values.items():
+        name = getattr(k, "name", k)
+        if not isinstance(name, str) or name not in net or (hasattr(k, "network")
+                                                             and k.network is not net):
+            raise ConfigError(f"values names {k!r}, which is not a unit of this network")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+            raise InputValueError(f"values[{name!r}] must be a number, got {v!r}")
+        if not math.isfinite(float(v)):
+            raise InputValueError(f"values[{name!r}] must be finite, got {float(v)}")
+        units[name] = float(v)
+    return Overlay(units, None, label or "value", None,
+                   f"s = {net.s}, {label or 'value'} per unit")
