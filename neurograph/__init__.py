@@ -13,6 +13,7 @@ see every z, a, δ and share of blame.
 from . import data
 from .checkpoint import load, save
 from .data import one_hot
+from .diagnose import Diagnosis, diagnose, when  # ng.diagnose: the function
 from .engines import Trace, cost_and_gradients
 from .engines.gradcheck import GradCheckReport, gradcheck
 from .errors import (
@@ -57,5 +58,6 @@ __all__ = [
     "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
     "check_by_hand", "cost_and_gradients", "data", "diagram", "explain", "get_activation",
     "gradcheck", "hidden_unit_grid", "textbook",
+    "Diagnosis", "diagnose", "when",
     "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",
 ]

@@ -89,7 +89,8 @@ class Trainer:
 
     # --- the public loop --------------------------------------------------------------
     def fit(self, X, Y, epochs: int = 500, validation=None, patience: int | None = None,
-            on_step=None, on_epoch_end=None, progress: bool | None = None) -> History:
+            on_step=None, on_epoch_end=None, progress: bool | None = None,
+            break_on=None) -> History:
         """Train for up to ``epochs`` more epochs; return the History.
 
         Parameters
@@ -101,16 +102,27 @@ class Trainer:
         on_epoch_end : called as ``f(trainer, history)`` after each epoch;
             return True to stop.
         progress : a tqdm bar (None: only when stderr is a terminal).
+        break_on : a condition (``ng.when.…``) checked after every batch (and on a
+            pass that went non-finite): the first time it holds, ``breakpoint()``
+            is called with the ``step`` in scope; training goes on after it.
         """
-        gen = self._run(X, Y, epochs, None, validation, patience, on_step, on_epoch_end,
-                        progress)
-        with np.errstate(**_DIVERGING):
-            for _ in gen:
-                pass
+        if break_on is None:
+            gen = self._run(X, Y, epochs, None, validation, patience, on_step, on_epoch_end,
+                            progress)
+            with np.errstate(**_DIVERGING):
+                for _ in gen:
+                    pass
+            return self.history
+        gen = self._run(X, Y, epochs, "batch", validation, patience, on_step, on_epoch_end,
+                        progress, diverged_step=True)
+        for step in _quiet(gen):
+            if break_on is not None and break_on(step):
+                break_on = None
+                _break(step)
         return self.history
 
     def steps(self, X, Y, every: str = "epoch", epochs: int = 500, validation=None,
-              patience: int | None = None):
+              patience: int | None = None, until=None):
         """Generator of Step objects; each ``next`` resumes exactly where training paused.
 
         ``every`` is "epoch", "batch" (after each update), "instance" (each
@@ -118,10 +130,16 @@ class Trainer:
         forward and backward sweeps, then the update): at "layer", δ(L) is
         shown before δ(L−1) exists. Stepping to the end gives the same weights
         as ``fit`` with the same arguments, bit for bit.
+
+        ``until`` (a condition, ``ng.when.…``): run without yielding until the
+        first step where it holds — a pass that went non-finite counts as a
+        step, phase "diverged" — yield that one step and stop there.
         """
         if every not in EVERY:
             raise ConfigError(f"every must be one of {', '.join(EVERY)}; got {every!r}")
-        return _quiet(self._run(X, Y, epochs, every, validation, patience, None, None, False))
+        gen = _quiet(self._run(X, Y, epochs, every, validation, patience, None, None, False,
+                               diverged_step=until is not None))
+        return gen if until is None else _until(gen, until)
 
     def stop(self) -> None:
         """Ask a running fit/steps to stop after the current batch."""
@@ -145,7 +163,8 @@ class Trainer:
             labels = Yt.argmax(axis=1)
         return X, Yt, labels
 
-    def _run(self, X, Y, epochs, every, validation, patience, on_step, on_epoch_end, progress):
+    def _run(self, X, Y, epochs, every, validation, patience, on_step, on_epoch_end, progress,
+             diverged_step=False):
         X, Y, labels = self._prepare(X, Y)
         if validation is not None:
             Xv, Yv, lv = self._prepare(*validation)
@@ -185,6 +204,9 @@ class Trainer:
                         yield self._show(Step(e, b, None, phase, p.trace(phase), p.J))
                     J = p.J
                     if not (math.isfinite(J) and _finite(engine.grad)):
+                        if diverged_step:  # a breakpoint may want the bad pass itself
+                            tr = p.trace(Phase("diverged"), with_grad=True)
+                            yield self._show(Step(e, b, None, tr.phase, tr, J))
                         self._diverged(e, b, J)
                         return
                     if every == "instance":
@@ -410,6 +432,21 @@ def _quiet(gen):
         except GeneratorExit:
             gen.close()
             raise
+
+
+def _until(gen, cond):
+    """The first step of ``gen`` where ``cond`` holds (then ``gen`` is closed), if any."""
+    for step in gen:
+        if cond(step):
+            yield step
+            gen.close()
+            return
+
+
+def _break(step) -> None:
+    """Stop in the debugger with ``step`` in scope (``PYTHONBREAKPOINT`` is honoured)."""
+    print(f"break_on: {step!r}")
+    breakpoint()  # noqa: T100  (on purpose: fit(break_on=…) asked for it)
 
 
 def _finite(a: np.ndarray) -> bool:
