@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ConfigError
 from . import checks
 from .findings import Diagnosis, Thresholds
@@ -74,7 +76,8 @@ def diagnose(x, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
             if Y is None:
                 raise ConfigError("diagnose(net, X, y) needs the targets y with the inputs X")
             from ..engines.passes import resolved_loss, targets
-            trace = x.backward(X, Y)
+            with np.errstate(over="ignore", invalid="ignore"):  # a broken net is expected
+                trace = x.backward(X, Y)
             Yt = targets(x, Y, len(trace.a[0]), resolved_loss(x, "auto"))
             found = trace_findings(x, trace, th, Yt)
         else:
