@@ -56,11 +56,17 @@ def diagnose(x, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
     >>> d = ng.diagnose(zero, X, y); d.ok, d.units("symmetric")
     (False, ['a2_1', 'a2_2'])
     """
+    th = _thresholds(thresholds, overrides)
+    # a diagnosis looks at NaN and inf on purpose: numpy's warnings about them are noise
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _diagnose(x, X, Y, th, net)
+
+
+def _diagnose(x, X, Y, th, net) -> Diagnosis:
     from ..model.network import Network
     from ..train.records import History, Step
     from ..train.trainer import Trainer
 
-    th = _thresholds(thresholds, overrides)
     if isinstance(x, Step):
         d = _of_trace(x.trace, th, net, Y)
         where = {"epoch": x.epoch, "batch": x.batch}
@@ -76,8 +82,7 @@ def diagnose(x, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
             if Y is None:
                 raise ConfigError("diagnose(net, X, y) needs the targets y with the inputs X")
             from ..engines.passes import resolved_loss, targets
-            with np.errstate(over="ignore", invalid="ignore"):  # a broken net is expected
-                trace = x.backward(X, Y)
+            trace = x.backward(X, Y)
             Yt = targets(x, Y, len(trace.a[0]), resolved_loss(x, "auto"))
             found = trace_findings(x, trace, th, Yt)
         else:
@@ -91,7 +96,7 @@ def diagnose(x, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
         if bad is not None:
             found = [bad] + checks.symmetric(x.net, x.net.weights.theta, th) + found
         elif X is not None:
-            found = diagnose(x.net, X, Y, th).findings + found
+            found = _diagnose(x.net, X, Y, th, None).findings + found
         else:
             found = (_diverged(x.history) + checks.nonfinite_weights(x.net)
                      + checks.symmetric(x.net, x.net.weights.theta, th) + found)

@@ -25,7 +25,8 @@ def _units_of(lay, cols):
 
 
 def _finite(x) -> bool:
-    s = float(np.sum(x))  # one pass; an overflowing sum is confirmed elementwise
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = float(np.sum(x))  # one pass; an overflowing sum is confirmed elementwise
     return math.isfinite(s) or bool(np.isfinite(x).all())
 
 
