@@ -343,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .explain.cli import add_parsers as explain_parsers
 
     explain_parsers(sub)  # explain, textbook
+    from .diagnose.cli import add_parser as diagnose_parser
+
+    diagnose_parser(sub)
     return p
 
 

@@ -139,3 +139,23 @@ def test_step_diagnosis_carries_where():
     d = ng.diagnose(step)
     f = d.of("symmetric")[0]
     assert f.units == ("a2_1", "a2_2") and f.where["epoch"] == 0 and f.where["batch"] == 0
+
+
+def test_cli_diagnose_exit_codes(tmp_path, capsys):
+    from neurograph.cli import main
+
+    data = tmp_path / "xor.csv"
+    ng.data.save_dataset(data, X, y)
+    net = zero_init([2, 3, 1])
+    t = ng.Trainer(net, alpha=2.0)
+    t.fit(X, y, epochs=100)
+    ng.save(net, tmp_path / "zero.ngz", trainer=t)
+    good = ng.Network.from_architecture([2, 3, 1], seed=4)
+    ng.Trainer(good, alpha=2.0).fit(X, y, epochs=3000)
+    ng.save(good, tmp_path / "good.ngz")
+    capsys.readouterr()
+    assert main(["diagnose", str(tmp_path / "zero.ngz"), str(data)]) == 1
+    out = capsys.readouterr().out
+    assert "symmetric" in out and "[a2_1, a2_2, a2_3]" in out and "stuck_cost" in out
+    assert main(["diagnose", str(tmp_path / "good.ngz"), str(data)]) == 0
+    assert "healthy (no findings)" in capsys.readouterr().out
