@@ -63,7 +63,8 @@ def run(out: Path, quick: bool = False) -> list[Path]:
     _written(paths, out / "xor.ngz")
 
     print("   diagnosis of the trained network:", ng.diagnose(trainer, X, y))
-    zero = ng.Network.from_architecture([2, 2, 1]); zero.weights.theta[:] = 0
+    zero = ng.Network.from_architecture([2, 2, 1])
+    zero.weights.theta[:] = 0
     zt = ng.Trainer(zero, alpha=2.0)
     zt.fit(X, y, epochs=200)
     print("   the same network initialised to 0 (broken on purpose):\n   "

@@ -159,3 +159,18 @@ def test_cli_diagnose_exit_codes(tmp_path, capsys):
     assert "symmetric" in out and "[a2_1, a2_2, a2_3]" in out and "stuck_cost" in out
     assert main(["diagnose", str(tmp_path / "good.ngz"), str(data)]) == 0
     assert "healthy (no findings)" in capsys.readouterr().out
+
+
+def test_health_diagram_marks_each_finding(tmp_path):
+    import subprocess
+
+    net = ng.Network.from_architecture([2, 3, 1], activation="relu",
+                                       output_activation="sigmoid", seed=0)
+    net.set_bias(net["a2_2"], -10)
+    src = ng.diagram(net, show="health", trace=net.backward(X, y)).source
+    assert 'a2_2 [color="#404040" penwidth=3]' in src and 'a2_2 [xlabel=dead]' in src
+    assert "dead: dead" in src and "\ta2_1 [color" not in src  # only the dead unit
+    ok = ng.diagram(ng.Network.from_architecture([2, 3, 1], seed=4), show="health").source
+    assert "healthy: no findings" in ok
+    svg = subprocess.run(["dot", "-Tsvg"], input=src, capture_output=True, text=True)
+    assert svg.returncode == 0 and "<svg" in svg.stdout

@@ -143,6 +143,9 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     >>> "instance x(2) of 4" in ng.diagram(net, show="gradients", trace=tr, instance=1).source
     True
     """
+    if show == "health":  # findings of ng.diagnose drawn on the structure
+        from .health import health_diagram
+        return health_diagram(net, trace, collapse=collapse, top_k=top_k, title=title)
     trace, data_index = _unpack(trace)
     row = _check(net, show, trace, instance)
     layers = net.layers
