@@ -80,16 +80,18 @@ def saturated(net, trace, th: Thresholds, loss: str | None) -> list[Finding]:
         a = trace.a[l - 1]
         if a is None:
             continue
-        for k, u in enumerate(lays[l - 1].nodes):
-            gmax = _GMAX.get(getattr(u.activation, "name", None))
-            if gmax is None:
-                continue
-            col = a[:, k]
-            g = col * (1 - col) if gmax == 0.25 else 1 - col * col
-            s = float(np.mean(g < th.saturated * gmax))
-            if s >= th.saturated_share:
-                names.append(u.name)
-                share[f"{u.name}: share of instances saturated"] = s
+        nodes = lays[l - 1].nodes
+        gmax = np.array([_GMAX.get(getattr(u.activation, "name", None), 0.0) for u in nodes])
+        cols = np.nonzero(gmax)[0]
+        if not cols.size:
+            continue
+        A = a[:, cols]
+        g = np.where(gmax[cols] == 0.25, A * (1 - A), 1 - A * A)
+        shares = np.mean(g < th.saturated * gmax[cols], axis=0)
+        for c, sh in zip(cols, shares):
+            if sh >= th.saturated_share:
+                names.append(nodes[int(c)].name)
+                share[f"{nodes[int(c)].name}: share of instances saturated"] = float(sh)
     if not names:
         return []
     return [Finding("saturated", f"{len(names)} unit(s) with g'(z) ≈ 0 on most instances: "
@@ -160,6 +162,9 @@ def delta_flow(net, trace, th: Thresholds) -> list[Finding]:
 def symmetric(net, theta, th: Thresholds) -> list[Finding]:
     """Groups of units of one hidden layer with equal incoming and outgoing weights."""
     lays = _layers(net)
+    c = net.weights.current()
+    if c is not None and theta.shape == c.theta.shape:
+        return _symmetric_compiled(lays, c, theta, th)
     out = []
     for lay in lays[1:-1]:
         if len(lay.nodes) < 2:
@@ -179,15 +184,40 @@ def symmetric(net, theta, th: Thresholds) -> list[Finding]:
             groups.setdefault(key, []).append(u.name)
         for names in groups.values():
             if len(names) > 1:
-                out.append(Finding(
-                    "symmetric", f"{len(names)} units of layer {lay.index} have the same "
-                    "incoming and outgoing weights: they get identical updates forever",
-                    units=tuple(names), evidence={"units in the group": len(names),
-                                                  "layer": lay.index},
-                    confidence=1.0,
-                    advice="initialise randomly, NOT to 0 (or a constant): "
-                           "Θ_ij ∈ [−ε, ε], e.g. Network.from_architecture(..., seed=0)"))
+                out.append(_symmetric_finding(names, lay.index))
     return out
+
+
+def _symmetric_compiled(lays, c, theta, th) -> list[Finding]:
+    """The same test on Θ(l): rows of Θ(l−1) with columns of Θ(l), one layer at a time."""
+    base, size = c.theta.__array_interface__["data"][0], c.theta.itemsize
+    thetas = []
+    for T in c.thetas:  # each Θ(l) of ``theta`` (the trace's copy) at the store's offsets
+        off = (T.__array_interface__["data"][0] - base) // size
+        thetas.append(theta[off:off + T.size].reshape(T.shape))
+    out = []
+    for i, lay in enumerate(lays[1:-1]):
+        if len(lay.nodes) < 2:
+            continue
+        V = np.hstack([thetas[i], thetas[i + 1][:, 1:].T]).astype(float)
+        if not np.all(np.isfinite(V)):
+            continue
+        scale = float(np.max(np.abs(V))) or 1.0
+        keys = np.round(V / (scale * th.symmetric_rtol))
+        _, inv, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+        for g in np.nonzero(counts > 1)[0]:
+            names = tuple(lay.nodes[int(k)].name for k in np.nonzero(inv.ravel() == g)[0])
+            out.append(_symmetric_finding(names, lay.index))
+    return out
+
+
+def _symmetric_finding(names, layer) -> Finding:
+    return Finding(
+        "symmetric", f"{len(names)} units of layer {layer} have the same incoming and "
+        "outgoing weights: they get identical updates forever", units=tuple(names),
+        evidence={"units in the group": len(names), "layer": layer}, confidence=1.0,
+        advice="initialise randomly, NOT to 0 (or a constant): Θ_ij ∈ [−ε, ε], e.g. "
+               "Network.from_architecture(..., seed=0)")
 
 
 def stuck_output(net, trace, Y) -> list[Finding]:
