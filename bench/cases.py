@@ -107,6 +107,32 @@ def make_step(case: Case, contender: str, k: int):
     raise KeyError(contender)
 
 
+def make_diagnose(case: Case, contender: str, k: int):
+    """ng.diagnose of one step's trace against the step; steps with until=nonfinite."""
+    from inputs import problem
+
+    import neurograph as ng
+
+    s, n, dtype = case.params["s"], case.params["n"], case.params["dtype"]
+    X, y, Y, thetas = problem(s, n, dtype)
+    if contender == "step":
+        return _fit(X, Y, thetas, 0.1, k)[0]
+    if contender == "diagnose":
+        net = ng.Network.from_thetas(thetas, dtype=X.dtype)
+        trace = net.backward(X, Y)
+        return timer(repeat(lambda: ng.diagnose(trace), k), k)
+    if contender in ("steps", "until"):
+        net = ng.Network.from_thetas(thetas, dtype=X.dtype)
+        trainer = ng.Trainer(net, alpha=0.1, lam=0)
+        until = ng.when.nonfinite if contender == "until" else None
+
+        def run():
+            for _ in trainer.steps(X, Y, every="batch", epochs=k, until=until):
+                pass
+        return timer(run, k)
+    raise KeyError(contender)
+
+
 def make_xor(case: Case, contender: str, k: int):
     import references as ref
     from inputs import problem, xor
@@ -291,6 +317,11 @@ CASES = {c.name: c for c in (
           Target("steps_layer", "ours", 1.2, what="fit"),
           Target("keep_trace", "ours", 1.3, what="fit")),
          (20, 3), {"s": [400, 25, 10], "n": 5000, "dtype": "float64"}),
+    Case("diagnose-784-256-256-10", "ng.diagnose(trace) and until=nonfinite, 784-256-256-10, "
+         "n=10000", ("step", "diagnose", "steps", "until"),
+         (Target("diagnose", "step", 0.5, what="one training step"),
+          Target("until", "steps", 1.05, what="the same run without until")),
+         (3, 1), {"s": [784, 256, 256, 10], "n": 10000, "dtype": "float64"}),
     Case("xor-f64", "XOR 2-2-1 step, n=4, float64", ("ours", "numpy"),
          (Target("ours", "numpy", 2.0, what="bare numpy"),), (2000, 200), {"dtype": "float64"}),
     Case("xor-f32", "XOR 2-2-1 step, n=4, float32", ("ours", "numpy"),
@@ -325,7 +356,7 @@ CASES = {c.name: c for c in (
 
 MAKERS = {"step": make_step, "steps": make_step, "xor": make_xor, "micrograd": make_micrograd,
           "connect_layers": make_connect, "render": make_render, "graph": make_graph,
-          "keep": make_keep, "frozen": make_frozen, "lab": make_lab}
+          "keep": make_keep, "frozen": make_frozen, "lab": make_lab, "diagnose": make_diagnose}
 
 
 def maker(case: Case):

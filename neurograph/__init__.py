@@ -54,6 +54,7 @@ _WHERE = {
     "from_graphml": "interop", "from_torch": "interop", "to_graphml": "interop",
     "to_torch": "interop",
     "Comparison": "lab", "LesionStudy": "lab", "compare": "lab", "lesion_study": "lab",
+    "Diagnosis": "diagnose", "diagnose": "diagnose.api", "when": "diagnose",
     # the parts themselves, as ``import neurograph`` used to bind them
     "model": "model", "engines": "engines", "train": "train", "checkpoint": "checkpoint",
     "render": "render", "interop": "interop", "notation": "notation",
@@ -80,8 +81,9 @@ def __dir__():
 
 
 class _Package(_types.ModuleType):
-    """The package's module type: ``ng.explain`` stays the function although the
-    subpackage ``neurograph.explain`` has the same name."""
+    """The package's module type: ``ng.explain`` and ``ng.diagnose`` stay the functions
+    although the subpackages ``neurograph.explain`` and ``neurograph.diagnose`` have the
+    same names."""
 
     @property
     def explain(self):
@@ -90,6 +92,14 @@ class _Package(_types.ModuleType):
     @explain.setter
     def explain(self, subpackage):
         pass  # the import system binds the subpackage here; it stays in sys.modules
+
+    @property
+    def diagnose(self):
+        return _load("diagnose")
+
+    @diagnose.setter
+    def diagnose(self, subpackage):
+        pass  # as for explain: ng.diagnose stays the function
 
 
 _sys.modules[__name__].__class__ = _Package
@@ -104,5 +114,6 @@ __all__ = [
     "Comparison", "LesionStudy", "compare", "lesion_study",
     "check_by_hand", "cost_and_gradients", "data", "diagram", "explain", "get_activation",
     "gradcheck", "hidden_unit_grid", "textbook",
+    "Diagnosis", "diagnose", "when",
     "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",
 ]

@@ -248,18 +248,23 @@ def _network(ng, s, args, names):
     return ng.Network.from_architecture(s, activation=args.activation, seed=args.seed)
 
 
-def _inspect(args) -> int:
-    import numpy as np
-
+def _checkpoint(path):
+    """(network, its trainer or None when the checkpoint holds none)."""
     import neurograph as ng
 
-    trainer = None
     try:
-        net, trainer = ng.load(args.checkpoint, trainer=True)
+        return ng.load(path, trainer=True)
     except ng.FileFormatError as exc:
         if "no trainer state" not in str(exc):
             raise
-        net = ng.load(args.checkpoint)
+        return ng.load(path), None
+
+
+def _inspect(args) -> int:
+    import numpy as np
+
+
+    net, trainer = _checkpoint(args.checkpoint)
     bad = [k for k in net.links if not np.isfinite(k.weight)]
     print(f"{args.checkpoint}: {net!r}")
     net.summary()
@@ -274,6 +279,18 @@ def _inspect(args) -> int:
               f"({_where(bad)}); training diverged: retrain with a smaller α")
         return 1
     return 0
+
+
+def _diagnose(args) -> int:
+    """Diagnose the checkpoint's network (and its trainer's run, when saved) on the data:
+    print the findings; exit 0 when healthy, 1 when not."""
+    import neurograph as ng
+
+    net, trainer = _checkpoint(args.checkpoint)
+    X, y = _load_for(net, args.data)
+    d = ng.diagnose(trainer if trainer is not None else net, X, y)
+    print(d.to_markdown() if args.markdown else d)
+    return 0 if d.ok else 1
 
 
 def _demo(args) -> int:
@@ -366,6 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .explain.cli import add_parsers as explain_parsers
 
     explain_parsers(sub)  # explain, textbook
+    dg = sub.add_parser("diagnose", help="why doesn't it learn? findings per unit; exit 1 "
+                                          "when there are any")
+    dg.add_argument("checkpoint")
+    dg.add_argument("data", help="a CSV or NPZ file of instances and labels")
+    dg.add_argument("--markdown", action="store_true", help="print the findings as Markdown")
+    dg.set_defaults(func=_diagnose)
     return p
 
 

@@ -62,6 +62,14 @@ def run(out: Path, quick: bool = False) -> list[Path]:
     ng.save(net, out / "xor.ngz", trainer=trainer)
     _written(paths, out / "xor.ngz")
 
+    print("   diagnosis of the trained network:", ng.diagnose(trainer, X, y))
+    zero = ng.Network.from_architecture([2, 2, 1])
+    zero.weights.theta[:] = 0
+    zt = ng.Trainer(zero, alpha=2.0)
+    zt.fit(X, y, epochs=200)
+    print("   the same network initialised to 0 (broken on purpose):\n   "
+          + str(ng.diagnose(zt, X, y)).replace("\n", "\n   "))
+
     print("== 3. One-vs-rest: pedestrian, car, motorcycle, truck (4-6-4)")
     Xc, yc, features, classes = ng.data.four_classes(400, seed=0)
     Xtr, Xte, ytr, yte = ng.data.train_test_split(Xc, yc, 0.25, seed=0)

@@ -200,7 +200,7 @@ def compare(a, b, instance: int = 0) -> Comparison:
     if not (isinstance(ta, Trace) and isinstance(tb, Trace)):
         raise ConfigError(f"compare takes two Networks, or two Traces or Steps; got "
                           f"{type(a).__name__} and {type(b).__name__}")
-    net = ta.network()
+    net = None if ta.network_ref is None else ta.network_ref()  # even if stale: say so
     if ta.owner != tb.owner or ta.version != tb.version or net is None:
         raise ConfigError("compare needs two traces of one network with one layout; got "
                           "traces of different networks (or from before and after a change "

@@ -29,9 +29,9 @@ LAYERS = [
     ("engines",),
     ("train",),
     ("checkpoint", "lab"),
+    ("diagnose",),
     ("render",),
     ("explain",),
-    ("diagnose",),
     ("interop",),
     ("cli", "demo", "__main__", "__init__"),
 ]

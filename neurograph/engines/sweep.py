@@ -186,4 +186,4 @@ class Pass:
         return Trace(version=self.net.version, z=zs, a=acts, w=self.engine.theta.copy(),
                      delta=deltas, grad=grad, cost=self.J, lam=self.engine.lam,
                      loss=self.engine.loss, engine=self.engine.kind, phase=phase,
-                     owner=id(self.net), ref=weakref.ref(self.net))
+                     owner=id(self.net), network_ref=weakref.ref(self.net))

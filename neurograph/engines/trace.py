@@ -8,7 +8,7 @@ true after an update. Blame is computed when asked, never stored whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,11 +53,14 @@ class Trace:
     engine: str = ""
     phase: str = ""
     owner: int = 0  # id() of the network whose pass this is
-    ref: object = None  # a weak reference to that network (None: unknown)
+    # a weak reference to that network (a trace must not keep a network alive)
+    network_ref: object = field(default=None, repr=False)
 
+    @property
     def network(self):
-        """The network whose pass this is, while it lives (else None)."""
-        return None if self.ref is None else self.ref()
+        """The network of this pass while it exists with this layout; else None."""
+        net = None if self.network_ref is None else self.network_ref()
+        return net if net is not None and self.belongs_to(net) else None
 
     def belongs_to(self, net) -> bool:
         """True when this trace is of ``net`` as it is laid out now."""

@@ -153,6 +153,9 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     >>> "instance x(2) of 4" in ng.diagram(net, show="gradients", trace=tr, instance=1).source
     True
     """
+    if show == "health":  # findings of ng.diagnose drawn on the structure
+        from .health import health_diagram
+        return health_diagram(net, trace, collapse=collapse, top_k=top_k, title=title)
     over = overlay(net, show, values, label, between)
     if over is not None and over.edges is not None:
         show, trace = "structure", None

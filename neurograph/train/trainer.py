@@ -14,7 +14,6 @@ generator, so stepping to the end gives bit-identical weights to ``fit``.
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from ..engines.torch_kernels import KERNELS
 from ..errors import ConfigError, NeurographError, NonFiniteError
 from .checks import count_arg, real_arg
 from .records import History, Step
+from .stepping import DIVERGING, break_into, finite, first_where, progress_bar, quiet
 
 EVERY = ("epoch", "batch", "instance", "layer")
 
@@ -97,7 +97,8 @@ class Trainer:
 
     # --- the public loop --------------------------------------------------------------
     def fit(self, X, Y, epochs: int = 500, validation=None, patience: int | None = None,
-            on_step=None, on_epoch_end=None, progress: bool | None = None) -> History:
+            on_step=None, on_epoch_end=None, progress: bool | None = None,
+            break_on=None) -> History:
         """Train for up to ``epochs`` more epochs; return the History.
 
         Parameters
@@ -109,16 +110,27 @@ class Trainer:
         on_epoch_end : called as ``f(trainer, history)`` after each epoch;
             return True to stop.
         progress : a tqdm bar (None: only when stderr is a terminal).
+        break_on : a condition (``ng.when.…``) checked after every batch (and on a
+            pass that went non-finite): the first time it holds, ``breakpoint()``
+            is called with the ``step`` in scope; training goes on after it.
         """
-        gen = self._run(X, Y, epochs, None, validation, patience, on_step, on_epoch_end,
-                        progress)
-        with np.errstate(**_DIVERGING):
-            for _ in gen:
-                pass
+        if break_on is None:
+            gen = self._run(X, Y, epochs, None, validation, patience, on_step, on_epoch_end,
+                            progress)
+            with np.errstate(**DIVERGING):
+                for _ in gen:
+                    pass
+            return self.history
+        gen = self._run(X, Y, epochs, "batch", validation, patience, on_step, on_epoch_end,
+                        progress, diverged_step=True)
+        for step in quiet(gen):
+            if break_on is not None and break_on(step):
+                break_on = None
+                break_into(step)
         return self.history
 
     def steps(self, X, Y, every: str = "epoch", epochs: int = 500, validation=None,
-              patience: int | None = None):
+              patience: int | None = None, until=None):
         """Generator of Step objects; each ``next`` resumes exactly where training paused.
 
         ``every`` is "epoch", "batch" (after each update), "instance" (each
@@ -126,10 +138,16 @@ class Trainer:
         forward and backward sweeps, then the update): at "layer", δ(L) is
         shown before δ(L−1) exists. Stepping to the end gives the same weights
         as ``fit`` with the same arguments, bit for bit.
+
+        ``until`` (a condition, ``ng.when.…``): run without yielding until the
+        first step where it holds — a pass that went non-finite counts as a
+        step, phase "diverged" — yield that one step and stop there.
         """
         if every not in EVERY:
             raise ConfigError(f"every must be one of {', '.join(EVERY)}; got {every!r}")
-        return _quiet(self._run(X, Y, epochs, every, validation, patience, None, None, False))
+        gen = quiet(self._run(X, Y, epochs, every, validation, patience, None, None, False,
+                               diverged_step=until is not None))
+        return gen if until is None else first_where(gen, until)
 
     def stop(self) -> None:
         """Ask a running fit/steps to stop after the current batch."""
@@ -153,7 +171,8 @@ class Trainer:
             labels = Yt.argmax(axis=1)
         return X, Yt, labels
 
-    def _run(self, X, Y, epochs, every, validation, patience, on_step, on_epoch_end, progress):
+    def _run(self, X, Y, epochs, every, validation, patience, on_step, on_epoch_end, progress,
+             diverged_step=False):
         X, Y, labels = self._prepare(X, Y)
         if validation is not None:
             Xv, Yv, lv = self._prepare(*validation)
@@ -179,7 +198,7 @@ class Trainer:
         self._stop = False
         h = self.history
         h.stopped = None
-        bar = _progress(epochs, progress)
+        bar = progress_bar(epochs, progress)
         try:
             for _ in range(epochs):
                 e = self.epoch
@@ -193,7 +212,10 @@ class Trainer:
                     for phase in p.run(pause=every == "layer"):
                         yield self._show(Step(e, b, None, phase, p.trace(phase), p.J))
                     J = p.J
-                    if not (math.isfinite(J) and _finite(engine.grad)):
+                    if not (math.isfinite(J) and finite(engine.grad)):
+                        if diverged_step:  # a breakpoint may want the bad pass itself
+                            tr = p.trace(Phase("diverged"), with_grad=True)
+                            yield self._show(Step(e, b, None, tr.phase, tr, J))
                         self._diverged(e, b, J)
                         return
                     if every == "instance":
@@ -408,40 +430,3 @@ class Trainer:
             raise ConfigError(f"a trainer state_dict as state_dict() makes it was expected; "
                               f"got one that fails with {exc!r}") from None
         self.__dict__.update(fresh.__dict__)
-
-
-# A diverging run overflows on its way to inf/NaN; it is reported as "diverged"
-# (or NonFiniteError), so numpy's warnings about it would only be noise.
-_DIVERGING = dict(over="ignore", invalid="ignore")
-
-
-def _quiet(gen):
-    """Advance ``gen`` under _DIVERGING; the caller's code between steps runs as it was."""
-    while True:
-        with np.errstate(**_DIVERGING):
-            try:
-                item = next(gen)
-            except StopIteration:
-                return
-        try:
-            yield item
-        except GeneratorExit:
-            gen.close()
-            raise
-
-
-def _finite(a: np.ndarray) -> bool:
-    # one dot product is cheaper than isfinite over the whole array; it is inf
-    # also when finite entries overflow when squared, so confirm then
-    s = float(a @ a)
-    return math.isfinite(s) or bool(np.isfinite(a).all())
-
-
-def _progress(epochs: int, progress: bool | None):
-    if progress is None:
-        progress = epochs >= 50 and sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=epochs, unit="epoch", leave=False)

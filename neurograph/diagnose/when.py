@@ -1,0 +1,144 @@
+"""Conditions on a training Step: breakpoints for ``trainer.steps(..., until=…)`` and
+``Trainer.fit(..., break_on=…)``, combined with ``|`` and ``&``.
+
+>>> import neurograph as ng
+>>> cond = ng.when.nonfinite | ng.when.cost_above(10)
+>>> cond
+(when.nonfinite | when.cost_above(10))
+>>> X, y = ng.data.truth_table("XOR")
+>>> t = ng.Trainer(ng.Network.from_architecture([2, 2, 1], seed=3), alpha=2.0)
+>>> [s.epoch for s in t.steps(X, y, every="epoch", epochs=50, until=ng.when.cost_above(0))]
+[0]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ConfigError
+from .checks import _GMAX, _finite
+
+__all__ = ["Condition", "nonfinite", "saturated", "dead", "cost_above", "unit"]
+
+
+class Condition:
+    """A test of a Step: ``cond(step)`` is True or False; ``a | b``, ``a & b`` combine."""
+
+    def __init__(self, test, text: str):
+        self._test, self._text = test, text
+
+    def __call__(self, step) -> bool:
+        return bool(self._test(step))
+
+    def __or__(self, other: Condition) -> Condition:
+        other = _cond(other)
+        return Condition(lambda s: self(s) or other(s), f"({self._text} | {other._text})")
+
+    def __and__(self, other: Condition) -> Condition:
+        other = _cond(other)
+        return Condition(lambda s: self(s) and other(s), f"({self._text} & {other._text})")
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _cond(x) -> Condition:
+    if not isinstance(x, Condition):
+        raise ConfigError(f"a condition (ng.when.…) was expected, got {type(x).__name__}")
+    return x
+
+
+def _arrays(step):
+    tr = step.trace
+    if tr is None:
+        return []
+    out = [x for x in tr.z + tr.a if x is not None]
+    if tr.delta is not None:
+        out += [x for x in tr.delta if x is not None]
+    return out
+
+
+def _nonfinite(step) -> bool:
+    if step.cost is not None and not math.isfinite(step.cost):
+        return True
+    if any(not _finite(x) for x in _arrays(step)):
+        return True
+    tr = step.trace
+    return tr is not None and tr.grad is not None and not _finite(tr.grad)
+
+
+nonfinite = Condition(_nonfinite, "when.nonfinite")
+"""True at a step whose J, z, a, δ or ∂J/∂w holds a NaN or inf."""
+
+
+def _units(step, pick):
+    tr = step.trace
+    net = None if tr is None else tr.network
+    if net is None:
+        return
+    for l, lay in enumerate(net.layers[1:], start=2):
+        for k, u in enumerate(lay.nodes):
+            if pick(u):
+                yield l, k, u, tr
+
+
+def saturated(fraction: float = 0.5, gprime: float = 0.05) -> Condition:
+    """True when at least ``fraction`` of the sigmoid/tanh units have g'(z) below
+    ``gprime`` × its maximum on most (90 %) of the step's instances."""
+    if not 0 < fraction <= 1:
+        raise ConfigError(f"fraction must be in (0, 1], got {fraction!r}")
+
+    def test(step):
+        total = sat = 0
+        for l, k, u, tr in _units(step, lambda u: getattr(u.activation, "name", "") in _GMAX):
+            a = tr.a[l - 1]
+            if a is None:
+                continue
+            col = a[:, k]
+            g = col * (1 - col) if u.activation.name == "sigmoid" else 1 - col * col
+            total += 1
+            sat += float(np.mean(g < gprime * _GMAX[u.activation.name])) >= 0.9
+        return total > 0 and sat / total >= fraction
+    return Condition(test, f"when.saturated({fraction:g})")
+
+
+def _dead(step) -> bool:
+    for l, k, _u, tr in _units(step, lambda u: getattr(u.activation, "name", "") == "relu"):
+        z = tr.z[l - 1]
+        if z is not None and bool(np.all(z[:, k] <= 0)):
+            return True
+    return False
+
+
+dead = Condition(_dead, "when.dead")
+"""True when some ReLU unit has z ≤ 0 on every instance of the step."""
+
+
+def cost_above(v: float) -> Condition:
+    """True when the step's J is above ``v`` (or not finite)."""
+    v = float(v)
+    return Condition(lambda s: s.cost is not None and not s.cost <= v, f"when.cost_above({v:g})")
+
+
+def unit(name: str, fn) -> Condition:
+    """True when ``fn(values)`` is true for the unit ``name``; ``values`` holds its
+    z, a, delta (arrays over the step's instances, or None) and blame.
+
+    >>> unit("a2_1", lambda u: u["a"] is not None and u["a"].mean() > 0.9)
+    when.unit('a2_1', …)
+    """
+    if not callable(fn):
+        raise ConfigError(f"unit() needs a function of the unit's values, got {fn!r}")
+
+    def test(step):
+        tr = step.trace
+        net = None if tr is None else tr.network
+        if net is None:
+            return False
+        if name not in net:
+            raise ConfigError(f"when.unit: the network has no unit named {name!r}; "
+                              f"units: {', '.join(u.name for u in net.nodes)}")
+        return bool(fn(tr.node(net[name])))
+    return Condition(test, f"when.unit({name!r}, …)")

@@ -1,0 +1,61 @@
+"""show="health": a diagnosis drawn on the network — an outline and badge per kind of
+finding on its units, its links coloured, and a legend.
+
+>>> import neurograph as ng
+>>> X, y = ng.data.truth_table("XOR")
+>>> net = ng.Network.from_architecture([2, 2, 1]); net.weights.theta[:] = 0
+>>> src = ng.diagram(net, show="health", trace=net.backward(X, y)).source
+>>> "symmetric" in src and 'a2_1 [color="#7b3294"' in src
+True
+"""
+
+from __future__ import annotations
+
+from .dotsafe import Ids
+
+# one colour and badge per kind of finding
+BADGES = {
+    "nonfinite": ("#d7191c", "NaN"), "symmetric": ("#7b3294", "≡"),
+    "saturated": ("#fdae61", "sat"), "dead": ("#404040", "dead"),
+    "vanishing": ("#2c7bb6", "δ↓"), "exploding": ("#e66101", "δ↑"),
+    "stuck_output": ("#a6611a", "stuck"), "stuck_cost": ("#a6611a", "J flat"),
+    "learning_rate": ("#b2182b", "α"),
+}
+
+
+def health_diagram(net, trace=None, diagnosis=None, **kw):
+    """The structure diagram with each finding of ``diagnosis`` (default: a diagnosis of
+    ``trace``, or of the weights alone) marked on its units and links."""
+    from ..diagnose import diagnose
+    from .diagrams import _unpack, diagram
+
+    tr, _ = _unpack(trace)
+    if diagnosis is None:
+        diagnosis = diagnose(tr, net=net) if tr is not None else diagnose(net)
+    g = diagram(net, show="structure", trace=tr, **kw)
+    ids = Ids([n.name for lay in net.layers
+               for n in ([lay.bias] if lay.bias else []) + lay.nodes])
+    badges: dict[str, list[str]] = {}
+    kinds = []
+    for f in diagnosis:
+        color, badge = BADGES.get(f.kind, ("#000000", f.kind))
+        kinds.append(f.kind)
+        for u in f.units:
+            if u in net:
+                badges.setdefault(u, []).append(badge)
+                g.node(ids[u], color=color, penwidth="3")
+        for name in f.links:
+            src, dst = name.split("→")
+            if src != "+1" and src in net and dst in net:
+                g.edge(ids[src], ids[dst], color=color, penwidth="2.5")
+    for u, marks in badges.items():
+        g.node(ids[u], xlabel=" ".join(dict.fromkeys(marks)))
+    rows = "".join(
+        f'<TR><TD BGCOLOR="{BADGES.get(k, ("#000000",))[0]}" WIDTH="18"> </TD>'
+        f'<TD ALIGN="LEFT">{BADGES.get(k, ("", k))[1]}: {k}</TD></TR>'
+        for k in dict.fromkeys(kinds)) or '<TR><TD>healthy: no findings</TD></TR>'
+    with g.subgraph(name="cluster_health") as c:
+        c.attr(label="findings", style="rounded", color="#bbbbbb", fontsize="10")
+        c.node(Ids.own("health"), label=f'<<TABLE BORDER="0" CELLSPACING="2">{rows}</TABLE>>',
+               shape="plaintext", fontsize="9")
+    return g
