@@ -49,7 +49,7 @@ _WHERE = {
     "perceptron": "train",
     "load": "checkpoint", "save": "checkpoint",
     "RenderError": "render", "diagram": "render", "hidden_unit_grid": "render",
-    "player": "render",
+    "player": "explore", "plot_decision_boundary": "render.plots",
     "check_by_hand": "explain", "explain": "explain.worked", "textbook": "explain",
     "from_graphml": "interop", "from_torch": "interop", "to_graphml": "interop",
     "to_torch": "interop",

@@ -30,7 +30,7 @@ LAYERS = [
     ("train",),
     ("checkpoint",),
     ("render",),
-    ("explain",),
+    ("explain", "explore"),
     ("diagnose",),
     ("interop",),
     ("cli", "demo", "__main__", "__init__"),

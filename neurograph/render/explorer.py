@@ -30,16 +30,20 @@ def layout(net) -> dict:
     ([2, 2, 1], 9)
     """
     layers, x = [], 60.0
+    shape = []
     for lay in net.layers:
         cols = max(1, math.ceil(lay.size / MAX_ROWS))
         rows = math.ceil(lay.size / cols) if lay.size else 1
-        gap = 26.0 if rows <= 12 else max(8.0, 480.0 / rows)
+        gap = 44.0 if rows <= 6 else 26.0 if rows <= 12 else max(8.0, 480.0 / rows)
+        shape.append((cols, rows, gap))
+    tall = max(rows * gap for _, rows, gap in shape)
+    for lay, (cols, rows, gap) in zip(net.layers, shape):
         r = 11.0 if rows <= 12 else max(3.0, gap / 2.4)
         units = []
         for node in lay.nodes:
             c, k = divmod(node.position, rows)
             units.append({"name": node.name, "x": round(x + c * gap, 1),
-                          "y": round(40 + k * gap + (rows < 12) * (12 - rows) * 13, 1),
+                          "y": round(30 + (tall - rows * gap) / 2 + (k + 0.5) * gap, 1),
                           "r": round(r, 1), "g": node.activation.name if node.activation else ""})
         layers.append({"l": lay.index, "units": units, "big": lay.size > COLLAPSE})
         x += (cols - 1) * gap + 170

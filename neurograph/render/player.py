@@ -45,7 +45,7 @@ def _ticks(lo: float, hi: float, k: int = 5) -> list[float]:
 
 
 def curve(costs: list, frame_x: list[int], val: list | None = None, val_x=None,
-          width=560, height=190, pad=(48, 12, 16, 34)) -> tuple[str, list, list]:
+          width=520, height=170, pad=(48, 12, 16, 34)) -> tuple[str, list, list]:
     """The J(Θ) curve as SVG with axes and tick labels; (svg, marker xs, marker ys).
 
     >>> svg, xs, ys = curve([1.0, 0.5, 0.25], [0, 2])
@@ -200,10 +200,10 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
            f'<label>show <select id="view">{views}</select></label>'
            f'<label>instance <select id="instance">{picker}</select></label>'
            f'<span id="info"></span></div>'
-           f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
            f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
            f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
            f'a link: its numbers and formulas appear here.</div></div>'
+           f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
            f'<div id="frames" hidden>{frames}</div>'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            f'Click the J curve to jump.</p>'

@@ -124,7 +124,7 @@ if (D.maps) {
   box.innerHTML = '<div>decision map of ' + L.layers[L.layers.length - 1].units[0].name +
     ' over the input box (points: the instances)</div>';
   mapCanvas = document.createElement('canvas'); mapCanvas.id = 'map';
-  mapCanvas.width = 200; mapCanvas.height = 200; box.appendChild(mapCanvas);
+  mapCanvas.width = 200; mapCanvas.height = 200; mapCanvas.style.width = '160px'; box.appendChild(mapCanvas);
 }
 function drawPictures() {
   if (D.maps) {
@@ -160,7 +160,7 @@ function drawMap(idx) {
       ctx.beginPath();
       ctx.arc((pt[0] - x0) / (x1 - x0) * 200, 200 - (pt[1] - y0) / (y1 - y0) * 200,
         j === st.inst ? 7 : 5, 0, 2 * Math.PI);
-      ctx.fillStyle = pt[2] > 0.5 ? P.div[4] : P.div[0]; ctx.fill();
+      ctx.fillStyle = pt[2] > 0.5 ? '#000000' : '#ffffff'; ctx.fill();
       ctx.lineWidth = j === st.inst ? 3 : 1; ctx.strokeStyle = '#000'; ctx.stroke();
     });
   };
