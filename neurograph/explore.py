@@ -15,6 +15,7 @@ from .errors import ConfigError
 from .render import explorer
 from .render.player import Page
 from .render.player import player as _page
+from .render.plots import decision_boundary
 from .train.records import History
 
 
@@ -112,3 +113,35 @@ def _chosen(source, max_frames: int) -> list:
     keep = sorted(set(np.linspace(0, len(traces) - 1, min(max_frames, len(traces)))
                       .round().astype(int).tolist()))
     return [traces[i] for i in keep]
+
+
+def plot_decision_boundary(net, X, y, ax=None, res: int = 200, margin: float = 0.1):
+    """The output over the input box with the points (matplotlib, the ``plot`` extra).
+
+    The grid's pass runs here, with the network's current weights; returns the Axes.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> ng.plot_decision_boundary(net, X, y, res=20).get_xlabel()
+    'x1'
+    """
+    if net.s[0] != 2:
+        raise ConfigError(f"a decision boundary needs a network with two inputs, this one "
+                          f"has {net.s[0]} (s = {net.s})")
+    if net.s[-1] != 1:
+        raise ConfigError(f"plot_decision_boundary draws one output unit, this network has "
+                          f"{net.s[-1]} (s = {net.s})")
+    X = np.asarray(X, float).reshape(len(X), -1)
+    if X.shape[1] != 2:
+        raise ConfigError(f"X must have 2 columns, got shape {X.shape}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = (hi - lo) * margin + (hi == lo)
+    g1, g2 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], res), \
+        np.linspace(lo[1] - pad[1], hi[1] + pad[1], res)
+    last = net.last_trace
+    try:
+        out = run_forward(net, np.column_stack([np.tile(g1, res), np.repeat(g2, res)])).a[-1]
+    finally:
+        net.last_trace = last
+    return decision_boundary(g1, g2, out[:, 0].reshape(res, res), X, y, ax=ax)

@@ -37,7 +37,8 @@ LAYERS = [
 ]
 LEVEL = {part: k for k, layer in enumerate(LAYERS) for part in layer}
 # (importing module, part it may reach above itself): call-time imports only
-CALL_TIME_UP = {("neurograph.model.views", "engines"), ("neurograph.model.views", "render")}
+CALL_TIME_UP = {("neurograph.model.views", "engines"), ("neurograph.model.views", "render"),
+                ("neurograph.train.records", "render")}
 MAX_LINES = 450
 REPEAT = 6
 

@@ -23,7 +23,9 @@ from ..errors import ConfigError
 from ..io import atomic_write
 from ..notation import instance_label
 from ..train.records import History
+from . import colors
 from . import explorer as ex
+from . import frames as frames_mod
 
 
 class Page(type(Path())):
@@ -105,16 +107,16 @@ def _asset(name: str) -> str:
 
 
 def _frames_of(source, net, max_frames):
-    """(traces, infos, x positions, costs, where) of the frames to show."""
+    """(traces, infos, x positions, costs, where, instance of a one-row Step) per frame."""
     if isinstance(source, Trace):
         J = "" if source.cost is None else f", J = {source.cost:.5g}"
-        return [source], [f"one pass{J}"], [0], [source.cost], [(0, 0)]
+        return [source], [f"one pass{J}"], [0], [source.cost], [(0, 0)], [None]
     if isinstance(source, History):
         theta = np.array(net.weights.theta, copy=True)
         tr = Trace(version=net.version, z=[None] * net.L, a=[np.zeros((0, s)) for s in net.s],
                    w=theta, owner=id(net))
         costs = list(source.cost)
-        return [tr], [f"after {len(costs)} epochs"], [len(costs) - 1], costs, [(0, 0)]
+        return [tr], [f"after {len(costs)} epochs"], [len(costs) - 1], costs, [(0, 0)], [None]
     items = list(source)
     if not items:
         raise ConfigError("the player needs at least one Step (got an empty list)")
@@ -126,13 +128,16 @@ def _frames_of(source, net, max_frames):
         J = "" if s.cost is None else f", J = {s.cost:.5g}"
         who = "" if s.instance is None else f", instance {instance_label(s.instance)}"
         infos.append(f"epoch {s.epoch}, batch {s.batch}{who}, {s.phase}{J}")
+    who = [None if items[i].instance is None or items[i].trace is None
+           or items[i].trace.n != 1 else instance_label(items[i].instance) for i in keep]
     return ([items[i].trace for i in keep], infos, keep, [s.cost for s in items],
-            [(items[i].epoch, items[i].batch) for i in keep])
+            [(items[i].epoch, items[i].batch) for i in keep], who)
 
 
 def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int = 60,
            instances=None, history: History | None = None, maps: dict | None = None,
-           y=None, **options) -> Page:
+           y=None, vmin: float | None = None, vmax: float | None = None,
+           static: bool | None = None, **options) -> Page:
     """Write the explorer of a run to ``path`` (one HTML file) and return it as a :class:`Page`.
 
     Parameters
@@ -146,6 +151,10 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
     history : a History whose validation J is drawn beside the steps' J.
     maps : decision maps per frame (from :func:`neurograph.explore.decision_maps`).
     y : the targets of the instances, shown in the output panel (default a − δ).
+    vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
+        over the run.
+    static : also embed each frame's Graphviz diagram (default: for networks of at
+        most 120 links); ``options`` go to :func:`neurograph.diagram` for them.
 
     Examples
     --------
@@ -161,13 +170,26 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
         raise ConfigError("player needs net=the network the steps belong to")
     if show not in ex.VIEWS:
         raise ConfigError(f"show must be one of {', '.join(ex.VIEWS)}, got {show!r}")
-    if options.pop("collapse", None) is not None or options:
-        pass  # diagram options of the old player: the page lays itself out
-    traces, infos, xs, costs, where = _frames_of(steps_or_trace, net, max_frames)
+    traces, infos, xs, costs, where, who = _frames_of(steps_or_trace, net, max_frames)
     ex.check_frames(net, traces, where)
     rows = ex.pick_instances(traces[0].n, instances) if traces[0].n else []
     frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
     offsets, packed = ex.pack(net, traces, rows, frame_maps)
+    if static is None:
+        static = net.n_links <= frames_mod.STATIC_LINKS and not isinstance(steps_or_trace,
+                                                                           History)
+    pictures = [""] * len(traces)
+    note, user = "", (vmin is not None or vmax is not None)
+    if static:
+        shown = [steps_or_trace] if isinstance(steps_or_trace, Trace) else \
+            [list(steps_or_trace)[i] for i in xs]
+        vmin, vmax = frames_mod.run_scale(net, show, shown, vmin, vmax, options.get("instance"))
+        pictures = frames_mod.static_frames(net, show, shown, vmin, vmax, **options)
+        note = frames_mod.scale_note(vmin, vmax)
+    scl = ex.scales(net, traces, rows)
+    if user:
+        for v in ("errors", "blame", "gradients"):
+            scl[v]["unit"] = max(abs(vmin or 0.0), abs(vmax or 0.0))
     val, val_x = None, None
     if history is not None and history.val_cost and not isinstance(steps_or_trace, History):
         ends = {}
@@ -180,7 +202,7 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
         val, val_x = list(steps_or_trace.val_cost), list(range(len(steps_or_trace.val_cost)))
     svg, mx, my = curve(costs, xs, val, val_x)
     data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
-            "scales": ex.scales(net, traces, rows), "palette": ex.palette(),
+            "scales": scl, "palette": ex.palette(),
             "instances": [instance_label(r) for r in rows], "rows": rows,
             "y": None if y is None else np.asarray(y, float).reshape(len(y), -1)[rows].tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
@@ -189,11 +211,16 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
                      for k, lab in enumerate(data["instances"]))
     views = "".join(f'<option value="{v}"{" selected" if v == show else ""}>{v}</option>'
                     for v in ex.VIEWS)
-    frames = "".join(f'<div class="frame" data-info="{html.escape(info)}"></div>'
-                     for info in infos)
+    labels = data["instances"] or ["—"]
+    frames = "".join(
+        f'<div class="frame" data-info="{html.escape(info)}"{_attr("who", w)} '
+        f'data-j="{"" if tr.cost is None else colors.fmt(tr.cost)}" data-title="'
+        f'{html.escape(_title(net, show, w or labels[0], tr.cost))}">{_static(pic, note)}</div>'
+        for info, w, tr, pic in zip(infos, who, traces, pictures))
     doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            f"<title>neurograph explorer</title><style>{_asset('explorer.css')}</style></head>"
            f"<body><h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
+           f'<div id="title" data-s="{net.s}"></div>'
            f'<div id="controls"><button id="prev">◀ step</button>'
            f'<button id="play">▶ play</button><button id="next">step ▶</button>'
            f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
@@ -204,7 +231,7 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
            f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
            f'a link: its numbers and formulas appear here.</div></div>'
            f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
-           f'<div id="frames" hidden>{frames}</div>'
+           f'<div id="frames">{frames}</div>'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            f'Click the J curve to jump.</p>'
            f'<script>const DATA = {json.dumps(data, allow_nan=False, default=_none)};</script>'
@@ -212,6 +239,22 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
     page = Page(path)
     atomic_write(os.fspath(page), doc.encode("utf-8"))
     return page
+
+
+def _title(net, show, who, cost) -> str:
+    J = "" if cost is None else f", J = {colors.fmt(cost)}"
+    return f"s = {net.s}, show = {show}, instance {who}{J}"
+
+
+def _static(svg: str, note: str) -> str:
+    if not svg:
+        return ""
+    return (f"<details><summary>this frame as the lecture's diagram (Graphviz)</summary>"
+            f"<p>{html.escape(note)}</p>{svg}</details>")
+
+
+def _attr(name, value) -> str:
+    return "" if value is None else f' data-{name}="{html.escape(value)}"'
 
 
 def _none(v):

@@ -214,9 +214,10 @@ function legend() {
 
 // --- the panel: formulas with the Trace's numbers ---
 const sym = (l, p) => unitAt(l, p).name;
+const who = () => frames[st.k].dataset.who || D.instances[st.inst] || '(no instance)';
 function num(q, v) { return '<b data-q="' + q + '">' + fmt(v) + '</b>'; }
 function unitPanel(l, p) {
-  const name = sym(l, p), inst = D.instances[st.inst] || '(no instance)';
+  const name = sym(l, p), inst = who();
   let h = '<div><b>' + name + '</b> (Layer ' + l + ', unit ' + (p + 1) + '), instance ' + inst +
     ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info + '</div>';
   if (!n) return h + '<div>a History gives weights only: pass Steps for z, a, δ.</div>';
@@ -259,7 +260,7 @@ function unitPanel(l, p) {
 function linkPanel(lk) {
   const from = lk.s ? sym(lk.s[0], lk.s[1]) : '+1', to = sym(lk.t[0], lk.t[1]);
   const w = W(lk.i), a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1, dj = val('d', lk.t[0], lk.t[1]);
-  return '<div><b>link ' + from + ' → ' + to + '</b>, instance ' + (D.instances[st.inst] || '—') +
+  return '<div><b>link ' + from + ' → ' + to + '</b>, instance ' + who() +
     ', frame ' + (st.k + 1) + '</div><div class="f">w = Θ<sub>ji</sub> = ' + num('w', w) + '</div>' +
     '<div class="f">signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ' + num('signal', w * a) + '</div>' +
     '<div class="f">blame share Θ<sub>ji</sub>·δ<sub>j</sub> = ' + fmt(w) + ' × ' + fmt(dj) + ' = ' +
@@ -291,6 +292,9 @@ function redraw() {
   frames.forEach((f, k) => { f.style.display = (k === st.k) ? 'block' : 'none'; });
   $('slider').value = st.k;
   $('info').textContent = frames[st.k].dataset.info;
+  const J = frames[st.k].dataset.j;
+  $('title').textContent = 's = ' + $('title').dataset.s + ', show = ' + st.view + ', instance ' +
+    who() + (J ? ', J = ' + J : '');
   if (marker) { marker.setAttribute('cx', D.marker.x[st.k]); marker.setAttribute('cy', D.marker.y[st.k]); }
   document.body.dataset.frame = String(st.k);
   document.body.dataset.instance = String(st.inst);
