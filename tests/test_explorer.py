@@ -132,6 +132,7 @@ def test_explorer_in_headless_chromium(xor_run):
         assert d.execute_script("return document.body.dataset.frame") == "19"
         ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
         assert _number(d, "delta") == pytest.approx(steps[19].trace.delta[1][2, 0], rel=1e-4)
+        shot("trained_hover")
         body.send_keys(Keys.HOME)
         assert d.execute_script("return document.body.dataset.frame") == "0"
         # the decision map and the hidden units' heat maps are drawn
@@ -151,3 +152,35 @@ def test_explorer_in_headless_chromium(xor_run):
         assert (ARTIFACTS / "explorer_hover.png").stat().st_size > 10_000
     finally:
         d.quit()
+
+
+def test_the_page_shows_inline_in_jupyter(xor_run):
+    import html
+
+    path = xor_run[0]
+    frame = path._repr_html_()
+    assert frame.startswith('<iframe srcdoc="')
+    srcdoc = html.unescape(re.search(r'srcdoc="(.*?)" style', frame, re.S).group(1))
+    assert srcdoc == Path(path).read_text(encoding="utf-8")
+
+
+def test_the_tour_notebook_uses_the_explorer():
+    nb = json.loads((Path(__file__).resolve().parents[1] / "examples" / "tour.ipynb")
+                    .read_text(encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    last = [c.strip().splitlines()[-1] for c in cells if "ng.player(" in c]
+    assert last and last[0].startswith("ng.player(")  # the cell's value: shown inline
+
+
+def test_a_digits_run_fits_the_size_budget(tmp_path):
+    X, y = ng.data.load_digits()
+    net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    steps = list(ng.Trainer(net, alpha=1.0).steps(X[:200], ng.one_hot(y[:200], 10),
+                                                  every="epoch", epochs=60))
+    page = ng.player(steps, tmp_path / "digits.html", net=net)
+    assert page.stat().st_size <= 5_000_000
+    d = page_data(page)
+    assert len(d["frames"]) == 60 and d["offsets"]["n"] == 50  # the first 50 instances
+    assert [len(lay["units"]) for lay in d["layout"]["layers"]] == [64, 25, 10]
+    text = page.read_text(encoding="utf-8")
+    assert "<details>" not in text  # no static pictures for 1885 links

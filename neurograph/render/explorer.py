@@ -123,16 +123,23 @@ def _amax(values) -> float:
 def scales(net, traces: list, rows: list[int]) -> dict:
     """One scale per view for the whole run: max |value| of its units and of its links."""
     links = [k for k in net.links if not k.is_bias]
-    src = [(k.index, k.source.layer - 1, k.source.position) for k in links]
-    tgt = [(k.index, k.target.layer - 1, k.target.position) for k in links]
+    ends = {e: np.array([(k.index, getattr(k, e).layer - 1, getattr(k, e).position)
+                         for k in links], dtype=int).reshape(-1, 3)
+            for e in ("source", "target")}
 
-    def each(arrs_of, idx, take):
-        out = []
+    def each(arrs_of, end):
+        # max over instances of |w|·|value at the link's end| = max |w·value|, per link
+        out, (idx, lay, pos) = [], ends[end].T
         for tr in traces:
             arrs = arrs_of(tr)
-            for i, l, p in idx:
-                if arrs is not None and arrs[l] is not None and rows:
-                    out.append(take(tr, i, np.asarray(arrs[l], float)[rows, p]))
+            if arrs is None or not rows:
+                continue
+            for l, arr in enumerate(arrs):
+                sel = (lay == l)
+                if arr is None or not sel.any():
+                    continue
+                peak = np.nanmax(np.abs(np.asarray(arr, float)[rows]), axis=0)
+                out.append(np.abs(tr.w[idx[sel]]) * peak[pos[sel]])
         return out
 
     a_units = [np.asarray(tr.a[l], float)[rows] for tr in traces
@@ -140,8 +147,8 @@ def scales(net, traces: list, rows: list[int]) -> dict:
     deltas = [np.asarray(tr.delta[l], float)[rows] for tr in traces if tr.delta is not None
               for l in range(1, len(tr.delta)) if tr.delta[l] is not None and rows]
     w = _amax([tr.w for tr in traces])
-    sig = _amax(each(lambda t: t.a, src, lambda t, i, col: t.w[i] * col)) if rows else 0.0
-    share = _amax(each(lambda t: t.delta, tgt, lambda t, i, col: t.w[i] * col)) if rows else 0
+    sig = _amax(each(lambda t: t.a, "source"))
+    share = _amax(each(lambda t: t.delta, "target"))
     grad = _amax([tr.grad for tr in traces if tr.grad is not None])
     lo = min([float(np.nanmin(a)) for a in a_units if np.isfinite(a).any()] + [0.0])
     hi = max([float(np.nanmax(a)) for a in a_units if np.isfinite(a).any()] + [1.0])

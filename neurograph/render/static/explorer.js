@@ -331,5 +331,6 @@ if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
 });
 legend();
 go(0);
+document.body.dataset.openMs = performance.now().toFixed(1);
 document.body.dataset.ready = '1';
 })();
