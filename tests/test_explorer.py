@@ -184,3 +184,16 @@ def test_a_digits_run_fits_the_size_budget(tmp_path):
     assert [len(lay["units"]) for lay in d["layout"]["layers"]] == [64, 25, 10]
     text = page.read_text(encoding="utf-8")
     assert "<details>" not in text  # no static pictures for 1885 links
+
+
+def test_a_400_25_10_page_collapses_inputs_and_names_classes(tmp_path):
+    net = ng.Network.from_architecture([400, 25, 10], seed=0)
+    net.classes = [f"digit {k}" for k in range(10)]
+    X = np.random.default_rng(0).random((3, 400))
+    trace = net.backward(X, [0, 1, 2])
+    d = page_data(ng.player(trace, tmp_path / "big.html", net=net))
+    lay = d["layout"]
+    assert [layer["big"] for layer in lay["layers"]] == [True, False, False]
+    assert lay["classes"] == net.classes and d["instances"] == ["x(1)", "x(2)", "x(3)"]
+    ys = [u["y"] for u in lay["layers"][0]["units"]]
+    assert max(ys) - min(ys) < 600  # a block of columns, not a 400-unit tower
