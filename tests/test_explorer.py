@@ -194,6 +194,6 @@ def test_a_400_25_10_page_collapses_inputs_and_names_classes(tmp_path):
     d = page_data(ng.player(trace, tmp_path / "big.html", net=net))
     lay = d["layout"]
     assert [layer["big"] for layer in lay["layers"]] == [True, False, False]
-    assert lay["classes"] == net.classes and d["instances"] == ["x(1)", "x(2)", "x(3)"]
+    assert lay["classes"] == list(net.classes) and d["instances"] == ["x(1)", "x(2)", "x(3)"]
     ys = [u["y"] for u in lay["layers"][0]["units"]]
     assert max(ys) - min(ys) < 600  # a block of columns, not a 400-unit tower
