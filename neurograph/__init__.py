@@ -49,7 +49,8 @@ _WHERE = {
     "perceptron": "train",
     "load": "checkpoint", "save": "checkpoint",
     "RenderError": "render", "diagram": "render", "hidden_unit_grid": "render",
-    "player": "render",
+    "player": "explore", "plot_decision_boundary": "explore", "explore": "explore",
+    "plot_hidden_units": "render.plots",
     "check_by_hand": "explain", "explain": "explain.worked", "textbook": "explain",
     "from_graphml": "interop", "from_torch": "interop", "to_graphml": "interop",
     "to_torch": "interop",
@@ -115,5 +116,6 @@ __all__ = [
     "check_by_hand", "cost_and_gradients", "data", "diagram", "explain", "get_activation",
     "gradcheck", "hidden_unit_grid", "textbook",
     "Diagnosis", "diagnose", "when",
-    "known_activations", "load", "one_hot", "perceptron", "player", "register_activation", "save",
+    "known_activations", "load", "one_hot", "perceptron", "player", "plot_decision_boundary",
+    "plot_hidden_units", "register_activation", "save",
 ]

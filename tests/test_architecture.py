@@ -31,14 +31,14 @@ LAYERS = [
     ("checkpoint", "lab"),
     ("diagnose",),
     ("render",),
-    ("explain",),
+    ("explain", "explore"),
     ("interop",),
     ("cli", "demo", "__main__", "__init__"),
 ]
 LEVEL = {part: k for k, layer in enumerate(LAYERS) for part in layer}
 # (importing module, part it may reach above itself): call-time imports only
 CALL_TIME_UP = {("neurograph.model.views", "engines"), ("neurograph.model.views", "render"),
-                ("neurograph.lab", "render")}
+                ("neurograph.lab", "render"), ("neurograph.train.records", "render")}
 MAX_LINES = 450
 REPEAT = 6
 

@@ -1,8 +1,11 @@
-"""A training player: one self-contained HTML file of the network over training.
+"""The explorer: one self-contained HTML page of a network over training.
 
-SVG frames (one per sampled Step, drawn from its Trace), a slider, play and
-step buttons, and the J(Θ) curve with a marker at the current frame. Nothing
-is loaded from the network: the file opens anywhere.
+Frames (one per sampled Step, read from its Trace), a switch of what is
+shown, an instance picker, one colour scale per view with its legend, the
+J(Θ) curve with axes (click to jump), keys ← → Space Home End, and a panel
+that explains every unit and link with the lecture's formulas and the
+Trace's own numbers. The page draws itself from the numbers it carries:
+nothing is fetched, it opens offline.
 """
 
 from __future__ import annotations
@@ -10,122 +13,148 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from ..engines.trace import Trace
 from ..errors import ConfigError
 from ..io import atomic_write
 from ..notation import instance_label
-from ..train.trainer import History
+from ..train.records import History
 from . import colors
-from .diagrams import diagram, scale_values
-from .output import pipe
-
-_CSS = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
-#controls { display: flex; gap: .6em; align-items: center; margin: .6em 0; }
-#slider { width: 28em; }
-#info { font-family: monospace; }
-.frame svg { max-width: 100%; height: auto; }
-#curve { border: 1px solid #ddd; }
-"""
-
-_JS = """
-const frames = Array.from(document.querySelectorAll('.frame'));
-const slider = document.getElementById('slider');
-const info = document.getElementById('info');
-const marker = document.getElementById('marker');
-const xs = %s, ys = %s;
-let timer = null;
-function show(i) {
-  i = Math.max(0, Math.min(frames.length - 1, i));
-  frames.forEach((f, k) => { f.style.display = (k === i) ? 'block' : 'none'; });
-  slider.value = i;
-  info.textContent = frames[i].dataset.info;
-  marker.setAttribute('cx', xs[i]);
-  marker.setAttribute('cy', ys[i]);
-  document.body.dataset.frame = String(i);
-}
-slider.addEventListener('input', () => show(parseInt(slider.value, 10)));
-const at = () => parseInt(slider.value, 10);
-document.getElementById('prev').addEventListener('click', () => show(at() - 1));
-document.getElementById('next').addEventListener('click', () => show(at() + 1));
-document.getElementById('play').addEventListener('click', (e) => {
-  if (timer) { clearInterval(timer); timer = null; e.target.textContent = '▶ play'; return; }
-  e.target.textContent = '❚❚ pause';
-  timer = setInterval(() => {
-    const i = parseInt(slider.value, 10);
-    if (i >= frames.length - 1) { clearInterval(timer); timer = null;
-      document.getElementById('play').textContent = '▶ play'; return; }
-    show(i + 1);
-  }, 400);
-});
-show(0);
-"""
+from . import explorer as ex
+from . import frames as frames_mod
 
 
-def _svg(dot, k: int) -> str:
-    svg = pipe(dot, "svg").decode()
-    svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
-    return re.sub(r'id="', f'id="f{k}_', svg)
+class Page(type(Path())):
+    """The path of a written page; Jupyter shows the page itself inline (an iframe)."""
+
+    def _repr_html_(self) -> str:
+        doc = Path(self).read_text(encoding="utf-8")
+        return (f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
+                'style="width:100%;height:860px;border:1px solid #ddd"></iframe>')
 
 
-def _curve(costs: list, frame_steps: list[int], width=560, height=160, pad=28):
-    idx = [i for i, c in enumerate(costs) if c is not None and np.isfinite(c)]
-    if not idx:
-        return "<svg></svg>", [0] * len(frame_steps), [0] * len(frame_steps)
-    vals = np.array([costs[i] for i in idx])
-    lo, hi = float(vals.min()), float(vals.max())
-    span = hi - lo or 1.0
+def _ticks(lo: float, hi: float, k: int = 5) -> list[float]:
+    """About k round numbers covering [lo, hi]."""
+    span = hi - lo or abs(hi) or 1.0
+    step = 10 ** np.floor(np.log10(span / k))
+    step *= min((m for m in (1, 2, 5, 10) if span / (m * step) <= k), default=10)
+    first = np.ceil(lo / step) * step
+    return [round(float(v), 12) for v in np.arange(first, hi + step / 2, step)]
+
+
+def curve(costs: list, frame_x: list[int], val: list | None = None, val_x=None,
+          width=520, height=170, pad=(48, 12, 16, 34)) -> tuple[str, list, list]:
+    """The J(Θ) curve as SVG with axes and tick labels; (svg, marker xs, marker ys).
+
+    >>> svg, xs, ys = curve([1.0, 0.5, 0.25], [0, 2])
+    >>> svg.count('class="tick"') > 4, xs[0] < xs[1], ys[0] < ys[1]
+    (True, True, True)
+    """
+    left, right, top, bottom = pad
+    pts = [(i, c) for i, c in enumerate(costs) if c is not None and np.isfinite(c)]
+    vpts = [(x, v) for x, v in zip(val_x or [], val or []) if v is not None and np.isfinite(v)]
+    if not pts:
+        return '<svg id="curve"></svg>', [0] * len(frame_x), [0] * len(frame_x)
+    ys_all = [c for _, c in pts + vpts]
+    lo, hi = min(ys_all + [0.0]), max(ys_all)
+    hi = hi if hi > lo else lo + 1.0
     n = max(len(costs) - 1, 1)
 
-    def xy(i, c):
-        return (pad + (width - 2 * pad) * i / n,
-                height - pad - (height - 2 * pad) * (c - lo) / span)
+    def X(i):
+        return round(left + (width - left - right) * i / n, 1)
 
-    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, costs[i]) for i in idx))
+    def Y(c):
+        return round(height - bottom - (height - top - bottom) * (c - lo) / (hi - lo), 1)
+
+    out = [f'<svg id="curve" width="{width}" height="{height}" '
+           f'xmlns="http://www.w3.org/2000/svg" data-n="{n}">',
+           f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" '
+           f'y2="{height - bottom}" stroke="#555"/><line x1="{left}" y1="{top}" x2="{left}" '
+           f'y2="{height - bottom}" stroke="#555"/>']
+    for t in _ticks(lo, hi, 4):
+        out.append(f'<text class="tick" x="{left - 4}" y="{Y(t) + 4}" text-anchor="end">'
+                   f'{t:g}</text><line x1="{left - 3}" x2="{left}" y1="{Y(t)}" y2="{Y(t)}" '
+                   'stroke="#555"/>')
+    for t in _ticks(0, n, 6):
+        out.append(f'<text class="tick" x="{X(t)}" y="{height - bottom + 14}" '
+                   f'text-anchor="middle">{t:g}</text>')
+    out.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end" class="axis">'
+               'step</text><text x="4" y="11" class="axis">J(Θ) over training: '
+               f'{pts[0][1]:.4g} → {pts[-1][1]:.4g}</text>')
+    out.append('<polyline fill="none" stroke="#2171b5" stroke-width="2" points="'
+               + " ".join(f"{X(i)},{Y(c)}" for i, c in pts) + '"/>')
+    if vpts:
+        out.append('<polyline id="valcurve" fill="none" stroke="#e6550d" stroke-width="2" '
+                   'stroke-dasharray="5 3" points="'
+                   + " ".join(f"{X(i)},{Y(c)}" for i, c in vpts) + '"/>'
+                   f'<text x="{width - right}" y="{top + 10}" text-anchor="end" '
+                   'fill="#e6550d" class="axis">validation J</text>')
     xs, ys = [], []
-    for s in frame_steps:
-        j = min(idx, key=lambda i: abs(i - s))
-        x, y = xy(j, costs[j])
-        xs.append(round(x, 1))
-        ys.append(round(y, 1))
-    svg = (f'<svg id="curve" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
-           f'<text x="{pad}" y="16" font-size="12">J(Θ) over training: {hi:.4g} → '
-           f'{costs[idx[-1]]:.4g}</text>'
-           f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
-           f'stroke="#999"/><polyline fill="none" stroke="#2171b5" stroke-width="2" '
-           f'points="{pts}"/><circle id="marker" r="5" fill="#b2182b"/></svg>')
-    return svg, xs, ys
+    for s in frame_x:
+        j = min(pts, key=lambda p: abs(p[0] - s))
+        xs.append(X(s))
+        ys.append(Y(j[1]))
+    out.append('<circle id="marker" r="5" fill="#b2182b"/></svg>')
+    return "".join(out), xs, ys
 
 
-def _scale_note(vmin, vmax) -> str:
-    if vmin is None and vmax is None:
-        return ""
-    lo, hi = (-vmax if vmin is None else vmin), (-vmin if vmax is None else vmax)
-    return (f'<p id="scale">One colour scale for every frame: {colors.fmt(lo)} (blue) to '
-            f"{colors.fmt(hi)} (red).</p>")
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
 
 
-def player(steps_or_history, path, net=None, show: str = "errors", max_frames: int = 60,
-           vmin: float | None = None, vmax: float | None = None, **options) -> Path:
-    """Write a self-contained HTML player of training to ``path`` and return the path.
+def _frames_of(source, net, max_frames):
+    """(traces, infos, x positions, costs, where, instance of a one-row Step) per frame."""
+    if isinstance(source, Trace):
+        J = "" if source.cost is None else f", J = {source.cost:.5g}"
+        return [source], [f"one pass{J}"], [0], [source.cost], [(0, 0)], [None]
+    if isinstance(source, History):
+        theta = np.array(net.weights.theta, copy=True)
+        tr = Trace(version=net.version, z=[None] * net.L, a=[np.zeros((0, s)) for s in net.s],
+                   w=theta, owner=id(net))
+        costs = list(source.cost)
+        return [tr], [f"after {len(costs)} epochs"], [len(costs) - 1], costs, [(0, 0)], [None]
+    items = list(source)
+    if not items:
+        raise ConfigError("the player needs at least one Step (got an empty list)")
+    keep = sorted(set(np.linspace(0, len(items) - 1, min(max_frames, len(items)))
+                      .round().astype(int).tolist()))
+    infos = []
+    for i in keep:
+        s = items[i]
+        J = "" if s.cost is None else f", J = {s.cost:.5g}"
+        who = "" if s.instance is None else f", instance {instance_label(s.instance)}"
+        infos.append(f"epoch {s.epoch}, batch {s.batch}{who}, {s.phase}{J}")
+    who = [None if items[i].instance is None or items[i].trace is None
+           or items[i].trace.n != 1 else instance_label(items[i].instance) for i in keep]
+    return ([items[i].trace for i in keep], infos, keep, [s.cost for s in items],
+            [(items[i].epoch, items[i].batch) for i in keep], who)
+
+
+def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int = 60,
+           instances=None, history: History | None = None, maps: dict | None = None,
+           y=None, vmin: float | None = None, vmax: float | None = None,
+           static: bool | None = None, **options) -> Page:
+    """Write the explorer of a run to ``path`` (one HTML file) and return it as a :class:`Page`.
 
     Parameters
     ----------
-    steps_or_history : a list of Steps (from ``trainer.steps(...)``), each drawn
-        from its own Trace; or a History, which gives the J curve and one frame
-        of ``net`` as it is now.
-    net : the trained network (taken from nothing else: Steps do not hold it).
-    show : what each frame shows (see :func:`neurograph.diagram`); "errors"
-        shows δ on the units and the weights of that moment on the edges.
+    steps_or_trace : Steps (``trainer.steps(...)``), one Trace, or a History
+        (its J curve and ``net`` as it is now: weights only).
+    net : the network the Traces are of.
+    show : the view shown first: weights, activations, errors, blame, gradients.
     max_frames : frames are sampled evenly down to this many.
-    vmin, vmax : ends of the error scale (δ, blame, gradients). By default
-        one scale, ±max |value| over all frames, holds for the whole run, so
-        a small late δ looks small beside a large early one.
-    options : passed to :func:`neurograph.diagram` (``instance``, ``collapse``, …).
+    instances : rows of the Traces offered by the picker (default: the first 50).
+    history : a History whose validation J is drawn beside the steps' J.
+    maps : decision maps per frame (from :func:`neurograph.explore.decision_maps`).
+    y : the targets of the instances, shown in the output panel (default a − δ).
+    vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
+        over the run.
+    static : also embed each frame's Graphviz diagram (default: for networks of at
+        most 120 links); ``options`` go to :func:`neurograph.diagram` for them.
 
     Examples
     --------
@@ -139,42 +168,94 @@ def player(steps_or_history, path, net=None, show: str = "errors", max_frames: i
     """
     if net is None:
         raise ConfigError("player needs net=the network the steps belong to")
-    if isinstance(steps_or_history, History):
-        costs = list(steps_or_history.cost)
-        frames = [(len(costs) - 1, diagram(net, show="weights", **options),
-                   f"after {len(costs)} epochs")]
-    else:
-        items = list(steps_or_history)
-        if not items:
-            raise ConfigError("player needs at least one Step")
-        costs = [s.cost for s in items]
-        keep = sorted(set(np.linspace(0, len(items) - 1, min(max_frames, len(items)))
-                          .round().astype(int).tolist()))
-        shows = [show if show in ("structure", "weights", "activations")
-                 or items[i].trace.delta is not None else "activations" for i in keep]
-        if vmin is None and vmax is None:
-            m = max([abs(v) for i, sh in zip(keep, shows)
-                     for v in scale_values(net, sh, items[i], options.get("instance"))
-                     if np.isfinite(v)] + [0.0])
-            vmin, vmax = (-m, m) if m > 0 else (None, None)
-        frames = []
-        for i, sh in zip(keep, shows):
-            s = items[i]
-            dot = diagram(net, show=sh, trace=s, vmin=vmin, vmax=vmax, **options)
-            J = "" if s.cost is None else f", J = {s.cost:.5g}"
-            who = "" if s.instance is None else f", instance {instance_label(s.instance)}"
-            frames.append((i, dot, f"epoch {s.epoch}, batch {s.batch}{who}, {s.phase}{J}"))
-    curve, xs, ys = _curve(costs, [f[0] for f in frames])
-    body = "\n".join(f'<div class="frame" data-info="{html.escape(info)}">{_svg(dot, k)}</div>'
-                     for k, (_, dot, info) in enumerate(frames))
+    if show not in ex.VIEWS:
+        raise ConfigError(f"show must be one of {', '.join(ex.VIEWS)}, got {show!r}")
+    traces, infos, xs, costs, where, who = _frames_of(steps_or_trace, net, max_frames)
+    ex.check_frames(net, traces, where)
+    rows = ex.pick_instances(traces[0].n, instances) if traces[0].n else []
+    frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
+    offsets, packed = ex.pack(net, traces, rows, frame_maps)
+    if static is None:
+        static = net.n_links <= frames_mod.STATIC_LINKS and not isinstance(steps_or_trace,
+                                                                           History)
+    pictures = [""] * len(traces)
+    note, user = "", (vmin is not None or vmax is not None)
+    if static:
+        shown = [steps_or_trace] if isinstance(steps_or_trace, Trace) else \
+            [list(steps_or_trace)[i] for i in xs]
+        vmin, vmax = frames_mod.run_scale(net, show, shown, vmin, vmax, options.get("instance"))
+        pictures = frames_mod.static_frames(net, show, shown, vmin, vmax, **options)
+        note = frames_mod.scale_note(vmin, vmax)
+    scl = ex.scales(net, traces, rows)
+    if user:
+        for v in ("errors", "blame", "gradients"):
+            scl[v]["unit"] = max(abs(vmin or 0.0), abs(vmax or 0.0))
+    val, val_x = None, None
+    if history is not None and history.val_cost and not isinstance(steps_or_trace, History):
+        ends = {}
+        for k, s in enumerate(steps_or_trace):
+            ends[s.epoch] = k
+        val_x = [ends.get(e) for e in range(len(history.val_cost))]
+        val = [v for v, x in zip(history.val_cost, val_x) if x is not None]
+        val_x = [x for x in val_x if x is not None]
+    elif isinstance(steps_or_trace, History) and steps_or_trace.val_cost:
+        val, val_x = list(steps_or_trace.val_cost), list(range(len(steps_or_trace.val_cost)))
+    svg, mx, my = curve(costs, xs, val, val_x)
+    data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
+            "scales": scl, "palette": ex.palette(),
+            "instances": [instance_label(r) for r in rows], "rows": rows,
+            "y": None if y is None else np.asarray(y, float).reshape(len(y), -1)[rows].tolist(),
+            "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
+            "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"}}
+    picker = "".join(f'<option value="{k}">{html.escape(lab)}</option>'
+                     for k, lab in enumerate(data["instances"]))
+    views = "".join(f'<option value="{v}"{" selected" if v == show else ""}>{v}</option>'
+                    for v in ex.VIEWS)
+    labels = data["instances"] or ["—"]
+    frames = "".join(
+        f'<div class="frame" data-info="{html.escape(info)}"{_attr("who", w)} '
+        f'data-j="{"" if tr.cost is None else colors.fmt(tr.cost)}" data-title="'
+        f'{html.escape(_title(net, show, w or labels[0], tr.cost))}">{_static(pic, note)}</div>'
+        for info, w, tr, pic in zip(infos, who, traces, pictures))
     doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-           f"<title>neurograph training player</title><style>{_CSS}</style></head><body>"
-           f"<h2>neurograph: s = {net.s}, {len(frames)} frames</h2>{_scale_note(vmin, vmax)}"
+           f"<title>neurograph explorer</title><style>{_asset('explorer.css')}</style></head>"
+           f"<body><h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
+           f'<div id="title" data-s="{net.s}"></div>'
            f'<div id="controls"><button id="prev">◀ step</button>'
            f'<button id="play">▶ play</button><button id="next">step ▶</button>'
-           f'<input type="range" id="slider" min="0" max="{len(frames) - 1}" value="0">'
-           f'<span id="info"></span></div>{curve}<div id="frames">{body}</div>'
-           f"<script>{_JS % (json.dumps(xs), json.dumps(ys))}</script></body></html>\n")
-    path = Path(path)
-    atomic_write(os.fspath(path), doc.encode("utf-8"))
-    return path
+           f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
+           f'<label>show <select id="view">{views}</select></label>'
+           f'<label>instance <select id="instance">{picker}</select></label>'
+           f'<span id="info"></span></div>'
+           f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
+           f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
+           f'a link: its numbers and formulas appear here.</div></div>'
+           f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
+           f'<div id="frames">{frames}</div>'
+           f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
+           f'Click the J curve to jump.</p>'
+           f'<script>const DATA = {json.dumps(data, allow_nan=False, default=_none)};</script>'
+           f"<script>{_asset('explorer.js')}</script></body></html>\n")
+    page = Page(path)
+    atomic_write(os.fspath(page), doc.encode("utf-8"))
+    return page
+
+
+def _title(net, show, who, cost) -> str:
+    J = "" if cost is None else f", J = {colors.fmt(cost)}"
+    return f"s = {net.s}, show = {show}, instance {who}{J}"
+
+
+def _static(svg: str, note: str) -> str:
+    if not svg:
+        return ""
+    return (f"<details><summary>this frame as the lecture's diagram (Graphviz)</summary>"
+            f"<p>{html.escape(note)}</p>{svg}</details>")
+
+
+def _attr(name, value) -> str:
+    return "" if value is None else f' data-{name}="{html.escape(value)}"'
+
+
+def _none(v):
+    raise TypeError(f"not JSON: {type(v).__name__}")

@@ -1,4 +1,6 @@
-"""A small grey-scale PNG writer (numpy + zlib), for hidden-unit pictures.
+"""Grey-scale PNGs of hidden-unit pictures, written by Pillow (matplotlib's own image library).
+
+Pillow comes with the ``plot`` extra (matplotlib depends on it).
 
 >>> import numpy as np
 >>> data = png_bytes(np.eye(2))
@@ -8,15 +10,11 @@ True
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 
 import numpy as np
 
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + \
-        struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+from ..errors import MissingExtraError, ShapeError
 
 
 def to_gray(values: np.ndarray) -> np.ndarray:
@@ -30,15 +28,19 @@ def to_gray(values: np.ndarray) -> np.ndarray:
 
 def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
     """PNG of a 2-D array (uint8 as is; other dtypes scaled by :func:`to_gray`)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise MissingExtraError("Pillow is not installed (hidden-unit pictures are PNGs): "
+                                "pip install 'neurograph[plot]' (the plot extra)") from None
     img = image if image.dtype == np.uint8 else to_gray(image)
     if img.ndim != 2:
-        raise ValueError(f"expected a 2-D image, got shape {img.shape}")
+        raise ShapeError(f"expected a 2-D image, got shape {img.shape}")
     if scale > 1:
         img = np.kron(img, np.ones((scale, scale), dtype=np.uint8))
-    h, w = img.shape
-    raw = b"".join(b"\x00" + img[r].tobytes() for r in range(h))
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
-            + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b""))
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(img)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def grid(images: list[np.ndarray], cols: int | None = None, pad: int = 1) -> np.ndarray:

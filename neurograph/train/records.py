@@ -67,6 +67,17 @@ class History:
             out[k] = v
         return out
 
+    def plot(self, ax=None):
+        """J and validation J per epoch, accuracy on a second axis (matplotlib, the
+        ``plot`` extra); returns the Axes of J, never shows it.
+
+        >>> History(cost=[0.7, 0.5]).plot().lines[0].get_ydata().tolist()
+        [0.7, 0.5]
+        """
+        from ..render.plots import history_plot  # render sits above train: call time only
+
+        return history_plot(self, ax=ax)
+
     def __repr__(self) -> str:
         last = f", J={self.cost[-1]:.6g}" if self.cost else ""
         acc = f", accuracy={self.accuracy[-1]:.3f}" if self.accuracy else ""

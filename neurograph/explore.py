@@ -1,0 +1,147 @@
+"""The explorer's passes: decision maps over the input box, then the page.
+
+``render`` never runs a pass, so the activations of a grid of inputs (one
+per frame, with that frame's weights) are computed here and handed to
+:func:`neurograph.render.player` as numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engines.passes import run_forward
+from .engines.trace import Trace
+from .errors import ConfigError
+from .render import explorer
+from .render.player import Page
+from .render.player import player as _page
+from .render.plots import decision_boundary
+from .train.records import History
+
+
+def _traces(source) -> list:
+    if isinstance(source, Trace):
+        return [source]
+    return [s.trace for s in source]
+
+
+def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0.1,
+                  rows=None) -> dict:
+    """Activations of every non-input unit over a res×res grid of the input box, per Trace.
+
+    Each Trace's own weights are used (the network's are put back after);
+    ``frames[k][u]`` is unit u's (layer order) grid, row r = x2, column c = x1.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> m = decision_maps(net, [net.backward(X, y)], X, y, res=5)
+    >>> len(m["frames"][0]), m["frames"][0][2].shape, m["box"]
+    (3, (25,), [-0.1, 1.1, -0.1, 1.1])
+    """
+    if net.s[0] != 2:
+        raise ConfigError(f"a decision map needs a network with two inputs, this one has "
+                          f"{net.s[0]} (s = {net.s})")
+    X = np.asarray(X, float).reshape(len(X), -1)
+    if X.shape[1] != 2:
+        raise ConfigError(f"X must have 2 columns for a decision map, got shape {X.shape}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = (hi - lo) * margin + (hi == lo)
+    lo, hi = lo - pad, hi + pad
+    g1, g2 = np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res)
+    grid = np.column_stack([np.tile(g1, res), np.repeat(g2, res)])
+    store, last = net.weights.theta, net.last_trace
+    saved = store.copy()
+    frames = []
+    try:
+        for tr in traces:
+            tr.check(net)
+            store[:] = tr.w
+            t = run_forward(net, grid)
+            frames.append([t.a[l][:, p].copy() for l in range(1, len(t.a))
+                           for p in range(t.a[l].shape[1])])
+    finally:
+        store[:] = saved
+        net.last_trace = last
+    rows = list(range(len(X))) if rows is None else rows
+    lab = np.zeros(len(X)) if y is None else np.asarray(y, float).reshape(len(X), -1)[:, 0]
+    return {"frames": frames, "res": res, "box": [round(float(v), 12) for v in
+                                                  (lo[0], hi[0], lo[1], hi[1])],
+            "points": [[float(X[r, 0]), float(X[r, 1]), float(lab[r])] for r in rows]}
+
+
+def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = None,
+           res: int = 40, **options) -> Page:
+    """Write the explorer page (see :func:`neurograph.render.player`); with two inputs and
+    ``X``, each frame also carries the decision map and each hidden unit its heat map.
+
+    ``maps``: None draws them when possible, True insists (an error when not), False never.
+
+    >>> import neurograph as ng, tempfile, os
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> steps = list(ng.Trainer(net, alpha=2.0).steps(X, y, every="epoch", epochs=2))
+    >>> page = ng.player(steps, os.path.join(tempfile.mkdtemp(), "p.html"), net=net, X=X, y=y)
+    >>> '"res": 40' in open(page, encoding="utf-8").read()
+    True
+    """
+    if net is None:
+        raise ConfigError("player needs net=the network the steps belong to")
+    source = steps_or_trace if isinstance(steps_or_trace, (Trace, History)) \
+        else list(steps_or_trace)
+    want = maps if maps is not None else (X is not None and net.s[0] == 2
+                                          and not isinstance(source, History))
+    data = None
+    if want:
+        if X is None:
+            raise ConfigError("a decision map needs X (the instances) to place its box")
+        if net.s[0] != 2:
+            raise ConfigError(f"a decision map needs a network with two inputs, this one "
+                              f"has {net.s[0]} (s = {net.s})")
+        if not source:
+            raise ConfigError("the player needs at least one Step (got an empty list)")
+        chosen = _chosen(source, options.get("max_frames", 60))
+        n = chosen[0].n if chosen[0] is not None else 0
+        rows = explorer.pick_instances(n, options.get("instances"))
+        data = decision_maps(net, chosen, X, y, res=res, rows=rows)
+    return _page(source, path, net=net, maps=data, y=y, **options)
+
+
+def _chosen(source, max_frames: int) -> list:
+    """The Traces the page will show: the same even sample as the page's."""
+    traces = _traces(source)
+    keep = sorted(set(np.linspace(0, len(traces) - 1, min(max_frames, len(traces)))
+                      .round().astype(int).tolist()))
+    return [traces[i] for i in keep]
+
+
+def plot_decision_boundary(net, X, y, ax=None, res: int = 200, margin: float = 0.1):
+    """The output over the input box with the points (matplotlib, the ``plot`` extra).
+
+    The grid's pass runs here, with the network's current weights; returns the Axes.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> ng.plot_decision_boundary(net, X, y, res=20).get_xlabel()
+    'x1'
+    """
+    if net.s[0] != 2:
+        raise ConfigError(f"a decision boundary needs a network with two inputs, this one "
+                          f"has {net.s[0]} (s = {net.s})")
+    if net.s[-1] != 1:
+        raise ConfigError(f"plot_decision_boundary draws one output unit, this network has "
+                          f"{net.s[-1]} (s = {net.s})")
+    X = np.asarray(X, float).reshape(len(X), -1)
+    if X.shape[1] != 2:
+        raise ConfigError(f"X must have 2 columns, got shape {X.shape}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = (hi - lo) * margin + (hi == lo)
+    g1, g2 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], res), \
+        np.linspace(lo[1] - pad[1], hi[1] + pad[1], res)
+    last = net.last_trace
+    try:
+        out = run_forward(net, np.column_stack([np.tile(g1, res), np.repeat(g2, res)])).a[-1]
+    finally:
+        net.last_trace = last
+    return decision_boundary(g1, g2, out[:, 0].reshape(res, res), X, y, ax=ax)

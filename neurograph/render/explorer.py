@@ -1,0 +1,185 @@
+"""The explorer's data: a network's layout and its Traces packed for the page.
+
+Everything the page shows is read from Traces here and written as numbers:
+per frame θ, ∂J/∂w, and per layer z, a, δ, g'(z) of the instances shown,
+one float32 block (base64) the page reads back. Nothing here runs a pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import numpy as np
+
+from ..errors import ConfigError, InputValueError
+from ..notation import instance_label
+from . import colors
+
+MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns
+COLLAPSE = 100  # links out of a layer larger than this are not drawn (pictures stand in)
+VIEWS = ("weights", "activations", "errors", "blame", "gradients")
+
+
+def layout(net) -> dict:
+    """Where every unit and link is drawn, and what the page calls them.
+
+    >>> import neurograph as ng
+    >>> lay = layout(ng.Network.from_architecture([2, 2, 1], seed=0))
+    >>> [len(l["units"]) for l in lay["layers"]], len(lay["links"])
+    ([2, 2, 1], 9)
+    """
+    layers, x = [], 60.0
+    shape = []
+    for lay in net.layers:
+        cols = max(1, math.ceil(lay.size / MAX_ROWS))
+        rows = math.ceil(lay.size / cols) if lay.size else 1
+        gap = 44.0 if rows <= 6 else 26.0 if rows <= 12 else max(8.0, 480.0 / rows)
+        shape.append((cols, rows, gap))
+    tall = max(rows * gap for _, rows, gap in shape)
+    for lay, (cols, rows, gap) in zip(net.layers, shape):
+        r = 11.0 if rows <= 12 else max(3.0, gap / 2.4)
+        units = []
+        for node in lay.nodes:
+            c, k = divmod(node.position, rows)
+            units.append({"name": node.name, "x": round(x + c * gap, 1),
+                          "y": round(30 + (tall - rows * gap) / 2 + (k + 0.5) * gap, 1),
+                          "r": round(r, 1), "g": node.activation.name if node.activation else ""})
+        layers.append({"l": lay.index, "units": units, "big": lay.size > COLLAPSE})
+        x += (cols - 1) * gap + 170
+    links = []
+    for link in net.links:
+        s = link.source
+        links.append({"i": link.index, "t": [link.target.layer, link.target.position],
+                      "s": None if link.is_bias else [s.layer, s.position]})
+    classes = getattr(net, "classes", None)
+    return {"layers": layers, "links": links, "width": x - 110,
+            "classes": list(classes) if classes else None}
+
+
+def pick_instances(n: int, instances=None, limit: int = 50) -> list[int]:
+    """Rows of the Traces the page offers (0-based): the first ``limit`` or those asked for.
+
+    >>> pick_instances(4), pick_instances(100)[-1], pick_instances(4, [2, 0])
+    ([0, 1, 2, 3], 49, [2, 0])
+    """
+    if instances is None:
+        return list(range(min(n, limit)))
+    rows = [int(i) for i in instances]
+    bad = [i for i in rows if not 0 <= i < n]
+    if bad or not rows:
+        what = f"{instance_label(bad[0])} (row {bad[0]})" if bad else "no instance"
+        raise InputValueError(f"instances must be rows 0..{n - 1} of the Traces (x(1)..x({n})),"
+                              f" got {what}")
+    return rows
+
+
+def _col(arrs, l, rows, shape):
+    arr = None if arrs is None else arrs[l]
+    return np.full(shape, np.nan) if arr is None else np.asarray(arr, float)[rows]
+
+
+def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[dict, dict]:
+    """(offsets, arrays): every frame's numbers as one float32 vector and where each sits."""
+    nw = traces[0].w.size
+    sizes = [lay.size for lay in net.layers]
+    n = len(rows)
+    parts, off, pos = [], {"nw": nw, "n": n, "frame": [], "layer": {}}, 0
+    inputs = [np.asarray(t.a[0], float)[rows] for t in traces] if n else []
+    same = all(np.array_equal(inputs[0], x) for x in inputs[1:]) if n else True
+    off["inputs_once"] = same
+    for k, tr in enumerate(traces):
+        start = pos
+        block = [np.asarray(tr.w, float),
+                 np.full(nw, np.nan) if tr.grad is None else np.asarray(tr.grad, float)]
+        if n and (not same or k == 0):
+            block.append(inputs[k].ravel())
+        for l, s in enumerate(sizes[1:], start=1):
+            z = _col(tr.z, l, rows, (n, s))
+            a = _col(tr.a, l, rows, (n, s))
+            d = _col(tr.delta, l, rows, (n, s))
+            dg = np.full((n, s), np.nan)
+            for node in net.layers[l].nodes:
+                p = node.position
+                if node.activation is not None and np.isfinite(z[:, p]).all() and n:
+                    dg[:, p] = node.activation.dg(z[:, p], a[:, p])
+            block += [z.ravel(), a.ravel(), d.ravel(), dg.ravel()]
+        if maps is not None:
+            block += [np.asarray(m, float).ravel() for m in maps[k]]
+        vec = np.concatenate(block)
+        parts.append(vec)
+        pos += vec.size
+        off["frame"].append(start)
+    data = np.concatenate(parts).astype(np.float32)
+    return off, {"b64": base64.b64encode(data.tobytes()).decode("ascii"), "sizes": sizes}
+
+
+def _amax(values) -> float:
+    vals = [float(np.nanmax(np.abs(v))) for v in values if np.size(v) and
+            np.isfinite(np.asarray(v, float)).any()]
+    return max(vals + [0.0])
+
+
+def scales(net, traces: list, rows: list[int]) -> dict:
+    """One scale per view for the whole run: max |value| of its units and of its links."""
+    links = [k for k in net.links if not k.is_bias]
+    ends = {e: np.array([(k.index, getattr(k, e).layer - 1, getattr(k, e).position)
+                         for k in links], dtype=int).reshape(-1, 3)
+            for e in ("source", "target")}
+
+    def each(arrs_of, end):
+        # max over instances of |w|·|value at the link's end| = max |w·value|, per link
+        out, (idx, lay, pos) = [], ends[end].T
+        for tr in traces:
+            arrs = arrs_of(tr)
+            if arrs is None or not rows:
+                continue
+            for l, arr in enumerate(arrs):
+                sel = (lay == l)
+                if arr is None or not sel.any():
+                    continue
+                peak = np.nanmax(np.abs(np.asarray(arr, float)[rows]), axis=0)
+                out.append(np.abs(tr.w[idx[sel]]) * peak[pos[sel]])
+        return out
+
+    a_units = [np.asarray(tr.a[l], float)[rows] for tr in traces
+               for l in range(1, len(tr.a)) if tr.a[l] is not None and rows]
+    deltas = [np.asarray(tr.delta[l], float)[rows] for tr in traces if tr.delta is not None
+              for l in range(1, len(tr.delta)) if tr.delta[l] is not None and rows]
+    w = _amax([tr.w for tr in traces])
+    sig = _amax(each(lambda t: t.a, "source"))
+    share = _amax(each(lambda t: t.delta, "target"))
+    grad = _amax([tr.grad for tr in traces if tr.grad is not None])
+    lo = min([float(np.nanmin(a)) for a in a_units if np.isfinite(a).any()] + [0.0])
+    hi = max([float(np.nanmax(a)) for a in a_units if np.isfinite(a).any()] + [1.0])
+    d = _amax(deltas)
+    return {"weights": {"unit": None, "link": w, "lk": "w"},
+            "activations": {"unit": [lo, hi], "link": sig, "lk": "w·a"},
+            "errors": {"unit": d, "link": w, "lk": "w"},
+            "blame": {"unit": d, "link": share, "lk": "Θ·δ"},
+            "gradients": {"unit": d, "link": grad, "lk": "∂J/∂w"}}
+
+
+def palette() -> dict:
+    """The colour stops the page uses: the same scales as the diagrams."""
+    return {"seq": colors.SEQUENTIAL, "div": colors.DIVERGING,
+            "exc": colors.EXCITATORY, "inh": colors.INHIBITORY, "none": colors.NEUTRAL}
+
+
+def check_frames(net, traces: list, where: list[tuple]) -> None:
+    """Every Trace of ``net`` as laid out now, the same rows, in training order."""
+    if not traces:
+        raise ConfigError("the player needs at least one Step (got an empty list)")
+    for k, tr in enumerate(traces):
+        if tr is None:
+            raise ConfigError(f"step {k} has no Trace (phase before any pass): nothing to show")
+        tr.check(net)
+        if tr.n != traces[0].n:
+            raise ConfigError(f"every frame must show the same instances: step {k} has "
+                              f"{tr.n} rows, step 0 has {traces[0].n} (mini-batches? "
+                              "use full batch or pass steps of one batch)")
+    for k in range(1, len(where)):
+        if where[k] < where[k - 1]:
+            raise ConfigError(f"steps from different runs mixed: step {k} is epoch "
+                              f"{where[k][0]}, batch {where[k][1]} after epoch "
+                              f"{where[k - 1][0]}, batch {where[k - 1][1]}")

@@ -1,0 +1,58 @@
+"""Static Graphviz pictures of the explorer's frames: the lecture's diagram of each
+moment, printable and readable without the page's script (small networks only)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from . import colors
+from .diagrams import diagram, scale_values
+from .output import pipe
+
+STATIC_LINKS = 120  # above this many links the static pictures would only add weight
+
+
+def _svg(dot, k: int) -> str:
+    svg = pipe(dot, "svg").decode()
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
+    return re.sub(r'id="', f'id="f{k}_', svg)
+
+
+def run_scale(net, show, steps, vmin=None, vmax=None, instance=None):
+    """(vmin, vmax) of the error scale for a whole run: ±max |value| unless given."""
+    if vmin is not None or vmax is not None:
+        return vmin, vmax
+    m = max([abs(v) for s in steps for v in scale_values(net, show, s, instance)
+             if np.isfinite(v)] + [0.0])
+    return (-m, m) if m > 0 else (None, None)
+
+
+def static_frames(net, show, steps, vmin=None, vmax=None, **options) -> list[str]:
+    """One Graphviz SVG per Step (or Trace), all on the run's one scale.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> svgs = static_frames(net, "errors", [net.backward(X, y)])
+    >>> svgs[0].startswith("<svg")
+    True
+    """
+    def shows(s):
+        tr = getattr(s, "trace", s)
+        return show if show in ("weights", "activations") or tr.delta is not None \
+            else "activations"
+
+    vmin, vmax = run_scale(net, show, steps, vmin, vmax, options.get("instance"))
+    return [_svg(diagram(net, show=shows(s), trace=s, vmin=vmin, vmax=vmax, **options), k)
+            for k, s in enumerate(steps)]
+
+
+def scale_note(vmin, vmax) -> str:
+    """The sentence under the static pictures naming their one scale."""
+    if vmin is None and vmax is None:
+        return ""
+    lo, hi = (-vmax if vmin is None else vmin), (-vmin if vmax is None else vmax)
+    return (f"One colour scale for every frame: {colors.fmt(lo)} (blue) to "
+            f"{colors.fmt(hi)} (red).")

@@ -1,0 +1,116 @@
+"""matplotlib pictures for reports: training curves, decision boundaries, hidden units.
+
+matplotlib is the optional extra ``plot`` (``pip install 'neurograph[plot]'``).
+Each function returns its Axes or Figure and never calls ``show()``; figures
+are made without pyplot, so nothing opens a window or piles up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError, MissingExtraError
+from .pictures import _check_shape, incoming_weights
+
+
+def _figure():
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingExtraError("matplotlib is not installed: pip install 'neurograph[plot]' "
+                                "(the plot extra)") from None
+    return Figure
+
+
+def _axes(ax, figsize=(6, 4)):
+    Figure = _figure()
+    return ax if ax is not None else Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def history_plot(history, ax=None):
+    """J (and validation J) per epoch, accuracy on a second axis; returns the Axes of J.
+
+    >>> import neurograph as ng
+    >>> ax = ng.History(cost=[0.7, 0.4, 0.2], accuracy=[0.5, 0.75, 1.0]).plot()
+    >>> ax.lines[0].get_ydata().tolist(), ax.get_xlabel()
+    ([0.7, 0.4, 0.2], 'epoch')
+    """
+    if not history.cost:
+        raise ConfigError("this History has no epochs to plot (cost is empty)")
+    ax = _axes(ax)
+    epochs = np.arange(1, len(history.cost) + 1)
+    ax.plot(epochs, history.cost, color="#2171b5", label="J(Θ)")
+    if history.val_cost:
+        ax.plot(np.arange(1, len(history.val_cost) + 1), history.val_cost, color="#e6550d",
+                linestyle="--", label="validation J")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("J(Θ)")
+    handles, labels = ax.get_legend_handles_labels()
+    if history.accuracy:
+        acc = ax.twinx()
+        acc.plot(epochs, history.accuracy, color="#31a354", label="accuracy")
+        if history.val_accuracy:
+            acc.plot(np.arange(1, len(history.val_accuracy) + 1), history.val_accuracy,
+                     color="#31a354", linestyle="--", label="validation accuracy")
+        acc.set_ylabel("accuracy")
+        acc.set_ylim(0, 1.02)
+        more = acc.get_legend_handles_labels()
+        handles, labels = handles + more[0], labels + more[1]
+    ax.legend(handles, labels, loc="center right")
+    return ax
+
+
+def decision_boundary(g1, g2, values, X, y, ax=None, title=None):
+    """Draw output values over a grid (computed by the caller) with the points X coloured by y.
+
+    ``values`` has shape (len(g2), len(g1)); the 0.5 contour is the boundary.
+
+    >>> import numpy as np
+    >>> g = np.linspace(0, 1, 3)
+    >>> ax = decision_boundary(g, g, np.add.outer(g, g) / 2, [[0, 0], [1, 1]], [0, 1])
+    >>> ax.collections[-1].get_offsets().tolist()
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+    ax = _axes(ax, (5, 5))
+    X = np.asarray(X, float)
+    mesh = ax.contourf(g1, g2, values, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
+    if np.nanmin(values) < 0.5 < np.nanmax(values):
+        ax.contour(g1, g2, values, levels=[0.5], colors="k", linewidths=1.5)
+    ax.figure.colorbar(mesh, ax=ax, label="output a")
+    lab = np.asarray(y).reshape(len(X), -1)
+    lab = lab.argmax(axis=1) if lab.shape[1] > 1 else lab[:, 0]
+    ax.scatter(X[:, 0], X[:, 1], c=lab, cmap="bwr", edgecolors="k", s=50)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_hidden_units(net, shape=(8, 8), layer: int = 2, cols: int | None = None):
+    """The slide's "visualization of hidden layer" as a Figure: one image per unit of ``layer``.
+
+    Each image is the unit's incoming weights (pixel k from input k), grey
+    from its most inhibitory (black) to its most excitatory (white) weight.
+
+    >>> import neurograph as ng
+    >>> fig = ng.plot_hidden_units(ng.Network.from_architecture([4, 3, 1], seed=0), (2, 2))
+    >>> len(fig.axes), fig.axes[0].images[0].get_array().shape
+    (3, (2, 2))
+    """
+    h, w = _check_shape(net, shape, layer, "shape")
+    units = net.layers[layer - 1].nodes
+    below = net.layers[layer - 2]
+    cols = cols or max(1, int(np.ceil(np.sqrt(len(units)))))
+    rows = -(-len(units) // cols)
+    fig = _figure()(figsize=(1.3 * cols, 1.3 * rows), layout="constrained")
+    for k, unit in enumerate(units):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        ax.imshow(incoming_weights(unit, below).reshape(h, w), cmap="gray",
+                  interpolation="nearest")
+        ax.set_title(unit.name, fontsize=8)
+        ax.set_axis_off()
+    return fig
+
+
+hidden_units_figure = plot_hidden_units

@@ -1,0 +1,336 @@
+"use strict";
+(function () {
+const D = DATA, L = D.layout, O = D.offsets, P = D.palette, S = D.packed.sizes;
+const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
+for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+const F = new Float32Array(bytes.buffer);
+const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
+const st = { k: 0, inst: 0, view: D.view, sel: null, timer: null };
+const $ = (id) => document.getElementById(id);
+const frames = Array.from(document.querySelectorAll('.frame'));
+
+const cache = {};
+function layerOffsets(k) {
+  if (cache[k]) return cache[k];
+  let p = O.frame[k] + 2 * nw;
+  const inputs = O.inputs_once ? O.frame[0] + 2 * nw : p;
+  if (n && (!O.inputs_once || k === 0)) p += n * S[0];
+  const lo = [null];
+  for (let l = 1; l < S.length; l++) { lo.push(p); p += 4 * n * S[l]; }
+  return (cache[k] = { inputs: inputs, lo: lo, maps: p });
+}
+const QI = { z: 0, a: 1, d: 2, dg: 3 };
+function val(q, l, p, k, inst) {  // l is 1-based as on the slides
+  k = (k === undefined) ? st.k : k; inst = (inst === undefined) ? st.inst : inst;
+  if (!n) return NaN;
+  const o = layerOffsets(k);
+  if (l === 1) return q === 'a' ? F[o.inputs + inst * S[0] + p] : NaN;
+  const s = S[l - 1];
+  return F[o.lo[l - 1] + QI[q] * n * s + inst * s + p];
+}
+const W = (i, k) => F[O.frame[k === undefined ? st.k : k] + i];
+const G = (i, k) => F[O.frame[k === undefined ? st.k : k] + nw + i];
+function fmt(v) {
+  if (v === null || v === undefined || !isFinite(v)) return '—';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return (a >= 1e-3 && a < 1e5) ? String(Number(v.toPrecision(5))) : v.toExponential(4);
+}
+function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
+function interp(stops, t) {
+  if (!isFinite(t)) return '#ff00ff';
+  t = Math.min(Math.max(t, 0), 1) * (stops.length - 1);
+  const i = Math.min(Math.floor(t), stops.length - 2), f = t - i;
+  const a = hex(stops[i]), b = hex(stops[i + 1]);
+  return 'rgb(' + a.map((x, j) => Math.round(x + (b[j] - x) * f)).join(',') + ')';
+}
+const div = (v, m) => interp(P.div, m > 0 ? 0.5 + v / (2 * m) : 0.5);
+
+// --- drawing, made once ---
+const svg = $('net');
+const units = {}, linkEls = [];
+const byTarget = {}, bySource = {};
+let maxY = 0;
+L.layers.forEach((lay) => lay.units.forEach((u) => { maxY = Math.max(maxY, u.y + u.r); }));
+svg.setAttribute('width', L.width + 140); svg.setAttribute('height', maxY + 40);
+const big = {};
+L.layers.forEach((lay) => { big[lay.l] = lay.big; });
+function unitAt(l, p) { return L.layers[l - 1].units[p]; }
+L.links.forEach((lk) => {
+  const key = lk.t.join(','); (byTarget[key] = byTarget[key] || []).push(lk);
+  if (lk.s) { const ks = lk.s.join(','); (bySource[ks] = bySource[ks] || []).push(lk); }
+  if (!lk.s || big[lk.s[0]]) return;
+  const a = unitAt(lk.s[0], lk.s[1]), b = unitAt(lk.t[0], lk.t[1]);
+  const e = document.createElementNS(NS, 'line');
+  e.setAttribute('x1', a.x); e.setAttribute('y1', a.y); e.setAttribute('x2', b.x);
+  e.setAttribute('y2', b.y); e.setAttribute('class', 'link');
+  e.dataset.i = lk.i; lk.el = e; linkEls.push(lk);
+  e.addEventListener('mouseenter', () => select({ link: lk }));
+  svg.appendChild(e);
+});
+const small = L.layers.every((lay) => lay.units.length <= 12);
+L.layers.forEach((lay) => lay.units.forEach((u, p) => {
+  const c = document.createElementNS(NS, 'circle');
+  c.setAttribute('cx', u.x); c.setAttribute('cy', u.y); c.setAttribute('r', u.r);
+  c.setAttribute('class', 'unit'); c.setAttribute('tabindex', '0');
+  c.setAttribute('id', 'u_' + u.name); c.dataset.l = lay.l; c.dataset.p = p;
+  const t = document.createElementNS(NS, 'title'); t.textContent = u.name; c.appendChild(t);
+  c.addEventListener('mouseenter', () => select({ l: lay.l, p: p }));
+  c.addEventListener('focus', () => select({ l: lay.l, p: p }));
+  svg.appendChild(c); units[lay.l + ',' + p] = c;
+  let label = small ? u.name : null;
+  if (lay.l === L.layers.length && L.classes) label = L.classes[p];
+  if (label !== null) {
+    const tx = document.createElementNS(NS, 'text');
+    tx.setAttribute('x', u.x + u.r + 4); tx.setAttribute('y', u.y - u.r - 2);
+    tx.textContent = label; svg.appendChild(tx);
+  }
+}));
+// heat maps over the input box (two inputs) or weight pictures (image inputs) beside units
+const pics = {};
+const side = S[0] >= 16 && Math.round(Math.sqrt(S[0])) ** 2 === S[0] ? Math.round(Math.sqrt(S[0])) : 0;
+if (D.maps || (side && L.layers.length > 2)) {
+  const layers = D.maps ? L.layers.slice(1, -1) : [L.layers[1]];
+  layers.forEach((lay) => lay.units.forEach((u, p) => {
+    const im = document.createElementNS(NS, 'image');
+    const sz = D.maps ? 30 : Math.max(10, Math.min(24, u.r * 2.4));
+    im.setAttribute('x', u.x + u.r + 2); im.setAttribute('y', u.y - sz / 2);
+    im.setAttribute('width', sz); im.setAttribute('height', sz);
+    im.setAttribute('class', D.maps ? 'unitmap' : 'unitpic');
+    im.setAttribute('preserveAspectRatio', 'none');
+    im.style.imageRendering = 'pixelated';
+    svg.appendChild(im); pics[lay.l + ',' + p] = im;
+  }));
+}
+const cv = document.createElement('canvas');
+function picture(values, w, h, color) {
+  cv.width = w; cv.height = h;
+  const ctx = cv.getContext('2d'), img = ctx.createImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    const c = color(values[i]).match(/\d+/g).map(Number);
+    img.data.set([c[0], c[1], c[2], 255], 4 * i);
+  }
+  ctx.putImageData(img, 0, 0);
+  return cv.toDataURL();
+}
+function mapValues(k, unitIndex) {
+  const R = D.maps.res, start = layerOffsets(k).maps + unitIndex * R * R, out = [];
+  for (let r = R - 1; r >= 0; r--) for (let c = 0; c < R; c++) out.push(F[start + r * R + c]);
+  return out;  // rows flipped: x2 grows upwards
+}
+let mapCanvas = null;
+if (D.maps) {
+  const box = $('mapbox');
+  box.innerHTML = '<div>decision map of ' + L.layers[L.layers.length - 1].units[0].name +
+    ' over the input box (points: the instances)</div>';
+  mapCanvas = document.createElement('canvas'); mapCanvas.id = 'map';
+  mapCanvas.width = 200; mapCanvas.height = 200; mapCanvas.style.width = '160px'; box.appendChild(mapCanvas);
+}
+function drawPictures() {
+  if (D.maps) {
+    let idx = 0;
+    const hidden = L.layers.slice(1);
+    hidden.forEach((lay) => lay.units.forEach((u, p) => {
+      const im = pics[lay.l + ',' + p];
+      if (im) im.setAttribute('href', picture(mapValues(st.k, idx), D.maps.res, D.maps.res,
+        (v) => interp(P.seq, v)));
+      if (lay.l === L.layers.length && p === 0) drawMap(idx);
+      idx++;
+    }));
+  } else if (side) {
+    const lay = L.layers[1];
+    lay.units.forEach((u, p) => {
+      const ws = new Array(S[0]).fill(0);
+      (byTarget['2,' + p] || []).forEach((lk) => { if (lk.s && lk.s[0] === 1) ws[lk.s[1]] = W(lk.i); });
+      const m = Math.max(...ws.map(Math.abs)) || 1;
+      pics['2,' + p].setAttribute('href', picture(ws, side, side, (v) => {
+        const g = Math.round(127.5 + 127.5 * v / m); return 'rgb(' + g + ',' + g + ',' + g + ')'; }));
+    });
+  }
+}
+function drawMap(idx) {
+  const R = D.maps.res, ctx = mapCanvas.getContext('2d');
+  ctx.imageSmoothingEnabled = false;
+  const url = picture(mapValues(st.k, idx), R, R, (v) => div(v - 0.5, 0.5));
+  const img = new Image();
+  img.onload = () => {
+    ctx.drawImage(img, 0, 0, 200, 200);
+    const [x0, x1, y0, y1] = D.maps.box;
+    D.maps.points.forEach((pt, j) => {
+      ctx.beginPath();
+      ctx.arc((pt[0] - x0) / (x1 - x0) * 200, 200 - (pt[1] - y0) / (y1 - y0) * 200,
+        j === st.inst ? 7 : 5, 0, 2 * Math.PI);
+      ctx.fillStyle = pt[2] > 0.5 ? '#000000' : '#ffffff'; ctx.fill();
+      ctx.lineWidth = j === st.inst ? 3 : 1; ctx.strokeStyle = '#000'; ctx.stroke();
+    });
+  };
+  img.src = url;
+}
+
+// --- values of the view ---
+const SC = D.scales;
+function unitColor(l, p) {
+  const v = st.view;
+  if (v === 'weights') return '#ffffff';
+  if (v === 'activations') {
+    const [lo, hi] = SC.activations.unit, a = val('a', l, p);
+    return interp(P.seq, (a - lo) / ((hi - lo) || 1));
+  }
+  if (l === 1) return '#ffffff';
+  return div(val('d', l, p), SC[v].unit);
+}
+function linkValue(lk) {
+  const v = st.view;
+  if (v === 'activations') return W(lk.i) * val('a', lk.s[0], lk.s[1]);
+  if (v === 'blame') return W(lk.i) * val('d', lk.t[0], lk.t[1]);
+  if (v === 'gradients') return G(lk.i);
+  return W(lk.i);
+}
+function linkStyle(lk) {
+  const v = linkValue(lk), m = SC[st.view].link || 1;
+  const signed = st.view === 'blame' || st.view === 'gradients';
+  const col = !isFinite(v) ? P.none : signed ? div(v, m) : (v >= 0 ? P.exc : P.inh);
+  const w = isFinite(v) ? 0.4 + 4 * Math.min(1, Math.abs(v) / m) : 0.5;
+  lk.el.setAttribute('stroke', col); lk.el.setAttribute('stroke-width', w.toFixed(2));
+  lk.el.setAttribute('stroke-opacity', signed ? 0.9 : 0.35 + 0.6 * Math.min(1, Math.abs(v) / m));
+}
+function bar(stops) { return 'linear-gradient(to right,' + stops.join(',') + ')'; }
+function legend() {
+  const sc = SC[st.view], signed = st.view === 'blame' || st.view === 'gradients';
+  let h = '<b>one scale for the whole run</b><br>';
+  if (st.view === 'weights') h += '<div>units: not coloured (weights view)</div>';
+  else if (st.view === 'activations') h += '<div>units: a</div><div class="bar" style="background:' +
+    bar(P.seq) + '"></div><div class="ends" data-which="unit"><span>' + fmt(sc.unit[0]) +
+    '</span><span>' + fmt(sc.unit[1]) + '</span></div>';
+  else h += '<div>units: δ</div><div class="bar" style="background:' + bar(P.div) +
+    '"></div><div class="ends" data-which="unit"><span>' + fmt(-sc.unit) + '</span><span>0</span><span>' +
+    fmt(sc.unit) + '</span></div>';
+  h += '<div>links: ' + sc.lk + (signed ? '' : ' (green > 0, purple < 0; width ∝ |value|)') +
+    '</div><div class="bar" style="background:' + (signed ? bar(P.div) : bar([P.inh, '#eeeeee', P.exc])) +
+    '"></div><div class="ends" data-which="link"><span>' + fmt(-sc.link) + '</span><span>0</span><span>' +
+    fmt(sc.link) + '</span></div>';
+  $('legend').innerHTML = h;
+}
+
+// --- the panel: formulas with the Trace's numbers ---
+const sym = (l, p) => unitAt(l, p).name;
+const who = () => frames[st.k].dataset.who || D.instances[st.inst] || '(no instance)';
+function num(q, v) { return '<b data-q="' + q + '">' + fmt(v) + '</b>'; }
+function unitPanel(l, p) {
+  const name = sym(l, p), inst = who();
+  let h = '<div><b>' + name + '</b> (Layer ' + l + ', unit ' + (p + 1) + '), instance ' + inst +
+    ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info + '</div>';
+  if (!n) return h + '<div>a History gives weights only: pass Steps for z, a, δ.</div>';
+  if (l === 1) return h + '<div class="f">a = x = ' + num('a', val('a', 1, p)) + '</div>';
+  const ins = byTarget[l + ',' + p] || [];
+  const terms = ins.map((lk) => {
+    const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
+    return { lk: lk, w: W(lk.i), a: a, t: W(lk.i) * a };
+  });
+  const shown = terms.slice().sort((x, y) => Math.abs(y.t) - Math.abs(x.t)).slice(0, 10);
+  h += '<div class="f">z = Σ<sub>i</sub> Θ<sub>ji</sub> a<sub>i</sub></div><table>' +
+    '<tr><td>from</td><td>Θ</td><td>a</td><td>Θ·a</td></tr>';
+  shown.forEach((t) => {
+    h += '<tr><td>' + (t.lk.s ? sym(t.lk.s[0], t.lk.s[1]) : '+1 (bias)') + '</td><td>' + fmt(t.w) +
+      '</td><td>' + fmt(t.a) + '</td><td>' + fmt(t.t) + '</td></tr>';
+  });
+  if (terms.length > shown.length) h += '<tr><td colspan="4">… and ' +
+    (terms.length - shown.length) + ' smaller terms</td></tr>';
+  const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
+  h += '</table><div class="f">z = ' + num('z', z) + '</div>';
+  h += '<div class="f">a = g(z) = ' + (unitAt(l, p).g || 'g') + '(' + fmt(z) + ') = ' + num('a', a) + '</div>';
+  h += '<div class="f">g\'(z) = ' + num('dg', dg) + '</div>';
+  if (l === S.length) {
+    const y = D.y ? D.y[st.inst][p] : a - d;
+    h += '<div class="f">δ<sup>(L)</sup> = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ' + num('delta', d) + '</div>';
+  } else {
+    const outs = bySource[l + ',' + p] || [];
+    h += '<div class="f">δ<sub>i</sub> = g\'(z<sub>i</sub>)·Σ<sub>j</sub> Θ<sub>ji</sub> δ<sub>j</sub></div>' +
+      '<table><tr><td>to j</td><td>Θ<sub>ji</sub></td><td>δ<sub>j</sub></td><td>share Θ·δ</td></tr>';
+    let sum = 0;
+    outs.forEach((lk) => {
+      const dj = val('d', lk.t[0], lk.t[1]), sh = W(lk.i) * dj; sum += sh;
+      h += '<tr><td>' + sym(lk.t[0], lk.t[1]) + '</td><td>' + fmt(W(lk.i)) + '</td><td>' + fmt(dj) +
+        '</td><td data-q="share">' + fmt(sh) + '</td></tr>';
+    });
+    h += '</table><div class="f">δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ' + num('delta', d) + '</div>';
+  }
+  return h;
+}
+function linkPanel(lk) {
+  const from = lk.s ? sym(lk.s[0], lk.s[1]) : '+1', to = sym(lk.t[0], lk.t[1]);
+  const w = W(lk.i), a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1, dj = val('d', lk.t[0], lk.t[1]);
+  return '<div><b>link ' + from + ' → ' + to + '</b>, instance ' + who() +
+    ', frame ' + (st.k + 1) + '</div><div class="f">w = Θ<sub>ji</sub> = ' + num('w', w) + '</div>' +
+    '<div class="f">signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ' + num('signal', w * a) + '</div>' +
+    '<div class="f">blame share Θ<sub>ji</sub>·δ<sub>j</sub> = ' + fmt(w) + ' × ' + fmt(dj) + ' = ' +
+    num('share', w * dj) + '</div><div class="f">a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) +
+    ' = ' + num('agrad', a * dj) + '</div><div class="f">∂J/∂w (the batch) = ' + num('grad', G(lk.i)) + '</div>';
+}
+function select(what) {
+  if (st.sel && st.sel.el) st.sel.el.classList.remove('on');
+  st.sel = what;
+  if (what.link) { what.el = what.link.el; }
+  else { what.el = units[what.l + ',' + what.p]; }
+  if (what.el) what.el.classList.add('on');
+  panel();
+}
+function panel() {
+  if (!st.sel) return;
+  $('panel').innerHTML = st.sel.link ? linkPanel(st.sel.link) : unitPanel(st.sel.l, st.sel.p);
+}
+
+// --- frames, instances, views ---
+const marker = $('marker');
+function redraw() {
+  const t0 = performance.now();
+  L.layers.forEach((lay) => lay.units.forEach((u, p) =>
+    units[lay.l + ',' + p].setAttribute('fill', unitColor(lay.l, p))));
+  linkEls.forEach(linkStyle);
+  drawPictures();
+  panel();
+  frames.forEach((f, k) => { f.style.display = (k === st.k) ? 'block' : 'none'; });
+  $('slider').value = st.k;
+  $('info').textContent = frames[st.k].dataset.info;
+  const J = frames[st.k].dataset.j;
+  $('title').textContent = 's = ' + $('title').dataset.s + ', show = ' + st.view + ', instance ' +
+    who() + (J ? ', J = ' + J : '');
+  if (marker) { marker.setAttribute('cx', D.marker.x[st.k]); marker.setAttribute('cy', D.marker.y[st.k]); }
+  document.body.dataset.frame = String(st.k);
+  document.body.dataset.instance = String(st.inst);
+  document.body.dataset.view = st.view;
+  document.body.dataset.redrawMs = (performance.now() - t0).toFixed(2);
+}
+function go(k) { st.k = Math.max(0, Math.min(frames.length - 1, k)); redraw(); }
+function play() {
+  const b = $('play');
+  if (st.timer) { clearInterval(st.timer); st.timer = null; b.textContent = '▶ play'; return; }
+  if (st.k >= frames.length - 1) go(0);
+  b.textContent = '❚❚ pause';
+  st.timer = setInterval(() => { if (st.k >= frames.length - 1) play(); else go(st.k + 1); }, 400);
+}
+$('slider').addEventListener('input', () => go(parseInt($('slider').value, 10)));
+$('prev').addEventListener('click', () => go(st.k - 1));
+$('next').addEventListener('click', () => go(st.k + 1));
+$('play').addEventListener('click', play);
+$('view').addEventListener('change', () => { st.view = $('view').value; legend(); redraw(); });
+$('instance').addEventListener('change', () => { st.inst = parseInt($('instance').value, 10) || 0; redraw(); });
+document.addEventListener('keydown', (e) => {
+  const tag = e.target.tagName;
+  if (tag === 'SELECT' || tag === 'INPUT' || tag === 'BUTTON' && e.key === ' ') return;
+  const keys = { ArrowRight: () => go(st.k + 1), ArrowLeft: () => go(st.k - 1), ' ': play,
+    Home: () => go(0), End: () => go(frames.length - 1) };
+  if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
+});
+const cur = $('curve');
+if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
+  const r = cur.getBoundingClientRect(), x = e.clientX - r.left;
+  let best = 0;
+  D.marker.x.forEach((mx, k) => { if (Math.abs(mx - x) < Math.abs(D.marker.x[best] - x)) best = k; });
+  go(best);
+});
+legend();
+go(0);
+document.body.dataset.openMs = performance.now().toFixed(1);
+document.body.dataset.ready = '1';
+})();

@@ -1,0 +1,199 @@
+"""The explorer page: its numbers are the Traces', and it works in a real headless chromium."""
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_player import ARTIFACTS, _driver
+
+import neurograph as ng
+
+
+@pytest.fixture(scope="module")
+def xor_run(tmp_path_factory):
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=3)
+    steps = [s for s in ng.Trainer(net, alpha=5.0).steps(X, y, every="epoch", epochs=1000)
+             if s.epoch % 50 == 0]
+    path = ng.player(steps, tmp_path_factory.mktemp("explorer") / "xor.html", net=net,
+                     X=X, y=y)
+    return path, steps, net, X, y
+
+
+def page_data(path) -> dict:
+    text = Path(path).read_text(encoding="utf-8")
+    return json.loads(re.search(r"const DATA = (\{.*?\});</script>", text).group(1))
+
+
+def test_the_packed_numbers_are_the_traces(xor_run):
+    path, steps, net, X, _ = xor_run
+    d = page_data(path)
+    flat = np.frombuffer(base64.b64decode(d["packed"]["b64"]), dtype=np.float32)
+    off, n = d["offsets"], d["offsets"]["n"]
+    assert n == 4 and d["instances"] == ["x(1)", "x(2)", "x(3)", "x(4)"]
+    for k in (0, 7, 19):
+        tr, start = steps[k].trace, off["frame"][k]
+        np.testing.assert_allclose(flat[start:start + tr.w.size], tr.w, rtol=1e-6)
+        np.testing.assert_allclose(flat[start + tr.w.size:start + 2 * tr.w.size], tr.grad,
+                                   rtol=1e-6, atol=1e-9)
+        p = start + 2 * tr.w.size + (8 if k == 0 else 0)  # inputs once, in frame 0
+        z2, a2, d2 = (flat[p + j * 8:p + (j + 1) * 8].reshape(4, 2) for j in range(3))
+        np.testing.assert_allclose(z2, tr.z[1], rtol=1e-6)
+        np.testing.assert_allclose(a2, tr.a[1], rtol=1e-6)
+        np.testing.assert_allclose(d2, tr.delta[1], rtol=1e-5, atol=1e-9)
+        dg = flat[p + 24:p + 32].reshape(4, 2)
+        np.testing.assert_allclose(dg, tr.a[1] * (1 - tr.a[1]), rtol=1e-5)  # sigmoid
+    # one scale per view for the run: the largest |δ| of any frame and instance
+    big = max(float(np.abs(s.trace.delta[l]).max()) for s in steps for l in (1, 2))
+    assert d["scales"]["errors"]["unit"] == pytest.approx(big)
+    assert d["maps"]["res"] == 40 and len(d["maps"]["points"]) == 4
+
+
+def test_decision_map_uses_each_frames_weights(xor_run):
+    _, steps, net, X, y = xor_run
+    before = net.weights.theta.copy()
+    m = ng.explore.decision_maps(net, [steps[0].trace, steps[-1].trace], X, y, res=3)
+    assert np.array_equal(net.weights.theta, before)  # the network's own weights put back
+    # grid point (r=0, c=0) is the box's lower-left corner; recompute with numpy
+    x = np.array([m["box"][0], m["box"][2]])
+    for k, s in enumerate((steps[0], steps[-1])):
+        t1, t2 = [np.array(t, copy=True) for t in net.thetas]
+        w = s.trace.w
+        for lk in net.links:  # the frame's weights, by link index
+            ref = (t1 if lk.target.layer == 2 else t2)
+            col = 0 if lk.is_bias else lk.source.position + 1
+            ref[lk.target.position, col] = w[lk.index]
+        sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+        a2 = sig(t1 @ np.r_[1, x])
+        out = sig(t2 @ np.r_[1, a2])
+        assert m["frames"][k][2][0] == pytest.approx(out[0])
+        assert m["frames"][k][0][0] == pytest.approx(a2[0])
+
+
+def test_bad_input_names_what_came(tmp_path, xor_run):
+    _, steps, net, X, y = xor_run
+    other = ng.Network.from_architecture([2, 2, 1], seed=3)
+    with pytest.raises(ng.StaleTraceError, match="another network"):
+        ng.player(steps, tmp_path / "a.html", net=other)
+    with pytest.raises(ng.ConfigError, match="different runs mixed: step 1 is epoch 0"):
+        ng.player([steps[5], steps[0]], tmp_path / "b.html", net=net)
+    with pytest.raises(ng.InputValueError, match=r"rows 0..3.*x\(5\)"):
+        ng.player(steps, tmp_path / "c.html", net=net, instances=[0, 4])
+    with pytest.raises(ng.ConfigError, match="at least one Step"):
+        ng.player([], tmp_path / "d.html", net=net)
+    wide = ng.Network.from_architecture([3, 2, 1], seed=0)
+    tr = wide.backward(np.eye(3), [0, 1, 1])
+    with pytest.raises(ng.ConfigError, match="two inputs, this one has 3"):
+        ng.player(tr, tmp_path / "e.html", net=wide, X=np.eye(3), maps=True)
+    assert not any(tmp_path.iterdir())  # nothing half-written
+
+
+def _number(d, q):
+    return float(d.find_element("css selector", f'#panel [data-q="{q}"]').text)
+
+
+def test_explorer_in_headless_chromium(xor_run):
+    from selenium.webdriver import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    path, steps, net, X, y = xor_run
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    d = _driver()
+    try:
+        d.get(Path(path).resolve().as_uri())
+        assert d.execute_script("return document.body.dataset.ready") == "1"
+        shot = lambda name: d.save_screenshot(str(ARTIFACTS / f"explorer_{name}.png"))  # noqa: E731
+        # hover a hidden unit: its δ is the Trace's for x(1) at frame 0
+        ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
+        assert _number(d, "delta") == pytest.approx(steps[0].trace.delta[1][0, 0], rel=1e-4)
+        assert _number(d, "z") == pytest.approx(steps[0].trace.z[1][0, 0], rel=1e-4)
+        shot("hover")
+        # another instance: the other instance's δ
+        Select(d.find_element("id", "instance")).select_by_visible_text("x(3)")
+        assert _number(d, "delta") == pytest.approx(steps[0].trace.delta[1][2, 0], rel=1e-4)
+        shot("instance3")
+        # the show switch changes the drawing
+        fill = lambda: d.find_element("id", "u_a2_1").get_attribute("fill")  # noqa: E731
+        before = fill()
+        Select(d.find_element("id", "view")).select_by_value("activations")
+        assert fill() != before and d.execute_script("return document.body.dataset.view") \
+            == "activations"
+        shot("activations")
+        # → and End change the frame
+        d.find_element("tag name", "h2").click()
+        body = d.find_element("tag name", "body")
+        body.send_keys(Keys.ARROW_RIGHT)
+        assert d.execute_script("return document.body.dataset.frame") == "1"
+        body.send_keys(Keys.END)
+        assert d.execute_script("return document.body.dataset.frame") == "19"
+        ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
+        assert _number(d, "delta") == pytest.approx(steps[19].trace.delta[1][2, 0], rel=1e-4)
+        shot("trained_hover")
+        body.send_keys(Keys.HOME)
+        assert d.execute_script("return document.body.dataset.frame") == "0"
+        # the decision map and the hidden units' heat maps are drawn
+        assert d.find_element("id", "map").get_attribute("width") == "200"
+        hrefs = d.execute_script("return Array.from(document.querySelectorAll('.unitmap'))"
+                                 ".map(e => e.getAttribute('href'))")
+        assert len(hrefs) == 2 and all(h.startswith("data:image/png") for h in hrefs)
+        # click on the J curve jumps to the nearest frame
+        xs = page_data(path)["marker"]["x"]
+        curve = d.find_element("id", "curve")
+        ActionChains(d).move_to_element_with_offset(
+            curve, int(xs[10] - curve.size["width"] / 2), 0).click().perform()
+        assert d.execute_script("return document.body.dataset.frame") == "10"
+        shot("end")
+        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], severe
+        assert (ARTIFACTS / "explorer_hover.png").stat().st_size > 10_000
+    finally:
+        d.quit()
+
+
+def test_the_page_shows_inline_in_jupyter(xor_run):
+    import html
+
+    path = xor_run[0]
+    frame = path._repr_html_()
+    assert frame.startswith('<iframe srcdoc="')
+    srcdoc = html.unescape(re.search(r'srcdoc="(.*?)" style', frame, re.S).group(1))
+    assert srcdoc == Path(path).read_text(encoding="utf-8")
+
+
+def test_the_tour_notebook_uses_the_explorer():
+    nb = json.loads((Path(__file__).resolve().parents[1] / "examples" / "tour.ipynb")
+                    .read_text(encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    last = [c.strip().splitlines()[-1] for c in cells if "ng.player(" in c]
+    assert last and last[0].startswith("ng.player(")  # the cell's value: shown inline
+
+
+def test_a_digits_run_fits_the_size_budget(tmp_path):
+    X, y = ng.data.load_digits()
+    net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    steps = list(ng.Trainer(net, alpha=1.0).steps(X[:200], ng.one_hot(y[:200], 10),
+                                                  every="epoch", epochs=60))
+    page = ng.player(steps, tmp_path / "digits.html", net=net)
+    assert page.stat().st_size <= 5_000_000
+    d = page_data(page)
+    assert len(d["frames"]) == 60 and d["offsets"]["n"] == 50  # the first 50 instances
+    assert [len(lay["units"]) for lay in d["layout"]["layers"]] == [64, 25, 10]
+    text = page.read_text(encoding="utf-8")
+    assert "<details>" not in text  # no static pictures for 1885 links
+
+
+def test_a_400_25_10_page_collapses_inputs_and_names_classes(tmp_path):
+    net = ng.Network.from_architecture([400, 25, 10], seed=0)
+    net.classes = [f"digit {k}" for k in range(10)]
+    X = np.random.default_rng(0).random((3, 400))
+    trace = net.backward(X, [0, 1, 2])
+    d = page_data(ng.player(trace, tmp_path / "big.html", net=net))
+    lay = d["layout"]
+    assert [layer["big"] for layer in lay["layers"]] == [True, False, False]
+    assert lay["classes"] == list(net.classes) and d["instances"] == ["x(1)", "x(2)", "x(3)"]
+    ys = [u["y"] for u in lay["layers"][0]["units"]]
+    assert max(ys) - min(ys) < 600  # a block of columns, not a 400-unit tower

@@ -1,0 +1,109 @@
+"""matplotlib plots: what they draw is the History's and the network's numbers."""
+
+import io
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import neurograph as ng
+from neurograph import explore
+from neurograph.render import plots
+
+
+def sig(v):
+    return 1 / (1 + np.exp(-v))
+
+
+@pytest.fixture(scope="module")
+def trained():
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 3, 1], seed=1)
+    history = ng.Trainer(net, alpha=3.0).fit(X, y, epochs=40, validation=(X, y), progress=False)
+    return net, history, X, y
+
+
+def test_history_plot_draws_the_history(trained):
+    _, history, _, _ = trained
+    ax = history.plot()
+    assert ax.lines[0].get_ydata().tolist() == history.cost
+    assert ax.lines[0].get_xdata().tolist() == list(range(1, 41))
+    assert ax.lines[1].get_ydata().tolist() == history.val_cost
+    twin = [a for a in ax.figure.axes if a is not ax][0]
+    assert twin.lines[0].get_ydata().tolist() == history.accuracy
+    assert twin.get_ylabel() == "accuracy" and ax.get_ylabel() == "J(Θ)"
+
+
+def test_history_plot_uses_the_axes_given(trained):
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    assert trained[1].plot(ax=ax) is ax
+    with pytest.raises(ng.ConfigError, match="no epochs"):
+        ng.History().plot()
+
+
+def test_decision_boundary_values_are_the_networks(trained, monkeypatch):
+    net, _, X, y = trained
+    seen = {}
+    real = explore.decision_boundary
+
+    def spy(g1, g2, values, *args, **kw):
+        seen.update(g1=g1, g2=g2, values=values)
+        return real(g1, g2, values, *args, **kw)
+
+    monkeypatch.setattr(explore, "decision_boundary", spy)
+    ax = ng.plot_decision_boundary(net, X, y, res=7)
+    t1, t2 = net.thetas
+    r, c = 5, 2  # a grid point: x1 = g1[c], x2 = g2[r]
+    x = np.array([1.0, seen["g1"][c], seen["g2"][r]])
+    want = sig(t2 @ np.r_[1.0, sig(t1 @ x)])[0]
+    assert seen["values"][r, c] == pytest.approx(want)
+    assert seen["g1"][0] == pytest.approx(-0.1) and seen["g2"][-1] == pytest.approx(1.1)
+    assert ax.collections[-1].get_offsets().tolist() == X.tolist()
+
+
+def test_decision_boundary_refuses_other_networks():
+    net = ng.Network.from_architecture([3, 2, 1], seed=0)
+    with pytest.raises(ng.ConfigError, match="two inputs, this one has 3"):
+        ng.plot_decision_boundary(net, np.eye(3), [0, 1, 1])
+
+
+def test_hidden_units_figure_shows_each_units_weights():
+    net = ng.Network.from_architecture([4, 3, 2], seed=5)
+    fig = ng.plot_hidden_units(net, shape=(2, 2))
+    assert len(fig.axes) == 3
+    for k, ax in enumerate(fig.axes):
+        np.testing.assert_array_equal(ax.images[0].get_array(), net.thetas[0][k, 1:].reshape(2, 2))
+        assert ax.get_title() == f"a2_{k + 1}"
+
+
+def test_a_missing_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ng.MissingExtraError, match=r"neurograph\[plot\]"):
+        ng.History(cost=[1.0]).plot()
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ng.MissingExtraError, match="plot extra"):
+        ng.hidden_unit_grid(ng.Network.from_architecture([4, 2, 1], seed=0), shape=(2, 2))
+
+
+def test_hidden_unit_png_decodes_to_the_weights():
+    from PIL import Image
+
+    net = ng.Network.from_architecture([4, 2, 1], seed=2)
+    png = ng.hidden_unit_grid(net, shape=(2, 2), scale=1)
+    pixels = np.asarray(Image.open(io.BytesIO(png)))
+    w = net.thetas[0][0, 1:].reshape(2, 2)
+    want = np.round((w - w.min()) / (w.max() - w.min()) * 255)
+    np.testing.assert_array_equal(pixels[1:3, 1:3], want)  # tile 1 after 1 px of padding
+
+
+def test_plots_module_never_calls_show():
+    from pathlib import Path
+
+    src = Path(plots.__file__).read_text(encoding="utf-8")
+    code = "\n".join(line for line in src.splitlines()
+                     if not line.lstrip().startswith(("#", ">>>")))
+    assert re.findall(r"\bshow\(\)(?!``)", code) == []
+    assert "pyplot" not in src.replace("without pyplot", "")
