@@ -62,7 +62,7 @@ def _sha(b: bytes) -> str:
 # The trainer's state_dict in network.json: its settings, then the rest by these keys;
 # its arrays (velocity, perm, the best weights of early stopping) as members.
 SETTINGS = ("alpha", "lam", "batch_size", "momentum", "seed", "tol_grad", "tol_cost", "loss",
-            "engine", "shuffle", "on_nonfinite", "kernels")
+            "engine", "shuffle", "on_nonfinite")
 STATE = ("epoch", "next_batch", "epoch_sums", "epoch_shape", "rng", "history")
 
 

@@ -58,7 +58,7 @@ def run_forward(net, X, engine: str = "auto") -> Trace:
     """Forward pass; records and returns the Trace (z, a per layer)."""
     check_ready(net)
     X = inputs(net, X)
-    e = make_engine(net, engine=engine, shared=True, n=X.shape[0])
+    e = make_engine(net, engine=engine, shared=True)
     p = Pass(net, e, X)
     p.complete()
     net.last_trace = trace = p.trace(Phase("forward"))
@@ -75,7 +75,7 @@ def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = 
         raise ConfigError(f"λ must be a finite number ≥ 0, got {lam}")
     check_ready(net)
     X = inputs(net, X)
-    e = make_engine(net, lam, loss, engine, shared=True, n=X.shape[0])
+    e = make_engine(net, lam, loss, engine, shared=True)
     Y = targets(net, Y, X.shape[0], e.loss)
     if X.shape[0] == 0:
         raise ConfigError("cost and gradients need at least one instance, got 0")

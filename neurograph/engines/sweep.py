@@ -28,7 +28,6 @@ from .base import Engine, Phase
 from .graph import GraphEngine
 from .losses import resolve_loss
 from .matrix import MatrixEngine
-from .torch_kernels import TorchMatrixEngine, choose_kernels
 from .trace import Trace
 
 ENGINES = ("auto", "matrix", "graph")
@@ -74,31 +73,21 @@ def choose(net, engine: str = "auto") -> str:
 
 
 def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
-                shared: bool = False, kernels: str = "auto", n: int = 0) -> Engine:
+                shared: bool = False) -> Engine:
     """The engine that runs ``net`` with this λ and loss ("auto": from the outputs).
 
-    ``kernels`` picks the matrix engine's arithmetic: "numpy", "torch" (the
-    same memory through PyTorch's kernels) or "auto" (see
-    :func:`~neurograph.engines.torch_kernels.choose_kernels`; ``n`` is the batch
-    size it weighs). ``shared=True`` gives the network's shared engine for
-    whole passes (its workspaces are reused across calls, as long as no Trace
-    holds them); a trainer, whose passes pause, takes an engine of its own.
+    ``shared=True`` gives the network's shared engine for whole passes (its
+    workspaces are reused across calls, as long as no Trace holds them); a
+    trainer, whose passes pause, takes an engine of its own.
     """
     kind = choose(net, engine)
     loss = resolve_loss(loss, [u.activation for u in net.outputs])
-    if kind == "matrix":
-        kernels = choose_kernels(kernels, net, n)
-    key = (kind, net.version, float(lam), loss, kernels)
+    key = (kind, net.version, float(lam), loss)
     if shared:
         cached = _SHARED.get(net)
         if cached is not None and cached[0] == key:
             return cached[1]
-    if kind == "graph":
-        e = GraphEngine(net, lam, loss)
-    elif kernels == "torch":
-        e = TorchMatrixEngine(net, lam, loss)
-    else:
-        e = MatrixEngine(net, lam, loss)
+    e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
     if shared:
         _SHARED[net] = (key, e)
     return e

@@ -20,7 +20,6 @@ import numpy as np
 from ..engines.base import Phase
 from ..engines.passes import inputs, labels_of, resolved_loss, targets
 from ..engines.sweep import Pass, make_engine
-from ..engines.torch_kernels import KERNELS
 from ..errors import ConfigError, NeurographError, NonFiniteError
 from .checks import count_arg, real_arg
 from .records import History, Step
@@ -45,9 +44,6 @@ class Trainer:
     tol_cost : stop when |J(e) − J(e−1)| < tol_cost.
     loss, engine : as for ``net.cost``.
     on_nonfinite : "stop" (History.stopped = "diverged") or "raise" (NonFiniteError).
-    kernels : the matrix engine's arithmetic: "numpy", "torch" (PyTorch's kernels on
-        the same memory; the ``torch`` extra) or "auto" (PyTorch for big passes when
-        it is installed; the environment's NEUROGRAPH_KERNELS overrides).
 
     Examples
     --------
@@ -62,7 +58,7 @@ class Trainer:
     def __init__(self, net, alpha: float = 1.0, lam: float = 0.0, batch_size: int | None = None,
                  momentum: float = 0.0, seed: int | None = 0, tol_grad: float | None = None,
                  tol_cost: float | None = None, loss: str = "auto", engine: str = "auto",
-                 shuffle: bool = True, on_nonfinite: str = "stop", kernels: str = "auto"):
+                 shuffle: bool = True, on_nonfinite: str = "stop"):
         alpha, lam = real_arg("alpha", alpha, low=0.0), real_arg("lam", lam, low=0.0)
         momentum = real_arg("momentum", momentum, low=0.0)
         if momentum >= 1:
@@ -71,9 +67,6 @@ class Trainer:
             batch_size = count_arg("batch_size", batch_size, "None (full batch) or an int ≥ 1")
         tol_grad = None if tol_grad is None else real_arg("tol_grad", tol_grad, low=0.0)
         tol_cost = None if tol_cost is None else real_arg("tol_cost", tol_cost, low=0.0)
-        if kernels not in KERNELS:
-            raise ConfigError(f"kernels must be one of {', '.join(KERNELS)}; got {kernels!r}")
-        self.kernels = kernels
         if on_nonfinite not in ("stop", "raise"):
             raise ConfigError(f"on_nonfinite must be 'stop' or 'raise', got {on_nonfinite!r}")
         self.on_nonfinite = on_nonfinite
@@ -189,8 +182,7 @@ class Trainer:
                 f"{self._epoch_shape[1]} (next batch {self._next_batch}); this call has n={n}, "
                 f"batch size {bs}: call trainer.restart_epoch() to drop the epoch in progress, "
                 "or make a new Trainer")
-        engine = self._engine = make_engine(self.net, self.lam, self.loss, self.engine,
-                                            kernels=self.kernels, n=bs)
+        engine = self._engine = make_engine(self.net, self.lam, self.loss, self.engine)
         theta = engine.theta
         n_batches = -(-n // bs)
         if self._velocity is None or self._velocity.shape != theta.shape:
@@ -376,7 +368,7 @@ class Trainer:
             "alpha": self.alpha, "lam": self.lam, "batch_size": self.batch_size,
             "momentum": self.momentum, "seed": self.seed, "shuffle": self.shuffle,
             "tol_grad": self.tol_grad, "tol_cost": self.tol_cost, "loss": self.loss,
-            "engine": self.engine, "on_nonfinite": self.on_nonfinite, "kernels": self.kernels,
+            "engine": self.engine, "on_nonfinite": self.on_nonfinite,
             "epoch": self.epoch, "history": self.history.to_dict(),
             "rng": self.rng.bit_generator.state,
             "perm": None if self._perm is None else self._perm.copy(),
@@ -400,7 +392,7 @@ class Trainer:
         0.3
         """
         names = ("alpha", "lam", "batch_size", "momentum", "seed", "tol_grad", "tol_cost",
-                 "loss", "engine", "shuffle", "on_nonfinite", "kernels")
+                 "loss", "engine", "shuffle", "on_nonfinite")
         try:
             fresh = Trainer(self.net, **{k: d[k] for k in names})
             fresh.epoch, fresh._next_batch = int(d["epoch"]), int(d["next_batch"])
