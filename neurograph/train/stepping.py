@@ -46,11 +46,10 @@ def break_into(step) -> None:
     breakpoint()  # noqa: T100  (on purpose: fit(break_on=…) asked for it)
 
 
-def finite(a: np.ndarray) -> bool:
-    # one dot product is cheaper than isfinite over the whole array; it is inf
-    # also when finite entries overflow when squared, so confirm then
-    s = float(a @ a)
-    return math.isfinite(s) or bool(np.isfinite(a).all())
+def finite(a: np.ndarray, sq: float) -> bool:
+    """True when every entry of ``a`` is finite; ``sq`` is a·a, which is finite for a
+    finite ``a`` unless its squares overflow (then isfinite decides)."""
+    return math.isfinite(sq) or bool(np.isfinite(a).all())
 
 
 def progress_bar(epochs: int, progress: bool | None):

@@ -204,7 +204,8 @@ class Trainer:
                     for phase in p.run(pause=every == "layer"):
                         yield self._show(Step(e, b, None, phase, p.trace(phase), p.J))
                     J = p.J
-                    if not (math.isfinite(J) and finite(engine.grad)):
+                    gsq = float(engine.grad @ engine.grad)  # ‖D‖², and a cheap finiteness test
+                    if not (math.isfinite(J) and finite(engine.grad, gsq)):
                         if diverged_step:  # a breakpoint may want the bad pass itself
                             tr = p.trace(Phase("diverged"), with_grad=True)
                             yield self._show(Step(e, b, None, tr.phase, tr, J))
@@ -223,7 +224,8 @@ class Trainer:
                     tr = p.trace(Phase("update"), with_grad=True) if (want or last) else None
                     if last:
                         epoch_trace = tr
-                    self._epoch_sums[3] = self._update(engine)
+                    self._update(engine)
+                    self._epoch_sums[3] = math.sqrt(gsq)
                     self._next_batch = b + 1
                     if want:
                         step = Step(e, b, None, tr.phase, tr, J, theta.copy())
@@ -291,13 +293,12 @@ class Trainer:
         self.net.last_trace = step.trace
         return step
 
-    def _update(self, engine) -> float:
-        """Θ ← Θ − αD (with momentum: v ← μv − αD, Θ ← Θ + v), in place; returns ‖D‖.
+    def _update(self, engine) -> None:
+        """Θ ← Θ − αD (with momentum: v ← μv − αD, Θ ← Θ + v), in place.
 
-        Frozen weights (``net.weights.frozen``) take no step and keep no velocity;
-        ‖D‖ is of the whole gradient, theirs included."""
+        Frozen weights (``net.weights.frozen``) take no step and keep no velocity
+        (their gradient is still computed and shown)."""
         g = engine.grad
-        norm = float(np.sqrt(g @ g))
         frozen = self.net.weights.frozen_mask()
         if frozen is not None:
             g = np.where(frozen, 0.0, g)
@@ -310,7 +311,6 @@ class Trainer:
             engine.theta += v
         else:
             engine.theta -= self.alpha * g
-        return norm
 
     def _end_epoch(self, has_labels: bool) -> None:
         s = self._epoch_sums
