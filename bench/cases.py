@@ -120,7 +120,7 @@ def make_diagnose(case: Case, contender: str, k: int):
     if contender == "diagnose":
         net = ng.Network.from_thetas(thetas, dtype=X.dtype)
         trace = net.backward(X, Y)
-        return timer(repeat(lambda: ng.diagnose(trace), k), k)
+        return timer(repeat(lambda: ng.diagnose(trace, net=net), k), k)
     if contender in ("steps", "until"):
         net = ng.Network.from_thetas(thetas, dtype=X.dtype)
         trainer = ng.Trainer(net, alpha=0.1, lam=0)
