@@ -39,16 +39,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
     >>> len(m["frames"][0]), m["frames"][0][2].shape, m["box"]
     (3, (25,), [-0.1, 1.1, -0.1, 1.1])
     """
-    if net.s[0] != 2:
-        raise ConfigError(f"a decision map needs a network with two inputs, this one has "
-                          f"{net.s[0]} (s = {net.s})")
-    X = np.asarray(X, float).reshape(len(X), -1)
-    if X.shape[1] != 2:
-        raise ConfigError(f"X must have 2 columns for a decision map, got shape {X.shape}")
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = (hi - lo) * margin + (hi == lo)
-    lo, hi = lo - pad, hi + pad
-    g1, g2 = np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res)
+    X, lo, hi, g1, g2 = _input_box(net, X, margin, res, "a decision map")
     grid = np.column_stack([np.tile(g1, res), np.repeat(g2, res)])
     store, last = net.weights.theta, net.last_trace
     saved = store.copy()
@@ -126,22 +117,28 @@ def plot_decision_boundary(net, X, y, ax=None, res: int = 200, margin: float = 0
     >>> ng.plot_decision_boundary(net, X, y, res=20).get_xlabel()
     'x1'
     """
-    if net.s[0] != 2:
-        raise ConfigError(f"a decision boundary needs a network with two inputs, this one "
-                          f"has {net.s[0]} (s = {net.s})")
+    X, _, _, g1, g2 = _input_box(net, X, margin, res, "a decision boundary")
     if net.s[-1] != 1:
         raise ConfigError(f"plot_decision_boundary draws one output unit, this network has "
                           f"{net.s[-1]} (s = {net.s})")
-    X = np.asarray(X, float).reshape(len(X), -1)
-    if X.shape[1] != 2:
-        raise ConfigError(f"X must have 2 columns, got shape {X.shape}")
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = (hi - lo) * margin + (hi == lo)
-    g1, g2 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], res), \
-        np.linspace(lo[1] - pad[1], hi[1] + pad[1], res)
     last = net.last_trace
     try:
         out = run_forward(net, np.column_stack([np.tile(g1, res), np.repeat(g2, res)])).a[-1]
     finally:
         net.last_trace = last
     return decision_boundary(g1, g2, out[:, 0].reshape(res, res), X, y, ax=ax)
+
+
+def _input_box(net, X, margin: float, res: int, what: str):
+    """X as (n, 2), the box around it padded by ``margin`` of its size, and the
+    res points along each of its two axes; ConfigError unless two inputs."""
+    if net.s[0] != 2:
+        raise ConfigError(f"{what} needs a network with two inputs, this one has "
+                          f"{net.s[0]} (s = {net.s})")
+    X = np.asarray(X, float).reshape(len(X), -1)
+    if X.shape[1] != 2:
+        raise ConfigError(f"X must have 2 columns for {what}, got shape {X.shape}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = (hi - lo) * margin + (hi == lo)
+    lo, hi = lo - pad, hi + pad
+    return X, lo, hi, np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res)
