@@ -7,17 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_player import ARTIFACTS, _driver
+from test_player import ARTIFACTS, _driver, xor_steps
 
 import neurograph as ng
 
 
 @pytest.fixture(scope="module")
 def xor_run(tmp_path_factory):
-    X, y = ng.data.truth_table("XOR")
-    net = ng.Network.from_architecture([2, 2, 1], seed=3)
-    steps = [s for s in ng.Trainer(net, alpha=5.0).steps(X, y, every="epoch", epochs=1000)
-             if s.epoch % 50 == 0]
+    steps, net, X, y = xor_steps(5.0, 1000, 50)
     path = ng.player(steps, tmp_path_factory.mktemp("explorer") / "xor.html", net=net,
                      X=X, y=y)
     return path, steps, net, X, y

@@ -12,12 +12,18 @@ import neurograph as ng
 ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "test-artifacts"
 
 
-@pytest.fixture(scope="module")
-def player_file(tmp_path_factory):
+def xor_steps(alpha: float, epochs: int, keep_every: int):
+    """A 2-2-1 XOR run (seed 3): every ``keep_every``-th epoch's Step, the net, X, y."""
     X, y = ng.data.truth_table("XOR")
     net = ng.Network.from_architecture([2, 2, 1], seed=3)
-    steps = [s for s in ng.Trainer(net, alpha=2.0).steps(X, y, every="epoch", epochs=200)
-             if s.epoch % 10 == 0]
+    steps = [s for s in ng.Trainer(net, alpha=alpha).steps(X, y, every="epoch", epochs=epochs)
+             if s.epoch % keep_every == 0]
+    return steps, net, X, y
+
+
+@pytest.fixture(scope="module")
+def player_file(tmp_path_factory):
+    steps, net, _, _ = xor_steps(2.0, 200, 10)
     path = ng.player(steps, tmp_path_factory.mktemp("player") / "xor.html", net=net)
     return path, steps
 

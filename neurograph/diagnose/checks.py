@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..train.stepping import finite
 from .findings import Finding, Thresholds
 
 # g' at its maximum: saturation is measured against it
@@ -26,8 +27,7 @@ def _units_of(lay, cols):
 
 def _finite(x) -> bool:
     with np.errstate(over="ignore", invalid="ignore"):
-        s = float(np.sum(x))  # one pass; an overflowing sum is confirmed elementwise
-    return math.isfinite(s) or bool(np.isfinite(x).all())
+        return finite(x, float(np.sum(x)))
 
 
 def nonfinite(net, trace) -> list[Finding]:

@@ -46,10 +46,11 @@ def break_into(step) -> None:
     breakpoint()  # noqa: T100  (on purpose: fit(break_on=…) asked for it)
 
 
-def finite(a: np.ndarray, sq: float) -> bool:
-    """True when every entry of ``a`` is finite; ``sq`` is a·a, which is finite for a
-    finite ``a`` unless its squares overflow (then isfinite decides)."""
-    return math.isfinite(sq) or bool(np.isfinite(a).all())
+def finite(a: np.ndarray, probe: float) -> bool:
+    """True when every entry of ``a`` is finite. ``probe`` is a one-pass reduction of
+    ``a`` (a·a, Σa) that NaN and inf carry through: finite means ``a`` is, unless the
+    reduction overflowed, and then isfinite over ``a`` decides."""
+    return math.isfinite(probe) or bool(np.isfinite(a).all())
 
 
 def progress_bar(epochs: int, progress: bool | None):
