@@ -269,8 +269,9 @@ def make_frozen(case: Case, contender: str, k: int):
 
 
 def make_lab(case: Case, contender: str, k: int):
-    """remove_node of one unit of a 784-1000 block; copy of 784-1000-10; lesion_study
-    of 64-25-10 on the 1797 digits (25 forward passes)."""
+    """remove_node of one unit of a 784-1000 block; copy of 784-1000-10 (and, for
+    scale, networkx copying that network's bare graph); lesion_study of 64-25-10 on
+    the 1797 digits (25 forward passes)."""
     import neurograph as ng
 
     if contender == "remove_node":
@@ -283,10 +284,11 @@ def make_lab(case: Case, contender: str, k: int):
             net.remove_node("a2_500")
             return time.perf_counter() - t
         return remove
-    if contender == "copy":
+    if contender in ("copy", "nx_copy"):
         net = ng.Network.from_architecture([784, 1000, 10], seed=0)
         net.compile()
-        return timer(net.copy, 1)
+        # the reference: networkx copying the bare graph alone (no weights, no Links)
+        return timer(net.copy if contender == "copy" else net._graph.copy, 1)
     X, y = ng.data.load_digits()
     net = ng.Network.from_architecture([64, 25, 10], seed=0)
     net.compile()
@@ -348,9 +350,10 @@ CASES = {c.name: c for c in (
          ("ours", "half_frozen"), (Target("half_frozen", "ours", 1.10, what="none frozen"),),
          (20, 3), {"s": [400, 25, 10], "n": 5000}),
     Case("lab", "remove_node (784-1000), copy (784-1000-10), lesion_study (64-25-10, digits)",
-         ("remove_node", "copy", "lesion_study"),
+         ("remove_node", "copy", "nx_copy", "lesion_study"),
          (Target("remove_node", None, 1.0, budget=0.05, what="budget"),
           Target("copy", None, 1.0, budget=1.0, what="budget"),
+          Target("copy", "nx_copy", 1.0, what="networkx's DiGraph.copy() of its graph"),
           Target("lesion_study", None, 1.0, budget=0.5, what="budget"))),
 )}
 

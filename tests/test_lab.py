@@ -285,3 +285,45 @@ def test_copy_is_independent_and_equal():
         b.unfreeze(b.link(*k).target)
         assert src.link(*k).weight != 7.0 and (src.link(*k).frozen or src is net)
     assert net.link("h", "o").frozen
+
+
+def _structure(net):
+    """Everything a copy must keep, in order: nodes, layers, each unit's incoming and
+    outgoing links (the order z sums them), weights and frozen flags."""
+    g = net.graph
+    return ([(n, d["node"].kind) for n, d in g.nodes(data=True)],
+            [(lay.index, [u.name for u in lay], lay.bias and lay.bias.name) for lay in net.layers],
+            [(u, list(g.pred[u]), list(g.succ[u])) for u in g.nodes],
+            [(li.source.name, li.target.name, li.weight, li.frozen, li.index) for li in net.links],
+            net.weights.theta.tobytes(), net.weights.frozen.tobytes())
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_copy_keeps_link_order_of_an_irregular_network_and_stays_independent(compiled):
+    # a dense block, links made one by one in a scrambled order, a removal:
+    # the copy must keep each unit's order of inputs (not only the dense-block case)
+    rng = np.random.default_rng(3)
+    net = ng.Network(seed=1)
+    l1, l2, l3 = net.add_layer(5), net.add_layer(4, activation="tanh"), net.add_layer(3)
+    net.connect_layers(l1, l2)  # one dense block
+    pairs = [(u, v) for u in l2 for v in l3 if rng.random() < 0.8]
+    for k in rng.permutation(len(pairs)):  # and links one by one, scrambled
+        net.connect(*pairs[k], weight=float(rng.normal()))
+    net.freeze(l3.nodes[1])
+    net.remove_node(l1.nodes[2])
+    if compiled:
+        net.compile()
+    b = net.copy()
+    assert _structure(b) == _structure(net)
+    assert (b.weights.current() is not None) == compiled
+    X = rng.normal(size=(6, len(net.inputs)))
+    for engine in ("matrix", "graph"):
+        np.testing.assert_array_equal(b.forward(X, engine=engine), net.forward(X, engine=engine))
+    before = _structure(net)
+    b.remove_node(b.layers[1].nodes[0])
+    b.link(*[(li.source.name, li.target.name) for li in b.links if not li.is_bias][0]).weight = 9.0
+    b.add_node("extra", layer=3)
+    b.compile()
+    b.theta_flat[:] = 0.5
+    assert _structure(net) == before
+    assert all(u.network is net for u in net.nodes) and all(u.network is b for u in b.nodes)

@@ -212,6 +212,6 @@ class NetworkEdits:
         >>> b.link("x1", "a2_1").weight = 9.0; a.link("x1", "a2_1").weight == 9.0
         False
         """
-        new = type(self).from_spec(self.to_spec())
-        new.rng.bit_generator.state = self.rng.bit_generator.state
-        return new
+        from .clone import clone
+
+        return clone(self)
