@@ -99,6 +99,8 @@ def make_step(case: Case, contender: str, k: int):
         return timer(repeat(ref.make_sklearn_epoch(tuple(s[1:-1]), X, Y, thetas, alpha), k), k)
     if contender == "products":
         return timer(repeat(ref.make_products(thetas, X), k), k)
+    if contender == "floor":
+        return timer(repeat(ref.make_floor(thetas, X), k), k)
     if contender == "numpy":
         return timer(repeat(ref.make_numpy_step(thetas, X, Y, alpha), k), k)
     if contender in ("steps_epoch", "steps_layer", "keep_trace"):
@@ -300,11 +302,14 @@ def _step_case(s, n, dtype, number, extra=()):
     dt = {"float64": "f64", "float32": "f32"}[dtype]
     targets = (Target("ours", "torch", 0.9, what="PyTorch eager"),
                Target("ours", "products", 1.15, what="the step's own matrix products"),
+               # the bound on the line above: products + numpy's exp of every z, nothing else
+               Target("floor", "products", 1.15,
+                      what="the products alone (floor: they + numpy exp of each z)"),
                Target("ours", "sklearn", 0.6, what="scikit-learn MLP epoch"))
     if "numpy" in extra:
         targets += (Target("ours", "numpy", 1.1, what="a lean bare-numpy step"),)
     return Case(f"step-{tag}-{dt}", f"full-batch step {tag}, n={n}, {dtype}",
-                ("ours", "torch", "sklearn", "products", *extra), targets, number,
+                ("ours", "torch", "sklearn", "products", "floor", *extra), targets, number,
                 {"s": s, "n": n, "dtype": dtype})
 
 
