@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..io import atomic_write
 from ..notation import instance_label
 from ..train.records import History
-from . import colors
+from . import colors, health
 from . import explorer as ex
 from . import frames as frames_mod
 
@@ -206,6 +206,8 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
             "instances": [instance_label(r) for r in rows], "rows": rows,
             "y": None if y is None else np.asarray(y, float).reshape(len(y), -1)[rows].tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
+            "health": {"badges": health.BADGES, "frames": health.frame_findings(
+                net, traces, steps_or_trace if isinstance(steps_or_trace, History) else None)},
             "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"}}
     picker = "".join(f'<option value="{k}">{html.escape(lab)}</option>'
                      for k, lab in enumerate(data["instances"]))
