@@ -257,3 +257,53 @@ def test_an_unknown_view_names_the_choices(tmp_path, health_runs):
     with pytest.raises(ng.ConfigError, match="gradients, health, got 'helth'"):
         ng.player(steps, tmp_path / "x.html", net=net, show="helth")
 
+
+def test_health_view_in_headless_chromium(health_runs):
+    from selenium.webdriver import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    d = _driver()
+    try:
+        js = d.execute_script
+        rings = lambda: js("return Array.from(document.querySelectorAll('#findings .ring'))"  # noqa: E731
+                           ".map(e => [e.dataset.unit, e.dataset.kind, e.getAttribute('stroke')])")
+        legend = lambda: d.find_element("id", "legend").text  # noqa: E731
+        # zero weights, opened on health: both hidden units ringed and badged "symmetric"
+        d.get(Path(health_runs["zero"][0]).resolve().as_uri())
+        assert js("return document.body.dataset.view") == "health"
+        got = rings()
+        assert ["a2_1", "symmetric", "#7b3294"] in got and ["a2_2", "symmetric", "#7b3294"] in got
+        assert not any(u.startswith("a1_") for u, _, _ in got)
+        badge = js("return document.querySelector('#findings .badge[data-unit=\"a2_1\"]')"
+                   ".textContent")
+        assert badge.startswith("≡")
+        assert "symmetric: 2 units of layer 2 have the same incoming and outgoing weights" \
+            in legend() and "healthy" not in legend()
+        ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
+        panel = d.find_element("id", "panel").text
+        assert "symmetric" in panel and "NOT to 0" in panel  # the finding and what to try
+        d.save_screenshot(str(ARTIFACTS / "explorer_health_symmetric.png"))
+        # weights ×3: frame 0's output is stuck, the trained last frame is clean
+        d.get(Path(health_runs["stuck"][0]).resolve().as_uri())
+        assert js("return document.body.dataset.view") == "errors" and rings() == []
+        ActionChains(d).move_to_element(d.find_element("id", "u_a3_1")).perform()
+        assert "stuck_output" in d.find_element("id", "panel").text  # every view lists it
+        Select(d.find_element("id", "view")).select_by_value("health")
+        assert rings() == [["a3_1", "stuck_output", "#a6611a"]]
+        assert "stuck_output: 1 output(s) predict the same" in legend()
+        greyed = js("return Array.from(document.querySelectorAll('#net .link'))"
+                    ".map(e => e.getAttribute('stroke'))")
+        assert set(greyed) == {"#d0d0d0"}  # this finding names no link
+        d.save_screenshot(str(ARTIFACTS / "explorer_health_stuck.png"))
+        d.find_element("tag name", "h2").click()
+        d.find_element("tag name", "body").send_keys(Keys.END)
+        assert js("return document.body.dataset.frame") == "19"
+        assert rings() == [] and "healthy: no findings" in legend()
+        d.save_screenshot(str(ARTIFACTS / "explorer_health_trained.png"))
+        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], severe
+        assert (ARTIFACTS / "explorer_health_symmetric.png").stat().st_size > 10_000
+    finally:
+        d.quit()
