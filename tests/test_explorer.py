@@ -194,3 +194,116 @@ def test_a_400_25_10_page_collapses_inputs_and_names_classes(tmp_path):
     assert lay["classes"] == list(net.classes) and d["instances"] == ["x(1)", "x(2)", "x(3)"]
     ys = [u["y"] for u in lay["layers"][0]["units"]]
     assert max(ys) - min(ys) < 600  # a block of columns, not a 400-unit tower
+
+
+# --- the health view: each frame's ng.diagnose findings on the drawing ---
+
+def _xor_run(scale: float, alpha: float, epochs: int, every: int):
+    """A 2-2-1 XOR run (seed 0) from the initial weights × ``scale`` (0: all zero)."""
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    net.weights.theta[:] *= scale
+    steps = [s for s in ng.Trainer(net, alpha=alpha).steps(X, y, every="epoch", epochs=epochs)
+             if s.epoch % every == 0]
+    return steps, net, X, y
+
+
+@pytest.fixture(scope="module")
+def health_runs(tmp_path_factory):
+    """Zero weights (symmetric forever), and weights ×3 (every output on one side of 0.5 at
+    epoch 0, learned and clean from epoch 50): the pages open on different views."""
+    out = tmp_path_factory.mktemp("health")
+    zero, znet, X, y = _xor_run(0.0, 5.0, 200, 10)
+    stuck, snet, _, _ = _xor_run(3.0, 2.0, 1000, 50)
+    return {"zero": (ng.player(zero, out / "zero.html", net=znet, X=X, y=y, show="health"),
+                     zero, znet),
+            "stuck": (ng.player(stuck, out / "stuck.html", net=snet, X=X, y=y), stuck, snet)}
+
+
+def test_packed_findings_are_the_diagnosis_of_each_frame(health_runs):
+    for name, (path, steps, net) in health_runs.items():
+        d = page_data(path)
+        units = [u["name"] for lay in d["layout"]["layers"] for u in lay["units"]]
+        links = {lk.index: f"{'+1' if lk.is_bias else lk.source.name}→{lk.target.name}"
+                 for lk in net.links}
+        assert len(d["health"]["frames"]) == len(steps)
+        for k, s in enumerate(steps):
+            want = ng.diagnose(s.trace, net=net)
+            got = d["health"]["frames"][k]
+            assert [f[0] for f in got] == [f.kind for f in want], (name, k)
+            assert [[units[u] for u in f[1]] for f in got] == [list(f.units) for f in want]
+            assert [[links[i] for i in f[2]] for f in got] == [list(f.links) for f in want]
+            assert [f[3] for f in got] == [f.summary for f in want]
+    zero = page_data(health_runs["zero"][0])["health"]
+    assert [f[:2] for f in zero["frames"][0]][0] == ["symmetric", [2, 3]]  # a2_1, a2_2
+    assert zero["badges"]["symmetric"] == ["#7b3294", "≡"]  # the diagram's own badge
+    stuck = page_data(health_runs["stuck"][0])["health"]["frames"]
+    assert [f[0] for f in stuck[0]] == ["stuck_output"] and stuck[-1] == []
+
+
+def test_a_history_page_has_the_runs_findings(tmp_path):
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=3)
+    net.weights.theta[:] = 0
+    history = ng.Trainer(net, alpha=2.0).fit(X, y, epochs=50)
+    d = page_data(ng.player(history, tmp_path / "h.html", net=net, show="health"))
+    kinds = [f[0] for f in d["health"]["frames"][0]]
+    assert kinds == ng.diagnose(net).kinds() + ng.diagnose(history, net=net).kinds()
+    assert kinds == ["symmetric", "stuck_cost"]
+
+
+def test_an_unknown_view_names_the_choices(tmp_path, health_runs):
+    _, steps, net = health_runs["zero"]
+    with pytest.raises(ng.ConfigError, match="gradients, health, got 'helth'"):
+        ng.player(steps, tmp_path / "x.html", net=net, show="helth")
+
+
+def test_health_view_in_headless_chromium(health_runs):
+    from selenium.webdriver import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    d = _driver()
+    try:
+        js = d.execute_script
+        rings = lambda: js("return Array.from(document.querySelectorAll('#findings .ring'))"  # noqa: E731
+                           ".map(e => [e.dataset.unit, e.dataset.kind, e.getAttribute('stroke')])")
+        legend = lambda: d.find_element("id", "legend").text  # noqa: E731
+        # zero weights, opened on health: both hidden units ringed and badged "symmetric"
+        d.get(Path(health_runs["zero"][0]).resolve().as_uri())
+        assert js("return document.body.dataset.view") == "health"
+        got = rings()
+        assert ["a2_1", "symmetric", "#7b3294"] in got and ["a2_2", "symmetric", "#7b3294"] in got
+        assert not any(u.startswith("a1_") for u, _, _ in got)
+        badge = js("return document.querySelector('#findings .badge[data-unit=\"a2_1\"]')"
+                   ".textContent")
+        assert badge.startswith("≡")
+        assert "symmetric: 2 units of layer 2 have the same incoming and outgoing weights" \
+            in legend() and "healthy" not in legend()
+        ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
+        panel = d.find_element("id", "panel").text
+        assert "symmetric" in panel and "NOT to 0" in panel  # the finding and what to try
+        d.save_screenshot(str(ARTIFACTS / "explorer_health_symmetric.png"))
+        # weights ×3: frame 0's output is stuck, the trained last frame is clean
+        d.get(Path(health_runs["stuck"][0]).resolve().as_uri())
+        assert js("return document.body.dataset.view") == "errors" and rings() == []
+        ActionChains(d).move_to_element(d.find_element("id", "u_a3_1")).perform()
+        assert "stuck_output" in d.find_element("id", "panel").text  # every view lists it
+        Select(d.find_element("id", "view")).select_by_value("health")
+        assert rings() == [["a3_1", "stuck_output", "#a6611a"]]
+        assert "stuck_output: 1 output(s) predict the same" in legend()
+        greyed = js("return Array.from(document.querySelectorAll('#net .link'))"
+                    ".map(e => e.getAttribute('stroke'))")
+        assert set(greyed) == {"#d0d0d0"}  # this finding names no link
+        d.save_screenshot(str(ARTIFACTS / "explorer_health_stuck.png"))
+        d.find_element("tag name", "h2").click()
+        d.find_element("tag name", "body").send_keys(Keys.END)
+        assert js("return document.body.dataset.frame") == "19"
+        assert rings() == [] and "healthy: no findings" in legend()
+        d.save_screenshot(str(ARTIFACTS / "explorer_health_trained.png"))
+        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], severe
+        assert (ARTIFACTS / "explorer_health_symmetric.png").stat().st_size > 10_000
+    finally:
+        d.quit()

@@ -2,7 +2,8 @@
 
 Everything the page shows is read from Traces here and written as numbers:
 per frame θ, ∂J/∂w, and per layer z, a, δ, g'(z) of the instances shown,
-one float32 block (base64) the page reads back. Nothing here runs a pass.
+one float32 block (base64) the page reads back (the health view's findings are
+packed by :mod:`neurograph.render.health`). Nothing here runs a pass.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from . import colors
 
 MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns
 COLLAPSE = 100  # links out of a layer larger than this are not drawn (pictures stand in)
-VIEWS = ("weights", "activations", "errors", "blame", "gradients")
+VIEWS = ("weights", "activations", "errors", "blame", "gradients", "health")
 
 
 def layout(net) -> dict:

@@ -1,5 +1,6 @@
 """show="health": a diagnosis drawn on the network — an outline and badge per kind of
-finding on its units, its links coloured, and a legend.
+finding on its units, its links coloured, and a legend; and the same findings per
+frame for the explorer page's health view (one set of colours and badges for both).
 
 >>> import neurograph as ng
 >>> X, y = ng.data.truth_table("XOR")
@@ -59,3 +60,33 @@ def health_diagram(net, trace=None, diagnosis=None, **kw):
         c.node(Ids.own("health"), label=f'<<TABLE BORDER="0" CELLSPACING="2">{rows}</TABLE>>',
                shape="plaintext", fontsize="9")
     return g
+
+
+def frame_findings(net, traces, history=None) -> list[list]:
+    """The findings of each Trace packed for the explorer page, one list per frame.
+
+    A finding is ``[kind, units, links, summary, advice]``: units as positions in
+    layer order (the page's layout), links as indices into θ (``link.index``). A
+    Trace of weights alone (``history`` given: the page of a History) is diagnosed
+    by its weights, with the run's own findings (J flat, α too large) added.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1]); net.weights.theta[:] = 0
+    >>> [f[:2] for f in frame_findings(net, [net.backward(X, y)])[0]][0]
+    ['symmetric', [2, 3]]
+    """
+    from ..diagnose import diagnose
+    from ..diagnose.checks import link_name
+
+    unit_at = {u.name: k for k, u in enumerate(u for lay in net.layers for u in lay.nodes)}
+    link_at = {link_name(k): k.index for k in net.links}
+    out = []
+    for tr in traces:
+        # a History's frame holds θ and no pass: only what the weights and J can say
+        found = diagnose(tr, net=net) if history is None else \
+            list(diagnose(net)) + list(diagnose(history, net=net))
+        out.append([[f.kind, [unit_at[u] for u in f.units if u in unit_at],
+                     [link_at[n] for n in f.links if n in link_at], f.summary, f.advice]
+                    for f in found])
+    return out

@@ -1,11 +1,13 @@
 """The explorer: one self-contained HTML page of a network over training.
 
 Frames (one per sampled Step, read from its Trace), a switch of what is
-shown, an instance picker, one colour scale per view with its legend, the
-J(Θ) curve with axes (click to jump), keys ← → Space Home End, and a panel
-that explains every unit and link with the lecture's formulas and the
-Trace's own numbers. The page draws itself from the numbers it carries:
-nothing is fetched, it opens offline.
+shown (weights, activations, errors, blame, gradients, and health: the
+findings of ng.diagnose for each frame's Trace), an instance picker, one
+colour scale per view with its legend, the J(Θ) curve with axes (click to
+jump), keys ← → Space Home End, and a panel that explains every unit and
+link with the lecture's formulas, the Trace's own numbers and its findings.
+The page draws itself from the numbers it carries: nothing is fetched, it
+opens offline.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..errors import ConfigError
 from ..io import atomic_write
 from ..notation import instance_label
 from ..train.records import History
-from . import colors
+from . import colors, health
 from . import explorer as ex
 from . import frames as frames_mod
 
@@ -145,7 +147,9 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
     steps_or_trace : Steps (``trainer.steps(...)``), one Trace, or a History
         (its J curve and ``net`` as it is now: weights only).
     net : the network the Traces are of.
-    show : the view shown first: weights, activations, errors, blame, gradients.
+    show : the view shown first: weights, activations, errors, blame, gradients, or health
+        (each frame's :func:`neurograph.diagnose` findings: units ringed and badged by
+        kind, the links they name coloured, a legend of the frame's findings).
     max_frames : frames are sampled evenly down to this many.
     instances : rows of the Traces offered by the picker (default: the first 50).
     history : a History whose validation J is drawn beside the steps' J.
@@ -206,6 +210,8 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
             "instances": [instance_label(r) for r in rows], "rows": rows,
             "y": None if y is None else np.asarray(y, float).reshape(len(y), -1)[rows].tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
+            "health": {"badges": health.BADGES, "frames": health.frame_findings(
+                net, traces, steps_or_trace if isinstance(steps_or_trace, History) else None)},
             "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"}}
     picker = "".join(f'<option value="{k}">{html.escape(lab)}</option>'
                      for k, lab in enumerate(data["instances"]))

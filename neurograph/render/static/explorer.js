@@ -102,6 +102,11 @@ if (D.maps || (side && L.layers.length > 2)) {
     svg.appendChild(im); pics[lay.l + ',' + p] = im;
   }));
 }
+// findings (health view): rings and badges go in one group above units and pictures
+const flat = [];  // the units in layer order: a finding names units by this position
+L.layers.forEach((lay) => lay.units.forEach((u, p) => flat.push([lay.l, p])));
+const ringLayer = document.createElementNS(NS, 'g');
+ringLayer.setAttribute('id', 'findings'); svg.appendChild(ringLayer);
 const cv = document.createElement('canvas');
 function picture(values, w, h, color) {
   cv.width = w; cv.height = h;
@@ -167,11 +172,61 @@ function drawMap(idx) {
   img.src = url;
 }
 
+// --- findings of the frame shown (ng.diagnose of its Trace, packed at build time) ---
+const H = D.health, healthCache = {};
+const badge = (kind) => H.badges[kind] || ['#000000', kind];
+const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+function findings(k) {  // {all, unit: {"l,p": [...]}, link: {i: [...]}} of frame k
+  k = (k === undefined) ? st.k : k;
+  if (healthCache[k]) return healthCache[k];
+  const out = { all: [], unit: {}, link: {} };
+  H.frames[k].forEach(([kind, us, ls, summary, advice]) => {
+    const f = { kind: kind, units: us.map((u) => flat[u]), links: ls, summary: summary, advice: advice };
+    out.all.push(f);
+    f.units.forEach(([l, p]) => { (out.unit[l + ',' + p] = out.unit[l + ',' + p] || []).push(f); });
+    ls.forEach((i) => { (out.link[i] = out.link[i] || []).push(f); });
+  });
+  return (healthCache[k] = out);
+}
+function findingHtml(f, who) {
+  const [color, mark] = badge(f.kind);
+  const names = f.units.map(([l, p]) => unitAt(l, p).name);
+  const shown = names.slice(0, 6).join(', ') + (names.length > 6 ? ', … (' + (names.length - 6) + ' more)' : '');
+  return '<div class="finding" data-kind="' + esc(f.kind) + '"><span class="swatch" style="background:' +
+    color + '"></span><b>' + esc(mark) + ' ' + esc(f.kind) + '</b>: ' + esc(f.summary) +
+    (who && names.length ? ' <span class="who">[' + esc(shown) + ']</span>' : '') +
+    (f.advice ? '<div class="try">try: ' + esc(f.advice) + '</div>' : '') + '</div>';
+}
+function drawFindings() {
+  ringLayer.replaceChildren();
+  if (st.view !== 'health') return;
+  const fs = findings();
+  Object.keys(fs.unit).forEach((key) => {
+    const [l, p] = key.split(',').map(Number), u = unitAt(l, p);
+    const kinds = [...new Set(fs.unit[key].map((f) => f.kind))];
+    kinds.forEach((kind, j) => {  // one ring per kind, nested outwards
+      const c = document.createElementNS(NS, 'circle');
+      c.setAttribute('cx', u.x); c.setAttribute('cy', u.y); c.setAttribute('r', u.r + 3 + 3.5 * j);
+      c.setAttribute('class', 'ring'); c.setAttribute('stroke', badge(kind)[0]);
+      c.dataset.unit = u.name; c.dataset.kind = kind; ringLayer.appendChild(c);
+    });
+    const t = document.createElementNS(NS, 'text');
+    t.setAttribute('x', u.x - u.r - 3); t.setAttribute('y', u.y - u.r - 3);
+    t.setAttribute('class', 'badge'); t.dataset.unit = u.name;
+    kinds.forEach((kind, j) => {
+      const s = document.createElementNS(NS, 'tspan');
+      s.setAttribute('fill', badge(kind)[0]); s.textContent = (j ? ' ' : '') + badge(kind)[1];
+      t.appendChild(s);
+    });
+    ringLayer.appendChild(t);
+  });
+}
+
 // --- values of the view ---
 const SC = D.scales;
 function unitColor(l, p) {
   const v = st.view;
-  if (v === 'weights') return '#ffffff';
+  if (v === 'weights' || v === 'health') return '#ffffff';
   if (v === 'activations') {
     const [lo, hi] = SC.activations.unit, a = val('a', l, p);
     return interp(P.seq, (a - lo) / ((hi - lo) || 1));
@@ -187,6 +242,13 @@ function linkValue(lk) {
   return W(lk.i);
 }
 function linkStyle(lk) {
+  if (st.view === 'health') {  // links a finding names in its colour, the rest greyed
+    const fs = findings().link[lk.i];
+    lk.el.setAttribute('stroke', fs ? badge(fs[0].kind)[0] : '#d0d0d0');
+    lk.el.setAttribute('stroke-width', fs ? '2.5' : '1');
+    lk.el.setAttribute('stroke-opacity', fs ? '0.95' : '0.7');
+    return;
+  }
   const v = linkValue(lk), m = SC[st.view].link || 1;
   const signed = st.view === 'blame' || st.view === 'gradients';
   const col = !isFinite(v) ? P.none : signed ? div(v, m) : (v >= 0 ? P.exc : P.inh);
@@ -196,6 +258,13 @@ function linkStyle(lk) {
 }
 function bar(stops) { return 'linear-gradient(to right,' + stops.join(',') + ')'; }
 function legend() {
+  if (st.view === 'health') {
+    const fs = findings().all;
+    $('legend').innerHTML = '<b>findings of this frame (ng.diagnose of its Trace)</b>' +
+      (fs.length ? fs.map((f) => findingHtml(f, true)).join('') :
+        '<div class="healthy">healthy: no findings</div>');
+    return;
+  }
   const sc = SC[st.view], signed = st.view === 'blame' || st.view === 'gradients';
   let h = '<b>one scale for the whole run</b><br>';
   if (st.view === 'weights') h += '<div>units: not coloured (weights view)</div>';
@@ -219,7 +288,8 @@ function num(q, v) { return '<b data-q="' + q + '">' + fmt(v) + '</b>'; }
 function unitPanel(l, p) {
   const name = sym(l, p), inst = who();
   let h = '<div><b>' + name + '</b> (Layer ' + l + ', unit ' + (p + 1) + '), instance ' + inst +
-    ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info + '</div>';
+    ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info + '</div>' +
+    panelFindings(findings().unit[l + ',' + p]);
   if (!n) return h + '<div>a History gives weights only: pass Steps for z, a, δ.</div>';
   if (l === 1) return h + '<div class="f">a = x = ' + num('a', val('a', 1, p)) + '</div>';
   const ins = byTarget[l + ',' + p] || [];
@@ -261,11 +331,16 @@ function linkPanel(lk) {
   const from = lk.s ? sym(lk.s[0], lk.s[1]) : '+1', to = sym(lk.t[0], lk.t[1]);
   const w = W(lk.i), a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1, dj = val('d', lk.t[0], lk.t[1]);
   return '<div><b>link ' + from + ' → ' + to + '</b>, instance ' + who() +
-    ', frame ' + (st.k + 1) + '</div><div class="f">w = Θ<sub>ji</sub> = ' + num('w', w) + '</div>' +
+    ', frame ' + (st.k + 1) + '</div>' + panelFindings(findings().link[lk.i]) + '<div class="f">w = Θ<sub>ji</sub> = ' + num('w', w) + '</div>' +
     '<div class="f">signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ' + num('signal', w * a) + '</div>' +
     '<div class="f">blame share Θ<sub>ji</sub>·δ<sub>j</sub> = ' + fmt(w) + ' × ' + fmt(dj) + ' = ' +
     num('share', w * dj) + '</div><div class="f">a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) +
     ' = ' + num('agrad', a * dj) + '</div><div class="f">∂J/∂w (the batch) = ' + num('grad', G(lk.i)) + '</div>';
+}
+// a finding explains the numbers below it (g'(z) ≈ 0, equal δ), so every view lists it
+function panelFindings(fs) {
+  if (fs && fs.length) return '<div class="findings">' + fs.map((f) => findingHtml(f, false)).join('') + '</div>';
+  return st.view === 'health' ? '<div class="findings">no findings here in this frame</div>' : '';
 }
 function select(what) {
   if (st.sel && st.sel.el) st.sel.el.classList.remove('on');
@@ -287,6 +362,8 @@ function redraw() {
   L.layers.forEach((lay) => lay.units.forEach((u, p) =>
     units[lay.l + ',' + p].setAttribute('fill', unitColor(lay.l, p))));
   linkEls.forEach(linkStyle);
+  drawFindings();
+  legend();
   drawPictures();
   panel();
   frames.forEach((f, k) => { f.style.display = (k === st.k) ? 'block' : 'none'; });
@@ -313,7 +390,7 @@ $('slider').addEventListener('input', () => go(parseInt($('slider').value, 10)))
 $('prev').addEventListener('click', () => go(st.k - 1));
 $('next').addEventListener('click', () => go(st.k + 1));
 $('play').addEventListener('click', play);
-$('view').addEventListener('change', () => { st.view = $('view').value; legend(); redraw(); });
+$('view').addEventListener('change', () => { st.view = $('view').value; redraw(); });
 $('instance').addEventListener('change', () => { st.inst = parseInt($('instance').value, 10) || 0; redraw(); });
 document.addEventListener('keydown', (e) => {
   const tag = e.target.tagName;
@@ -329,7 +406,6 @@ if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
   D.marker.x.forEach((mx, k) => { if (Math.abs(mx - x) < Math.abs(D.marker.x[best] - x)) best = k; });
   go(best);
 });
-legend();
 go(0);
 document.body.dataset.openMs = performance.now().toFixed(1);
 document.body.dataset.ready = '1';
