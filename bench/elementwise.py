@@ -37,44 +37,52 @@ def best(fn, k: int = 9) -> float:
     return min(times) * 1e3
 
 
+def contenders(dtype, pool) -> dict:
+    """name → a call, on one hidden layer's arrays of ``dtype``."""
+    rng = np.random.default_rng(0)
+    A = rng.random((10000, 784)).astype(dtype)
+    W = (rng.normal(size=(784, 256)) * 0.05).astype(dtype)
+    z, a = np.empty((10000, 256), dtype), np.empty((10000, 256), dtype)
+    np.matmul(A, W, out=z)
+
+    def blocks(rows=128):
+        for i in range(0, z.shape[0], rows):
+            sigmoid(z[i:i + rows], a[i:i + rows])
+
+    def split():
+        h = z.shape[0] // 2
+        f = pool.submit(sigmoid, z[h:], a[h:])
+        sigmoid(z[:h], a[:h])
+        f.result()
+
+    rows = {"matrix product a·W": lambda: np.matmul(A, W, out=z),
+            "numpy exp alone": lambda: np.exp(z, out=a),
+            "sigmoid, 4 numpy passes (the engine's)": lambda: sigmoid(z, a),
+            "sigmoid over 128-row blocks": blocks,
+            "sigmoid on 2 threads": split,
+            "product, then sigmoid": lambda: (np.matmul(A, W, out=z), sigmoid(z, a)),
+            "product, then sigmoid on 2 threads": lambda: (np.matmul(A, W, out=z), split())}
+    try:
+        import numexpr as ne
+    except ImportError:
+        return rows
+
+    def fused(k):
+        def run():
+            ne.set_num_threads(k)
+            ne.evaluate("1 / (1 + exp(-z))", local_dict={"z": z}, out=a)
+        return run
+
+    for k in (1, 2):
+        rows[f"numexpr fused sigmoid, {k} thread(s)"] = fused(k)
+    return rows
+
+
 def main() -> None:
     pool = ThreadPoolExecutor(1)
     for dtype in (np.float64, np.float32):
-        rng = np.random.default_rng(0)
-        A = rng.random((10000, 784)).astype(dtype)
-        W = (rng.normal(size=(784, 256)) * 0.05).astype(dtype)
-        z, a = np.empty((10000, 256), dtype), np.empty((10000, 256), dtype)
-        np.matmul(A, W, out=z)
-
-        def blocks(rows=128):
-            for i in range(0, z.shape[0], rows):
-                sigmoid(z[i:i + rows], a[i:i + rows])
-
-        def split():
-            h = z.shape[0] // 2
-            f = pool.submit(sigmoid, z[h:], a[h:])
-            sigmoid(z[:h], a[:h])
-            f.result()
-
-        rows = {"matrix product a·W": lambda: np.matmul(A, W, out=z),
-                "numpy exp alone": lambda: np.exp(z, out=a),
-                "sigmoid, 4 numpy passes (the engine's)": lambda: sigmoid(z, a),
-                "sigmoid over 128-row blocks": blocks,
-                "sigmoid on 2 threads": split,
-                "product, then sigmoid": lambda: (np.matmul(A, W, out=z), sigmoid(z, a)),
-                "product, then sigmoid on 2 threads": lambda: (np.matmul(A, W, out=z), split())}
-        try:
-            import numexpr as ne
-
-            for k in (1, 2):
-                def fused(k=k):
-                    ne.set_num_threads(k)
-                    ne.evaluate("1 / (1 + exp(-z))", local_dict={"z": z}, out=a)
-                rows[f"numexpr fused sigmoid, {k} thread(s)"] = fused
-        except ImportError:
-            pass
         print(f"{np.dtype(dtype).name}, 10000 × 256:")
-        for name, fn in rows.items():
+        for name, fn in contenders(dtype, pool).items():
             print(f"  {name:42s} {best(fn):8.2f} ms")
 
 
