@@ -327,3 +327,26 @@ def test_copy_keeps_link_order_of_an_irregular_network_and_stays_independent(com
     b.theta_flat[:] = 0.5
     assert _structure(net) == before
     assert all(u.network is net for u in net.nodes) and all(u.network is b for u in b.nodes)
+
+
+def test_copy_leaves_its_links_out_of_the_young_generation_and_frozen_objects_alone():
+    import gc
+
+    net = ng.Network.from_architecture([100, 100, 10], seed=0)  # 11 110 links
+    net.compile()
+    gc.collect()
+    b = net.copy()
+    # what was built went to the oldest generation: no young collection walks it again
+    mine = {id(d) for _, _, d in b._graph.edges(data=True)}  # the copy's edge dicts
+    old = sum(id(o) in mine for o in gc.get_objects(generation=2))
+    assert old == len(mine) == 11_110
+    del b
+    kept = [object() for _ in range(3)] + [[1], [2]]  # a program that froze its own objects
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        net.copy()
+        assert gc.get_freeze_count() > frozen - 100  # still frozen (a few temporaries freed)
+    finally:
+        gc.unfreeze()
+    assert kept
