@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import TopologyError
+from .clone import clone
 from .layer import Layer
 from .node import Link, Node
 
@@ -212,6 +213,4 @@ class NetworkEdits:
         >>> b.link("x1", "a2_1").weight = 9.0; a.link("x1", "a2_1").weight == 9.0
         False
         """
-        from .clone import clone
-
         return clone(self)
