@@ -280,6 +280,35 @@ def test_graph_engine_on_a_skip_connection_against_hand_math():
     assert report.rel_diff < 1e-8  # 5 parameters: the O(c²) truncation shows more
 
 
+def test_graph_engine_reads_x_in_place_and_silences_a_skipped_input_on_a_copy():
+    # Layer 2 reads X itself; the input a skip link reads later is kept in the
+    # workspace. A silenced input must be 0 on both paths, X itself untouched.
+    net = ng.Network()
+    x1, x2 = net.add_input("x1"), net.add_input("x2")
+    h = net.add_node("h", activation="tanh", bias=0.1)
+    o = net.add_node("o", bias=0.3)
+    net.connect(x1, h, 0.5)
+    net.connect(x2, h, -0.7)
+    net.connect(h, o, 2.0)
+    net.connect(x2, o, -1.0)  # the skip link
+    X = np.array([[0.8, -0.4], [0.2, 1.5]])
+    keep = X.copy()
+
+    def out(x2_value):
+        ah = np.tanh(0.1 + 0.5 * X[:, 0] - 0.7 * x2_value)
+        return 1 / (1 + np.exp(-(0.3 + 2.0 * ah - 1.0 * x2_value)))
+
+    tr = net.backward(X, [1.0, 0.0])
+    np.testing.assert_allclose(tr.a[-1][:, 0], out(X[:, 1]), rtol=1e-14)
+    assert tr.a[0] is not None and np.array_equal(tr.a[0], X)
+    with net.lesion(units=["x2"]):
+        tr = net.backward(X, [1.0, 0.0])
+        np.testing.assert_allclose(tr.a[-1][:, 0], out(0.0), rtol=1e-14)
+        np.testing.assert_array_equal(tr.a[0][:, 1], 0.0)
+    np.testing.assert_array_equal(X, keep)
+    np.testing.assert_allclose(net.forward(X)[:, 0], out(X[:, 1]), rtol=1e-14)
+
+
 # --- gradient checking ----------------------------------------------------------------
 def test_gradcheck_course_setup_and_report():
     rng = np.random.default_rng(0)

@@ -67,6 +67,7 @@ class Plan:
     layers: list  # LayerPlan per layer (index 0 = Layer 1)
     reg_idx: np.ndarray  # store indices of non-bias links (regularized)
     out_groups: list  # (Activation, columns relative to the output layer)
+    inputs_later: np.ndarray  # input columns read past Layer 2 (skip links): kept in A
 
 
 def _as_slice(cols: np.ndarray):
@@ -119,7 +120,10 @@ def make_plan(net) -> Plan:
                if isinstance(cols, slice) else cols - last.start)
         out_groups.append((act, rel))
     reg_idx = np.concatenate(reg) if reg else np.zeros(0, dtype=np.intp)
-    plan = Plan(net.version, k, lplans, reg_idx, out_groups)
+    read = [np.arange(k)[src] for lp in lplans[2:]
+            for src in ([lp.block.src] if lp.block else []) + [p.src for p in lp.nodes]]
+    later = np.unique(np.concatenate(read)) if read else np.zeros(0, dtype=np.intp)
+    plan = Plan(net.version, k, lplans, reg_idx, out_groups, later[later < lplans[0].stop])
     _PLANS[net] = plan
     return plan
 
@@ -162,11 +166,13 @@ class GraphWorkspace(Workspace):
 
 
 def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarray,
-                  tmp: np.ndarray | None = None):
-    """Fill z and a of every unit of layer i (0-based list index; Layer i+1).
+                  tmp: np.ndarray | None = None, S: np.ndarray | None = None):
+    """Fill z and a of every unit of layer i (0-based list index; Layer i+1), reading
+    the sources' a from ``S`` (default A; Layer 2 reads X itself).
 
     Returns the block's W (kept for the backward sweep), or None.
     """
+    S = A if S is None else S
     lp = plan.layers[i]
     W = None
     blk = lp.block
@@ -174,12 +180,12 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
         W = block_weights(blk, w)
         if isinstance(blk.cols, slice):
             z = Z[:, blk.cols]
-            np.matmul(A[:, blk.src], W, out=z)
+            np.matmul(S[:, blk.src], W, out=z)
             z += w[blk.b_idx]
         else:
-            Z[:, blk.cols] = A[:, blk.src] @ W + w[blk.b_idx]
+            Z[:, blk.cols] = S[:, blk.src] @ W + w[blk.b_idx]
     for p in lp.nodes:
-        Z[:, p.col] = p.fn.z(A[:, p.src], w[p.w_idx], w[p.b_idx])
+        Z[:, p.col] = p.fn.z(S[:, p.src], w[p.w_idx], w[p.b_idx])
     for act, cols in lp.groups:
         if isinstance(cols, slice) and tmp is not None:
             act.apply_into(Z[:, cols], A[:, cols], tmp[:, : cols.stop - cols.start])
@@ -216,7 +222,8 @@ def output_deltas(plan: Plan, Z, A, Y, loss: str, dJ_da, delta) -> None:
 def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None) -> None:
     """Σ a_i·δ_j of the links into layer i (0-based list index) into ``grad``, and
     the blame shares w_ij·δ_j (or ∂z_j/∂a_i·δ_j) onto their sources in ``dJ_da``.
-    ``W`` is the block's weights as the forward sweep used them."""
+    ``W`` is the block's weights as the forward sweep used them; ``A`` holds the
+    sources' a (X itself for Layer 2)."""
     lp = plan.layers[i]
     blk = lp.block
     if blk is not None:
@@ -239,11 +246,15 @@ def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None) -> None:
             dJ_da[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
 
 
-def delta_of(plan: Plan, i: int, Z, A, dJ_da, delta) -> None:
+def delta_of(plan: Plan, i: int, Z, A, dJ_da, delta, tmp=None) -> None:
     """δ of layer i (0-based list index, a hidden layer) from the blame it received:
     δ_i = g'(z_i)·Σ_j blame_ij. Every later layer has pushed its blame by now."""
     for act, cols in plan.layers[i].groups:
-        delta[:, cols] = act.backprop(Z[:, cols], A[:, cols], dJ_da[:, cols])
+        if isinstance(cols, slice) and tmp is not None:  # in place, g' in the scratch
+            act.backprop_into(Z[:, cols], A[:, cols], dJ_da[:, cols], delta[:, cols],
+                              tmp[:, : cols.stop - cols.start])
+        else:
+            delta[:, cols] = act.backprop(Z[:, cols], A[:, cols], dJ_da[:, cols])
 
 
 def finish_grad(plan: Plan, w, grad, n: int, lam: float, n_reg: int | None = None) -> None:
@@ -266,7 +277,7 @@ class GraphEngine:
         self.theta = net.weights.theta  # a view: updates write the links' weights
         self.grad = np.zeros_like(self.theta)
         self.pool = Pool(lambda n: GraphWorkspace(self.plan, n, self.theta.dtype))
-        self.Z = self.A = self.dJ_da = self.delta = None
+        self.Z = self.A = self.dJ_da = self.delta = self.X = None
         self.has_delta = False
         self.W: list = [None] * self.L  # each layer's block weights, as this pass used them
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
@@ -280,13 +291,21 @@ class GraphEngine:
         work = self.pool.get(X.shape[0])
         self.Z, self.A, self.delta, self.dJ_da = work.arrays()
         self.tmp = work.tmp
-        first = self.plan.layers[0]
-        self.A[:, first.start : first.stop] = X
-        self._silence(self.A, 0)
+        cols = self.silent.get(0)
+        if cols is not None:
+            X = X.copy()
+            X[:, cols] = 0.0
+        # Layer 2 reads X where it is (copying it into column-major A is a transpose
+        # of the whole batch); only the inputs a skip link reads later go into A
+        self.X = X
+        later = self.plan.inputs_later
+        if len(later):
+            self.A[:, later] = X[:, later]
         self.has_delta = False
 
     def forward_layer(self, l: int) -> None:
-        self.W[l] = forward_layer(self.plan, l, self.theta, self.Z, self.A, self.tmp)
+        self.W[l] = forward_layer(self.plan, l, self.theta, self.Z, self.A, self.tmp,
+                                  self.X if l == 1 else None)
         self._silence(self.A, l)
 
     def cost(self, Y, n_reg: int | None = None) -> float:
@@ -299,10 +318,10 @@ class GraphEngine:
 
     def backward_layer(self, l: int, n_reg: int | None = None) -> None:
         # the links of Θ(l) run into Layer l+1 (list index l); then δ of Layer l
-        links_into(self.plan, l, self.theta, self.A, self.dJ_da, self.delta, self.grad,
-                   self.W[l])
+        links_into(self.plan, l, self.theta, self.X if l == 1 else self.A, self.dJ_da,
+                   self.delta, self.grad, self.W[l])
         if l > 1:
-            delta_of(self.plan, l - 1, self.Z, self.A, self.dJ_da, self.delta)
+            delta_of(self.plan, l - 1, self.Z, self.A, self.dJ_da, self.delta, self.tmp)
             self._silence(self.delta, l - 1)  # a silenced unit's a is constant: δ = 0
 
     def finish(self, n_reg: int | None = None) -> None:
@@ -312,6 +331,7 @@ class GraphEngine:
         p = self.plan
         z = layer_views(p, self.Z)
         a = layer_views(p, self.A, first_none=False)
+        a[0] = self.X
         d = layer_views(p, self.delta) if self.has_delta else None
         return z, a, d
 
