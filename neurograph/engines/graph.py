@@ -49,6 +49,44 @@ class Block:
     w_idx: np.ndarray  # (len(src), units) store indices (0 where no link)
     mask: np.ndarray | None  # True where a link exists; None when every one does
     b_idx: np.ndarray  # store index of each unit's bias link
+    # with a mask: flat positions in W of the links and of the holes, and the links'
+    # store indices in that order (fixed per plan, so no boolean indexing per pass)
+    linked: np.ndarray | None = None
+    holes: np.ndarray | None = None
+    w_linked: np.ndarray | None = None
+    # the sources as (columns, rows of W) pieces: the longest contiguous run of
+    # columns as a slice (the layer before, read in place) and the skip links' columns
+    parts: tuple = ()
+    blamed: tuple = ()  # the pieces that take blame (input columns dropped)
+
+    def __post_init__(self):
+        if self.mask is not None:
+            flat = self.mask.ravel()
+            self.linked, self.holes = np.flatnonzero(flat), np.flatnonzero(~flat)
+            self.w_linked = self.w_idx.ravel()[self.linked]
+
+
+def _pieces(src: np.ndarray, n_inputs: int) -> tuple[tuple, tuple]:
+    """(parts, blamed) of a block reading the sorted columns ``src``."""
+    breaks = np.flatnonzero(np.diff(src) != 1) + 1
+    runs = np.split(np.arange(len(src)), breaks)
+    best = max(runs, key=len)
+    r0, r1 = int(best[0]), int(best[-1]) + 1
+    rest = np.concatenate([np.arange(r0), np.arange(r1, len(src))]).astype(np.intp)
+    parts = [(slice(int(src[r0]), int(src[r1 - 1]) + 1), slice(r0, r1))]
+    if len(rest):
+        parts.append((src[rest], rest))
+    blamed = []
+    for cols, rows in parts:
+        if isinstance(cols, slice):
+            cut = max(0, n_inputs - cols.start)  # the run's first columns may be inputs
+            if cut < cols.stop - cols.start:
+                blamed.append((slice(cols.start + cut, cols.stop),
+                               slice(rows.start + cut, rows.stop)))
+        elif (cols >= n_inputs).any():
+            keep = cols >= n_inputs
+            blamed.append((cols[keep], rows[keep]))
+    return tuple(parts), tuple(blamed)
 
 
 @dataclass(eq=False)
@@ -110,7 +148,7 @@ def make_plan(net) -> Plan:
                     nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx,
                                            u._bias_link.index, u.input_function))
                 by_act.setdefault(u.activation, []).append(col[u.name])
-            block = _block(summed) if summed else None
+            block = _block(summed, layers[0].size) if summed else None
         groups = [(act, _as_slice(np.array(cs, dtype=np.intp))) for act, cs in by_act.items()]
         lplans.append(LayerPlan(start, start + lay.size, block, nplans, groups))
     last = lplans[-1]
@@ -128,7 +166,7 @@ def make_plan(net) -> Plan:
     return plan
 
 
-def _block(summed: list) -> Block:
+def _block(summed: list, n_inputs: int) -> Block:
     src = np.unique(np.concatenate([cols for _, cols, _, _ in summed]))
     w_idx = np.zeros((len(src), len(summed)), dtype=np.intp)
     mask = np.zeros(w_idx.shape, dtype=bool)
@@ -138,14 +176,16 @@ def _block(summed: list) -> Block:
         mask[rows, j] = True
     ucols = np.array([c for c, _, _, _ in summed], dtype=np.intp)
     b_idx = np.array([b for _, _, _, b in summed], dtype=np.intp)
-    return Block(_as_slice(ucols), _as_slice(src), w_idx, None if mask.all() else mask, b_idx)
+    blk = Block(_as_slice(ucols), _as_slice(src), w_idx, None if mask.all() else mask, b_idx)
+    blk.parts, blk.blamed = _pieces(src, n_inputs)
+    return blk
 
 
 def block_weights(blk: Block, w: np.ndarray) -> np.ndarray:
     """W of the block from θ: (len(src), units), zeros where no link."""
     W = w[blk.w_idx]
     if blk.mask is not None:
-        W[~blk.mask] = 0.0
+        W.ravel()[blk.holes] = 0.0  # W is a new C-ordered array: ravel is a view
     return W
 
 
@@ -178,12 +218,17 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
     blk = lp.block
     if blk is not None:
         W = block_weights(blk, w)
+        (run, rows), *skips = blk.parts
         if isinstance(blk.cols, slice):
             z = Z[:, blk.cols]
-            np.matmul(S[:, blk.src], W, out=z)
-            z += w[blk.b_idx]
+            np.matmul(S[:, run], W[rows], out=z)
         else:
-            Z[:, blk.cols] = S[:, blk.src] @ W + w[blk.b_idx]
+            z = S[:, run] @ W[rows]
+        for cols, rows in skips:  # the few skip links: a small gather each
+            z += S[:, cols] @ W[rows]
+        z += w[blk.b_idx]
+        if not isinstance(blk.cols, slice):
+            Z[:, blk.cols] = z
     for p in lp.nodes:
         Z[:, p.col] = p.fn.z(S[:, p.src], w[p.w_idx], w[p.b_idx])
     for act, cols in lp.groups:
@@ -229,14 +274,19 @@ def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None) -> None:
     if blk is not None:
         d = delta[:, blk.cols]
         grad[blk.b_idx] = d.sum(axis=0)
-        a_src = A[:, blk.src]
-        G = a_src.T @ d
+        G = np.empty(blk.w_idx.shape, dtype=d.dtype)
+        for cols, rows in blk.parts:
+            if isinstance(rows, slice):
+                np.matmul(A[:, cols].T, d, out=G[rows])
+            else:
+                G[rows] = A[:, cols].T @ d
         if blk.mask is None:
             grad[blk.w_idx] = G
         else:
-            grad[blk.w_idx[blk.mask]] = G[blk.mask]
+            grad[blk.w_linked] = G.ravel()[blk.linked]
         if i > 1:  # inputs need no blame
-            dJ_da[:, blk.src] += d @ W.T
+            for cols, rows in blk.blamed:
+                dJ_da[:, cols] += d @ W[rows].T
     for p in lp.nodes:
         d = delta[:, p.col]
         grad[p.b_idx] = d.sum()
