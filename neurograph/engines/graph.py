@@ -49,15 +49,15 @@ class Block:
     w_idx: np.ndarray  # (len(src), units) store indices (0 where no link)
     mask: np.ndarray | None  # True where a link exists; None when every one does
     b_idx: np.ndarray  # store index of each unit's bias link
+    # the sources as (columns, rows of W) pieces: the longest contiguous run of
+    # columns as a slice (the layer before, read in place) and the skip links' columns
+    parts: tuple
+    blamed: tuple  # the pieces that take blame (input columns dropped)
     # with a mask: flat positions in W of the links and of the holes, and the links'
     # store indices in that order (fixed per plan, so no boolean indexing per pass)
     linked: np.ndarray | None = None
     holes: np.ndarray | None = None
     w_linked: np.ndarray | None = None
-    # the sources as (columns, rows of W) pieces: the longest contiguous run of
-    # columns as a slice (the layer before, read in place) and the skip links' columns
-    parts: tuple = ()
-    blamed: tuple = ()  # the pieces that take blame (input columns dropped)
 
     def __post_init__(self):
         if self.mask is not None:
@@ -176,9 +176,8 @@ def _block(summed: list, n_inputs: int) -> Block:
         mask[rows, j] = True
     ucols = np.array([c for c, _, _, _ in summed], dtype=np.intp)
     b_idx = np.array([b for _, _, _, b in summed], dtype=np.intp)
-    blk = Block(_as_slice(ucols), _as_slice(src), w_idx, None if mask.all() else mask, b_idx)
-    blk.parts, blk.blamed = _pieces(src, n_inputs)
-    return blk
+    return Block(_as_slice(ucols), _as_slice(src), w_idx, None if mask.all() else mask, b_idx,
+                 *_pieces(src, n_inputs))
 
 
 def block_weights(blk: Block, w: np.ndarray) -> np.ndarray:
