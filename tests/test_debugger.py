@@ -38,3 +38,12 @@ def test_step_through_runs_plainly():
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("phase='update'") == 2
+
+
+def test_step_through_runs_plainly_with_no_one_at_the_keyboard():
+    # as the README runs it, from a script: no terminal, no NO_BREAK — no BdbQuit traceback
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "step_through.py")],
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                       env={k: v for k, v in os.environ.items() if k != "NO_BREAK"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("phase='update'") == 2
