@@ -1,6 +1,10 @@
 """What bounds the element-wise part of a step: the measurements behind BENCHMARKS.md's
 "what was tried" (run: ``python bench/elementwise.py``; numexpr is optional).
 
+Each row runs alone in its own process (numpy's OpenBLAS pool and numexpr's
+would otherwise spin against each other), 2 threads for every pool, and the
+load average is printed before and after.
+
 On one hidden layer of 784-256-256-10 (n = 10000, 256 units) it times, best of 9:
 
 - numpy's exp alone, and the engine's sigmoid (negative, exp, +1, reciprocal);
@@ -13,6 +17,9 @@ On one hidden layer of 784-256-256-10 (n = 10000, 256 units) it times, best of 9
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -75,16 +82,31 @@ def contenders(dtype, pool) -> dict:
 
     for k in (1, 2):
         rows[f"numexpr fused sigmoid, {k} thread(s)"] = fused(k)
+    rows["product, then numexpr sigmoid, 2 threads"] = lambda: (np.matmul(A, W, out=z),
+                                                                fused(2)())
     return rows
 
 
+def one(dtype: str, name: str) -> None:
+    """Time one row, in this process alone."""
+    print(f"{best(contenders(np.dtype(dtype).type, ThreadPoolExecutor(1))[name]):.2f}")
+
+
 def main() -> None:
-    pool = ThreadPoolExecutor(1)
-    for dtype in (np.float64, np.float32):
-        print(f"{np.dtype(dtype).name}, 10000 × 256:")
-        for name, fn in contenders(dtype, pool).items():
-            print(f"  {name:42s} {best(fn):8.2f} ms")
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2",
+           "NUMEXPR_NUM_THREADS": "2"}
+    print(f"load average before: {os.getloadavg()[0]:.2f}; every row in its own process")
+    for dtype in ("float64", "float32"):
+        print(f"{dtype}, 10000 × 256:")
+        for name in contenders(np.dtype(dtype).type, None):
+            r = subprocess.run([sys.executable, __file__, "--one", dtype, name], env=env,
+                               capture_output=True, text=True, check=True)
+            print(f"  {name:42s} {float(r.stdout):8.2f} ms")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--one"]:
+        one(*sys.argv[2:4])
+    else:
+        main()
