@@ -108,51 +108,51 @@ def _num_text(tok: Num, digits: int) -> str:
     return f"({s})" if tok.paren and s.startswith("-") else s
 
 
-def seg_text(seg, digits: int) -> str:
+def _latex_num(tok: Num, digits: int) -> str:
+    s = _num_text(tok, digits)
+    if "e" in s:  # 9.36e-14 → 9.36\times10^{-14}
+        m, e = s.strip("()").split("e")
+        s = f"{m}\\times 10^{{{int(e)}}}"
+        s = f"({s})" if tok.paren and m.startswith("-") else s
+    return s
+
+
+def _latex_op(tok) -> str:
+    op = tok.s.strip()
+    return _LATEX_OP.get(op, op) if op else " "
+
+
+# per format: how a symbol, a text, a number and an operator are written
+_TEXT = (Sym.text, lambda t: t.s, _num_text, lambda t: t.s)
+_LATEX = (Sym.latex, lambda t: r"\text{" + t.s.replace("_", r"\_") + "}", _latex_num, _latex_op)
+_HTML = (Sym.html, lambda t: _html.escape(t.s), _num_text, lambda t: _html.escape(t.s))
+
+
+def _segment(seg, digits: int, how: tuple) -> str:
+    sym, txt, num, op = how
     out = []
     for tok in seg:
         if isinstance(tok, Sym):
-            out.append(tok.text())
+            out.append(sym(tok))
         elif isinstance(tok, Txt):
-            out.append(tok.s)
+            out.append(txt(tok))
         elif isinstance(tok, Num):
-            out.append(_num_text(tok, digits))
+            out.append(num(tok, digits))
         else:
-            out.append(tok.s)
+            out.append(op(tok))
     return "".join(out)
+
+
+def seg_text(seg, digits: int) -> str:
+    return _segment(seg, digits, _TEXT)
 
 
 def seg_latex(seg, digits: int) -> str:
-    out = []
-    for tok in seg:
-        if isinstance(tok, Sym):
-            out.append(tok.latex())
-        elif isinstance(tok, Txt):
-            out.append(r"\text{" + tok.s.replace("_", r"\_") + "}")
-        elif isinstance(tok, Num):
-            s = _num_text(tok, digits)
-            if "e" in s:  # 9.36e-14 → 9.36\times10^{-14}
-                m, e = s.strip("()").split("e")
-                s = f"{m}\\times 10^{{{int(e)}}}"
-                s = f"({s})" if tok.paren and m.startswith("-") else s
-            out.append(s)
-        else:
-            out.append(_LATEX_OP.get(tok.s.strip(), tok.s.strip()) if tok.s.strip() else " ")
-    return "".join(out)
+    return _segment(seg, digits, _LATEX)
 
 
 def seg_html(seg, digits: int) -> str:
-    out = []
-    for tok in seg:
-        if isinstance(tok, Sym):
-            out.append(tok.html())
-        elif isinstance(tok, Txt):
-            out.append(_html.escape(tok.s))
-        elif isinstance(tok, Num):
-            out.append(_num_text(tok, digits))
-        else:
-            out.append(_html.escape(tok.s))
-    return "".join(out)
+    return _segment(seg, digits, _HTML)
 
 
 def eq_joiners(eq: Eq) -> list[str]:
