@@ -241,6 +241,22 @@ def test_packed_findings_are_the_diagnosis_of_each_frame(health_runs):
     assert [f[0] for f in stuck[0]] == ["stuck_output"] and stuck[-1] == []
 
 
+def test_each_frame_is_diagnosed_once_for_the_view_and_its_static_picture(tmp_path,
+                                                                          monkeypatch):
+    import importlib
+
+    dg = importlib.import_module("neurograph.diagnose")  # ng.diagnose is the function
+    steps, net, X, y = _xor_run(0.0, 5.0, 30, 10)  # 3 frames; small: static pictures too
+    calls = []
+    real = dg.diagnose
+    monkeypatch.setattr(dg, "diagnose", lambda *a, **k: calls.append(a) or real(*a, **k))
+    path = ng.player(steps, tmp_path / "z.html", net=net, show="health")
+    assert len(calls) == len(steps) == 3
+    # the static picture of each frame draws those findings: both hidden units badged ≡
+    html = Path(path).read_text(encoding="utf-8")
+    assert html.count("<svg") > len(steps) and html.count("≡") >= 2 * len(steps)
+
+
 def test_a_history_page_has_the_runs_findings(tmp_path):
     X, y = ng.data.truth_table("XOR")
     net = ng.Network.from_architecture([2, 2, 1], seed=3)

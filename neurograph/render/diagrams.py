@@ -105,7 +105,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
             image_dir: str | os.PathLike | None = None, edge_labels: bool | None = None,
             title: str | None = None, vmin: float | None = None,
             vmax: float | None = None, values=None, label: str | None = None,
-            between=None) -> Diagram:
+            between=None, diagnosis=None) -> Diagram:
     """Draw ``net`` as a ``graphviz.Digraph`` (a :class:`Diagram`, which carries its pictures).
 
     Parameters
@@ -135,6 +135,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         scale, with ``label`` in the legend (any per-unit measure).
     between : (a, b) for show="changes": two networks, Traces or Steps; edges
         by Δw, units by Δδ (see ``ng.compare``). Frozen links are dashed.
+    diagnosis : for show="health", the findings to draw (default: ``ng.diagnose``
+        of the trace, or of the weights alone).
 
     Raises
     ------
@@ -155,7 +157,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     """
     if show == "health":  # findings of ng.diagnose drawn on the structure
         from .health import health_diagram
-        return health_diagram(net, trace, collapse=collapse, top_k=top_k, title=title)
+        return health_diagram(net, trace, diagnosis, collapse=collapse, top_k=top_k,
+                              title=title)
     over = overlay(net, show, values, label, between)
     if over is not None and over.edges is not None:
         show, trace = "structure", None

@@ -29,8 +29,10 @@ def run_scale(net, show, steps, vmin=None, vmax=None, instance=None):
     return (-m, m) if m > 0 else (None, None)
 
 
-def static_frames(net, show, steps, vmin=None, vmax=None, **options) -> list[str]:
-    """One Graphviz SVG per Step (or Trace), all on the run's one scale.
+def static_frames(net, show, steps, vmin=None, vmax=None, diagnoses=None,
+                  **options) -> list[str]:
+    """One Graphviz SVG per Step (or Trace), all on the run's one scale (for
+    show="health", ``diagnoses`` are each frame's findings when already made).
 
     >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
@@ -45,8 +47,9 @@ def static_frames(net, show, steps, vmin=None, vmax=None, **options) -> list[str
             else "activations"
 
     vmin, vmax = run_scale(net, show, steps, vmin, vmax, options.get("instance"))
-    return [_svg(diagram(net, show=shows(s), trace=s, vmin=vmin, vmax=vmax, **options), k)
-            for k, s in enumerate(steps)]
+    extra = [{} for _ in steps] if diagnoses is None else [{"diagnosis": d} for d in diagnoses]
+    return [_svg(diagram(net, show=shows(s), trace=s, vmin=vmin, vmax=vmax, **options, **x), k)
+            for k, (s, x) in enumerate(zip(steps, extra))]
 
 
 def scale_note(vmin, vmax) -> str:

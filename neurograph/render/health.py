@@ -62,13 +62,23 @@ def health_diagram(net, trace=None, diagnosis=None, **kw):
     return g
 
 
-def frame_findings(net, traces, history=None) -> list[list]:
-    """The findings of each Trace packed for the explorer page, one list per frame.
+def frame_diagnoses(net, traces, history=None) -> list[list]:
+    """The findings of each Trace, one list per frame. A Trace of weights alone
+    (``history`` given: the page of a History) is diagnosed by its weights, with the
+    run's own findings (J flat, α too large) added."""
+    from ..diagnose import diagnose
+
+    # a History's frame holds θ and no pass: only what the weights and J can say
+    return [list(diagnose(tr, net=net)) if history is None else
+            list(diagnose(net)) + list(diagnose(history, net=net)) for tr in traces]
+
+
+def frame_findings(net, traces, history=None, found=None) -> list[list]:
+    """The findings of each Trace packed for the explorer page, one list per frame
+    (``found``: :func:`frame_diagnoses` of them, when already made).
 
     A finding is ``[kind, units, links, summary, advice]``: units as positions in
-    layer order (the page's layout), links as indices into θ (``link.index``). A
-    Trace of weights alone (``history`` given: the page of a History) is diagnosed
-    by its weights, with the run's own findings (J flat, α too large) added.
+    layer order (the page's layout), links as indices into θ (``link.index``).
 
     >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
@@ -76,17 +86,12 @@ def frame_findings(net, traces, history=None) -> list[list]:
     >>> [f[:2] for f in frame_findings(net, [net.backward(X, y)])[0]][0]
     ['symmetric', [2, 3]]
     """
-    from ..diagnose import diagnose
     from ..diagnose.checks import link_name
 
+    if found is None:
+        found = frame_diagnoses(net, traces, history)
     unit_at = {u.name: k for k, u in enumerate(u for lay in net.layers for u in lay.nodes)}
     link_at = {link_name(k): k.index for k in net.links}
-    out = []
-    for tr in traces:
-        # a History's frame holds θ and no pass: only what the weights and J can say
-        found = diagnose(tr, net=net) if history is None else \
-            list(diagnose(net)) + list(diagnose(history, net=net))
-        out.append([[f.kind, [unit_at[u] for u in f.units if u in unit_at],
-                     [link_at[n] for n in f.links if n in link_at], f.summary, f.advice]
-                    for f in found])
-    return out
+    return [[[f.kind, [unit_at[u] for u in f.units if u in unit_at],
+              [link_at[n] for n in f.links if n in link_at], f.summary, f.advice]
+             for f in frame] for frame in found]

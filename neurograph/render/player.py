@@ -183,12 +183,16 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
         static = net.n_links <= frames_mod.STATIC_LINKS and not isinstance(steps_or_trace,
                                                                            History)
     pictures = [""] * len(traces)
+    # each frame diagnosed once: the page's health view and its static pictures share it
+    found = health.frame_diagnoses(
+        net, traces, steps_or_trace if isinstance(steps_or_trace, History) else None)
     note, user = "", (vmin is not None or vmax is not None)
     if static:
         shown = [steps_or_trace] if isinstance(steps_or_trace, Trace) else \
             [list(steps_or_trace)[i] for i in xs]
         vmin, vmax = frames_mod.run_scale(net, show, shown, vmin, vmax, options.get("instance"))
-        pictures = frames_mod.static_frames(net, show, shown, vmin, vmax, **options)
+        pictures = frames_mod.static_frames(net, show, shown, vmin, vmax,
+                                            found if show == "health" else None, **options)
         note = frames_mod.scale_note(vmin, vmax)
     scl = ex.scales(net, traces, rows)
     if user:
@@ -210,8 +214,8 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
             "instances": [instance_label(r) for r in rows], "rows": rows,
             "y": None if y is None else np.asarray(y, float).reshape(len(y), -1)[rows].tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
-            "health": {"badges": health.BADGES, "frames": health.frame_findings(
-                net, traces, steps_or_trace if isinstance(steps_or_trace, History) else None)},
+            "health": {"badges": health.BADGES,
+                       "frames": health.frame_findings(net, traces, found=found)},
             "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"}}
     picker = "".join(f'<option value="{k}">{html.escape(lab)}</option>'
                      for k, lab in enumerate(data["instances"]))
