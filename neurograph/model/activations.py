@@ -16,6 +16,7 @@ vector-Jacobian product, because their outputs depend on the whole layer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,6 +78,13 @@ class Activation:
     layerwise : bool
         True when each output depends on the whole layer (softmax); then
         ``dg`` is unused and backprop goes through :meth:`backprop`.
+    range, max_slope, saturates, can_die, natural_loss, threshold, formula, dg_formula
+        The facts diagnosis, explain, the explorer and ``predict`` read, so that
+        none of them tests a name: the values ``a`` can take, the largest g'(z),
+        whether g' vanishes for large |z|, whether a unit can die (g' = 0 on a
+        half-line), the output loss for which δ(L) = a − y, the one-output
+        decision threshold, and g and g' written for worked examples
+        (``dg_formula`` names ``{a}`` and ``{z}``).
 
     Examples
     --------
@@ -84,6 +92,8 @@ class Activation:
     >>> cube = Activation("cube", lambda z: z**3, lambda z, a: 3 * z**2)
     >>> cube.g(np.array([2.0]))
     array([8.])
+    >>> get_activation("relu").can_die, get_activation("sigmoid").max_slope
+    (True, 0.25)
     """
 
     name: str
@@ -92,6 +102,15 @@ class Activation:
     layerwise: bool = False
     g_into: Callable | None = None  # g_into(z, out, tmp): in place, for the hot loop
     dg_into: Callable | None = None  # dg_into(z, a, out)
+    # What the rest of the code asks about g; a user's activation gets the cautious defaults.
+    range: tuple[float, float] = (-math.inf, math.inf)  # the values a = g(z) can take
+    max_slope: float | None = None      # max over z of g'(z), where it is known
+    saturates: bool = False             # g'(z) → 0 as |z| grows (sigmoid, tanh)
+    can_die: bool = False               # g'(z) = 0 on a half-line: a unit can stop learning
+    natural_loss: str = "mse"           # the output loss whose δ(L) is a − y
+    threshold: float = 0.5              # one output's decision: class 1 when a ≥ threshold
+    formula: str | None = None          # g(z) as written in a worked example
+    dg_formula: str | None = None       # g'(z) from {z} and {a}, as in a worked example
 
     def apply_into(self, z: Array, out: Array, tmp: Array) -> None:
         """out ← g(z), in place when the function has an in-place form."""
@@ -124,27 +143,49 @@ class Activation:
         return (get_activation, (self.name,))
 
 
+def _leaky(z: Array) -> Array:
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+LEAKY_SLOPE = 0.01  # leaky ReLU's slope for z ≤ 0: small, but never 0, so no unit dies
+_SQUASH = dict(saturates=True, natural_loss="cross_entropy")
+
 SIGMOID = Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a),
-                     g_into=_sigmoid_into, dg_into=_sigmoid_dg_into)
+                     g_into=_sigmoid_into, dg_into=_sigmoid_dg_into, range=(0.0, 1.0),
+                     max_slope=0.25, formula="1/(1 + e^−{z})", dg_formula="{a}·(1 − {a})",
+                     **_SQUASH)
 TANH = Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a,
-                  g_into=lambda z, out, tmp: np.tanh(z, out=out), dg_into=_tanh_dg_into)
+                  g_into=lambda z, out, tmp: np.tanh(z, out=out), dg_into=_tanh_dg_into,
+                  range=(-1.0, 1.0), max_slope=1.0, saturates=True, threshold=0.0,
+                  formula="tanh({z})", dg_formula="1 − {a}²")
 RELU = Activation(
-    "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)
+    "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype),
+    range=(0.0, math.inf), max_slope=1.0, can_die=True,
+    formula="max(0, {z})", dg_formula="1 if {z} > 0, else 0",
 )
-LINEAR = Activation("linear", lambda z: z.copy(), lambda z, a: np.ones_like(z))
+LEAKY_RELU = Activation(
+    "leaky_relu", _leaky, lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype),
+    max_slope=1.0, formula=f"{{z}} if {{z}} > 0, else {LEAKY_SLOPE}·{{z}}",
+    dg_formula=f"1 if {{z}} > 0, else {LEAKY_SLOPE}",
+)
+LINEAR = Activation("linear", lambda z: z.copy(), lambda z, a: np.ones_like(z),
+                    max_slope=1.0, formula="{z}", dg_formula="1")
 # The perceptron's threshold unit: 1 when z ≥ 0. Its derivative is 0 almost
 # everywhere, so it learns by the perceptron rule, not by backprop.
 STEP = Activation(
-    "step", lambda z: (z >= 0).astype(z.dtype), lambda z, a: np.zeros_like(z)
+    "step", lambda z: (z >= 0).astype(z.dtype), lambda z, a: np.zeros_like(z),
+    range=(0.0, 1.0), max_slope=0.0, formula="1 if {z} ≥ 0, else 0", dg_formula="0",
 )
 def _softmax_dg(z: Array, a: Array) -> Array:
     raise ActivationError("softmax has no elementwise g'(z): each a_k depends on every z of its "
                           "layer; ∂J/∂z goes through Activation.backprop (the Jacobian product)")
 
 
-SOFTMAX = Activation("softmax", _softmax, _softmax_dg, layerwise=True)
+SOFTMAX = Activation("softmax", _softmax, _softmax_dg, layerwise=True, range=(0.0, 1.0),
+                     formula="e^{z} / Σ_k e^z_k", **_SQUASH)
 # e^−z: with the euclidean_rbf input function, a radial-basis unit e^−‖a − w‖².
-GAUSSIAN = Activation("gaussian", lambda z: np.exp(-z), lambda z, a: -a)
+GAUSSIAN = Activation("gaussian", lambda z: np.exp(-z), lambda z, a: -a,
+                      range=(0.0, math.inf), formula="e^−{z}", dg_formula="−{a}")
 
 _REGISTRY: dict[str, Activation] = {}
 
@@ -199,7 +240,7 @@ def _validate(act: Activation) -> None:
             )
         if not np.all(np.isfinite(arr)):
             raise ActivationError(f"activation {act.name!r}: {what} is not finite on [-3, 3]")
-    if act.layerwise or act.name == "step":
+    if act.layerwise:
         return
     h = 1e-5
     num = (np.asarray(act.g(z + h), float) - np.asarray(act.g(z - h), float)) / (2 * h)
@@ -226,7 +267,7 @@ def get_activation(spec: str | Activation | None, default: str = "sigmoid") -> A
     >>> get_activation("sigmod")
     Traceback (most recent call last):
     ...
-    neurograph.errors.ActivationError: unknown activation 'sigmod'; known: gaussian, linear, ...
+    neurograph.errors.ActivationError: unknown activation 'sigmod'; known: gaussian, leaky_relu, ...
     """
     if spec is None:
         spec = default
@@ -247,5 +288,5 @@ def known_activations() -> list[str]:
     return sorted(_REGISTRY)
 
 
-for _act in (SIGMOID, TANH, RELU, LINEAR, STEP, SOFTMAX, GAUSSIAN):
+for _act in (SIGMOID, TANH, RELU, LEAKY_RELU, LINEAR, STEP, SOFTMAX, GAUSSIAN):
     _REGISTRY[_act.name] = _act

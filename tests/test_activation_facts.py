@@ -1,0 +1,58 @@
+"""Each activation's facts (range, largest slope, saturation, dying) agree with g itself,
+and leaky_relu, added as one definition, runs through every part."""
+
+import numpy as np
+import pytest
+
+import neurograph as ng
+from neurograph.model.activations import get_activation, known_activations
+
+Z = np.linspace(-60.0, 60.0, 240001)
+
+
+@pytest.mark.parametrize("name", [n for n in known_activations() if n != "softmax"])
+def test_facts_agree_with_g_sampled(name):
+    act = get_activation(name)
+    a = act.g(Z)
+    # g' by central differences of g, never the library's own dg
+    h = 1e-6
+    num = (act.g(Z + h) - act.g(Z - h)) / (2 * h)
+    smooth = np.abs(Z) > 1e-3          # away from the kinks at 0
+    lo, hi = act.range
+    assert np.all(a >= lo) and np.all(a <= hi)
+    if act.max_slope is not None:
+        assert np.max(num[smooth]) == pytest.approx(act.max_slope, rel=1e-3, abs=1e-9)
+    tails = num[np.abs(Z) > 50]
+    assert act.saturates == bool(np.all(np.abs(tails) < 1e-9) and act.max_slope)
+    half = (np.all(num[Z < -1] == 0) or np.all(num[Z > 1] == 0)) and np.max(num[smooth]) > 0
+    assert act.can_die == bool(half)
+
+
+def test_leaky_relu_matches_pytorch_autograd():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    net = ng.Network.from_architecture([3, 4, 2], activation="leaky_relu",
+                                      output_activation="sigmoid", seed=1)
+    X, y = rng.normal(size=(7, 3)), rng.integers(0, 2, size=(7, 2)).astype(float)
+    T1, T2 = (torch.tensor(t.copy(), requires_grad=True) for t in net.thetas)
+    Xt = torch.tensor(X)
+    a2 = torch.nn.functional.leaky_relu(Xt @ T1[:, 1:].T + T1[:, 0], 0.01)
+    z3 = a2 @ T2[:, 1:].T + T2[:, 0]
+    J = torch.nn.functional.binary_cross_entropy_with_logits(z3, torch.tensor(y),
+                                                             reduction="sum") / 7
+    J.backward()
+    assert net.cost(X, y) == pytest.approx(J.item(), rel=1e-12)
+    D1, D2 = net.gradients(X, y)
+    np.testing.assert_allclose(D1, T1.grad.numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(D2, T2.grad.numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_leaky_relu_saves_loads_and_gradchecks(tmp_path):
+    net = ng.Network.from_architecture([2, 3, 1], activation="leaky_relu", seed=0)
+    X = np.array([[0.5, -1.0], [-2.0, 0.3], [1.5, 1.5]])
+    y = np.array([1, 0, 1])
+    assert ng.gradcheck(net, X, y).ok
+    ng.save(net, tmp_path / "l.ngz")
+    back = ng.load(tmp_path / "l.ngz")
+    assert [u.activation.name for u in back.layers[1].nodes] == ["leaky_relu"] * 3
+    np.testing.assert_array_equal(back.forward(X), net.forward(X))
