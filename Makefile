@@ -1,9 +1,13 @@
 # Two commands on a fresh machine: `make demo` (the main job) and `make test`.
-# Each bootstraps what it needs: a .venv with the package and its extras, and
+# Each bootstraps what it needs: a .venv with the package and the extras it uses
+# (the demo: only the plot extra; the tests: everything, PyTorch included), and
 # Debian's graphviz (and chromium for the browser test) when missing and we are root.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
+# two stamps: the demo's install is a part of the tests', so `make demo` never waits
+# for PyTorch and `make test` after it only adds what is missing
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP   := $(VENV)/.installed
 OUT     ?= out
 # wait (up to 10 min) for another install's package lock instead of failing at once
@@ -11,11 +15,15 @@ APT     := apt-get -o DPkg::Lock::Timeout=600
 
 .PHONY: demo test bench lint system-deps browser-deps clean
 
-$(STAMP): pyproject.toml
+$(DEMO_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[plot]'
+	touch $@
+
+$(STAMP): $(DEMO_STAMP)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[plot,test]'
+	touch $@
 
 system-deps:
 	@if ! command -v dot >/dev/null 2>&1; then \
@@ -33,7 +41,7 @@ browser-deps:
 	  else echo "note: chromium/chromedriver missing; the browser test needs them"; fi; \
 	fi
 
-demo: $(STAMP) system-deps
+demo: $(DEMO_STAMP) system-deps
 	$(BIN)/python -m neurograph demo --out $(OUT)/demo
 
 test: $(STAMP) system-deps browser-deps

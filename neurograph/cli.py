@@ -1,4 +1,4 @@
-"""neurograph's command line: demo, data, train, render, gradcheck, inspect.
+"""neurograph's command line: train, draw and check networks from the shell.
 
 Exit codes: 0 on success; 1 when a gradient check fails, training diverges
 or a checkpoint holds non-finite weights; 2 for user errors (one clear line
@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cli_options import Help, Parser, add_format, count, layer_sizes, number, write
 from .errors import ConfigError, NeurographError, NonFiniteError
 from .io import atomic_write
 
@@ -22,35 +23,6 @@ from .io import atomic_write
 # its entry in the checkpoint's structure
 _BYTES_PER_PARAMETER = 600
 _BYTES_PER_UNIT_VALUE = 32  # z, a, δ and a workspace copy per instance and unit, float64
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with usage errors as one line (the usage is one ``--help`` away)."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _arch(text: str) -> list[int]:
-    try:
-        s = [int(k) for k in text.replace(",", "-").split("-") if k]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an architecture like 64-25-10, got {text!r}") from None
-    if len(s) < 2 or min(s) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected ≥ 2 layer sizes ≥ 1 like 64-25-10, got {text!r}")
-    return s
-
-
-def _count(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        k = 0
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
-    return k
 
 
 def _out_path(path, what: str = "--out", folder: bool = False) -> Path:
@@ -185,7 +157,12 @@ def _train(args) -> int:
 def _render(args) -> int:
     import neurograph as ng
 
+    from .render.diagrams import NEEDS_TRACE
+
     out = _out_path(args.out)
+    if args.show in NEEDS_TRACE and args.data is None:
+        raise ConfigError(f"--show {args.show} draws the values of a pass: give --data FILE "
+                          f"(a CSV or NPZ file of instances and labels)")
     net = ng.load(args.checkpoint)
     trace = None
     if args.data is not None:
@@ -216,7 +193,7 @@ def _lesion(args) -> int:
     net = ng.load(args.checkpoint)
     X, y = _load_for(net, args.data)
     study = ng.lesion_study(net, X, y, lam=args.lam)
-    print(study.to_markdown() if args.markdown else study)
+    sys.stdout.write(write(study, args.format, f"neurograph lesion {args.checkpoint}"))
     if args.out:
         net.render(_out_path(args.out), values=study.values(),
                          label="ΔJ when silenced")
@@ -289,7 +266,7 @@ def _diagnose(args) -> int:
     net, trainer = _checkpoint(args.checkpoint)
     X, y = _load_for(net, args.data)
     d = ng.diagnose(trainer if trainer is not None else net, X, y)
-    print(d.to_markdown() if args.markdown else d)
+    sys.stdout.write(write(d, args.format, f"neurograph diagnose {args.checkpoint}"))
     return 0 if d.ok else 1
 
 
@@ -322,11 +299,17 @@ def _data(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="neurograph", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    """The ``neurograph`` command's parser: each command with a one-line description.
 
-    d = sub.add_parser("demo", help="the lecture end to end: units, XOR, one-vs-rest, digits, "
-                                    "gradient check, diagrams and a training player")
+    >>> build_parser().parse_args(["lesion", "m.ngz", "d.csv", "--format", "md"]).format
+    'md'
+    """
+    p = Parser(prog="neurograph", description=__doc__.splitlines()[0], formatter_class=Help)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    lam = number(0)  # λ, as net.cost takes it
+    seed = number(0, whole=True)  # numpy's generators take seeds ≥ 0
+
+    d = sub.add_parser("demo", help="the lecture end to end: XOR, digits, diagrams, a player")
     d.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")
     d.add_argument("--quick", action="store_true", help="fewer epochs (for tests)")
     d.set_defaults(func=_demo)
@@ -334,27 +317,28 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("data", help="write a built-in data set to a .csv or .npz file")
     f.add_argument("name", help=f"one of {', '.join(DATA_SETS)}")
     f.add_argument("--out", help="file to write, .csv or .npz (default NAME.csv)")
-    f.add_argument("--n", type=_count, default=400, help="four_classes: instances (default 400)")
-    f.add_argument("--seed", type=int, default=0, help="four_classes: seed (default 0)")
+    f.add_argument("--n", type=count, default=400, help="four_classes: instances (default 400)")
+    f.add_argument("--seed", type=seed, default=0, help="four_classes: seed (default 0)")
     f.set_defaults(func=_data)
 
     t = sub.add_parser("train", help="train a layered network on a CSV or NPZ file")
-    t.add_argument("arch", type=_arch, help="architecture s, e.g. 64-25-10")
+    t.add_argument("arch", type=layer_sizes, help="architecture s, e.g. 64-25-10")
     t.add_argument("data", help="data file: .csv (header, label column 'y' or last) or .npz (X, y)")
-    t.add_argument("--epochs", type=_count, default=200)
-    t.add_argument("--alpha", type=float, default=1.0, help="learning rate α (default 1.0)")
-    t.add_argument("--lam", type=float, default=0.0, help="regularization λ (default 0)")
-    t.add_argument("--batch-size", type=_count, default=None, help="default: full batch")
-    t.add_argument("--momentum", type=float, default=0.0)
+    t.add_argument("--epochs", type=count, default=200)
+    t.add_argument("--alpha", type=number(0), default=1.0, help="learning rate α (default 1.0)")
+    t.add_argument("--lam", type=lam, default=0.0, help="regularization λ (default 0)")
+    t.add_argument("--batch-size", type=count, default=None, help="default: full batch")
+    t.add_argument("--momentum", type=number(0, 1, below=True), default=0.0,
+                   help="in [0, 1) (default 0)")
     t.add_argument("--activation", default="sigmoid")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=seed, default=0)
     t.add_argument("--out", default="model.ngz", help="checkpoint to write (default model.ngz)")
     t.set_defaults(func=_train)
 
     r = sub.add_parser("render", help="draw a checkpoint's network (svg, png, pdf or dot)")
     r.add_argument("checkpoint")
     r.add_argument("--show", default="weights",
-                   help="structure|weights|activations|errors|blame|gradients")
+                   help="structure|weights|activations|errors|blame|gradients|health")
     r.add_argument("--data", help="data file for activations, errors, blame, gradients")
     r.add_argument("--out", default="network.svg", help="output file; format by extension")
     r.set_defaults(func=_render)
@@ -362,17 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gradcheck", help="compare backprop with numerical gradients")
     g.add_argument("checkpoint")
     g.add_argument("data")
-    g.add_argument("--lam", type=float, default=0.0)
-    g.add_argument("--c", type=float, default=1e-4, help="finite-difference step (default 1e-4)")
-    g.add_argument("--max-instances", type=_count, default=10)
-    g.add_argument("--tol", type=float, default=1e-7, help="pass when below (default 1e-7)")
+    g.add_argument("--lam", type=lam, default=0.0)
+    g.add_argument("--c", type=number(0, above=True), default=1e-4,
+                   help="finite-difference step (default 1e-4)")
+    g.add_argument("--max-instances", type=count, default=10)
+    g.add_argument("--tol", type=number(0, above=True), default=1e-7,
+                   help="pass when below (default 1e-7)")
     g.set_defaults(func=_gradcheck)
 
-    les = sub.add_parser("lesion", help="silence each hidden unit in turn: J and accuracy")
+    les = sub.add_parser("lesion", help="silence each hidden unit in turn: ΔJ and Δaccuracy")
     les.add_argument("checkpoint")
     les.add_argument("data")
-    les.add_argument("--lam", type=float, default=0.0)
-    les.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    les.add_argument("--lam", type=lam, default=0.0)
+    add_format(les, markdown_alias=True)
     les.add_argument("--out", help="also draw units by ΔJ (svg, png, pdf or dot)")
     les.set_defaults(func=_lesion)
 
@@ -383,11 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .explain.cli import add_parsers as explain_parsers
 
     explain_parsers(sub)  # explain, textbook
-    dg = sub.add_parser("diagnose", help="why doesn't it learn? findings per unit; exit 1 "
-                                          "when there are any")
+    dg = sub.add_parser("diagnose", help="why doesn't it learn? findings per unit (exit 1 if any)")
     dg.add_argument("checkpoint")
     dg.add_argument("data", help="a CSV or NPZ file of instances and labels")
-    dg.add_argument("--markdown", action="store_true", help="print the findings as Markdown")
+    add_format(dg, markdown_alias=True)
     dg.set_defaults(func=_diagnose)
     return p
 

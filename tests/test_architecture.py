@@ -33,7 +33,7 @@ LAYERS = [
     ("render",),
     ("explain", "explore"),
     ("interop",),
-    ("cli", "demo", "__main__", "__init__"),
+    ("cli", "cli_options", "demo", "__main__", "__init__"),
 ]
 LEVEL = {part: k for k, layer in enumerate(LAYERS) for part in layer}
 # (importing module, part it may reach above itself): call-time imports only

@@ -247,3 +247,141 @@ def test_readme_command_lines_run_as_written(tmp_path):
         assert words[0] == "neurograph"
         r = neurograph(*words[1:], cwd=tmp_path)
         assert r.returncode == 0, (words, r.stderr)
+
+
+# --- issue 19, item 12: one language for formats, flags in hints, every command listed -------
+@pytest.fixture
+def xor_checkpoint(tmp_path):
+    X, y = ng.data.truth_table("XOR")
+    ng.data.save_dataset(tmp_path / "xor.csv", X, y)
+    net = ng.Network.from_architecture([2, 2, 1], seed=3)
+    ng.save(net, tmp_path / "xor.ngz")
+    return tmp_path / "xor.ngz", tmp_path / "xor.csv"
+
+
+def _subparsers():
+    import argparse
+
+    parser = cli.build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return parser, action
+
+
+def test_every_format_choice_is_one_flag_with_text_md_html():
+    _, action = _subparsers()
+    formats = {}
+    for name, sub in action.choices.items():
+        flags = {o: a for a in sub._actions for o in a.option_strings}
+        if "--format" in flags:
+            formats[name] = tuple(flags["--format"].choices)
+    # the commands that print a report each choose its format the same way
+    assert formats == {c: ("text", "md", "html") for c in ("diagnose", "lesion", "explain")}
+
+
+@pytest.mark.parametrize("command", ["diagnose", "lesion"])
+def test_format_md_is_the_markdown_and_the_old_flag_still_works(capsys, xor_checkpoint,
+                                                                 command):
+    ckpt, data = xor_checkpoint
+    net = ng.load(ckpt)
+    X, y = ng.data.truth_table("XOR")
+    report = ng.diagnose(net, X, y) if command == "diagnose" else ng.lesion_study(net, X, y)
+    code, out, err = run(capsys, command, ckpt, data, "--format", "md")
+    assert code in (0, 1) and err == "", err
+    assert out.strip() == report.to_markdown().strip()
+    code, old, err = run(capsys, command, ckpt, data, "--markdown")
+    assert old == out and "--markdown is deprecated; use --format md" in err
+    code, text, _ = run(capsys, command, ckpt, data, "--format", "text")
+    assert text.strip() == str(report).strip()
+
+
+def test_format_html_is_a_page_whose_text_is_escaped(capsys, tmp_path):
+    from html.parser import HTMLParser
+
+    net = ng.Network()
+    x1, x2 = net.add_input("x1"), net.add_input("x2")
+    hidden = [net.add_node("<b>h1"), net.add_node("h2")]
+    o = net.add_node("o")
+    for k, h in enumerate(hidden):
+        net.connect(x1, h, weight=1.0 + k)
+        net.connect(x2, h, weight=-2.0)
+        net.connect(h, o, weight=3.0 - 4 * k)
+    ng.save(net, tmp_path / "m.ngz")
+    X, y = ng.data.truth_table("XOR")
+    ng.data.save_dataset(tmp_path / "d.csv", X, y)
+    code, out, err = run(capsys, "lesion", tmp_path / "m.ngz", tmp_path / "d.csv",
+                         "--format", "html")
+    assert code == 0, err
+
+    class Cells(HTMLParser):
+        tags, cells, inside = [], [], False
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.inside = tag in ("td", "th")
+
+        def handle_endtag(self, tag):
+            self.inside = False
+
+        def handle_data(self, data):
+            if self.inside:
+                self.cells.append(data)
+
+    page = Cells()
+    page.feed(out)
+    assert out.startswith("<!doctype html>") and "b" not in page.tags
+    study = ng.lesion_study(net, X, y)
+    # every row of the study is a table row, its unit first and its ΔJ third
+    assert page.cells[5::5] == [r.unit for r in study.rows] and "<b>h1" in page.cells
+    assert [float(v) for v in page.cells[7::5]] == pytest.approx([r.dJ for r in study.rows],
+                                                                 rel=1e-5)
+
+
+def test_markdown_to_html_keeps_names_as_text():
+    from neurograph.cli_options import to_html
+
+    page = to_html("## a <script>alert(1)</script>\n\n- `x</code><img src=x>`\n"
+                   "| u | v |\n|---|---|\n| a\\|b | <i> |\n#not a heading", "t<")
+    assert "<script>" not in page and "<img" not in page and "<i>" not in page
+    assert "<td>a|b</td>" in page and "<title>t&lt;</title>" in page
+    assert "<p>#not a heading</p>" in page
+
+
+def test_help_lists_every_command_with_a_one_line_description():
+    parser, action = _subparsers()
+    env = {**os.environ, "COLUMNS": "80"}
+    r = subprocess.run([sys.executable, "-m", "neurograph", "--help"], capture_output=True,
+                       text=True, env={**env, "PYTHONPATH": str(ROOT)}, check=True)
+    listed = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r"    (\S+)\s{2,}(\S.*)$", line)
+        if m:
+            listed[m.group(1)] = m.group(2)
+    assert set(listed) == set(action.choices), r.stdout
+    helps = {a.dest: a.help for a in action._choices_actions}
+    assert all(listed[c] == helps[c] for c in listed), r.stdout  # not wrapped
+    head = parser.description
+    assert "demo, data, train, render, gradcheck, inspect" not in head  # a partial list
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["train", "2-2-1", "{data}", "--seed", "-1"], "--seed"),
+    (["data", "four_classes", "--seed", "-1"], "--seed"),
+    (["train", "2-2-1", "{data}", "--lam", "-1"], "--lam"),
+    (["train", "2-2-1", "{data}", "--alpha", "nan"], "--alpha"),
+    (["train", "2-2-1", "{data}", "--momentum", "1"], "--momentum"),
+    (["gradcheck", "{ckpt}", "{data}", "--tol", "nan"], "--tol"),
+    (["gradcheck", "{ckpt}", "{data}", "--c", "0"], "--c"),
+    (["lesion", "{ckpt}", "{data}", "--lam", "-1"], "--lam"),
+    (["lesion", "{ckpt}", "{data}", "--lam", "nan"], "--lam"),
+    (["diagnose", "{ckpt}", "{data}", "--format", "pdf"], "--format"),
+    (["render", "{ckpt}", "--show", "errors"], "--data"),
+    (["diagnose", "{ckpt}", "{data}", "--bogus"], "--bogus"),
+])
+def test_bad_values_are_one_line_naming_the_flag(capsys, xor_checkpoint, tmp_path, args, flag):
+    ckpt, data = xor_checkpoint
+    argv = [a.format(ckpt=ckpt, data=data) for a in args]
+    if argv[0] == "data":
+        argv += ["--out", str(tmp_path / "f.csv")]
+    code, _, err = run(capsys, *argv)
+    assert_user_error(code, err, re.escape(flag))
+    assert not re.search(r"\b(lam|alpha|seed|tol|trace)=", err), err  # no Python argument

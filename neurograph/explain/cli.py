@@ -63,8 +63,7 @@ def _textbook(args) -> int:
 
 def add_parsers(sub) -> None:
     """Register ``explain`` and ``textbook`` on the command line's sub-parsers."""
-    e = sub.add_parser("explain", help="write out one backward pass step by step "
-                                       "(forward, J, δ with blame shares, Δ, D, updated Θ)")
+    e = sub.add_parser("explain", help="one backprop step written out: J, δ, blame, Δ, D, Θ")
     e.add_argument("checkpoint")
     e.add_argument("--x", required=True,
                    help="the instance, e.g. 0.05,0.10 (several: ';' between; negative "
@@ -81,6 +80,6 @@ def add_parsers(sub) -> None:
                    help="only these units, e.g. a3_1,a3_2 (for networks too big to write out)")
     e.set_defaults(func=_explain)
 
-    t = sub.add_parser("textbook", help="reproduce published worked examples; exit 0 when "
-                                        "every value agrees")
+    t = sub.add_parser("textbook",
+                       help="reproduce published worked examples (exit 0 if all agree)")
     t.set_defaults(func=_textbook)

@@ -30,6 +30,7 @@ from .pictures import unit_pictures
 
 SHOWS = ("structure", "weights", "activations", "errors", "blame", "gradients")
 _NEEDS = {"activations": "a", "errors": "delta", "blame": "delta", "gradients": "grad"}
+NEEDS_TRACE = frozenset(_NEEDS)  # the views drawn from the values of a pass
 STYLE = {
     "input": {"shape": "circle", "style": "filled", "fillcolor": "#dbe9f6"},
     "hidden": {"shape": "circle", "style": "filled", "fillcolor": "#fff2cc"},
