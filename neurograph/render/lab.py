@@ -29,7 +29,8 @@ class Overlay:
     title: str
 
     def node_label(self, name: str) -> str:
-        return f"{name}\\n{colors.fmt(self.units[name])}"
+        """The unit's label as plain text (the diagram escapes it for DOT)."""
+        return f"{name}\n{colors.fmt(self.units[name])}"
 
     def legend(self, unit_scale, edge_scale) -> list:
         lo, hi = unit_scale
