@@ -173,8 +173,12 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
         raise ConfigError("player needs net=the network the steps belong to")
     if show not in ex.VIEWS:
         raise ConfigError(f"show must be one of {', '.join(ex.VIEWS)}, got {show!r}")
+    max_frames = ex.whole(max_frames, "max_frames")
+    frames_mod.check_options(options)
     traces, infos, xs, costs, where, who = _frames_of(steps_or_trace, net, max_frames)
     ex.check_frames(net, traces, where)
+    if y is not None:
+        y = ex.targets(net, y, traces[0].n)
     rows = ex.pick_instances(traces[0].n, instances) if traces[0].n else []
     frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
     offsets, packed = ex.pack(net, traces, rows, frame_maps)
@@ -211,7 +215,7 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
     data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
             "scales": scl, "palette": ex.palette(),
             "instances": [instance_label(r) for r in rows], "rows": rows,
-            "y": None if y is None else np.asarray(y, float).reshape(len(y), -1)[rows].tolist(),
+            "y": None if y is None else y[rows].tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
             "health": {"badges": health.BADGES,
                        "frames": health.frame_findings(net, traces, found=found)},
