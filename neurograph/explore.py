@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data.labels import check_inputs
 from .engines.passes import run_forward
 from .engines.trace import Trace
-from .errors import ConfigError
+from .errors import ConfigError, ShapeError
 from .render import explorer
 from .render.player import Page
 from .render.player import player as _page
@@ -78,8 +79,19 @@ def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = N
     """
     if net is None:
         raise ConfigError("player needs net=the network the steps belong to")
+    res = explorer.whole(res, "res (grid points along each input of a decision map)", 2)
     source = steps_or_trace if isinstance(steps_or_trace, (Trace, History)) \
         else list(steps_or_trace)
+    if not isinstance(source, (Trace, History)) and not source:
+        raise ConfigError("the player needs at least one Step (got an empty list)")
+    if X is not None:
+        X = check_inputs(X, net.s[0])[0]
+        n = _rows(source)
+        if n and len(X) != n:
+            raise ShapeError(f"X must have one row per instance of the Steps' Traces ({n}), "
+                             f"got {len(X)} rows")
+    if y is not None:
+        y = explorer.targets(net, y, _rows(source))
     want = maps if maps is not None else (X is not None and net.s[0] == 2
                                           and not isinstance(source, History))
     data = None
@@ -89,8 +101,6 @@ def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = N
         if net.s[0] != 2:
             raise ConfigError(f"a decision map needs a network with two inputs, this one "
                               f"has {net.s[0]} (s = {net.s})")
-        if not source:
-            raise ConfigError("the player needs at least one Step (got an empty list)")
         chosen = _chosen(source, options.get("max_frames", 60))
         n = chosen[0].n if chosen[0] is not None else 0
         rows = explorer.pick_instances(n, options.get("instances"))
@@ -98,9 +108,18 @@ def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = N
     return _page(source, path, net=net, maps=data, y=y, **options)
 
 
+def _rows(source) -> int:
+    """How many instances the Traces of ``source`` hold (0: a History, weights only)."""
+    if isinstance(source, History):
+        return 0
+    first = next((t for t in _traces(source) if t is not None), None)
+    return 0 if first is None else first.n
+
+
 def _chosen(source, max_frames: int) -> list:
     """The Traces the page will show: the same even sample as the page's."""
     traces = _traces(source)
+    max_frames = explorer.whole(max_frames, "max_frames")
     keep = sorted(set(np.linspace(0, len(traces) - 1, min(max_frames, len(traces)))
                       .round().astype(int).tolist()))
     return [traces[i] for i in keep]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 
 import networkx as nx
 import numpy as np
@@ -37,6 +38,8 @@ def to_graphml(net, path) -> None:
     ['a2_1', 'a2_2', 'a3_1']
     """
     spec = net.to_spec()
+    for d in spec["nodes"]:
+        _check_xml(d["name"])
     layer = {u.name: lay.index for lay in net.layers for u in [*lay.nodes, lay.bias] if u}
     g = nx.DiGraph(format="neurograph", dtype=spec["dtype"], compiled=spec["compiled"],
                    classes=json.dumps(spec["classes"]),
@@ -61,6 +64,19 @@ def to_graphml(net, path) -> None:
     buf = io.BytesIO()
     nx.write_graphml(g, buf)
     atomic_write(os.fspath(path), buf.getvalue())
+
+
+# XML 1.0 has no way to write these, not even as &#1;: a file holding one cannot be read
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_xml(name: str) -> None:
+    """Refuse a unit name GraphML cannot carry (the ElementTree writer escapes the rest)."""
+    bad = _NOT_XML.search(name)
+    if bad:
+        raise FileFormatError(f"GraphML (XML 1.0) cannot hold the character "
+                              f"U+{ord(bad.group()):04X} of unit name {name!r}: rename the "
+                              "unit, or save with ng.save (.ngz keeps any name)")
 
 
 def from_graphml(path):

@@ -17,13 +17,12 @@ from __future__ import annotations
 import os
 import re
 
-import graphviz
 import numpy as np
 
 from ..errors import ConfigError
 from ..notation import instance_label
 from . import colors
-from .dotsafe import Ids, text
+from .dotsafe import Ids, html, text
 from .lab import overlay
 from .output import Diagram
 from .pictures import unit_pictures
@@ -221,7 +220,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                     fill = colors.sequential(v) if show == "activations" else \
                         colors.diverging(v, hi, lo)
                     attrs.update(fillcolor=fill, fontcolor=colors.text_color(fill))
-                    label = over.node_label(u.name) if over else _node_label(u, show, trace, row)
+                    label = text(over.node_label(u.name)) if over else \
+                        _node_label(u, show, trace, row)
                 elif show in ("errors", "blame", "gradients"):
                     # a kind's pastel fill would read as a value on the red/blue error scale
                     attrs["fillcolor"] = "#ffffff"
@@ -320,15 +320,14 @@ def _node_values(net, show, trace, row) -> dict:
 
 
 def _node_label(u, show, trace, row) -> str:
-    name = u.name.replace("\\", "\\\\")
     if show == "activations":
         z = trace.node_value(u, "z")
         a = float(trace.node_value(u, "a")[row])
         if z is None:
-            return graphviz.nohtml(f"{name}\\na={colors.fmt(a)}")
-        return graphviz.nohtml(f"{name}\\nz={colors.fmt(float(z[row]))}\\na={colors.fmt(a)}")
+            return text(f"{u.name}\na={colors.fmt(a)}")
+        return text(f"{u.name}\nz={colors.fmt(float(z[row]))}\na={colors.fmt(a)}")
     d = float(trace.node_value(u, "delta")[row])
-    return graphviz.nohtml(f"{name}\\nδ={colors.fmt(d)}")
+    return text(f"{u.name}\nδ={colors.fmt(d)}")
 
 
 def _chosen_links(net, layers, drawn, collapse, top_k, w_of) -> list:
@@ -437,13 +436,10 @@ def _legend(g, show, scale, row, extra=(), only=None) -> None:
                 (STYLE["bias"]["fillcolor"], "+1: bias unit")]
     rows += list(extra)
     cells = "".join(
-        f'<TR><TD BGCOLOR="{c}" WIDTH="18"> </TD><TD ALIGN="LEFT">{_html(t)}</TD></TR>'
-        if c else f'<TR><TD></TD><TD ALIGN="LEFT">{_html(t)}</TD></TR>' for c, t in rows)
+        f'<TR><TD BGCOLOR="{c}" WIDTH="18"> </TD><TD ALIGN="LEFT">{html(t)}</TD></TR>'
+        if c else f'<TR><TD></TD><TD ALIGN="LEFT">{html(t)}</TD></TR>' for c, t in rows)
     with g.subgraph(name="cluster_legend") as c:
         c.attr(label="legend", style="rounded", color="#bbbbbb", fontsize="10")
         c.node(Ids.own("legend"), label=f'<<TABLE BORDER="0" CELLSPACING="2">{cells}</TABLE>>',
                shape="plaintext", fontsize="9")
 
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

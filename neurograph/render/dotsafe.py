@@ -23,6 +23,16 @@ def text(s: str) -> str:
     return graphviz.nohtml(str(s).replace("\\", "\\\\").replace("\n", "\\n"))
 
 
+def html(s: str) -> str:
+    """``s`` as text inside an HTML-like DOT label (``<<TABLE>…>>``): ``& < > "`` escaped.
+
+    >>> html('<b> & "x"')
+    '&lt;b&gt; &amp; &quot;x&quot;'
+    """
+    return (str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
 def _kept(name: str) -> bool:
     return "\\" not in name and not name.startswith("#")
 

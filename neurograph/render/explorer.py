@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from ..errors import ConfigError, InputValueError
+from ..data.labels import as_targets
+from ..errors import ConfigError, InputValueError, LabelError
 from ..notation import instance_label
 from . import colors
 
@@ -58,6 +59,24 @@ def layout(net) -> dict:
             "classes": list(classes) if classes else None}
 
 
+def whole(value, name: str, low: int = 1, error=ConfigError) -> int:
+    """``value`` as an int ≥ ``low``; ``error`` naming ``name`` and what came otherwise.
+
+    Only ints count: 2.5, True and '3' are refused, not rounded, cast or compared.
+
+    >>> whole(3, "max_frames")
+    3
+    >>> whole(2.5, "max_frames")
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: max_frames must be a whole number ≥ 1, got 2.5 (float)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise error(f"{name} must be a whole number ≥ {low}, got {value!r} "
+                    f"({type(value).__name__})")
+    return int(value)
+
+
 def pick_instances(n: int, instances=None, limit: int = 50) -> list[int]:
     """Rows of the Traces the page offers (0-based): the first ``limit`` or those asked for.
 
@@ -66,13 +85,33 @@ def pick_instances(n: int, instances=None, limit: int = 50) -> list[int]:
     """
     if instances is None:
         return list(range(min(n, limit)))
-    rows = [int(i) for i in instances]
+    # a string is iterable too: '03' must not become rows 0 and 3
+    if isinstance(instances, (str, bytes)) or not np.iterable(instances):
+        raise InputValueError(f"instances must be a list of 0-based rows of the Traces, e.g. "
+                              f"[0, 2], got {instances!r} ({type(instances).__name__})")
+    rows = [whole(i, "each of instances", 0, InputValueError) for i in instances]
     bad = [i for i in rows if not 0 <= i < n]
     if bad or not rows:
         what = f"{instance_label(bad[0])} (row {bad[0]})" if bad else "no instance"
         raise InputValueError(f"instances must be rows 0..{n - 1} of the Traces (x(1)..x({n})),"
                               f" got {what}")
     return rows
+
+
+def targets(net, y, n: int) -> np.ndarray:
+    """y as (n, s_L) targets of the Traces' n instances (labels one-hot), or a clear error.
+
+    >>> import neurograph as ng
+    >>> targets(ng.Network.from_architecture([2, 3], seed=0), [2, 0], 2).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    if not n:
+        raise ConfigError("y= gives the targets of the Steps' instances; this page has none "
+                          "(a History: weights only)")
+    if np.ndim(y) == 0 or len(y) != n:
+        raise LabelError(f"y must have one row per instance of the Steps' Traces ({n}), got "
+                         f"{'a scalar' if np.ndim(y) == 0 else f'{len(y)} rows'}")
+    return as_targets(y, K=net.s[-1], n=n)
 
 
 def _col(arrs, l, rows, shape):

@@ -7,17 +7,37 @@ import re
 
 import numpy as np
 
+from ..errors import ConfigError
 from . import colors
 from .diagrams import diagram, scale_values
 from .output import pipe
 
 STATIC_LINKS = 120  # above this many links the static pictures would only add weight
+# what the player passes on to ng.diagram for its pictures (it sets show, trace, the scale)
+OPTIONS = ("instance", "collapse", "top_k", "hidden_images", "image_dir", "edge_labels",
+           "title")
 
 
 def _svg(dot, k: int) -> str:
     svg = pipe(dot, "svg").decode()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
     return re.sub(r'id="', f'id="f{k}_', svg)
+
+
+def check_options(options: dict) -> None:
+    """Refuse a keyword the player does not know (a typo must not vanish when no picture
+    is drawn, nor surface as a TypeError of ng.diagram's).
+
+    >>> check_options({"collapse": 8})
+    >>> check_options({"colour": "red"})
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: unknown option 'colour' for ng.player: expected ...
+    """
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ConfigError(f"unknown option {unknown[0]!r} for ng.player: expected its own "
+                          f"keywords or ng.diagram's {', '.join(sorted(OPTIONS))}")
 
 
 def run_scale(net, show, steps, vmin=None, vmax=None, instance=None):

@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from .dotsafe import Ids
+from .dotsafe import Ids, html, text
 
 # one colour and badge per kind of finding
 BADGES = {
@@ -50,10 +50,10 @@ def health_diagram(net, trace=None, diagnosis=None, **kw):
             if src != "+1" and src in net and dst in net:
                 g.edge(ids[src], ids[dst], color=color, penwidth="2.5")
     for u, marks in badges.items():
-        g.node(ids[u], xlabel=" ".join(dict.fromkeys(marks)))
+        g.node(ids[u], xlabel=text(" ".join(dict.fromkeys(marks))))
     rows = "".join(
         f'<TR><TD BGCOLOR="{BADGES.get(k, ("#000000",))[0]}" WIDTH="18"> </TD>'
-        f'<TD ALIGN="LEFT">{BADGES.get(k, ("", k))[1]}: {k}</TD></TR>'
+        f'<TD ALIGN="LEFT">{html(BADGES.get(k, ("", k))[1])}: {html(k)}</TD></TR>'
         for k in dict.fromkeys(kinds)) or '<TR><TD>healthy: no findings</TD></TR>'
     with g.subgraph(name="cluster_health") as c:
         c.attr(label="findings", style="rounded", color="#bbbbbb", fontsize="10")

@@ -29,7 +29,8 @@ class Overlay:
     title: str
 
     def node_label(self, name: str) -> str:
-        return f"{name}\\n{colors.fmt(self.units[name])}"
+        """The unit's label as plain text (the diagram escapes it for DOT)."""
+        return f"{name}\n{colors.fmt(self.units[name])}"
 
     def legend(self, unit_scale, edge_scale) -> list:
         lo, hi = unit_scale
@@ -55,10 +56,7 @@ def overlay(net, show: str, values, label, between) -> Overlay | None:
         from ..lab import compare
 
         cmp = compare(*between)
-        unknown = [s for s, t in cmp.link_deltas() if s not in net and not s.startswith("bias")]
-        if unknown or cmp.only_in_a or cmp.only_in_b:
-            raise ConfigError(f"show='changes' needs a and b of this network's structure; "
-                              f"units not in it: {unknown or cmp.only_in_a + cmp.only_in_b}")
+        _same_structure(net, cmp)
         return Overlay(cmp.unit_deltas("delta"), cmp.link_deltas(), label or "Δδ", "Δw",
                        f"s = {net.s}, show = changes ({cmp.kind})")
     if between is not None:
@@ -86,3 +84,21 @@ def overlay(net, show: str, values, label, between) -> Overlay | None:
         units[name] = float(v)
     return Overlay(units, None, label or "value", None,
                    f"s = {net.s}, {label or 'value'} per unit")
+
+
+def _same_structure(net, cmp) -> None:
+    """Refuse changes between a and b unless a, b and the drawn network have one structure:
+    the same links by name (a unit of net's that a and b lack would be drawn unchanged)."""
+    have = set(cmp.link_deltas())
+    want = {(k.source.name, k.target.name) for k in net.links}
+    diff = [("only in a", cmp.only_in_a), ("only in b", cmp.only_in_b),
+            ("links of the drawn network missing from a and b",
+             [f"{s} → {t}" for s, t in sorted(want - have)]),
+            ("links of a and b not in the drawn network",
+             [f"{s} → {t}" for s, t in sorted(have - want)])]
+    said = "; ".join(f"{what}: {', '.join(items[:6])}" + (f", … ({len(items) - 6} more)"
+                                                         if len(items) > 6 else "")
+                     for what, items in diff if items)
+    if said:
+        raise ConfigError(f"show='changes' needs a and b of the drawn network's structure "
+                          f"(s = {net.s}); they differ: {said}")

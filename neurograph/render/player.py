@@ -12,8 +12,6 @@ opens offline.
 
 from __future__ import annotations
 
-import html
-import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -28,6 +26,7 @@ from ..train.records import History
 from . import colors, health
 from . import explorer as ex
 from . import frames as frames_mod
+from . import htmlsafe as esc
 
 
 class Page(type(Path())):
@@ -35,7 +34,7 @@ class Page(type(Path())):
 
     def _repr_html_(self) -> str:
         doc = Path(self).read_text(encoding="utf-8")
-        return (f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
+        return (f'<iframe srcdoc="{esc.text(doc)}" '
                 'style="width:100%;height:860px;border:1px solid #ddd"></iframe>')
 
 
@@ -174,8 +173,12 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
         raise ConfigError("player needs net=the network the steps belong to")
     if show not in ex.VIEWS:
         raise ConfigError(f"show must be one of {', '.join(ex.VIEWS)}, got {show!r}")
+    max_frames = ex.whole(max_frames, "max_frames")
+    frames_mod.check_options(options)
     traces, infos, xs, costs, where, who = _frames_of(steps_or_trace, net, max_frames)
     ex.check_frames(net, traces, where)
+    if y is not None:
+        y = ex.targets(net, y, traces[0].n)
     rows = ex.pick_instances(traces[0].n, instances) if traces[0].n else []
     frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
     offsets, packed = ex.pack(net, traces, rows, frame_maps)
@@ -212,20 +215,20 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
     data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
             "scales": scl, "palette": ex.palette(),
             "instances": [instance_label(r) for r in rows], "rows": rows,
-            "y": None if y is None else np.asarray(y, float).reshape(len(y), -1)[rows].tolist(),
+            "y": None if y is None else y[rows].tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
             "health": {"badges": health.BADGES,
                        "frames": health.frame_findings(net, traces, found=found)},
             "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"}}
-    picker = "".join(f'<option value="{k}">{html.escape(lab)}</option>'
+    picker = "".join(f'<option value="{k}">{esc.text(lab)}</option>'
                      for k, lab in enumerate(data["instances"]))
     views = "".join(f'<option value="{v}"{" selected" if v == show else ""}>{v}</option>'
                     for v in ex.VIEWS)
     labels = data["instances"] or ["—"]
     frames = "".join(
-        f'<div class="frame" data-info="{html.escape(info)}"{_attr("who", w)} '
+        f'<div class="frame" data-info="{esc.text(info)}"{esc.attr("data-who", w)} '
         f'data-j="{"" if tr.cost is None else colors.fmt(tr.cost)}" data-title="'
-        f'{html.escape(_title(net, show, w or labels[0], tr.cost))}">{_static(pic, note)}</div>'
+        f'{esc.text(_title(net, show, w or labels[0], tr.cost))}">{_static(pic, note)}</div>'
         for info, w, tr, pic in zip(infos, who, traces, pictures))
     doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            f"<title>neurograph explorer</title><style>{_asset('explorer.css')}</style></head>"
@@ -244,7 +247,7 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
            f'<div id="frames">{frames}</div>'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            f'Click the J curve to jump.</p>'
-           f'<script>const DATA = {json.dumps(data, allow_nan=False, default=_none)};</script>'
+           f'<script>const DATA = {esc.json_for_script(data)};</script>'
            f"<script>{_asset('explorer.js')}</script></body></html>\n")
     page = Page(path)
     atomic_write(os.fspath(page), doc.encode("utf-8"))
@@ -260,12 +263,5 @@ def _static(svg: str, note: str) -> str:
     if not svg:
         return ""
     return (f"<details><summary>this frame as the lecture's diagram (Graphviz)</summary>"
-            f"<p>{html.escape(note)}</p>{svg}</details>")
+            f"<p>{esc.text(note)}</p>{svg}</details>")
 
-
-def _attr(name, value) -> str:
-    return "" if value is None else f' data-{name}="{html.escape(value)}"'
-
-
-def _none(v):
-    raise TypeError(f"not JSON: {type(v).__name__}")

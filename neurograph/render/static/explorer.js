@@ -7,6 +7,17 @@ const F = new Float32Array(bytes.buffer);
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
 const st = { k: 0, inst: 0, view: D.view, sel: null, timer: null };
 const $ = (id) => document.getElementById(id);
+// Names are data: every name goes into the page as a text node or an attribute value
+// (el, textContent, setAttribute), never through innerHTML, so '</b><img onerror=…>' stays text.
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
+  kids.forEach((k) => { if (k !== null && k !== undefined) e.append(k); });
+  return e;
+}
+const sub = (t) => el('sub', null, t), sup = (t) => el('sup', null, t);
+const fm = (...kids) => el('div', { class: 'f' }, ...kids);  // one line of a formula
+const row = (...cells) => el('tr', null, ...cells.map((c) => el('td', null, ...[].concat(c))));
 const frames = Array.from(document.querySelectorAll('.frame'));
 
 const cache = {};
@@ -126,8 +137,8 @@ function mapValues(k, unitIndex) {
 let mapCanvas = null;
 if (D.maps) {
   const box = $('mapbox');
-  box.innerHTML = '<div>decision map of ' + L.layers[L.layers.length - 1].units[0].name +
-    ' over the input box (points: the instances)</div>';
+  box.replaceChildren(el('div', null, 'decision map of ' + L.layers[L.layers.length - 1].units[0].name +
+    ' over the input box (points: the instances)'));
   mapCanvas = document.createElement('canvas'); mapCanvas.id = 'map';
   mapCanvas.width = 200; mapCanvas.height = 200; mapCanvas.style.width = '160px'; box.appendChild(mapCanvas);
 }
@@ -175,7 +186,6 @@ function drawMap(idx) {
 // --- findings of the frame shown (ng.diagnose of its Trace, packed at build time) ---
 const H = D.health, healthCache = {};
 const badge = (kind) => H.badges[kind] || ['#000000', kind];
-const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 function findings(k) {  // {all, unit: {"l,p": [...]}, link: {i: [...]}} of frame k
   k = (k === undefined) ? st.k : k;
   if (healthCache[k]) return healthCache[k];
@@ -188,14 +198,15 @@ function findings(k) {  // {all, unit: {"l,p": [...]}, link: {i: [...]}} of fram
   });
   return (healthCache[k] = out);
 }
-function findingHtml(f, who) {
+function findingEl(f, who) {
   const [color, mark] = badge(f.kind);
   const names = f.units.map(([l, p]) => unitAt(l, p).name);
   const shown = names.slice(0, 6).join(', ') + (names.length > 6 ? ', … (' + (names.length - 6) + ' more)' : '');
-  return '<div class="finding" data-kind="' + esc(f.kind) + '"><span class="swatch" style="background:' +
-    color + '"></span><b>' + esc(mark) + ' ' + esc(f.kind) + '</b>: ' + esc(f.summary) +
-    (who && names.length ? ' <span class="who">[' + esc(shown) + ']</span>' : '') +
-    (f.advice ? '<div class="try">try: ' + esc(f.advice) + '</div>' : '') + '</div>';
+  const them = who && names.length;
+  return el('div', { class: 'finding', 'data-kind': f.kind },
+    el('span', { class: 'swatch', style: 'background:' + color }), el('b', null, mark + ' ' + f.kind),
+    ': ' + f.summary, them ? ' ' : null, them ? el('span', { class: 'who' }, '[' + shown + ']') : null,
+    f.advice ? el('div', { class: 'try' }, 'try: ' + f.advice) : null);
 }
 function drawFindings() {
   ringLayer.replaceChildren();
@@ -260,9 +271,9 @@ function bar(stops) { return 'linear-gradient(to right,' + stops.join(',') + ')'
 function legend() {
   if (st.view === 'health') {
     const fs = findings().all;
-    $('legend').innerHTML = '<b>findings of this frame (ng.diagnose of its Trace)</b>' +
-      (fs.length ? fs.map((f) => findingHtml(f, true)).join('') :
-        '<div class="healthy">healthy: no findings</div>');
+    $('legend').replaceChildren(el('b', null, 'findings of this frame (ng.diagnose of its Trace)'),
+      ...(fs.length ? fs.map((f) => findingEl(f, true)) :
+        [el('div', { class: 'healthy' }, 'healthy: no findings')]));
     return;
   }
   const sc = SC[st.view], signed = st.view === 'blame' || st.view === 'gradients';
@@ -284,63 +295,62 @@ function legend() {
 // --- the panel: formulas with the Trace's numbers ---
 const sym = (l, p) => unitAt(l, p).name;
 const who = () => frames[st.k].dataset.who || D.instances[st.inst] || '(no instance)';
-function num(q, v) { return '<b data-q="' + q + '">' + fmt(v) + '</b>'; }
+function num(q, v) { return el('b', { 'data-q': q }, fmt(v)); }
 function unitPanel(l, p) {
   const name = sym(l, p), inst = who();
-  let h = '<div><b>' + name + '</b> (Layer ' + l + ', unit ' + (p + 1) + '), instance ' + inst +
-    ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info + '</div>' +
-    panelFindings(findings().unit[l + ',' + p]);
-  if (!n) return h + '<div>a History gives weights only: pass Steps for z, a, δ.</div>';
-  if (l === 1) return h + '<div class="f">a = x = ' + num('a', val('a', 1, p)) + '</div>';
+  const out = [el('div', null, el('b', null, name), ' (Layer ' + l + ', unit ' + (p + 1) + '), instance ' +
+    inst + ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info),
+    panelFindings(findings().unit[l + ',' + p])];
+  if (!n) return out.concat(el('div', null, 'a History gives weights only: pass Steps for z, a, δ.'));
+  if (l === 1) return out.concat(fm('a = x = ', num('a', val('a', 1, p))));
   const ins = byTarget[l + ',' + p] || [];
   const terms = ins.map((lk) => {
     const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
     return { lk: lk, w: W(lk.i), a: a, t: W(lk.i) * a };
   });
   const shown = terms.slice().sort((x, y) => Math.abs(y.t) - Math.abs(x.t)).slice(0, 10);
-  h += '<div class="f">z = Σ<sub>i</sub> Θ<sub>ji</sub> a<sub>i</sub></div><table>' +
-    '<tr><td>from</td><td>Θ</td><td>a</td><td>Θ·a</td></tr>';
-  shown.forEach((t) => {
-    h += '<tr><td>' + (t.lk.s ? sym(t.lk.s[0], t.lk.s[1]) : '+1 (bias)') + '</td><td>' + fmt(t.w) +
-      '</td><td>' + fmt(t.a) + '</td><td>' + fmt(t.t) + '</td></tr>';
-  });
-  if (terms.length > shown.length) h += '<tr><td colspan="4">… and ' +
-    (terms.length - shown.length) + ' smaller terms</td></tr>';
+  const table = el('table', null, row('from', 'Θ', 'a', 'Θ·a'));
+  shown.forEach((t) => table.append(row(t.lk.s ? sym(t.lk.s[0], t.lk.s[1]) : '+1 (bias)', fmt(t.w),
+    fmt(t.a), fmt(t.t))));
+  if (terms.length > shown.length) table.append(el('tr', null, el('td', { colspan: '4' },
+    '… and ' + (terms.length - shown.length) + ' smaller terms')));
   const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
-  h += '</table><div class="f">z = ' + num('z', z) + '</div>';
-  h += '<div class="f">a = g(z) = ' + (unitAt(l, p).g || 'g') + '(' + fmt(z) + ') = ' + num('a', a) + '</div>';
-  h += '<div class="f">g\'(z) = ' + num('dg', dg) + '</div>';
+  out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), table, fm('z = ', num('z', z)),
+    fm('a = g(z) = ' + (unitAt(l, p).g || 'g') + '(' + fmt(z) + ') = ', num('a', a)),
+    fm('g\'(z) = ', num('dg', dg)));
   if (l === S.length) {
     const y = D.y ? D.y[st.inst][p] : a - d;
-    h += '<div class="f">δ<sup>(L)</sup> = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ' + num('delta', d) + '</div>';
-  } else {
-    const outs = bySource[l + ',' + p] || [];
-    h += '<div class="f">δ<sub>i</sub> = g\'(z<sub>i</sub>)·Σ<sub>j</sub> Θ<sub>ji</sub> δ<sub>j</sub></div>' +
-      '<table><tr><td>to j</td><td>Θ<sub>ji</sub></td><td>δ<sub>j</sub></td><td>share Θ·δ</td></tr>';
-    let sum = 0;
-    outs.forEach((lk) => {
-      const dj = val('d', lk.t[0], lk.t[1]), sh = W(lk.i) * dj; sum += sh;
-      h += '<tr><td>' + sym(lk.t[0], lk.t[1]) + '</td><td>' + fmt(W(lk.i)) + '</td><td>' + fmt(dj) +
-        '</td><td data-q="share">' + fmt(sh) + '</td></tr>';
-    });
-    h += '</table><div class="f">δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ' + num('delta', d) + '</div>';
+    out.push(fm('δ', sup('(L)'), ' = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ', num('delta', d)));
+    return out;
   }
-  return h;
+  const outs = bySource[l + ',' + p] || [];
+  const shares = el('table', null, row('to j', ['Θ', sub('ji')], ['δ', sub('j')], 'share Θ·δ'));
+  let sum = 0;
+  outs.forEach((lk) => {
+    const dj = val('d', lk.t[0], lk.t[1]), sh = W(lk.i) * dj; sum += sh;
+    shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(W(lk.i))),
+      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(sh))));
+  });
+  out.push(fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
+    shares, fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d)));
+  return out;
 }
 function linkPanel(lk) {
   const from = lk.s ? sym(lk.s[0], lk.s[1]) : '+1', to = sym(lk.t[0], lk.t[1]);
   const w = W(lk.i), a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1, dj = val('d', lk.t[0], lk.t[1]);
-  return '<div><b>link ' + from + ' → ' + to + '</b>, instance ' + who() +
-    ', frame ' + (st.k + 1) + '</div>' + panelFindings(findings().link[lk.i]) + '<div class="f">w = Θ<sub>ji</sub> = ' + num('w', w) + '</div>' +
-    '<div class="f">signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ' + num('signal', w * a) + '</div>' +
-    '<div class="f">blame share Θ<sub>ji</sub>·δ<sub>j</sub> = ' + fmt(w) + ' × ' + fmt(dj) + ' = ' +
-    num('share', w * dj) + '</div><div class="f">a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) +
-    ' = ' + num('agrad', a * dj) + '</div><div class="f">∂J/∂w (the batch) = ' + num('grad', G(lk.i)) + '</div>';
+  return [el('div', null, el('b', null, 'link ' + from + ' → ' + to), ', instance ' + who() +
+    ', frame ' + (st.k + 1)), panelFindings(findings().link[lk.i]),
+  fm('w = Θ', sub('ji'), ' = ', num('w', w)),
+  fm('signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ', num('signal', w * a)),
+  fm('blame share Θ', sub('ji'), '·δ', sub('j'), ' = ' + fmt(w) + ' × ' + fmt(dj) + ' = ',
+    num('share', w * dj)),
+  fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', a * dj)),
+  fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))];
 }
 // a finding explains the numbers below it (g'(z) ≈ 0, equal δ), so every view lists it
 function panelFindings(fs) {
-  if (fs && fs.length) return '<div class="findings">' + fs.map((f) => findingHtml(f, false)).join('') + '</div>';
-  return st.view === 'health' ? '<div class="findings">no findings here in this frame</div>' : '';
+  if (fs && fs.length) return el('div', { class: 'findings' }, ...fs.map((f) => findingEl(f, false)));
+  return st.view === 'health' ? el('div', { class: 'findings' }, 'no findings here in this frame') : null;
 }
 function select(what) {
   if (st.sel && st.sel.el) st.sel.el.classList.remove('on');
@@ -352,7 +362,8 @@ function select(what) {
 }
 function panel() {
   if (!st.sel) return;
-  $('panel').innerHTML = st.sel.link ? linkPanel(st.sel.link) : unitPanel(st.sel.l, st.sel.p);
+  const parts = st.sel.link ? linkPanel(st.sel.link) : unitPanel(st.sel.l, st.sel.p);
+  $('panel').replaceChildren(...parts.filter((x) => x !== null));
 }
 
 // --- frames, instances, views ---
