@@ -107,3 +107,52 @@ def test_plots_module_never_calls_show():
                      if not line.lstrip().startswith(("#", ">>>")))
     assert re.findall(r"\bshow\(\)(?!``)", code) == []
     assert "pyplot" not in src.replace("without pyplot", "")
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"shape": (4,)}, r"shape must be \(height, width\): two ints ≥ 1, got \(4,\)"),
+    ({"shape": (2.0, 2.0)}, r"two ints ≥ 1, got \(2.0, 2.0\)"),
+    ({"shape": (-2, -2)}, r"two ints ≥ 1, got \(-2, -2\)"),
+    ({"shape": None}, r"two ints ≥ 1, got None"),
+    ({"shape": (1, 2)}, r"needs 2 inputs .* the network has 4"),
+    ({"layer": 2.0}, r"layer must be an int in 2..3 .*got 2.0"),
+    ({"layer": "2"}, r"layer must be an int in 2..3 .*got '2'"),
+    ({"scale": 0}, r"scale must be an int ≥ 1 .*got 0"),
+    ({"scale": 2.5}, r"scale must be an int ≥ 1 .*got 2.5"),
+])
+def test_hidden_unit_grid_refuses_what_is_not_a_picture(kw, match):
+    net = ng.Network.from_architecture([4, 3, 1], seed=0)
+    with pytest.raises(ng.ConfigError, match=match):
+        ng.hidden_unit_grid(net, **{"shape": (2, 2), **kw})
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"shape": (4,)}, r"shape must be \(height, width\): two ints ≥ 1, got \(4,\)"),
+    ({"shape": (2.0, 2.0)}, r"two ints ≥ 1, got \(2.0, 2.0\)"),
+    ({"cols": -1}, r"cols must be an int ≥ 1 .*got -1"),
+    ({"cols": 0}, r"cols must be an int ≥ 1 .*got 0"),
+    ({"cols": 2.5}, r"cols must be an int ≥ 1 .*got 2.5"),
+    ({"layer": None}, r"layer must be an int in 2..3 .*got None"),
+])
+def test_plot_hidden_units_refuses_what_is_not_a_picture(kw, match):
+    net = ng.Network.from_architecture([4, 3, 1], seed=0)
+    with pytest.raises(ng.ConfigError, match=match):
+        ng.plot_hidden_units(net, **{"shape": (2, 2), **kw})
+    fig = ng.plot_hidden_units(net, shape=(2, 2), cols=3)  # one row of three
+    assert [ax.get_subplotspec().colspan.start for ax in fig.axes] == [0, 1, 2]
+
+
+def test_hidden_unit_pictures_of_a_diverged_unit_keep_the_finite_scale():
+    from PIL import Image
+
+    net = ng.Network.from_architecture([4, 1, 1], seed=3)
+    net.thetas[0][0, 1:] = [np.inf, np.nan, -1e308, 1e308]
+    png = ng.hidden_unit_grid(net, shape=(2, 2), scale=1)
+    pixels = np.asarray(Image.open(io.BytesIO(png)))[1:3, 1:3]
+    # +inf white, NaN mid-grey, the finite extremes black and white (no overflow)
+    np.testing.assert_array_equal(pixels, [[255, 128], [0, 255]])
+    net.thetas[0][0, 1:] = [np.inf, 0.5, -0.25, 0.0]
+    pixels = np.asarray(Image.open(io.BytesIO(ng.hidden_unit_grid(net, (2, 2), scale=1))))
+    np.testing.assert_array_equal(pixels[1:3, 1:3], [[255, 255], [0, 85]])  # 0.25/0.75·255
+    ax = ng.plot_hidden_units(net, shape=(2, 2)).axes[0]
+    assert ax.images[0].norm.vmin == -0.25 and ax.images[0].norm.vmax == 0.5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, MissingExtraError
+from ..train.checks import count_arg
 from .pictures import _check_shape, incoming_weights
 
 
@@ -101,13 +102,19 @@ def plot_hidden_units(net, shape=(8, 8), layer: int = 2, cols: int | None = None
     h, w = _check_shape(net, shape, layer, "shape")
     units = net.layers[layer - 1].nodes
     below = net.layers[layer - 2]
-    cols = cols or max(1, int(np.ceil(np.sqrt(len(units)))))
+    cols = max(1, int(np.ceil(np.sqrt(len(units))))) if cols is None \
+        else count_arg("cols", cols, "an int ≥ 1 (pictures per row) or None")
     rows = -(-len(units) // cols)
     fig = _figure()(figsize=(1.3 * cols, 1.3 * rows), layout="constrained")
+    from matplotlib import colormaps
+
+    gray = colormaps["gray"].with_extremes(bad="#808080")  # NaN mid-grey, ±inf at the ends
     for k, unit in enumerate(units):
         ax = fig.add_subplot(rows, cols, k + 1)
-        ax.imshow(incoming_weights(unit, below).reshape(h, w), cmap="gray",
-                  interpolation="nearest")
+        img = incoming_weights(unit, below).reshape(h, w)
+        fin = img[np.isfinite(img)]  # the scale of the finite weights, as in the PNGs
+        lo, hi = (fin.min(), fin.max()) if fin.size else (0.0, 1.0)
+        ax.imshow(img, cmap=gray, vmin=lo, vmax=hi, interpolation="nearest")
         ax.set_title(unit.name, fontsize=8)
         ax.set_axis_off()
     return fig
