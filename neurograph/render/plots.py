@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError, MissingExtraError
+from ..data.values import real_array
+from ..errors import ConfigError, LabelError, MissingExtraError, NonFiniteError
 from ..train.checks import count_arg
 from .pictures import _check_shape, incoming_weights
 
@@ -61,10 +62,30 @@ def history_plot(history, ax=None):
     return ax
 
 
+def point_classes(y, n: int) -> np.ndarray:
+    """The class of each of ``n`` points: labels (n,) or (n, 1), or one-hot rows (n, K).
+
+    >>> point_classes([[0, 1], [1, 0]], 2).tolist()
+    [1.0, 0.0]
+    >>> point_classes([0, 1, 1], 2)
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.LabelError: y must hold one label per point of X (2), got shape (3,)
+    """
+    lab = real_array(y, "y (the points' labels)")
+    if lab.ndim not in (1, 2) or lab.shape[0] != n:
+        raise LabelError(f"y must hold one label per point of X ({n}), got shape {lab.shape}")
+    return lab.argmax(axis=1).astype(float) if lab.ndim == 2 and lab.shape[1] > 1 \
+        else lab.reshape(n)
+
+
 def decision_boundary(g1, g2, values, X, y, ax=None, title=None):
     """Draw output values over a grid (computed by the caller) with the points X coloured by y.
 
-    ``values`` has shape (len(g2), len(g1)); the 0.5 contour is the boundary.
+    ``values`` has shape (len(g2), len(g1)); the 0.5 contour is the boundary
+    (where ``predict`` changes for one output). The colour scale covers 0..1
+    and any value beyond (a linear or tanh output), white at 0.5; when no
+    point of the grid reaches 0.5 the picture says which class it predicts.
 
     >>> import numpy as np
     >>> g = np.linspace(0, 1, 3)
@@ -72,15 +93,32 @@ def decision_boundary(g1, g2, values, X, y, ax=None, title=None):
     >>> ax.collections[-1].get_offsets().tolist()
     [[0.0, 0.0], [1.0, 1.0]]
     """
-    ax = _axes(ax, (5, 5))
+    values = np.asarray(values, float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise NonFiniteError(f"the output is NaN or inf at {int(bad.sum())} of the "
+                             f"{values.size} grid points (diverged weights?): no boundary "
+                             f"to draw")
     X = np.asarray(X, float)
-    mesh = ax.contourf(g1, g2, values, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
-    if np.nanmin(values) < 0.5 < np.nanmax(values):
+    lab = point_classes(y, len(X))
+    ax = _axes(ax, (5, 5))
+    from matplotlib.colors import TwoSlopeNorm
+
+    lo, hi = min(0.0, values.min()), max(1.0, values.max())
+    # 0.5 is a level and white, so the colours split where predict's decision does
+    levels = np.r_[np.linspace(lo, 0.5, 6), np.linspace(0.5, hi, 6)[1:]]
+    mesh = ax.contourf(g1, g2, values, levels=levels, cmap="RdBu_r", alpha=0.8,
+                       norm=TwoSlopeNorm(0.5, lo, hi))
+    if values.min() < 0.5 < values.max():
         ax.contour(g1, g2, values, levels=[0.5], colors="k", linewidths=1.5)
-    ax.figure.colorbar(mesh, ax=ax, label="output a")
-    lab = np.asarray(y).reshape(len(X), -1)
-    lab = lab.argmax(axis=1) if lab.shape[1] > 1 else lab[:, 0]
-    ax.scatter(X[:, 0], X[:, 1], c=lab, cmap="bwr", edgecolors="k", s=50)
+    else:
+        ax.text(0.5, 0.02, f"a {'≥' if values.min() >= 0.5 else '<'} 0.5 everywhere: "
+                f"predicts {int(values.min() >= 0.5)}",
+                transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+    bar = ax.figure.colorbar(mesh, ax=ax, label="output a (boundary a = 0.5)")
+    bar.set_ticks([lo, 0.5, hi])
+    ax.scatter(X[:, 0], X[:, 1], c=lab, cmap="bwr", vmin=0, vmax=1, edgecolors="k", s=50)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     if title:
