@@ -225,3 +225,35 @@ def test_decision_boundary_of_a_nan_output_says_why_it_draws_nothing():
     net.thetas[1][0, 1] = np.nan
     with pytest.raises(ng.NonFiniteError, match="NaN or inf at 100 of the 100 grid points"):
         ng.plot_decision_boundary(net, X, y, res=10)
+
+
+def test_history_plot_draws_each_series_at_its_own_epochs():
+    h = ng.History(cost=[0.7, 0.6, 0.5, 0.4, 0.3, 0.2], accuracy=[0.5, 0.75, 1.0],
+                   val_cost=[0.9, None, 0.6])
+    ax = h.plot()
+    assert ax.lines[0].get_xdata().tolist() == [1, 2, 3, 4, 5, 6]
+    val = ax.lines[1].get_ydata()
+    assert ax.lines[1].get_xdata().tolist() == [1, 2, 3] and np.isnan(val[1])
+    twin = [a for a in ax.figure.axes if a is not ax][0]
+    assert twin.lines[0].get_xdata().tolist() == [1, 2, 3]
+    assert twin.lines[0].get_ydata().tolist() == [0.5, 0.75, 1.0]
+    with pytest.raises(ng.InputValueError, match="history.cost must be numbers"):
+        ng.History(cost=["0.7", "0.5"]).plot()
+
+
+def test_accuracy_measured_on_later_epochs_stays_at_those_epochs(tmp_path):
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    trainer = ng.Trainer(net, alpha=2.0)
+    trainer.fit(X, y.astype(float), epochs=2, progress=False)  # targets, not classes
+    want = float((net.predict(X) == y).mean())  # epoch 3's accuracy: before its update
+    h = trainer.fit(X, y, epochs=2, progress=False)
+    assert len(h.cost) == 4 and np.isnan(h.accuracy[:2]).all()
+    assert h.accuracy[2] == want
+    twin = [a for a in h.plot().figure.axes if a.get_ylabel() == "accuracy"][0]
+    assert twin.lines[0].get_xdata().tolist() == [1, 2, 3, 4]
+    ng.save(net, tmp_path / "a.ngz", trainer=trainer)  # NaN → JSON null → NaN
+    net2, trainer2 = ng.load(tmp_path / "a.ngz", trainer=True)
+    assert np.isnan(trainer2.history.accuracy[:2]).all()
+    assert trainer2.history.accuracy[2:] == h.accuracy[2:]
+    ng.save(net2, tmp_path / "b.ngz", trainer=trainer2)

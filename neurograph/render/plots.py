@@ -7,10 +7,12 @@ are made without pyplot, so nothing opens a window or piles up.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..data.values import real_array
-from ..errors import ConfigError, LabelError, MissingExtraError, NonFiniteError
+from ..errors import ConfigError, LabelError, MissingExtraError, NonFiniteError, ShapeError
 from ..train.checks import count_arg
 from .pictures import _check_shape, incoming_weights
 
@@ -32,34 +34,52 @@ def _axes(ax, figsize=(6, 4)):
 def history_plot(history, ax=None):
     """J (and validation J) per epoch, accuracy on a second axis; returns the Axes of J.
 
+    Each series is drawn against its own epochs (element k is epoch k+1): a
+    History whose lists differ in length draws each where it was recorded,
+    and NaN or None (an epoch without a record) leaves a gap.
+
     >>> import neurograph as ng
     >>> ax = ng.History(cost=[0.7, 0.4, 0.2], accuracy=[0.5, 0.75, 1.0]).plot()
     >>> ax.lines[0].get_ydata().tolist(), ax.get_xlabel()
     ([0.7, 0.4, 0.2], 'epoch')
     """
-    if not history.cost:
+    series = {name: _series(history, name) for name in
+              ("cost", "val_cost", "accuracy", "val_accuracy")}
+    if not series["cost"].size:
         raise ConfigError("this History has no epochs to plot (cost is empty)")
     ax = _axes(ax)
-    epochs = np.arange(1, len(history.cost) + 1)
-    ax.plot(epochs, history.cost, color="#2171b5", label="J(Θ)")
-    if history.val_cost:
-        ax.plot(np.arange(1, len(history.val_cost) + 1), history.val_cost, color="#e6550d",
-                linestyle="--", label="validation J")
+    lines = [(ax, "cost", "J(Θ)", "-"), (ax, "val_cost", "validation J", "--")]
+    acc = None
+    if series["accuracy"].size or series["val_accuracy"].size:
+        acc = ax.twinx()
+        acc.set_ylabel("accuracy")
+        acc.set_ylim(0, 1.02)
+        lines += [(acc, "accuracy", "accuracy", "-"),
+                  (acc, "val_accuracy", "validation accuracy", "--")]
+    colour = {"cost": "#2171b5", "val_cost": "#e6550d"}
+    for axes, name, label, style in lines:
+        y = series[name]
+        if y.size:
+            axes.plot(np.arange(1, y.size + 1), y, color=colour.get(name, "#31a354"),
+                      linestyle=style, label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel("J(Θ)")
     handles, labels = ax.get_legend_handles_labels()
-    if history.accuracy:
-        acc = ax.twinx()
-        acc.plot(epochs, history.accuracy, color="#31a354", label="accuracy")
-        if history.val_accuracy:
-            acc.plot(np.arange(1, len(history.val_accuracy) + 1), history.val_accuracy,
-                     color="#31a354", linestyle="--", label="validation accuracy")
-        acc.set_ylabel("accuracy")
-        acc.set_ylim(0, 1.02)
+    if acc is not None:
         more = acc.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
     ax.legend(handles, labels, loc="center right")
     return ax
+
+
+def _series(history, name: str) -> np.ndarray:
+    """One of a History's lists as floats, None as NaN; InputValueError for non-numbers."""
+    values = [math.nan if v is None else v for v in getattr(history, name)]
+    arr = real_array(values, f"history.{name}", finite=False)
+    if arr.ndim != 1:
+        raise ShapeError(f"history.{name} must be a list of numbers, one per epoch, "
+                         f"got shape {arr.shape}")
+    return arr
 
 
 def point_classes(y, n: int) -> np.ndarray:
