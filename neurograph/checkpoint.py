@@ -41,7 +41,7 @@ import zlib
 import numpy as np
 
 from .data.loaders import npy_body, npy_header
-from .errors import ActivationError, FileFormatError, NeurographError
+from .errors import ActivationError, ConfigError, FileFormatError, NeurographError
 from .io import atomic_write
 from .model.network import Network
 
@@ -92,6 +92,8 @@ def save(net: Network, path, trainer=None) -> None:
     ------
     NeurographError
         If the trainer trains another network.
+    ConfigError
+        If ``path`` is a folder or lies under a file.
     """
     if trainer is not None and trainer.net is not net:
         raise NeurographError("the trainer given trains another network")
@@ -114,7 +116,7 @@ def save(net: Network, path, trainer=None) -> None:
         z.writestr("network.json", json.dumps(struct, indent=1))
         for name, data in members.items():
             z.writestr(name, data)
-    atomic_write(os.fspath(path), buf.getvalue())
+    atomic_write(path, buf.getvalue())
 
 
 def _canonical(struct: dict) -> bytes:
@@ -128,6 +130,9 @@ def _canonical(struct: dict) -> bytes:
 MEMBERS = ("network.json", "weights.npy", "velocity.npy", "perm.npy", "best.npy")
 # network.json has no shape to bound it by: a generous fixed cap (a few million links).
 JSON_MAX = 128 * 2**20
+# network.json nests 4 deep today (trainer → history → a list); a file nesting
+# deeper than this is not a checkpoint, and would exhaust Python's stack later.
+JSON_DEPTH = 16
 # perm.npy of files written before its length was recorded in network.json.
 UNDECLARED_MAX = 64 * 2**20
 
@@ -135,6 +140,8 @@ UNDECLARED_MAX = 64 * 2**20
 def _open(path: str) -> zipfile.ZipFile:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
+    if os.path.isdir(path):
+        raise FileFormatError(f"{path!r} is a folder, not a neurograph checkpoint file")
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -166,6 +173,11 @@ def _read_json(z: zipfile.ZipFile, path: str) -> dict:
         struct = json.loads(data.decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FileFormatError(f"{path!r}: network.json is not valid JSON ({exc})") from None
+    except RecursionError:  # the decoder recurses per level of nesting
+        struct = None
+    if struct is None or _too_deep(struct):
+        raise FileFormatError(f"{path!r} is not a neurograph checkpoint: its network.json "
+                              f"nests lists and objects more than {JSON_DEPTH} deep")
     fmt = struct.get("format") if isinstance(struct, dict) else None
     if fmt != FORMAT:
         raise FileFormatError(f"{path!r} is not a neurograph checkpoint (format {fmt!r})")
@@ -180,6 +192,17 @@ def _read_json(z: zipfile.ZipFile, path: str) -> dict:
     if missing:
         raise FileFormatError(f"{path!r}: members missing: {', '.join(missing)}")
     return struct
+
+
+def _too_deep(struct) -> bool:
+    """Whether ``struct`` nests containers deeper than JSON_DEPTH (no recursion)."""
+    level = [struct]
+    for _ in range(JSON_DEPTH + 1):
+        level = [v for c in level if isinstance(c, (dict, list))
+                 for v in (c.values() if isinstance(c, dict) else c)]
+        if not level:
+            return False
+    return True
 
 
 def _read_array(z: zipfile.ZipFile, path: str, name: str, sums: dict, dtype,
@@ -234,7 +257,11 @@ def load(path, trainer: bool = False):
         Truncated, corrupt, wrong-version or hand-edited file; an unknown
         activation; or ``trainer=True`` for a file without trainer state.
     """
-    path = os.fspath(path)
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise ConfigError(f"expected a checkpoint's path (str or os.PathLike), "
+                          f"got {path!r}") from None
     with _open(path) as z:
         try:
             struct = _read_json(z, path)

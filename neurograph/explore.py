@@ -7,6 +7,8 @@ per frame, with that frame's weights) are computed here and handed to
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .data.labels import check_inputs
@@ -16,7 +18,8 @@ from .errors import ConfigError, ShapeError
 from .render import explorer
 from .render.player import Page
 from .render.player import player as _page
-from .render.plots import decision_boundary
+from .render.plots import decision_boundary, point_classes
+from .train.checks import real_arg
 from .train.records import History
 
 
@@ -129,6 +132,9 @@ def plot_decision_boundary(net, X, y, ax=None, res: int = 200, margin: float = 0
     """The output over the input box with the points (matplotlib, the ``plot`` extra).
 
     The grid's pass runs here, with the network's current weights; returns the Axes.
+    The boundary is a = 0.5, where ``net.predict`` changes; outputs beyond
+    0..1 (linear, tanh) widen the colour scale. ``res`` (≥ 2) points per
+    axis; ``y`` one label (or one-hot row) per instance of X.
 
     >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
@@ -140,6 +146,7 @@ def plot_decision_boundary(net, X, y, ax=None, res: int = 200, margin: float = 0
     if net.s[-1] != 1:
         raise ConfigError(f"plot_decision_boundary draws one output unit, this network has "
                           f"{net.s[-1]} (s = {net.s})")
+    point_classes(y, len(X))  # before the grid's pass: a wrong y costs nothing
     last = net.last_trace
     try:
         out = run_forward(net, np.column_stack([np.tile(g1, res), np.repeat(g2, res)])).a[-1]
@@ -154,9 +161,12 @@ def _input_box(net, X, margin: float, res: int, what: str):
     if net.s[0] != 2:
         raise ConfigError(f"{what} needs a network with two inputs, this one has "
                           f"{net.s[0]} (s = {net.s})")
-    X = np.asarray(X, float).reshape(len(X), -1)
-    if X.shape[1] != 2:
-        raise ConfigError(f"X must have 2 columns for {what}, got shape {X.shape}")
+    if isinstance(res, (bool, np.bool_)) or not isinstance(res, numbers.Integral) or res < 2:
+        raise ConfigError(f"res must be an int ≥ 2 (grid points per axis), got {res!r}")
+    margin = real_arg("margin", margin, low=0.0)
+    X, _ = check_inputs(X, 2)  # finite numbers, (n, 2): NaN would make the box NaN
+    if len(X) == 0:
+        raise ConfigError(f"{what} needs at least one instance in X to place its box, got 0")
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = (hi - lo) * margin + (hi == lo)
     lo, hi = lo - pad, hi + pad

@@ -242,3 +242,38 @@ def test_classes_saved_and_old_files_without_them(tmp_path):
     del struct["classes"]  # a file written before classes existed
     write_zip(path, resign(struct, members))
     assert ng.load(path).classes is None
+
+
+@pytest.mark.parametrize("depth", [20, 100_000])  # past the checker's bound; past Python's stack
+def test_checkpoint_deeply_nested_json_is_not_a_checkpoint(tmp_path, depth):
+    path, struct, members = saved(tmp_path)
+    if depth < 1000:  # a signed file that merely nests too deep
+        struct["extra"] = json.loads("[" * depth + "]" * depth)
+        members = resign(struct, members)
+    else:  # the decoder itself would recurse out of the stack
+        members["network.json"] = ("[" * depth + "]" * depth).encode()
+    write_zip(path, members)
+    with pytest.raises(ng.FileFormatError, match="not a neurograph checkpoint.*nests"):
+        ng.load(path)
+
+
+def test_save_to_a_folder_or_under_a_file_is_refused_and_writes_nothing(tmp_path):
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    (tmp_path / "file").write_bytes(b"keep")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(ng.ConfigError, match="expected a file path.*a folder"):
+        ng.save(net, tmp_path)
+    with pytest.raises(ng.ConfigError, match="expected a file path.*a folder"):
+        ng.save(net, str(tmp_path / "new") + "/")
+    for under in (tmp_path / "file" / "n.ngz", tmp_path / "file" / "deeper" / "n.ngz"):
+        with pytest.raises(ng.ConfigError, match=r"file', not a folder|is a file, not a folder"):
+            ng.save(net, under)
+    with pytest.raises(ng.ConfigError, match="expected a file path"):
+        ng.save(net, None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no temporary file left
+    assert (tmp_path / "file").read_bytes() == b"keep"
+    with pytest.raises(ng.FileFormatError, match="is a folder"):
+        ng.load(tmp_path)
+    ng.save(net, tmp_path / "sub" / "n.ngz")  # a folder that does not exist yet is made
+    back = ng.load(tmp_path / "sub" / "n.ngz")
+    np.testing.assert_array_equal(back.theta_flat, net.theta_flat)

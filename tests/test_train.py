@@ -230,6 +230,31 @@ def test_perceptron_reports_non_convergence_on_xor():
         assert "NOT converge" in repr(res)
 
 
+@pytest.mark.parametrize("labels, match", [
+    (["no", "no", "no", "yes"], r"must be numbers, 0 or 1; got \['no' 'yes'\]"),
+    ([-1, -1, -1, 1], r"must be 0 or 1, got \[-1\].*±1 labels: write 0 for −1"),
+    ([0, 0, 0.5, 1], r"must be 0 or 1, got \[0.5\]"),
+    ([0, 0, np.nan, 1], r"must be 0 or 1, got \[nan\]"),
+    ([0, 0, 0], r"expected 4 labels"),
+])
+def test_perceptron_refuses_labels_naming_what_came(labels, match):
+    X, _ = ng.data.truth_table("AND")
+    net = ng.Network.from_architecture([2, 1], activation="step", seed=0)
+    before = net.theta_flat.copy()
+    with pytest.raises(ng.LabelError, match=match):
+        ng.perceptron(net, X, labels)
+    np.testing.assert_array_equal(net.theta_flat, before)
+
+
+@pytest.mark.parametrize("kw", [{"eps": float("nan")}, {"eps": "1e-9"}, {"eps": -1.0},
+                                {"normalize": "no"}])
+def test_perceptron_refuses_options_that_are_not_numbers(kw):
+    X, y = ng.data.truth_table("AND")
+    net = ng.Network.from_architecture([2, 1], activation="step", seed=0)
+    with pytest.raises(ng.ConfigError, match=f"{next(iter(kw))} must be"):
+        ng.perceptron(net, X, y, rule="batch", **kw)
+
+
 # --- checkpoints ---------------------------------------------------------------------
 def test_save_load_round_trip_node_by_node(tmp_path):
     net = ng.Network(seed=0)

@@ -13,11 +13,13 @@ b'\\x89PNG'
 
 from __future__ import annotations
 
+import numbers
 import os
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..train.checks import count_arg
 from .output import write
 from .png import grid, png_bytes, to_gray
 
@@ -44,10 +46,18 @@ def incoming_weights(unit, below, weight=None) -> np.ndarray:
 
 
 def _check_shape(net, shape, layer: int, what: str) -> tuple[int, int]:
+    """(h, w) of ``shape``, a pair of whole numbers ≥ 1 whose product is the number
+    of units in the layer below ``layer`` (1-based, ≥ 2); ConfigError otherwise."""
     lays = net.layers
-    if not 2 <= layer <= len(lays):
-        raise ConfigError(f"layer must be in 2..{len(lays)}, got {layer}")
-    h, w = shape
+    if isinstance(layer, (bool, np.bool_)) or not isinstance(layer, numbers.Integral) \
+            or not 2 <= layer <= len(lays):
+        raise ConfigError(f"layer must be an int in 2..{len(lays)} (Layer 1 is the input), "
+                          f"got {layer!r}")
+    try:
+        h, w = (count_arg(what, v, "(height, width): two ints ≥ 1") for v in shape)
+    except (TypeError, ValueError):  # not a pair, or count_arg's ConfigError: name it all
+        raise ConfigError(f"{what} must be (height, width): two ints ≥ 1, got {shape!r}") \
+            from None
     if lays[layer - 2].size != h * w:
         raise ConfigError(f"{what}={tuple(shape)} needs {h * w} inputs (units in Layer "
                           f"{layer - 1}), the network has {lays[layer - 2].size}")

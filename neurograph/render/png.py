@@ -15,15 +15,32 @@ import io
 import numpy as np
 
 from ..errors import MissingExtraError, ShapeError
+from ..train.checks import count_arg
 
 
 def to_gray(values: np.ndarray) -> np.ndarray:
-    """Scale an array to 0..255 (min → black, max → white); constant arrays are mid-grey."""
+    """Scale an array to 0..255 (min → black, max → white); constant arrays are mid-grey.
+
+    The scale is set by the finite values (a diverged weight does not blacken
+    the rest): +inf is white, −inf black, NaN mid-grey.
+
+    >>> to_gray(np.array([-1.0, 0.0, 1.0, np.inf, np.nan])).tolist()
+    [0, 128, 255, 255, 128]
+    """
     v = np.asarray(values, dtype=float)
-    lo, hi = float(v.min()), float(v.max())
-    if hi - lo <= 0:
-        return np.full(v.shape, 128, dtype=np.uint8)
-    return np.round((v - lo) / (hi - lo) * 255).astype(np.uint8)
+    out = np.full(v.shape, 128, dtype=np.uint8)
+    fin = np.isfinite(v)
+    f = v[fin]
+    if f.size:
+        lo, hi = f.min(), f.max()
+        with np.errstate(over="ignore"):
+            span = hi - lo
+        if not np.isfinite(span):  # ±1e308 apart: halve first so the span is finite
+            f, lo, hi = f / 2, lo / 2, hi / 2
+        if hi > lo:
+            out[fin] = np.round((f - lo) / (hi - lo) * 255)
+    out[v == np.inf], out[v == -np.inf] = 255, 0
+    return out
 
 
 def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
@@ -33,6 +50,7 @@ def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
     except ImportError:
         raise MissingExtraError("Pillow is not installed (hidden-unit pictures are PNGs): "
                                 "pip install 'neurograph[plot]' (the plot extra)") from None
+    scale = count_arg("scale", scale, "an int ≥ 1 (pixels per weight)")
     img = image if image.dtype == np.uint8 else to_gray(image)
     if img.ndim != 2:
         raise ShapeError(f"expected a 2-D image, got shape {img.shape}")

@@ -8,6 +8,7 @@ the fixed-increment perceptron. Each pass of the outer loop is an epoch.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +40,27 @@ def _single_layer(net):
     return net.theta(1)
 
 
+def _labels(y, n: int, K: int) -> np.ndarray:
+    """y as n class indices in 0..max(K, 2)−1; LabelError naming what came otherwise."""
+    y = np.asarray(y)
+    want = "0 or 1" if K == 1 else f"class indices 0..{K - 1}"
+    if y.dtype.kind == "O":  # Python numbers mixed with other objects
+        with contextlib.suppress(TypeError, ValueError):
+            y = y.astype(float)
+    if y.dtype.kind not in "biuf":
+        shown = np.unique(y.astype(str)) if y.dtype.kind in "USO" else y.dtype
+        raise LabelError(f"perceptron labels must be numbers, {want}; got {shown}")
+    if y.shape != (n,):
+        raise LabelError(f"expected {n} labels (one per instance), got shape {y.shape}")
+    bad = ~np.isin(y, np.arange(max(K, 2)))  # NaN, fractions and out-of-range alike
+    if bad.any():
+        hint = ("; the slide's ±1 labels: write 0 for −1"
+                if K == 1 and np.isin(y, (-1, 1)).all() else "")
+        raise LabelError(f"perceptron labels must be {want}, got {np.unique(y[bad])} "
+                         f"(labels given: {np.unique(y)}){hint}")
+    return y
+
+
 def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: int = 100,
                eps: float = 1e-12, normalize: bool = True) -> PerceptronResult:
     """Train a single layer of threshold units with a perceptron rule.
@@ -54,6 +76,14 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
 
     Frozen weights (``link.frozen``, ``net.freeze``) are never changed.
 
+    Raises
+    ------
+    LabelError
+        Labels that are not numbers, or not 0/1 (K = 1) or 0..K−1; the
+        slide's ±1 labels are not taken yet (write 0 for −1).
+    ConfigError
+        ``alpha``, ``eps`` not finite numbers ≥ 0, ``max_epochs`` not an int ≥ 1.
+
     Examples
     --------
     >>> import numpy as np, neurograph as ng
@@ -62,21 +92,24 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     >>> result = ng.perceptron(net, X, y)
     >>> result.converged, net.predict(X).tolist()
     (True, [0, 0, 0, 1])
+    >>> ng.perceptron(net, X, ["no", "no", "no", "yes"])
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.LabelError: perceptron labels must be numbers, 0 or 1; got ['no' 'yes']
     """
     if rule not in ("online", "batch"):
         raise ConfigError(f"rule must be 'online' or 'batch', got {rule!r}")
     alpha = real_arg("alpha", alpha, low=0.0)
+    eps = real_arg("eps", eps, low=0.0)
     max_epochs = count_arg("max_epochs", max_epochs, "an int ≥ 1")
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise ConfigError(f"normalize must be True or False, got {normalize!r}")
     T = _single_layer(net)
     X, _ = check_inputs(X, T.shape[1] - 1, dtype=net.dtype)
     if X.shape[0] == 0:
         raise ConfigError("the perceptron needs at least one instance, got 0")
-    y = np.asarray(y)
+    y = _labels(y, X.shape[0], T.shape[0])
     K = T.shape[0]
-    if y.shape != (X.shape[0],):
-        raise LabelError(f"expected {X.shape[0]} labels, got shape {y.shape}")
-    if np.any((y < 0) | (y >= max(K, 2))) or np.any(y != np.round(y)):
-        raise LabelError(f"labels must be whole numbers in 0..{max(K, 2) - 1}, got {np.unique(y)}")
     frozen = net.weights.frozen_mask()
     keep = None if frozen is None else ~frozen.reshape(T.shape)  # frozen weights take no step
     Xb = np.hstack([np.ones((X.shape[0], 1), dtype=X.dtype), X])  # x0 = 1

@@ -29,6 +29,12 @@ class History:
     classes; ``val_*`` (J and accuracy of the validation set after the epoch)
     when one is given; ``grad_norm`` is ‖D‖ of the epoch's last update.
 
+    Element k of every list is epoch k+1's: a series that was not measured
+    on some epochs (accuracy in a ``fit`` whose targets were not classes,
+    validation in one without a validation set) holds NaN there (None after a
+    save), so later values stay at their own epochs; a shorter list covers
+    the first epochs.
+
     ``stopped`` says why training ended: "max_epochs", "grad_tol",
     "cost_tol", "early_stopping", "callback" or "diverged"; for "diverged",
     ``diverged_at`` is (epoch, batch) of the first pass whose J or D was not
@@ -44,6 +50,12 @@ class History:
     best_epoch: int | None = None
     diverged_at: tuple[int, int] | None = None
 
+    def __post_init__(self) -> None:
+        for name in ("cost", "accuracy", "grad_norm", "val_cost", "val_accuracy"):
+            values = getattr(self, name)  # JSON's None (a saved NaN) is NaN again
+            if any(v is None for v in values):
+                setattr(self, name, [math.nan if v is None else v for v in values])
+
     @property
     def epochs(self) -> int:
         return len(self.cost)
@@ -51,6 +63,17 @@ class History:
     @property
     def J(self) -> list:
         return self.cost
+
+    def record(self, series: str, value: float) -> None:
+        """Append ``value`` to ``series`` as the latest epoch's, NaN for the epochs it skipped.
+
+        >>> h = History(cost=[0.7, 0.6, 0.5])
+        >>> h.record("accuracy", 0.75); h.accuracy
+        [nan, nan, 0.75]
+        """
+        values = getattr(self, series)
+        values.extend([math.nan] * (len(self.cost) - 1 - len(values)))
+        values.append(value)
 
     def to_dict(self) -> dict:
         """Plain data for JSON: non-finite numbers become None (JSON has no NaN)."""
@@ -69,7 +92,8 @@ class History:
 
     def plot(self, ax=None):
         """J and validation J per epoch, accuracy on a second axis (matplotlib, the
-        ``plot`` extra); returns the Axes of J, never shows it.
+        ``plot`` extra); returns the Axes of J, never shows it. Each series is
+        drawn at its own epochs (element k at epoch k+1; NaN leaves a gap).
 
         >>> History(cost=[0.7, 0.5]).plot().lines[0].get_ydata().tolist()
         [0.7, 0.5]

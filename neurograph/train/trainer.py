@@ -317,7 +317,7 @@ class Trainer:
         h = self.history
         h.cost.append(s[0] / s[1])
         if has_labels:
-            h.accuracy.append(s[2] / s[1])
+            h.record("accuracy", s[2] / s[1])
         h.grad_norm.append(s[3])
         self.epoch += 1
         self.restart_epoch()
@@ -325,9 +325,9 @@ class Trainer:
     def _validate(self, engine, Xv, Yv, lv, patience) -> None:
         h = self.history
         p = Pass(self.net, engine, Xv, Yv, backward=False)
-        h.val_cost.append(p.complete())
+        h.record("val_cost", p.complete())
         if lv is not None:
-            h.val_accuracy.append(float((labels_of(self.net, p.outputs()) == lv).mean()))
+            h.record("val_accuracy", float((labels_of(self.net, p.outputs()) == lv).mean()))
         if patience is not None:
             if self._best is None or h.val_cost[-1] < self._best[0]:
                 self._best = (h.val_cost[-1], engine.theta.copy())
