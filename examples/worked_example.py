@@ -11,7 +11,7 @@ Run:  python examples/worked_example.py
 from __future__ import annotations
 
 import neurograph as ng
-from neurograph.explain.textbook import mazur_network
+from neurograph.teaching.textbook import mazur_network
 
 
 def main() -> dict:

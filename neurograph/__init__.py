@@ -15,8 +15,6 @@ interop or the command line.
 """
 
 import importlib as _importlib
-import sys as _sys
-import types as _types
 
 from .errors import (
     ActivationError,
@@ -49,16 +47,17 @@ _WHERE = {
     "perceptron": "train",
     "load": "checkpoint", "save": "checkpoint",
     "RenderError": "render", "diagram": "render", "hidden_unit_grid": "render",
-    "player": "explore", "plot_decision_boundary": "explore", "explore": "explore",
+    "player": "explorer", "plot_decision_boundary": "explorer",
     "plot_hidden_units": "render.plots",
-    "check_by_hand": "explain", "explain": "explain.worked", "textbook": "explain",
+    "check_by_hand": "teaching", "explain": "teaching.worked", "textbook": "teaching",
     "from_graphml": "interop", "from_torch": "interop", "to_graphml": "interop",
     "to_torch": "interop",
     "Comparison": "lab", "LesionStudy": "lab", "compare": "lab", "lesion_study": "lab",
-    "Diagnosis": "diagnose", "diagnose": "diagnose.api", "when": "diagnose",
+    "Diagnosis": "diagnosis", "diagnose": "diagnosis.api", "when": "diagnosis",
     # the parts themselves, as ``import neurograph`` used to bind them
     "model": "model", "engines": "engines", "train": "train", "checkpoint": "checkpoint",
     "render": "render", "interop": "interop", "notation": "notation",
+    "diagnosis": "diagnosis", "teaching": "teaching", "explorer": "explorer", "lab": "lab",
 }
 
 
@@ -80,30 +79,6 @@ def __dir__():
     own = {n for n in globals() if n.startswith("__") or not n.startswith("_")}
     return sorted((own - {"__dir__", "__getattr__"}) | set(__all__) | set(_WHERE))
 
-
-class _Package(_types.ModuleType):
-    """The package's module type: ``ng.explain`` and ``ng.diagnose`` stay the functions
-    although the subpackages ``neurograph.explain`` and ``neurograph.diagnose`` have the
-    same names."""
-
-    @property
-    def explain(self):
-        return _load("explain")
-
-    @explain.setter
-    def explain(self, subpackage):
-        pass  # the import system binds the subpackage here; it stays in sys.modules
-
-    @property
-    def diagnose(self):
-        return _load("diagnose")
-
-    @diagnose.setter
-    def diagnose(self, subpackage):
-        pass  # as for explain: ng.diagnose stays the function
-
-
-_sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "from_graphml", "from_torch", "to_graphml", "to_torch",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import neurograph as ng
-from neurograph.diagnose import Thresholds
+from neurograph.diagnosis import Thresholds
 
 X, y = ng.data.truth_table("XOR")
 

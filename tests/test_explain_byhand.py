@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import neurograph as ng
-from neurograph.explain.byhand import agrees, decimals
+from neurograph.teaching.byhand import agrees, decimals
 
 MAZUR = ([[0.35, 0.15, 0.20], [0.35, 0.25, 0.30]], [[0.60, 0.40, 0.45], [0.60, 0.50, 0.55]])
 

@@ -6,7 +6,7 @@ import pytest
 
 import neurograph as ng
 from neurograph.cli import main
-from neurograph.explain.textbook import mazur_network
+from neurograph.teaching.textbook import mazur_network
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_textbook_command(capsys):
 
 
 def test_textbook_exit_1_on_disagreement(capsys, monkeypatch):
-    from neurograph.explain import textbook
+    from neurograph.teaching import textbook
 
     monkeypatch.setitem(textbook.EX4_J, 0.0, "7.4071")  # a value ours does not round to
     code, out, _ = run(capsys, "textbook")

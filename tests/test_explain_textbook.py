@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import neurograph as ng
-from neurograph.explain import textbook
-from neurograph.explain.byhand import agrees
+from neurograph.teaching import textbook
+from neurograph.teaching.byhand import agrees
 
 
 def sig(z):

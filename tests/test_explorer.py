@@ -245,7 +245,7 @@ def test_each_frame_is_diagnosed_once_for_the_view_and_its_static_picture(tmp_pa
                                                                           monkeypatch):
     import importlib
 
-    dg = importlib.import_module("neurograph.diagnose")  # ng.diagnose is the function
+    dg = importlib.import_module("neurograph.diagnosis")
     steps, net, X, y = _xor_run(0.0, 5.0, 30, 10)  # 3 frames; small: static pictures too
     calls = []
     real = dg.diagnose

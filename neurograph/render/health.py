@@ -27,7 +27,7 @@ BADGES = {
 def health_diagram(net, trace=None, diagnosis=None, **kw):
     """The structure diagram with each finding of ``diagnosis`` (default: a diagnosis of
     ``trace``, or of the weights alone) marked on its units and links."""
-    from ..diagnose import diagnose
+    from ..diagnosis import diagnose
     from .diagrams import _unpack, diagram
 
     tr, _ = _unpack(trace)
@@ -66,7 +66,7 @@ def frame_diagnoses(net, traces, history=None) -> list[list]:
     """The findings of each Trace, one list per frame. A Trace of weights alone
     (``history`` given: the page of a History) is diagnosed by its weights, with the
     run's own findings (J flat, α too large) added."""
-    from ..diagnose import diagnose
+    from ..diagnosis import diagnose
 
     # a History's frame holds θ and no pass: only what the weights and J can say
     return [list(diagnose(tr, net=net)) if history is None else
@@ -86,7 +86,7 @@ def frame_findings(net, traces, history=None, found=None) -> list[list]:
     >>> [f[:2] for f in frame_findings(net, [net.backward(X, y)])[0]][0]
     ['symmetric', [2, 3]]
     """
-    from ..diagnose.checks import link_name
+    from ..diagnosis.checks import link_name
 
     if found is None:
         found = frame_diagnoses(net, traces, history)

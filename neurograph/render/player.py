@@ -152,7 +152,7 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
     max_frames : frames are sampled evenly down to this many.
     instances : rows of the Traces offered by the picker (default: the first 50).
     history : a History whose validation J is drawn beside the steps' J.
-    maps : decision maps per frame (from :func:`neurograph.explore.decision_maps`).
+    maps : decision maps per frame (from :func:`neurograph.explorer.decision_maps`).
     y : the targets of the instances, shown in the output panel (default a − δ).
     vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
         over the run.

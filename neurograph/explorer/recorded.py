@@ -11,16 +11,16 @@ import numbers
 
 import numpy as np
 
-from .data.labels import check_inputs
-from .engines.passes import run_forward
-from .engines.trace import Trace
-from .errors import ConfigError, ShapeError
-from .render import explorer
-from .render.player import Page
-from .render.player import player as _page
-from .render.plots import decision_boundary, point_classes
-from .train.checks import real_arg
-from .train.records import History
+from ..data.labels import check_inputs
+from ..engines.passes import run_forward
+from ..engines.trace import Trace
+from ..errors import ConfigError, ShapeError
+from ..render import explorer
+from ..render.player import Page
+from ..render.player import player as _page
+from ..render.plots import decision_boundary, point_classes
+from ..train.checks import real_arg
+from ..train.records import History
 
 
 def _traces(source) -> list:
