@@ -61,3 +61,90 @@ def test_topology_edits_inside_a_lesion_are_refused_and_nothing_changes(edit):
     assert [u.name for u in net.nodes] == names and net.n_links == n_links
     np.testing.assert_array_equal(net.theta_flat, np.concatenate([T1.ravel(), T2.ravel()]))
     np.testing.assert_allclose(net.forward(X), _numpy_forward(T1, T2, X), rtol=1e-14)
+
+
+# --- item 9: λ checked once, everywhere; non-finite results said as such -------------
+BAD_LAMS = [-1, float("nan"), float("inf"), "1", True, None]
+
+
+@pytest.mark.parametrize("lam", BAD_LAMS, ids=repr)
+def test_every_lambda_is_checked_as_net_cost_checks_it(lam):
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    y = np.array([0, 1, 1])
+    before = net.theta_flat.copy()
+    doors = [lambda: ng.lesion_study(net, X, y, lam=lam),
+             lambda: net.cost(X, y, lam=lam),
+             lambda: net.gradients(X, y, lam=lam),
+             lambda: net.backward(X, y, lam=lam),
+             lambda: ng.gradcheck(net, X, y, lam=lam),
+             lambda: ng.explain(net, X[0], [1], lam=lam),
+             lambda: ng.Trainer(net, lam=lam)]
+    for door in doors:
+        with pytest.raises(ng.ConfigError, match=r"lam \(λ\) must be a finite number ≥ 0, got"):
+            door()
+    np.testing.assert_array_equal(net.theta_flat, before)
+
+
+def _diverged():
+    """Linear output, one out-weight of 1e300: J (mse) overflows to inf unless a2_1 is
+    silenced; a2_2 and a2_3 leave it infinite."""
+    T1 = [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0], [0.0, -1.0, 1.0]]
+    T2 = [[0.0, 1e300, 1.0, 1.0]]
+    return ng.Network.from_thetas([T1, T2], output_activation="linear")
+
+
+def test_a_study_at_infinite_J_ranks_nothing_and_says_so():
+    net = _diverged()
+    Xb, y = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([0, 1])
+    study = ng.lesion_study(net, Xb, y)
+    assert np.isposinf(study.J) and not study.finite
+    # silencing a2_1 leaves a2 = g(z) of the others only: mse by hand
+    a2 = 1 / (1 + np.exp(-(Xb @ np.array([[1.0, 1.0], [-1.0, 1.0]]).T)))
+    h = a2.sum(axis=1)
+    J_a21 = 0.5 * np.mean((h - y) ** 2)
+    row = {r.unit: r for r in study.rows}
+    np.testing.assert_allclose(row["a2_1"].J, J_a21, rtol=1e-14)
+    assert row["a2_2"].J == row["a2_3"].J == np.inf
+    assert all(np.isnan(r.dJ) for r in study.rows)  # ΔJ against an infinite J: undefined
+    assert [r.unit for r in study.rows] == ["a2_1", "a2_2", "a2_3"]
+    for text in (repr(study), study.to_markdown()):
+        assert "nan" not in text and "-inf" not in text
+        assert "not finite: the intact J and J with a2_2, a2_3 silenced" in text
+        assert "undefined" in text
+    assert study.values() == {}  # nothing finite to draw
+
+
+def test_rows_whose_J_is_infinite_go_last_after_finite_effects():
+    # a2_1 and a2_2 are a = g(0) = 0.5 with out-weights ±1e300 that cancel exactly
+    # (products of powers of two: no rounding, FMA or not): silencing either leaves
+    # ±0.5e300, and J (mse) overflows
+    T1 = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, -1.0, 1.0]]
+    net = ng.Network.from_thetas([T1, [[0.25, 1e300, -1e300, 0.0]]],
+                                 output_activation="linear")
+    Xb, y = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([0, 1])
+    study = ng.lesion_study(net, Xb, y)
+    J0 = 0.5 * np.mean((0.25 - y) ** 2)
+    np.testing.assert_allclose(study.J, J0, rtol=1e-14)
+    assert not study.finite
+    assert [r.unit for r in study.rows] == ["a2_3", "a2_1", "a2_2"]
+    assert study.rows[0].dJ == 0.0
+    assert [r.J for r in study.rows[1:]] == [np.inf, np.inf]
+    assert all(np.isnan(r.dJ) for r in study.rows[1:])
+    assert "not finite: J with a2_1, a2_2 silenced" in repr(study)
+    assert study.values() == {"a2_3": 0.0}
+
+
+def test_cli_lesion_refuses_a_bad_lambda_and_fails_on_a_non_finite_study(tmp_path, capsys):
+    from neurograph.cli import main
+
+    Xb, y = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([0, 1])
+    ng.save(_diverged(), tmp_path / "m.ngz")
+    ng.data.save_dataset(tmp_path / "d.csv", Xb, y)
+    args = [str(tmp_path / "m.ngz"), str(tmp_path / "d.csv")]
+    for lam in ("-1", "nan"):
+        assert main(["lesion", *args, "--lam", lam]) == 2
+        assert "lam (λ) must be a finite number ≥ 0" in capsys.readouterr().err
+    assert main(["lesion", *args, "--markdown"]) == 1
+    cap = capsys.readouterr()
+    assert "+nan" not in cap.out and "not finite" in cap.out
+    assert "J is not finite" in cap.err

@@ -18,9 +18,29 @@ neurograph.errors.InputValueError: inputs must be real numbers, got complex128 .
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
-from ..errors import InputValueError
+from ..errors import ConfigError, InputValueError
+
+
+def real_number(name: str, v, low: float) -> float:
+    """``v`` as a float when it is a finite real number ≥ ``low``; ConfigError naming
+    ``name`` otherwise (bools and strings too: not what anyone meant by a number).
+
+    >>> real_number("alpha", np.float32(0.5), low=0.0)
+    0.5
+    >>> real_number("lam", "1", low=0.0)
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: lam must be a finite number ≥ 0, got '1'
+    """
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) \
+            or not math.isfinite(v) or v < low:
+        raise ConfigError(f"{name} must be a finite number ≥ {low:g}, got {v!r}")
+    return float(v)
 
 
 def real_array(x, what: str, dtype=np.float64, finite: bool = True) -> np.ndarray:
