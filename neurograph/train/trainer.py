@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..engines.base import Phase
+from ..engines.losses import check_lam
 from ..engines.passes import inputs, labels_of, resolved_loss, targets
 from ..engines.sweep import Pass, make_engine
 from ..errors import ConfigError, NeurographError, NonFiniteError
@@ -59,7 +60,7 @@ class Trainer:
                  momentum: float = 0.0, seed: int | None = 0, tol_grad: float | None = None,
                  tol_cost: float | None = None, loss: str = "auto", engine: str = "auto",
                  shuffle: bool = True, on_nonfinite: str = "stop"):
-        alpha, lam = real_arg("alpha", alpha, low=0.0), real_arg("lam", lam, low=0.0)
+        alpha, lam = real_arg("alpha", alpha, low=0.0), check_lam(lam)
         momentum = real_arg("momentum", momentum, low=0.0)
         if momentum >= 1:
             raise ConfigError(f"momentum must be in [0, 1), got {momentum!r}")
