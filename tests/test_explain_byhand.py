@@ -122,8 +122,9 @@ def test_two_answers_for_one_quantity_are_refused():
 def test_a_unit_name_inside_brackets_is_not_respelled():
     net = ng.Network()
     x = net.add_input("theta x")
-    o = net.add_node("o")
-    net.connect(x, o, weight=2.0)
+    h, o = net.add_node("h"), net.add_node("o")
+    for s, t, w in [(x, h, 1.0), (h, o, 2.0), (x, o, -1.0)]:  # a skip link: w[s→t] names
+        net.connect(s, t, weight=w)
     net.backward([[1.0]], [1])
     g = net.link("theta x", "o").grad
     chk = ng.check_by_hand(net, [1.0], [1], {"D[theta x→o]": f"{g:.6f}"})
