@@ -205,7 +205,7 @@ def test_refuses_many_instances_and_bad_options():
     net = ng.Network.from_architecture([2, 2, 1], seed=0)
     with pytest.raises(ng.ConfigError, match="1 to 4 instances, got 5.*X\\[:1\\]"):
         ng.explain(net, np.zeros((5, 2)), np.zeros(5, dtype=int))
-    with pytest.raises(ng.ConfigError, match="α must be"):
+    with pytest.raises(ng.ConfigError, match="alpha must be"):
         ng.explain(net, [0, 0], [0], alpha=-1)
     with pytest.raises(ng.ConfigError, match="digits"):
         ng.explain(net, [0, 0], [0], digits=0)

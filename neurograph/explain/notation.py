@@ -89,6 +89,7 @@ class Eq:
     value: float  # the value of the last segment
     key: str | None = None  # check_by_hand name of the left-hand side (None: not checkable)
     assign: bool = False  # ":=" instead of "=" after the left-hand side
+    note: str = ""  # why a line is not the usual one ("frozen: …", "silenced …")
 
 
 @dataclass
@@ -110,6 +111,9 @@ def _num_text(tok: Num, digits: int) -> str:
 
 def _latex_num(tok: Num, digits: int) -> str:
     s = _num_text(tok, digits)
+    if s.strip("()-") in ("inf", "nan"):  # a diverged network's numbers, written as such
+        s = s.replace("inf", r"\infty ").replace("nan", r"\mathrm{NaN}")
+        return s
     if "e" in s:  # 9.36e-14 → 9.36\times10^{-14}
         m, e = s.strip("()").split("e")
         s = f"{m}\\times 10^{{{int(e)}}}"

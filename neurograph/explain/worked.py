@@ -17,7 +17,11 @@ import html as _html
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..train.checks import real_arg
+from ..train.stepping import DIVERGING
+from . import hints
 from .build import Builder, check_writable
+from .hints import literal, refusal
 from .notation import eq_joiners, fmt, seg_html, seg_latex, seg_text
 
 MAX_INSTANCES = 4
@@ -64,9 +68,10 @@ class WorkedExample:
     def _text_eq(self, eq, who_w: int, width: int | None = WIDTH) -> str:
         segs = [seg_text(s, self.digits) for s in eq.segments]
         head = f"{eq.who:<{who_w}}  {segs[0]}"
+        note = f"  ({eq.note})" if eq.note else ""
         if width is None:
             parts = [head] + [f" {j} {s}" for j, s in zip(eq_joiners(eq), segs[1:])]
-            return "".join(parts)
+            return "".join(parts) + note
         lines, cur = [], head
         pad = " " * (len(f"{eq.who:<{who_w}}  ") + len(segs[0]))
         for j, s in zip(eq_joiners(eq), segs[1:]):
@@ -76,7 +81,7 @@ class WorkedExample:
                 cur = pad + piece
             else:
                 cur += piece
-        lines.append(cur)
+        lines.append(cur + note)
         return "\n".join("  " + ln for ln in lines)
 
     def to_text(self) -> str:
@@ -100,7 +105,8 @@ class WorkedExample:
         segs = [seg_latex(s, self.digits) for s in eq.segments]
         rows = [f"{segs[0]} &{j} {s}" if k == 0 else f"&{j} {s}"
                 for k, (j, s) in enumerate(zip(eq_joiners(eq), segs[1:]))]
-        return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
+        note = r"\quad\text{(" + _latex_text(eq.note) + ")}" if eq.note else ""
+        return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}" + note
 
     def to_markdown(self) -> str:
         """Markdown with LaTeX formulas ($$…$$): Jupyter and most viewers show formulas."""
@@ -144,8 +150,9 @@ class WorkedExample:
                 segs = [seg_html(s, self.digits) for s in eq.segments]
                 rest = " ".join(f"{_html.escape(j)} {s}"
                                 for j, s in zip(eq_joiners(eq), segs[1:]))
+                note = f" <i>({_html.escape(eq.note)})</i>" if eq.note else ""
                 out.append(f"<tr><td><code>{_html.escape(eq.who)}</code></td>"
-                           f"<td>{segs[0]}</td><td>{rest}</td></tr>")
+                           f"<td>{segs[0]}</td><td>{rest}{note}</td></tr>")
             out.append("</table>")
         out.append("</div>")
         frag = "\n".join(out)
@@ -166,6 +173,19 @@ def _latex_text(s: str) -> str:
                  ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("$", r"\$")):
         s = s.replace(a, b)
     return s
+
+
+def _number(v, name: hints.Spelling, bound: str, strict: bool) -> float:
+    """A finite real ≥ 0 (> 0 when ``strict``), as the trainer takes it; bools, strings,
+    NaN and inf are refused."""
+    try:
+        x = real_arg(name.python, v, low=0.0)
+    except ConfigError:
+        x = None
+    if x is None or (strict and x <= 0):
+        raise refusal(ConfigError, f"{{name}} must be a finite number {bound}, got "
+                      + literal(repr(v)), name=name)
+    return x
 
 
 def _targets(y, n: int, K: int):
@@ -195,7 +215,9 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
     Raises
     ------
     ConfigError
-        Too many instances or links, or a unit explain cannot write out.
+        Too many instances or links, a unit explain cannot write out, α or λ
+        not a finite number (> 0, ≥ 0; bools and strings are not numbers). The
+        hints name Python arguments; ``neurograph explain`` words them as flags.
 
     Examples
     --------
@@ -207,10 +229,13 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
     >>> bool(abs(we.values["J"] - net.cost([[0.0, 1.0]], [1])) < 1e-12)
     True
     """
-    if not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 17:
-        raise ConfigError(f"digits must be a whole number in 1..17, got {digits!r}")
-    if alpha is not None and not (np.isfinite(alpha) and alpha > 0):
-        raise ConfigError(f"α must be a finite number > 0, got {alpha!r}")
+    if isinstance(digits, (bool, np.bool_)) or not isinstance(digits, (int, np.integer)) \
+            or not 1 <= digits <= 17:
+        raise refusal(ConfigError, "{digits} must be a whole number in 1..17, got "
+                      + literal(repr(digits)), digits=hints.DIGITS)
+    if alpha is not None:
+        alpha = _number(alpha, hints.ALPHA, "> 0", strict=True)
+    lam = _number(lam, hints.LAM, "≥ 0", strict=False)
     Xa = np.asarray(X, dtype=float)
     if Xa.ndim == 1:
         Xa = Xa[None, :]
@@ -218,8 +243,8 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
         raise ShapeError(f"expected one instance (d,) or a few (n, d), got shape {Xa.shape}")
     n = Xa.shape[0]
     if not 1 <= n <= MAX_INSTANCES:
-        raise ConfigError(f"explain writes out 1 to {MAX_INSTANCES} instances, got {n}: "
-                          "pick some, e.g. X[:1], y[:1]")
+        raise refusal(ConfigError, f"explain writes out 1 to {MAX_INSTANCES} instances, got "
+                      f"{n}: pick some, e.g. {{one}}", one=hints.ONE_INSTANCE)
     computing = [u for lay in net.layers[1:] for u in lay.nodes]
     if units is None:
         shown = computing
@@ -227,8 +252,9 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
         names = {u if isinstance(u, str) else u.name for u in units}
         unknown = names - {u.name for u in computing}
         if unknown:
-            raise ConfigError(f"units must name hidden or output units; unknown: "
-                              f"{sorted(unknown)}; known: {[u.name for u in computing]}")
+            raise refusal(ConfigError, "{units} must name hidden or output units; unknown: "
+                          + literal(f"{sorted(unknown)}; known: {[u.name for u in computing]}"),
+                          units=hints.UNITS)
         shown = [u for u in computing if u.name in names]
     check_writable(net, shown, max_links)
     trace = net.backward(Xa, _targets(y, n, len(net.outputs)), lam=lam, loss=loss,
@@ -238,9 +264,10 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
     from ..data import as_targets
 
     Y = as_targets(_targets(y, n, len(net.outputs)), len(net.outputs), n)
-    b = Builder(net, trace, Xa, Y, shown, alpha, lam)
-    sections = [b.forward(t) for t in range(n)] + [b.cost()]
-    sections += [b.deltas(t) for t in range(n)] + b.gradients()
+    with np.errstate(**DIVERGING):  # a diverged network's numbers are inf: written as such
+        b = Builder(net, trace, Xa, Y, shown, alpha, lam)
+        sections = [b.forward(t) for t in range(n)] + [b.cost()]
+        sections += [b.deltas(t) for t in range(n)] + b.gradients()
     acts = sorted({u.activation.name for u in computing})
     engine_name = "graph engine, weights w[source→target]" if not b.layered else "Θ(l)"
     header = (f"Worked example: s = {net.s}, n = {n}, loss = {trace.loss}, λ = {lam:g}"
