@@ -53,7 +53,7 @@ class Builder:
         if self.layered:
             i = 0 if link.is_bias else link.source.position + 1
             return Sym(base, tgt.layer - 1, f"{tgt.position + 1},{i}")
-        return Sym("w" if base == "Θ" else base, None, f"{link.source.name}→{tgt.name}")
+        return Sym("w" if base == "Θ" else base, None, "", link=(link.source.name, tgt.name))
 
     def a_of(self, node, t) -> float:
         return 1.0 if node.kind == "bias" else float(self.values[node]["a"][t])
@@ -72,7 +72,7 @@ class Builder:
         elif act.name == "tanh":
             segs += [[Op("1 − "), as_, Op("²")], [Op("1 − "), Num(float(a[0]), True), Op("²")]]
         else:
-            segs += [[Op(f"{act.name}'("), Num(float(z[0])), Op(")")]]
+            segs += [[Txt(act.name), Op("'("), Num(float(z[0])), Op(")")]]
         return gp, Eq("gprime", node.name, segs + [[Num(gp)]], gp)
 
     # --- sections ---------------------------------------------------------------------
@@ -107,9 +107,10 @@ class Builder:
                     sec.lines.append(Eq("a", u.name, [[as_], [Num(a)]], a, as_.key(),
                                         note="silenced by the lesion: its output is held at 0"))
                     continue
-                g = "g" if u.activation.name == "sigmoid" else u.activation.name
-                sec.lines.append(Eq("a", u.name, [[as_], [Op(f"{g}("), zs, Op(")")],
-                                                  [Op(f"{g}("), Num(z), Op(")")], [Num(a)]],
+                # an activation's name is data (users register their own): a Txt token
+                g = Op("g") if u.activation.name == "sigmoid" else Txt(u.activation.name)
+                sec.lines.append(Eq("a", u.name, [[as_], [g, Op("("), zs, Op(")")],
+                                                  [g, Op("("), Num(z), Op(")")], [Num(a)]],
                                     a, as_.key()))
         return sec
 

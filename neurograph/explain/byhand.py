@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import ConfigError, LabelError
 from ..train.checks import real_arg
+from .notation import text_escape
 from .worked import explain
 
 _ALIASES = (("δ", "delta"), ("Θ", "Theta"), ("Δ", "Delta"), ("theta", "Theta"))
@@ -161,7 +162,8 @@ class HandCheck:
         for r in self.rows:
             mark = "agrees" if r.agree else "DIFFERS"
             ours = f"{r.ours:.{self.digits}g}"
-            out.append(f"{r.key:>14}  yours {str(r.given):<14} ours {ours:<{self.digits + 6}}"
+            key, given = text_escape(r.key), text_escape(str(r.given))  # names are data
+            out.append(f"{key:>14}  yours {given:<14} ours {ours:<{self.digits + 6}}"
                        f"  {mark}")
             if r.reason:
                 out.append(f"{'':>16}{r.reason}")

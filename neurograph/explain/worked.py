@@ -12,8 +12,6 @@ a2_1  a(2)_1 = g(z(2)_1) = g(0.3775) = 0.593269992
 
 from __future__ import annotations
 
-import html as _html
-
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
@@ -22,7 +20,19 @@ from ..train.stepping import DIVERGING
 from . import hints
 from .build import Builder, check_writable
 from .hints import literal, refusal
-from .notation import eq_joiners, fmt, seg_html, seg_latex, seg_text
+from .notation import (
+    eq_joiners,
+    fmt,
+    html_escape,
+    latex_escape,
+    mathjax_escape,
+    md_escape,
+    seg_html,
+    seg_latex,
+    seg_mathjax,
+    seg_text,
+    text_escape,
+)
 
 MAX_INSTANCES = 4
 MAX_LINKS = 200
@@ -67,13 +77,14 @@ class WorkedExample:
     # --- plain text -------------------------------------------------------------------
     def _text_eq(self, eq, who_w: int, width: int | None = WIDTH) -> str:
         segs = [seg_text(s, self.digits) for s in eq.segments]
-        head = f"{eq.who:<{who_w}}  {segs[0]}"
-        note = f"  ({eq.note})" if eq.note else ""
+        who = text_escape(eq.who)
+        head = f"{who:<{who_w}}  {segs[0]}"
+        note = f"  ({text_escape(eq.note)})" if eq.note else ""
         if width is None:
             parts = [head] + [f" {j} {s}" for j, s in zip(eq_joiners(eq), segs[1:])]
             return "".join(parts) + note
         lines, cur = [], head
-        pad = " " * (len(f"{eq.who:<{who_w}}  ") + len(segs[0]))
+        pad = " " * (len(f"{who:<{who_w}}  ") + len(segs[0]))
         for j, s in zip(eq_joiners(eq), segs[1:]):
             piece = f" {j} {s}"
             if len(cur) + len(piece) > width and cur.strip() and not cur.endswith(segs[0]):
@@ -86,12 +97,14 @@ class WorkedExample:
 
     def to_text(self) -> str:
         """Plain text for a terminal: one block per section, long lines wrapped at '='."""
-        out = [self.header, "=" * min(len(self.header), WIDTH)]
+        header = text_escape(self.header)
+        out = [header, "=" * min(len(header), WIDTH)]
         for sec in self.sections:
-            out += ["", sec.title, "-" * min(len(sec.title), WIDTH)]
+            title = text_escape(sec.title)
+            out += ["", title, "-" * min(len(title), WIDTH)]
             if sec.note:
-                out.append(f"  ({sec.note})")
-            w = max((len(eq.who) for eq in sec.lines), default=0)
+                out.append(f"  ({text_escape(sec.note)})")
+            w = max((len(text_escape(eq.who)) for eq in sec.lines), default=0)
             out += [self._text_eq(eq, w) for eq in sec.lines]
         return "\n".join(out) + "\n"
 
@@ -101,31 +114,35 @@ class WorkedExample:
         return f"WorkedExample({self.header!r}, {len(self.equations)} lines)"
 
     # --- LaTeX and Markdown -------------------------------------------------------------
-    def _latex_eq(self, eq) -> str:
-        segs = [seg_latex(s, self.digits) for s in eq.segments]
+    def _latex_eq(self, eq, mathjax: bool = False) -> str:
+        seg, name = (seg_mathjax, mathjax_escape) if mathjax else (seg_latex, latex_escape)
+        segs = [seg(s, self.digits) for s in eq.segments]
         rows = [f"{segs[0]} &{j} {s}" if k == 0 else f"&{j} {s}"
                 for k, (j, s) in enumerate(zip(eq_joiners(eq), segs[1:]))]
-        note = r"\quad\text{(" + _latex_text(eq.note) + ")}" if eq.note else ""
+        note = r"\quad " + name(f"({eq.note})") if eq.note else ""
         return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}" + note
 
     def to_markdown(self) -> str:
-        """Markdown with LaTeX formulas ($$…$$): Jupyter and most viewers show formulas."""
-        out = [f"**{self.header}**", ""]
+        """Markdown with LaTeX formulas ($$…$$): Jupyter and most viewers show formulas.
+
+        Names are escaped as Markdown text outside the formulas and for MathJax inside."""
+        out = [f"**{md_escape(self.header)}**", ""]
         for sec in self.sections:
-            out += [f"#### {sec.title}", ""]
+            out += [f"#### {md_escape(sec.title)}", ""]
             if sec.note:
-                out += [f"*{sec.note}*", ""]
+                out += [f"*{md_escape(sec.note)}*", ""]
             for eq in sec.lines:
-                out += [f"`{eq.who}`", "", f"$$ {self._latex_eq(eq)} $$", ""]
+                out += [f"**{md_escape(eq.who)}**", "",
+                        f"$$ {self._latex_eq(eq, mathjax=True)} $$", ""]
         return "\n".join(out)
 
     def to_latex(self) -> str:
-        """One LaTeX display: every section, line after line."""
+        """One LaTeX display: every section, line after line (names escaped for LaTeX)."""
         rows = []
         for sec in self.sections:
-            rows.append(r"&\textbf{" + _latex_text(sec.title) + "}")
+            rows.append("&" + latex_escape(sec.title, "textbf"))
             for eq in sec.lines:
-                rows.append(r"&\text{" + _latex_text(eq.who) + r"}\quad " + self._latex_eq(eq))
+                rows.append("&" + latex_escape(eq.who) + r"\quad " + self._latex_eq(eq))
         return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
 
     def _repr_markdown_(self) -> str:
@@ -140,18 +157,18 @@ class WorkedExample:
 
         The file is written atomically (a temporary file, then renamed).
         """
-        out = [f'<div class="neurograph-worked"><p><b>{_html.escape(self.header)}</b></p>']
+        out = [f'<div class="neurograph-worked"><p><b>{html_escape(self.header)}</b></p>']
         for sec in self.sections:
-            out.append(f"<h4>{_html.escape(sec.title)}</h4>")
+            out.append(f"<h4>{html_escape(sec.title)}</h4>")
             if sec.note:
-                out.append(f"<p><i>{_html.escape(sec.note)}</i></p>")
+                out.append(f"<p><i>{html_escape(sec.note)}</i></p>")
             out.append("<table>")
             for eq in sec.lines:
                 segs = [seg_html(s, self.digits) for s in eq.segments]
-                rest = " ".join(f"{_html.escape(j)} {s}"
+                rest = " ".join(f"{html_escape(j)} {s}"
                                 for j, s in zip(eq_joiners(eq), segs[1:]))
-                note = f" <i>({_html.escape(eq.note)})</i>" if eq.note else ""
-                out.append(f"<tr><td><code>{_html.escape(eq.who)}</code></td>"
+                note = f" <i>({html_escape(eq.note)})</i>" if eq.note else ""
+                out.append(f"<tr><td><code>{html_escape(eq.who)}</code></td>"
                            f"<td>{segs[0]}</td><td>{rest}{note}</td></tr>")
             out.append("</table>")
         out.append("</div>")
@@ -160,19 +177,12 @@ class WorkedExample:
             from ..io import atomic_write
 
             page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
-                    f"{_html.escape(self.header)}</title></head><body>\n{frag}\n</body></html>\n")
+                    f"{html_escape(self.header)}</title></head><body>\n{frag}\n</body></html>\n")
             atomic_write(str(path), page.encode("utf-8"))
         return frag
 
     def _repr_html_(self) -> str:
         return self.to_html()
-
-
-def _latex_text(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash "), ("_", r"\_"), ("{", r"\{"), ("}", r"\}"),
-                 ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("$", r"\$")):
-        s = s.replace(a, b)
-    return s
 
 
 def _number(v, name: hints.Spelling, bound: str, strict: bool) -> float:
