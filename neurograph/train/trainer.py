@@ -29,6 +29,27 @@ from .stepping import DIVERGING, break_into, finite, first_where, progress_bar, 
 EVERY = ("epoch", "batch", "instance", "layer")
 
 
+def descend(theta, grad, alpha: float, frozen=None, momentum: float = 0.0,
+            velocity=None) -> None:
+    """One step of the trainer's update on θ, in place: Θ ← Θ − αD, or with momentum
+    v ← μv − αD, Θ ← Θ + v. Entries where ``frozen`` is True take no step and keep no
+    velocity. The one rule: ``Trainer`` applies it, ``ng.explain`` writes it out.
+
+    >>> theta = np.array([1.0, 1.0]); descend(theta, np.array([0.5, 0.5]), 2.0,
+    ...                                       frozen=np.array([True, False])); theta
+    array([1., 0.])
+    """
+    g = grad if frozen is None else np.where(frozen, 0.0, grad)
+    if momentum:
+        velocity *= momentum
+        velocity -= alpha * g
+        if frozen is not None:
+            velocity[frozen] = 0.0
+        theta += velocity
+    else:
+        theta -= alpha * g
+
+
 class Trainer:
     """Trains a network by gradient descent with backprop.
 
@@ -299,19 +320,8 @@ class Trainer:
 
         Frozen weights (``net.weights.frozen``) take no step and keep no velocity
         (their gradient is still computed and shown)."""
-        g = engine.grad
-        frozen = self.net.weights.frozen_mask()
-        if frozen is not None:
-            g = np.where(frozen, 0.0, g)
-        if self.momentum:
-            v = self._velocity
-            v *= self.momentum
-            v -= self.alpha * g
-            if frozen is not None:
-                v[frozen] = 0.0
-            engine.theta += v
-        else:
-            engine.theta -= self.alpha * g
+        descend(engine.theta, engine.grad, self.alpha, self.net.weights.frozen_mask(),
+                self.momentum, self._velocity)
 
     def _end_epoch(self, has_labels: bool) -> None:
         s = self._epoch_sums
