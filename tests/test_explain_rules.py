@@ -129,5 +129,5 @@ def test_alpha_must_be_a_learning_rate(alpha):
 
 @pytest.mark.parametrize("lam", [True, float("nan"), -1, "1"])
 def test_lam_must_be_a_number(lam):
-    with pytest.raises(ng.ConfigError, match=r"lam must be a finite number ≥ 0, got"):
+    with pytest.raises(ng.ConfigError, match=r"lam \(λ\) must be a finite number ≥ 0, got"):
         ng.explain(mazur(), X, Y, lam=lam, loss="mse")

@@ -28,7 +28,7 @@ class Spelling:
 
 # the parameters of ng.explain and their flags in `neurograph explain`
 ALPHA = Spelling("alpha", "--alpha")
-LAM = Spelling("lam", "--lam")
+LAM = Spelling("lam (λ)", "--lam")  # spelled as check_lam spells it
 DIGITS = Spelling("digits", "--digits")
 UNITS = Spelling("units", "--units")
 UNITS_ARG = Spelling("units=[names]", "--units NAME,NAME")
