@@ -58,6 +58,9 @@ class Thresholds:
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v == v or v <= 0:
                 raise ConfigError(f"threshold {f.name} must be a number > 0, got {v!r}")
+            if f.name == "stuck_epochs" and v != int(v):  # 0.5 epochs would become 0
+                raise ConfigError(f"threshold stuck_epochs must be a whole number of epochs "
+                                  f"≥ 1, got {v!r}")
             object.__setattr__(self, f.name, int(v) if f.name == "stuck_epochs" else float(v))
         if self.delta_factor <= 1:
             raise ConfigError(f"threshold delta_factor must be > 1, got {self.delta_factor}")
