@@ -198,6 +198,10 @@ def _lesion(args) -> int:
         net.render(_out_path(args.out), values=study.values(),
                          label="ΔJ when silenced")
         print(f"wrote {args.out}")
+    if not study.finite:  # a table of undefined effects is not a result
+        print("neurograph lesion: J is not finite: ΔJ ranks only the rows where both J are "
+              "finite (see the table)", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -366,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("checkpoint")
     i.set_defaults(func=_inspect)
 
-    from .explain.cli import add_parsers as explain_parsers
+    from .teaching.cli import add_parsers as explain_parsers
 
     explain_parsers(sub)  # explain, textbook
     dg = sub.add_parser("diagnose", help="why doesn't it learn? findings per unit (exit 1 if any)")

@@ -29,7 +29,8 @@ from .train.records import Step
 
 @dataclass
 class LesionRow:
-    """One silenced unit: J and accuracy with it silent, and their change."""
+    """One silenced unit: J and accuracy with it silent, and their change (ΔJ is NaN,
+    undefined, when J with the unit silent or the intact J is not finite)."""
 
     unit: str
     J: float
@@ -40,15 +41,33 @@ class LesionRow:
 
 @dataclass
 class LesionStudy:
-    """Rows sorted by effect (largest ΔJ first) and the intact network's J and accuracy."""
+    """Rows sorted by effect (largest ΔJ first; rows whose ΔJ is undefined last) and
+    the intact network's J and accuracy."""
 
     J: float
     accuracy: float
     rows: list = field(default_factory=list)
 
+    @property
+    def finite(self) -> bool:
+        """Whether the intact J and every J with a unit silent are finite numbers; when
+        not, ΔJ ranks only the rows where both are, and the report says so."""
+        return bool(np.isfinite([self.J, *(r.J for r in self.rows)]).all())
+
+    def _warning(self) -> list[str]:
+        if self.finite:
+            return []
+        bad = [r.unit for r in self.rows if not np.isfinite(r.J)]
+        which = (["the intact J"] if not np.isfinite(self.J) else []) + \
+            ([f"J with {', '.join(bad)} silenced"] if bad else [])
+        return [f"not finite: {' and '.join(which)}; ΔJ is undefined where either J is "
+                "not finite (J overflowed: the weights are too large)"]
+
     def values(self, what: str = "dJ") -> dict:
-        """{unit name: ΔJ} (or "J", "accuracy", "d_accuracy"), for ``ng.diagram(values=…)``."""
-        return {r.unit: getattr(r, what) for r in self.rows}
+        """{unit name: ΔJ} (or "J", "accuracy", "d_accuracy"), for ``ng.diagram(values=…)``;
+        units whose value is not finite (ΔJ undefined) are left out."""
+        got = {r.unit: getattr(r, what) for r in self.rows}
+        return {u: v for u, v in got.items() if np.isfinite(v)}
 
     def diagram(self, net, **options):
         """The network with units filled by ΔJ when silenced (a graphviz.Digraph)."""
@@ -57,13 +76,14 @@ class LesionStudy:
         return diagram(net, values=self.values(), label="ΔJ when silenced", **options)
 
     def _table(self) -> list[tuple]:
-        return [(r.unit, f"{r.J:.6g}", f"{r.dJ:+.6g}", f"{r.accuracy:.4f}",
-                 f"{r.d_accuracy:+.4f}") for r in self.rows]
+        return [(r.unit, f"{r.J:.6g}", f"{r.dJ:+.6g}" if np.isfinite(r.dJ) else "undefined",
+                 f"{r.accuracy:.4f}", f"{r.d_accuracy:+.4f}") for r in self.rows]
 
     def to_markdown(self) -> str:
         """The table in Markdown, the intact network's numbers above it."""
         head = ("unit", "J", "ΔJ", "accuracy", "Δaccuracy")
-        lines = [f"intact: J = {self.J:.6g}, accuracy = {self.accuracy:.4f}", "",
+        lines = [f"intact: J = {self.J:.6g}, accuracy = {self.accuracy:.4f}",
+                 *(f"**{w}**" for w in self._warning()), "",
                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in self._table()]
         return "\n".join(lines)
@@ -73,7 +93,7 @@ class LesionStudy:
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         body = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         return (f"LesionStudy(intact J={self.J:.6g}, accuracy={self.accuracy:.4f}, "
-                f"{len(self.rows)} units)\n" + "\n".join(body))
+                f"{len(self.rows)} units)\n" + "\n".join(self._warning() + body))
 
 
 def lesion_study(net, X, y, lam: float = 0.0, loss: str = "auto",
@@ -81,7 +101,14 @@ def lesion_study(net, X, y, lam: float = 0.0, loss: str = "auto",
     """Silence each hidden unit in turn; J and accuracy with it silent, sorted by ΔJ.
 
     One forward pass per unit on one engine (no recompiling); the network is
-    left exactly as it was.
+    left exactly as it was. ``lam`` is checked as ``net.cost`` checks it. When a
+    J is not finite, ΔJ of its row is NaN (undefined), the row goes last, and
+    ``study.finite`` is False (the table says so).
+
+    Raises
+    ------
+    ConfigError
+        λ not a finite number ≥ 0; no instances.
 
     Examples
     --------
@@ -111,8 +138,11 @@ def lesion_study(net, X, y, lam: float = 0.0, loss: str = "auto",
         for u in lay.nodes:
             with net.lesion(units=[u]):
                 J, acc = run()
-            rows.append(LesionRow(u.name, J, J - J0, acc, acc - acc0))
-    rows.sort(key=lambda r: (-r.dJ, r.unit))
+            # inf − inf is NaN and inf − x ranks a diverged baseline as an effect: ΔJ is
+            # a number only between two finite J
+            dJ = J - J0 if np.isfinite(J) and np.isfinite(J0) else float("nan")
+            rows.append(LesionRow(u.name, J, dJ, acc, acc - acc0))
+    rows.sort(key=lambda r: (0, -r.dJ, r.unit) if np.isfinite(r.dJ) else (1, 0.0, r.unit))
     return LesionStudy(J0, acc0, rows)
 
 

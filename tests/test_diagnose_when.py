@@ -78,7 +78,8 @@ print("after", h)
 def test_fit_break_on_drops_into_pdb_with_the_step(tmp_path):
     script = tmp_path / "diverge.py"
     script.write_text(SCRIPT)
-    cmds = "continue\np step.phase\np (step.epoch, step.batch)\np step.cost\ncontinue\n"
+    cmds = ("continue\np step.phase\np (step.epoch, step.batch)\np step.cost\n"
+            "p ng.diagnose(step).kinds()[0]\np type(net).__name__\ncontinue\n")
     env = {**os.environ, "PYTHONBREAKPOINT": "pdb.set_trace",
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run([sys.executable, "-m", "pdb", str(script)], input=cmds,
@@ -91,3 +92,130 @@ def test_fit_break_on_drops_into_pdb_with_the_step(tmp_path):
     assert "(Pdb) 'diverged'" in out
     assert f"(Pdb) {tuple(ref.history.diverged_at)}" in out
     assert "stopped='diverged'" in out and "The program finished" in out
+    # the prompt is in the script's frame, where its own names are (not in the library)
+    assert "(Pdb) 'nonfinite'" in out and "(Pdb) 'Network'" in out
+
+
+# --- refusals and records (issue 19) --------------------------------------------------------
+@pytest.mark.parametrize("bad", ["nonfinite", 3, lambda s: True, ng.when])
+def test_a_non_condition_is_refused_at_the_call(bad):
+    t = ng.Trainer(ng.Network.from_architecture([2, 2, 1], seed=3))
+    with pytest.raises(ng.ConfigError, match="condition"):
+        t.steps(X, y, until=bad)
+    with pytest.raises(ng.ConfigError, match="condition"):
+        t.fit(X, y, epochs=2, break_on=bad)
+    assert t.epoch == 0  # refused before any training
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ng.when.cost_above(float("nan")), lambda: ng.when.cost_above("5"),
+    lambda: ng.when.cost_above(None), lambda: ng.when.saturated("a"),
+    lambda: ng.when.saturated(0.5, gprime=-1), lambda: ng.when.saturated(0.5, gprime="x"),
+    lambda: ng.when.unit(3, lambda u: True),
+])
+def test_when_refuses_what_is_not_a_condition_argument(make):
+    with pytest.raises(ng.ConfigError):
+        make()
+
+
+def test_stuck_epochs_must_be_whole():
+    from neurograph.diagnosis import Thresholds
+
+    with pytest.raises(ng.ConfigError, match="whole"):
+        Thresholds(stuck_epochs=0.5)
+    assert Thresholds(stuck_epochs=4.0).stuck_epochs == 4
+
+
+def test_until_records_the_condition_that_stopped_the_run():
+    t = ng.Trainer(ng.Network.from_architecture([2, 2, 1], seed=3), alpha=2.0)
+    step = next(t.steps(X, y, every="epoch", epochs=50, until=ng.when.cost_above(0.6)))
+    h = t.history
+    assert h.stopped == "until" and "when.cost_above(0.6)" in h.reason
+    assert f"epoch={step.epoch}" in h.reason
+
+
+def test_a_run_left_by_its_consumer_says_so():
+    t = ng.Trainer(ng.Network.from_architecture([2, 2, 1], seed=3))
+    gen = t.steps(X, y, every="batch", epochs=5)
+    next(gen)
+    gen.close()
+    assert t.history.stopped == "interrupted"
+
+
+def _caller_frame_fit(monkeypatch, break_on, progress=None):
+    import neurograph.train.stepping as stepping
+
+    seen = []
+
+    def debugger(frame):  # stands in for pdb: what would a person at the prompt see?
+        seen.append((dict(frame.f_locals), frame.f_code.co_name))
+
+    monkeypatch.setattr(stepping, "_debugger", debugger)
+    monkeypatch.setenv("PYTHONBREAKPOINT", "")
+    my_own_name = "the caller's"  # noqa: F841  (looked up in the debugger's frame)
+    net = ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1)
+    t = ng.Trainer(net, alpha=0.5)
+    t.fit(XR, YR, epochs=300, break_on=break_on, progress=progress)
+    return t, seen
+
+
+def test_fit_break_on_stops_in_the_callers_frame(monkeypatch, capsys):
+    t, seen = _caller_frame_fit(monkeypatch, ng.when.nonfinite)
+    assert len(seen) == 1
+    names, code = seen[0]
+    assert code == "_caller_frame_fit"
+    assert names["my_own_name"] == "the caller's" and names["net"] is t.net
+    assert names["step"].phase == "diverged"  # the step is in scope there too
+    assert ng.diagnose(names["step"]).kinds()[0] == "nonfinite"
+    assert t.history.stopped == "diverged"
+
+
+def test_fit_break_on_closes_the_progress_bar_first(monkeypatch, capsys):
+    import neurograph.train.trainer as trainer_mod
+
+    bars = []
+
+    class Bar:
+        closed = False
+
+        def update(self, k):
+            pass
+
+        def set_postfix(self, **kw):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    def fake_bar(epochs, progress):
+        bars.append(Bar())
+        return bars[-1]
+
+    monkeypatch.setattr(trainer_mod, "progress_bar", fake_bar)
+    import neurograph.train.stepping as stepping
+
+    closed_at_break = []
+    monkeypatch.setattr(stepping, "_debugger", lambda frame: closed_at_break.append(
+        bars[0].closed))
+    monkeypatch.setenv("PYTHONBREAKPOINT", "")
+    net = ng.Network.from_architecture([2, 2, 1], seed=3)
+    ng.Trainer(net, alpha=2.0).fit(X, y, epochs=5, break_on=ng.when.cost_above(0),
+                                   progress=True)
+    assert closed_at_break == [True]
+
+
+def test_quitting_the_debugger_at_a_divergence_keeps_the_record(monkeypatch, capsys):
+    import bdb
+
+    import neurograph.train.stepping as stepping
+
+    def quit_(frame):
+        raise bdb.BdbQuit
+
+    monkeypatch.setattr(stepping, "_debugger", quit_)
+    monkeypatch.setenv("PYTHONBREAKPOINT", "")
+    t = ng.Trainer(ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1),
+                   alpha=0.5)
+    with pytest.raises(bdb.BdbQuit):
+        t.fit(XR, YR, epochs=300, break_on=ng.when.nonfinite)
+    assert t.history.stopped == "diverged" and t.history.diverged_at is not None

@@ -385,3 +385,106 @@ def test_graph_engine_on_random_dags_matches_finite_differences(seed, n_in, n_un
             np.testing.assert_allclose(u.delta, u.activation.dg(u.z, u.a) * total,
                                        rtol=1e-12, atol=1e-15)
 
+
+
+# --- units with only their bias link (issue 19, item 7) --------------------------------
+def _sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _bias_only_hidden():
+    """x → o with a skip, h → o; h has no incoming link but its bias: a(h) = g(θ0)."""
+    net = ng.Network()
+    x, h, o = net.add_input("x"), net.add_node("h"), net.add_node("o")
+    net.connect(x, o, 1.5)
+    net.connect(h, o, -2.0)
+    net.set_bias(h, 0.5)
+    net.set_bias(o, 0.25)
+    return net
+
+
+_XB, _YB = np.array([[0.0], [1.0], [-2.0]]), np.array([0, 1, 1])
+
+
+def _bias_only_numpy(w):
+    """(a of o, J) by hand for weights (bh, bo, wxo, who), independent of the library."""
+    bh, bo, wxo, who = w
+    h = _sig(bh)
+    o = _sig(bo + wxo * _XB[:, 0] + who * h)
+    J = -np.mean(_YB * np.log(o) + (1 - _YB) * np.log(1 - o))
+    return o, J
+
+
+def _bias_only_grad(w, eps=1e-6):
+    w = np.asarray(w, float)
+    return np.array([(_bias_only_numpy(w + eps * e)[1] - _bias_only_numpy(w - eps * e)[1])
+                     / (2 * eps) for e in np.eye(4)])
+
+
+def _bias_only_weights(net):
+    return [net["h"].bias, net["o"].bias, net.link("x", "o").weight, net.link("h", "o").weight]
+
+
+def test_a_lone_unit_with_only_its_bias_runs_on_the_graph_engine():
+    net = ng.Network()
+    net.add_input("x")
+    o = net.add_node("o")
+    np.testing.assert_allclose(net.forward([[1.0]], engine="graph"), [[0.5]])
+    net.set_bias(o, -1.25)
+    for engine in ("graph", "auto"):
+        np.testing.assert_allclose(net.forward([[1.0], [7.0]], engine=engine),
+                                   [[_sig(-1.25)]] * 2, rtol=1e-15)
+
+
+@pytest.mark.parametrize("engine", ["auto", "graph"])
+def test_a_bias_only_hidden_unit_forward_and_gradients_match_numpy(engine):
+    net = _bias_only_hidden()
+    w = _bias_only_weights(net)
+    out, J = _bias_only_numpy(w)
+    np.testing.assert_allclose(net.forward(_XB, engine=engine)[:, 0], out, rtol=1e-14)
+    trace = net.backward(_XB, _YB, engine=engine)
+    assert trace.cost == pytest.approx(J, rel=1e-13)
+    links = [net["h"].bias_link, net["o"].bias_link, net.link("x", "o"), net.link("h", "o")]
+    got = [trace.link_grad(li) for li in links]
+    np.testing.assert_allclose(got, _bias_only_grad(w), rtol=1e-6, atol=1e-10)
+    assert ng.gradcheck(net, _XB, _YB, engine=engine).rel_diff < 1e-8
+
+
+def test_a_bias_only_hidden_unit_trains_studies_diagnoses_and_explains():
+    net = _bias_only_hidden()
+    w0 = np.array(_bias_only_weights(net))
+    ng.Trainer(net, alpha=0.5).fit(_XB, _YB, epochs=1)
+    np.testing.assert_allclose(_bias_only_weights(net), w0 - 0.5 * _bias_only_grad(w0),
+                               rtol=1e-7)
+    net = _bias_only_hidden()
+    study = ng.lesion_study(net, _XB, _YB)
+    bh, bo, wxo, _ = _bias_only_weights(net)
+    silent = _sig(bo + wxo * _XB[:, 0])  # h silenced: a(h) = 0
+    J_silent = -np.mean(_YB * np.log(silent) + (1 - _YB) * np.log(1 - silent))
+    np.testing.assert_allclose(study.J, _bias_only_numpy(_bias_only_weights(net))[1], rtol=1e-13)
+    assert [r.unit for r in study.rows] == ["h"]
+    np.testing.assert_allclose(study.rows[0].J, J_silent, rtol=1e-13)
+    assert isinstance(ng.diagnose(net, _XB, _YB), ng.Diagnosis)
+    we = ng.explain(net, _XB[1], [1])
+    assert we.values["a(2)_1"] == pytest.approx(_sig(bh), rel=1e-9)
+
+
+def test_removing_every_hidden_unit_or_every_link_into_a_layer_runs_on_both_engines():
+    X, y = np.array([[0.0, 1.0], [1.0, -1.0]]), np.array([0, 1])
+    gone = ng.Network.from_architecture([2, 3, 1], seed=0)
+    for u in list(gone.layers[1].nodes):
+        gone.remove_node(u)
+    cut = ng.Network.from_architecture([2, 3, 1], seed=0)
+    for u in cut.layers[1].nodes:
+        for li in cut.in_links(u)[1:]:
+            cut.disconnect(li)
+    T2 = cut.theta(2).copy()
+    b2 = np.array([u.bias for u in cut.layers[1].nodes])
+    want_cut = _sig(T2[:, 0] + _sig(b2) @ T2[:, 1:].T)  # every hidden a = g(θ0)
+    want_gone = _sig(gone["a3_1"].bias)
+    for engine in ("auto", "graph"):
+        np.testing.assert_allclose(gone.forward(X, engine=engine), [[want_gone]] * 2,
+                                   rtol=1e-14)
+        np.testing.assert_allclose(cut.forward(X, engine=engine), [want_cut] * 2, rtol=1e-14)
+        for net in (gone, cut):
+            assert ng.gradcheck(net, X, y, engine=engine).rel_diff < 1e-8

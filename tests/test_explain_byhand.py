@@ -66,3 +66,66 @@ def test_graph_engine_names():
     chk = ng.check_by_hand(net, [1.0], [1], {"D[x→o]": f"{g:.6f}", "delta(3)_1": "0.1"})
     assert chk.agreed == ["D[x→o]"] and chk.first_wrong == "delta(3)_1"
     assert chk.rows[0].ours == g and tr.cost > 0
+
+
+# --- the rule of agreement (issue 19, item 6) ---------------------------------------------
+
+def test_an_overflowing_answer_is_wrong_with_a_reason():
+    net = mazur()
+    chk = ng.check_by_hand(net, [0.05, 0.10], [0.01, 0.99], {"J": "1e400"}, loss="mse")
+    assert chk.first_wrong == "J" and "overflows" in chk.rows[0].reason
+    for bad, why in [("inf", "not a finite number"), ("nan", "not a finite number"),
+                     ("abc", "must be a number"), (True, "must be a number"),
+                     (None, "must be a number"),
+                     (float("inf"), "not a finite number"), (10 ** 400, "overflows")]:
+        row = ng.check_by_hand(net, [0.05, 0.10], [0.01, 0.99], {"J": bad}, loss="mse").rows[0]
+        assert not row.agree and why in row.reason, (bad, row.reason)
+
+
+def test_numpy_scalars_agree_by_the_digits_of_their_own_precision():
+    net = mazur()
+    x = [0.05, 0.10]
+    a = 1 / (1 + np.exp(-0.3775))  # a(2)_1, computed independently: 0.593269992…
+    assert str(np.float32(0.5933)) == "0.5933" and abs(a - 0.5933) < 5e-5
+    for given in [np.float32(0.5933), np.float64(0.5933), np.float16(0.5933), "0.5933", 0.5933]:
+        chk = ng.check_by_hand(net, x, [0.01, 0.99], {"a(2)_1": given}, loss="mse")
+        assert chk.ok, (type(given), chk.rows[0].reason)
+    # a float32 that is not what ours rounds to still differs
+    assert not ng.check_by_hand(net, x, [0.01, 0.99], {"a(2)_1": np.float32(0.5932)},
+                                loss="mse").ok
+    assert ng.check_by_hand(net, x, [0.01, 0.99], {"z(2)_1": np.int64(0)}, loss="mse").ok
+
+
+def test_digits_written_decide_in_exact_arithmetic():
+    # z(2)_1 = 0.35 + 0.15·0.05 + 0.2·0.1 = 0.3775; half a unit of the last written digit
+    assert agrees(0.3775, "0.378") and agrees(0.3775, "0.377")  # a tie: either rounding
+    assert not agrees(0.3775, "0.376") and agrees(0.3775, "0.4") and not agrees(0.3775, "0.3")
+    assert agrees(1234.0, "1.2e3") and not agrees(1299.0, "1.2e3")  # two digits written
+    assert not agrees(0.3775, "1e400") and not agrees(float("inf"), "1e400")
+
+
+def test_a_tolerance_the_caller_sets():
+    net = mazur()
+    given = {"a(2)_1": "0.59", "z(2)_1": "0.3"}
+    chk = ng.check_by_hand(net, [0.05, 0.10], [0.01, 0.99], given, loss="mse", tol=0.01)
+    assert chk.agreed == ["a(2)_1"] and chk.first_wrong == "z(2)_1"
+    with pytest.raises(ng.ConfigError, match="tol"):
+        ng.check_by_hand(net, [0.05, 0.10], [0.01, 0.99], given, loss="mse", tol=-1)
+
+
+def test_two_answers_for_one_quantity_are_refused():
+    with pytest.raises(ng.LabelError, match=r"'delta\(3\)_1' and 'δ\(3\)_1'"):
+        ng.check_by_hand(mazur(), [0.05, 0.10], [0.01, 0.99],
+                         {"delta(3)_1": "0.1385", "δ(3)_1": "0.7414"}, loss="mse")
+
+
+def test_a_unit_name_inside_brackets_is_not_respelled():
+    net = ng.Network()
+    x = net.add_input("theta x")
+    h, o = net.add_node("h"), net.add_node("o")
+    for s, t, w in [(x, h, 1.0), (h, o, 2.0), (x, o, -1.0)]:  # a skip link: w[s→t] names
+        net.connect(s, t, weight=w)
+    net.backward([[1.0]], [1])
+    g = net.link("theta x", "o").grad
+    chk = ng.check_by_hand(net, [1.0], [1], {"D[theta x→o]": f"{g:.6f}"})
+    assert chk.ok and chk.rows[0].ours == g

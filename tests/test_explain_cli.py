@@ -78,3 +78,22 @@ def test_textbook_exit_1_on_disagreement(capsys, monkeypatch):
     monkeypatch.setitem(textbook.EX4_J, 0.0, "7.4071")  # a value ours does not round to
     code, out, _ = run(capsys, "textbook")
     assert code == 1 and re.search(r"J at λ = 0\s+7\.4071\s+7\.406969856\s+NO", out)
+
+
+def test_refusals_name_the_flags(tmp_path, capsys):
+    """From the command line a hint names --units, never the Python argument units=[…]."""
+    p = tmp_path / "big.ngz"
+    ng.save(ng.Network.from_architecture([20, 10, 3], seed=0), p)  # 243 links
+    code, out, err = run(capsys, "explain", p, "--x", ",".join(["0"] * 20), "--y", "1")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "--units a3_3" in err and "units=" not in err and "X[:1]" not in err
+    code, _, err = run(capsys, "explain", p, "--x", ",".join(["0"] * 20), "--y", "1",
+                       "--units", "nope")
+    assert code == 2 and "--units must name hidden or output units" in err
+    for flag, value in [("--alpha", "nan"), ("--alpha", "-1"), ("--lam", "inf")]:
+        code, _, err = run(capsys, "explain", p, "--x", ",".join(["0"] * 20), "--y", "1",
+                           "--units", "a3_1", flag, value)
+        assert code == 2 and f"{flag} must be a finite number" in err, err
+    # from Python the same refusal names the argument
+    with pytest.raises(ng.ConfigError, match=r"units=\['a3_3'\]"):
+        ng.explain(ng.load(p), [0] * 20, [1])

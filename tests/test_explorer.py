@@ -198,11 +198,14 @@ def test_a_400_25_10_page_collapses_inputs_and_names_classes(tmp_path):
 
 # --- the health view: each frame's ng.diagnose findings on the drawing ---
 
-def _xor_run(scale: float, alpha: float, epochs: int, every: int):
-    """A 2-2-1 XOR run (seed 0) from the initial weights × ``scale`` (0: all zero)."""
+def _xor_run(scale: float, alpha: float, epochs: int, every: int, out_bias=None):
+    """A 2-2-1 XOR run (seed 0) from the initial weights × ``scale`` (0: all zero), the
+    output's bias set to ``out_bias`` when given."""
     X, y = ng.data.truth_table("XOR")
     net = ng.Network.from_architecture([2, 2, 1], seed=0)
     net.weights.theta[:] *= scale
+    if out_bias is not None:
+        net.set_bias(net["a3_1"], out_bias)
     steps = [s for s in ng.Trainer(net, alpha=alpha).steps(X, y, every="epoch", epochs=epochs)
              if s.epoch % every == 0]
     return steps, net, X, y
@@ -210,11 +213,12 @@ def _xor_run(scale: float, alpha: float, epochs: int, every: int):
 
 @pytest.fixture(scope="module")
 def health_runs(tmp_path_factory):
-    """Zero weights (symmetric forever), and weights ×3 (every output on one side of 0.5 at
-    epoch 0, learned and clean from epoch 50): the pages open on different views."""
+    """Zero weights (symmetric forever), and an output bias of 8 (a ≈ 1 on every instance
+    at epoch 0: stuck; learned and clean from epoch 50): the pages open on different
+    views."""
     out = tmp_path_factory.mktemp("health")
     zero, znet, X, y = _xor_run(0.0, 5.0, 200, 10)
-    stuck, snet, _, _ = _xor_run(3.0, 2.0, 1000, 50)
+    stuck, snet, _, _ = _xor_run(1.0, 2.0, 1000, 50, out_bias=8.0)
     return {"zero": (ng.player(zero, out / "zero.html", net=znet, X=X, y=y, show="health"),
                      zero, znet),
             "stuck": (ng.player(stuck, out / "stuck.html", net=snet, X=X, y=y), stuck, snet)}
@@ -301,14 +305,14 @@ def test_health_view_in_headless_chromium(health_runs):
         panel = d.find_element("id", "panel").text
         assert "symmetric" in panel and "NOT to 0" in panel  # the finding and what to try
         d.save_screenshot(str(ARTIFACTS / "explorer_health_symmetric.png"))
-        # weights ×3: frame 0's output is stuck, the trained last frame is clean
+        # output bias 8: frame 0's output is stuck, the trained last frame is clean
         d.get(Path(health_runs["stuck"][0]).resolve().as_uri())
         assert js("return document.body.dataset.view") == "errors" and rings() == []
         ActionChains(d).move_to_element(d.find_element("id", "u_a3_1")).perform()
         assert "stuck_output" in d.find_element("id", "panel").text  # every view lists it
         Select(d.find_element("id", "view")).select_by_value("health")
         assert rings() == [["a3_1", "stuck_output", "#a6611a"]]
-        assert "stuck_output: 1 output(s) predict the same" in legend()
+        assert "stuck_output: 1 output(s) decide the same" in legend()
         greyed = js("return Array.from(document.querySelectorAll('#net .link'))"
                     ".map(e => e.getAttribute('stroke'))")
         assert set(greyed) == {"#d0d0d0"}  # this finding names no link

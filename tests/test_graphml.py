@@ -76,3 +76,27 @@ def test_graphml_refuses_undirected_and_foreign_kinds(tmp_path):
     (tmp_path / "k.graphml").write_text(text.replace(">hidden<", ">pooling<"))
     with pytest.raises(ng.FileFormatError, match=r"input, hidden, output or bias.*pooling"):
         ng.from_graphml(tmp_path / "k.graphml")
+
+
+@pytest.mark.parametrize("bad", ["NaN", "INF", "-INF"])
+@pytest.mark.parametrize("edge", ["link", "bias"])
+def test_a_non_finite_weight_in_a_file_is_refused(tmp_path, bad, edge):
+    net = ng.Network.from_thetas([[[0.5, 2.0, -3.0]]])
+    path = tmp_path / "n.graphml"
+    ng.to_graphml(net, path)
+    text = path.read_text()
+    old = ">2.0<" if edge == "link" else ">0.5<"
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, f">{bad}<"))
+    who = "'x1' → 'a2_1'" if edge == "link" else "'bias1' → 'a2_1'"
+    with pytest.raises(ng.FileFormatError, match=f"the weight of {who} must be a finite "
+                                                 "number"):
+        ng.from_graphml(path)
+
+
+def test_a_diverged_network_is_not_written_as_graphml(tmp_path):
+    net = ng.Network.from_thetas([[[0.5, 2.0, -3.0]]])
+    net.weights.theta[2] = np.inf  # as a diverging update leaves it
+    with pytest.raises(ng.InputValueError, match="'x2' → 'a2_1' has weight inf; GraphML"):
+        ng.to_graphml(net, tmp_path / "n.graphml")
+    assert not (tmp_path / "n.graphml").exists()

@@ -148,3 +148,81 @@ def test_from_architecture_names_units_and_refuses_huge_networks():
         ng.Network.from_architecture([2, 2], outputs=["a", "b", "c"])
     with pytest.raises(ng.ConfigError, match=r"GiB"):
         ng.Network.from_architecture([100_000, 100_000, 10])
+
+
+# --- issue 19, item 10: raw exceptions become clear ones; no write is lost -----------
+def test_diagram_values_holding_an_array_is_refused():
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    for v in (np.array([0.3, 0.4]), np.array([0.3]), [0.3]):
+        with pytest.raises(ng.InputValueError, match=r"values\['a2_1'\] must be one number, "
+                                                     r"got an array of shape \("):
+            ng.diagram(net, values={net["a2_1"]: v})
+    assert "0.3" in ng.diagram(net, values={"a2_1": np.float64(0.3)}).source
+
+
+@pytest.mark.parametrize("init,dtype", [(float("inf"), np.float64), (1e308, np.float64),
+                                        (3e38, np.float32), (float("nan"), np.float64)])
+def test_an_init_width_that_overflows_is_refused(init, dtype):
+    with pytest.raises(ng.ConfigError, match="init ε must be a finite number > 0"):
+        ng.Network.from_architecture([2, 3, 1], init=init, dtype=dtype)
+    net = ng.Network.from_architecture([2, 3, 1], init=1e300, dtype=np.float64, seed=0)
+    assert np.isfinite(net.theta_flat).all() and np.abs(net.theta_flat).max() <= 1e300
+
+
+def test_ragged_thetas_are_refused_with_a_shape_error():
+    with pytest.raises(ng.ShapeError, match=r"Θ\(1\) must be a rectangular array"):
+        ng.Network.from_thetas([[[0.0, 1.0], [0.0]], np.zeros((1, 3))])
+    with pytest.raises(ng.ShapeError, match=r"Θ\(2\) must have s_2 \+ 1 = 3 columns"):
+        ng.Network.from_thetas([np.zeros((2, 3)), np.zeros((1, 4))])
+
+
+def test_a_theta_view_written_with_the_wrong_shape_says_so_and_changes_nothing():
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    before = net.theta_flat.copy()
+    with pytest.raises(ng.ShapeError, match=r"Θ\(1\)\[:\] has shape \(3, 3\); got a value "
+                                            r"of shape \(2, 2\)"):
+        net.thetas[0][:] = np.zeros((2, 2))
+    with pytest.raises(ng.ShapeError, match=r"Θ\(2\)\[0, 1:\] has shape \(3,\)"):
+        net.theta(2)[0, 1:] = [1.0, 2.0]
+    with pytest.raises(ng.ShapeError, match=r"θ\[:\] has shape \(13,\)"):
+        net.theta_flat[:] = np.zeros(15)
+    with pytest.raises(ng.InputValueError, match=r"Θ\(1\)\[0, 0\] takes real numbers"):
+        net.theta(1)[0, 0] = "abc"
+    np.testing.assert_array_equal(net.theta_flat, before)
+    # a right write lands on the link; arithmetic gives plain arrays; it prints as one
+    net.theta(1)[0, 1] = 4.5
+    assert net.link("x1", "a2_1").weight == 4.5
+    assert type(net.theta(1) * 2) is np.ndarray and type(net.theta(1).sum()) is np.float64
+    assert repr(net.theta(2)).startswith("array([[")
+
+
+def test_forward_of_none_is_a_clear_error():
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    for call in (lambda: net.forward(X=None), lambda: net.forward(None, engine="graph"),
+                 lambda: net.cost(None, [1])):
+        with pytest.raises(ng.NeurographError, match="got None"):
+            call()
+
+
+@pytest.mark.parametrize("change", [
+    lambda n: n.add_node("z"),
+    lambda n: n.connect("x1", "a3_1", 1.0),
+    lambda n: n.add_input("x3"),
+    lambda n: setattr(n["a2_2"], "activation", "relu"),
+], ids=["add_node", "connect", "add_input", "activation"])
+def test_a_write_through_a_view_taken_before_a_change_raises_instead_of_being_lost(change):
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    T1, T2, flat = net.theta(1), net.thetas[1], net.theta_flat
+    w = net.link("x1", "a2_1").weight
+    change(net)
+    for write in (lambda: T1.__setitem__((0, 1), 42.0),
+                  lambda: T2.__setitem__((0, 1), 42.0),
+                  lambda: flat.__setitem__(1, 42.0)):
+        with pytest.raises(ng.StaleTraceError, match="a view of a layout that no longer exists"):
+            write()
+    assert net.link("x1", "a2_1").weight == w and 42.0 not in net.weights.theta
+    with pytest.raises(ValueError, match="read-only"):
+        T1 -= 1.0  # in place, past __setitem__: numpy's own refusal, still no loss
+    if net.is_layered and len(set(net.layers[1].activations)) == 1:
+        net.theta(1)[0, 1] = 42.0  # a view of the network as it is: the write lands
+        assert net.link("x1", "a2_1").weight == 42.0

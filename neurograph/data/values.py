@@ -18,15 +18,41 @@ neurograph.errors.InputValueError: inputs must be real numbers, got complex128 .
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
-from ..errors import InputValueError
+from ..errors import ConfigError, InputValueError, ShapeError
+
+
+def real_number(name: str, v, low: float) -> float:
+    """``v`` as a float when it is a finite real number ≥ ``low``; ConfigError naming
+    ``name`` otherwise (bools and strings too: not what anyone meant by a number).
+
+    >>> real_number("alpha", np.float32(0.5), low=0.0)
+    0.5
+    >>> real_number("lam", "1", low=0.0)
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: lam must be a finite number ≥ 0, got '1'
+    """
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) \
+            or not math.isfinite(v) or v < low:
+        raise ConfigError(f"{name} must be a finite number ≥ {low:g}, got {v!r}")
+    return float(v)
 
 
 def real_array(x, what: str, dtype=np.float64, finite: bool = True) -> np.ndarray:
     """``x`` as a real array of ``dtype`` (finite unless ``finite=False``: the caller
     checks, with its own message); InputValueError naming ``what`` otherwise."""
-    arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if x is None:  # np.asarray(None, float) is NaN: a missing argument, not a number
+        raise InputValueError(f"{what} must be numbers, got None")
+    try:
+        arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    except ValueError:  # numpy refuses ragged nests of lists
+        raise ShapeError(f"{what} must be a rectangular array of numbers, got rows of "
+                         "different lengths") from None
     kind = arr.dtype.kind
     if kind == "c":
         raise InputValueError(f"{what} must be real numbers, got {arr.dtype} "
@@ -36,6 +62,8 @@ def real_array(x, what: str, dtype=np.float64, finite: bool = True) -> np.ndarra
             arr = np.asarray(x, dtype=np.float64) if kind == "O" else None
         except (TypeError, ValueError):
             arr = None
+        if arr is not None and any(v is None for v in np.asarray(x, dtype=object).flat):
+            arr = None  # None became NaN
         if arr is None:
             raise InputValueError(f"{what} must be numbers, got dtype {np.asarray(x).dtype}")
     with np.errstate(over="ignore", invalid="ignore"):

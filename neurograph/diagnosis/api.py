@@ -24,17 +24,19 @@ def _thresholds(thresholds, overrides) -> Thresholds:
     return th
 
 
-def trace_findings(net, trace, th: Thresholds, Y=None) -> list:
-    """Findings of one pass: non-finite values, symmetric, saturated and dead units,
-    vanishing or exploding δ, stuck outputs."""
-    found = checks.nonfinite(net, trace)
+def trace_findings(net, trace, th: Thresholds, Y=None, notes=None) -> list:
+    """Findings of one pass: non-finite values (z, a, δ, J, weights), huge weights,
+    symmetric, saturated and dead units, vanishing or exploding δ (over the units those
+    do not already explain), stuck outputs; what cannot be judged goes to ``notes``."""
+    found = checks.nonfinite(net, trace) + checks.weights(net, trace.w, th)
     found += checks.symmetric(net, trace.w, th)
-    if found and found[0].kind == "nonfinite":
+    if any(f.kind == "nonfinite" for f in found):
         return found  # the other measures of a non-finite pass mean nothing
     found += checks.saturated(net, trace, th, trace.loss)
     found += checks.dead(net, trace, th)
-    found += checks.delta_flow(net, trace, th)
-    found += checks.stuck_output(net, trace, checks.targets_of(trace) if Y is None else Y)
+    found += checks.delta_flow(net, trace, th, checks.explained(net, trace, found))
+    found += checks.stuck_output(net, trace, checks.targets_of(trace) if Y is None else Y, th,
+                                 [] if notes is None else notes)
     return found
 
 
@@ -77,30 +79,33 @@ def _diagnose(x, X, Y, th, net) -> Diagnosis:
         d.subject = repr(x)
         return d
     if isinstance(x, Network):
-        found = []
+        found, notes = [], []
         if X is not None:
             if Y is None:
                 raise ConfigError("diagnose(net, X, y) needs the targets y with the inputs X")
             from ..engines.passes import resolved_loss, targets
             trace = x.backward(X, Y)
             Yt = targets(x, Y, len(trace.a[0]), resolved_loss(x, "auto"))
-            found = trace_findings(x, trace, th, Yt)
+            found = trace_findings(x, trace, th, Yt, notes)
         else:
-            found = checks.nonfinite_weights(x) + checks.symmetric(x, x.weights.theta, th)
-        return Diagnosis(found, subject=f"{x!r}")
+            found = checks.weights(x, x.weights.theta, th) + \
+                checks.symmetric(x, x.weights.theta, th)
+        return Diagnosis(found, subject=f"{x!r}", notes=notes)
     if isinstance(x, Trainer):
-        found = checks.history(x.net, x.history.cost, th)
+        found, notes = checks.history(x.net, x.history.cost, th), []
         bad = None
         if X is not None:
             bad = first_bad_step(x, X, Y)
         if bad is not None:
-            found = [bad] + checks.symmetric(x.net, x.net.weights.theta, th) + found
-        elif X is not None:
-            found = _diagnose(x.net, X, Y, th, None).findings + found
-        else:
-            found = (_diverged(x.history) + checks.nonfinite_weights(x.net)
+            found = ([bad] + checks.weights(x.net, x.net.weights.theta, th)
                      + checks.symmetric(x.net, x.net.weights.theta, th) + found)
-        return Diagnosis(found, subject=repr(x))
+        elif X is not None:
+            of_net = _diagnose(x.net, X, Y, th, None)
+            found, notes = of_net.findings + found, of_net.notes
+        else:
+            found = (_diverged(x.history) + checks.weights(x.net, x.net.weights.theta, th)
+                     + checks.symmetric(x.net, x.net.weights.theta, th) + found)
+        return Diagnosis(found, subject=repr(x), notes=notes)
     if isinstance(x, History):
         return Diagnosis(_diverged(x) + checks.history(net if net is not None else _NoNet,
                                                        x.cost, th), subject=repr(x))
@@ -118,7 +123,8 @@ def _of_trace(trace, th, net, Y) -> Diagnosis:
         raise ConfigError("the trace's network is gone or has changed since the pass: pass "
                           "diagnose(trace, net=net) or run a new pass")
     trace.check(net)
-    return Diagnosis(trace_findings(net, trace, th, Y), subject=repr(trace))
+    notes = []
+    return Diagnosis(trace_findings(net, trace, th, Y, notes), subject=repr(trace), notes=notes)
 
 
 def _diverged(h) -> list:
@@ -133,4 +139,4 @@ def _diverged(h) -> list:
 
 
 class _NoNet:  # a History alone has no units to name
-    outputs = ()
+    outputs = layers = ()

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..train.stepping import finite
+from . import advice
 from .findings import Finding, Thresholds
 
 # g' at its maximum: saturation is measured against it
@@ -28,6 +29,31 @@ def _units_of(lay, cols):
 def _finite(x) -> bool:
     with np.errstate(over="ignore", invalid="ignore"):
         return finite(x, float(np.sum(x)))
+
+
+def scale(x, axis=None) -> np.ndarray:
+    """max |x| (over ``axis``, kept as a length-1 axis; 0 for nothing): what every norm
+    and ratio here is divided by first, so that no square of a value overflows."""
+    return np.max(np.abs(np.asarray(x, dtype=float)), axis=axis, keepdims=axis is not None,
+                  initial=0.0)
+
+
+def log_rms(x) -> float:
+    """log of ‖x‖'s root mean square, finite for any finite x (δ of 1e160 squares to inf,
+    scaled by its largest entry it does not); −inf when x is all 0 or empty."""
+    m = float(scale(x))
+    if m == 0.0 or not math.isfinite(m):
+        return -math.inf if m == 0.0 else math.nan
+    return math.log(m) + 0.5 * math.log(float(np.mean(np.square(np.asarray(x) / m))))
+
+
+def _exp(lg: float) -> float:
+    return math.exp(lg) if lg < 709 else math.inf
+
+
+def _times(lg: float) -> str:
+    """×factor of a log, written as a power of ten where the float would overflow."""
+    return f"×{_exp(lg):.3g}" if lg < 709 else f"×1e{lg / math.log(10):.0f}"
 
 
 def nonfinite(net, trace) -> list[Finding]:
@@ -49,14 +75,13 @@ def nonfinite(net, trace) -> list[Finding]:
             units=units, evidence={"layer": l, "instances affected": int(bad.any(axis=1).sum()),
                                    "first instance row": r0},
             confidence=1.0, where={"layer": l, "value": what, "row": r0},
-            advice="lower α; check the data for huge values; with linear units scale the "
-                   "inputs")]
-    if not _finite(trace.w):
-        bad = np.nonzero(~np.isfinite(trace.w))[0]
-        names = _link_names(net, bad)
-        return [Finding("nonfinite", "weights are NaN or inf", links=names,
-                        evidence={"non-finite weights": len(bad)},
-                        advice="training diverged: retrain with a smaller α")]
+            advice=advice.unbounded(net))]
+    if trace.cost is not None and not math.isfinite(trace.cost):
+        return [Finding("nonfinite", f"the cost J is {trace.cost} (z, a and δ are finite: "
+                        "the errors are too large to sum)", units=_units_of(
+                            lays[-1], range(len(lays[-1].nodes))),
+                        evidence={"J": float(trace.cost)}, confidence=1.0,
+                        where={"value": "J"}, advice=advice.unbounded(net))]
     return []
 
 
@@ -122,46 +147,58 @@ def dead(net, trace, th: Thresholds) -> list[Finding]:
                     advice="raise the biases (e.g. +0.1), lower α, or use a leaky unit")]
 
 
-def _rms(d) -> float:
-    return float(np.sqrt(np.mean(np.square(d)))) if d.size else 0.0
+def explained(net, trace, found) -> set:
+    """Units whose small δ another finding (dead, saturated, symmetric) or the weights
+    (all outgoing weights 0, or silenced) already explain: the δ-flow leaves them out."""
+    out = {u for f in found if f.kind in ("dead", "saturated", "symmetric") for u in f.units}
+    for l, lay in enumerate(net.layers[1:-1], start=1):
+        quiet = set(net.silenced.get(l, ()))
+        out.update(u.name for k, u in enumerate(lay.nodes) if k in quiet or
+                   all(trace.w[o.index] == 0 for o in u.outgoing))
+    return out
 
 
-def delta_flow(net, trace, th: Thresholds) -> list[Finding]:
-    """‖δ(l)‖ (root mean square) falling or growing by more than a factor per layer going back."""
+def delta_flow(net, trace, th: Thresholds, leave_out=frozenset()) -> list[Finding]:
+    """‖δ(l)‖ (root mean square, in logs: no overflow) falling or growing by more than a
+    factor per layer going back, over the units ``leave_out`` does not name."""
     if trace.delta is None:
         return []
-    lays = _layers(net)
+    lays = net.layers
     L = len(lays)
-    rms = {l: _rms(trace.delta[l - 1]) for l in range(2, L + 1) if trace.delta[l - 1] is not None}
-    if len(rms) < 2 or rms.get(L, 0.0) == 0.0 or not math.isfinite(rms[L]):
+    logs, cols = {}, {}
+    for l in range(2, L + 1):
+        keep = [k for k, u in enumerate(lays[l - 1].nodes) if u.name not in leave_out]
+        if trace.delta[l - 1] is not None and keep:
+            logs[l], cols[l] = log_rms(trace.delta[l - 1][:, keep]), keep
+    if len(logs) < 2 or L not in logs or not math.isfinite(logs[L]):
         return []
-    low = min(rms)
-    total = rms[low] / rms[L]
-    if not math.isfinite(total):
+    low = min(logs)
+    total = logs[low] - logs[L]
+    if math.isnan(total):
         return []
-    per = total ** (1.0 / (L - low)) if total > 0 else 0.0
-    f = th.delta_factor
-    ev = {f"‖δ({l})‖ rms": v for l, v in sorted(rms.items(), reverse=True)}
-    ev["factor per layer going back"] = per
-    if per < 1 / f and total < 1 / f ** 2:
-        kind, word, layers = "vanishing", "falls", [l for l in rms if rms[l] / rms[L] < 1 / f ** 2]
-    elif per > f and total > f ** 2:
-        kind, word, layers = "exploding", "grows", [l for l in rms if rms[l] / rms[L] > f ** 2]
+    per = total / (L - low)
+    f = math.log(th.delta_factor)
+    ev = {f"‖δ({l})‖ rms": _exp(v) for l, v in sorted(logs.items(), reverse=True)}
+    ev["factor per layer going back"] = _exp(per)
+    if per < -f and total < -2 * f:
+        kind, word, layers = "vanishing", "falls", [l for l in logs if logs[l] - logs[L] < -2 * f]
+    elif per > f and total > 2 * f:
+        kind, word, layers = "exploding", "grows", [l for l in logs if logs[l] - logs[L] > 2 * f]
     else:
         return []
-    units = tuple(u.name for l in sorted(layers) for u in lays[l - 1].nodes)
-    return [Finding(kind, f"‖δ‖ {word} by ×{per:.3g} per layer going back "
-                    f"(×{total:.3g} from layer {L} to layer {low})", units=units, evidence=ev,
-                    confidence=min(1.0, abs(math.log(max(total, 1e-300))) / (2 * math.log(f)) / 2
-                                   + 0.5),
-                    advice="fewer layers, ReLU or tanh hidden units, or an initialisation "
-                           "scaled to each layer's width" if kind == "vanishing" else
-                           "smaller initial weights or a smaller α")]
+    units = tuple(lays[l - 1].nodes[k].name for l in sorted(layers) for k in cols[l])
+    return [Finding(kind, f"‖δ‖ {word} by {_times(per)} per layer going back "
+                    f"({_times(total)} from layer {L} to layer {low})", units=units, evidence=ev,
+                    confidence=min(1.0, abs(total) / (2 * f) / 2 + 0.5),
+                    advice=advice.vanishing(net) if kind == "vanishing" else
+                    "smaller initial weights or a smaller α")]
 
 
 def symmetric(net, theta, th: Thresholds) -> list[Finding]:
-    """Groups of units of one hidden layer with equal incoming and outgoing weights."""
-    lays = _layers(net)
+    """Groups of units of one hidden layer whose incoming weights agree, and whose outgoing
+    weights agree, each to ``th.symmetric_rtol`` of the largest of them: a unit is
+    measured against its own size, so one huge weight elsewhere makes no others equal."""
+    lays = net.layers
     c = net.weights.current()
     if c is not None and theta.shape == c.theta.shape:
         return _symmetric_compiled(lays, c, theta, th)
@@ -169,23 +206,30 @@ def symmetric(net, theta, th: Thresholds) -> list[Finding]:
     for lay in lays[1:-1]:
         if len(lay.nodes) < 2:
             continue
-        rows = []
+        groups: dict = {}
         for u in lay.nodes:
             ins = sorted((link_name(k).split("→")[0], theta[k.index]) for k in u.incoming)
             outs = sorted((k.target.name, theta[k.index]) for k in u.outgoing)
-            rows.append(([s for s, _ in ins] + ["|"] + [t for t, _ in outs],
-                         np.array([w for _, w in ins] + [w for _, w in outs], dtype=float)))
-        scale = max(float(np.max(np.abs(r[1]))) if r[1].size else 0.0 for r in rows) or 1.0
-        groups: dict = {}
-        for u, (keys, w) in zip(lay.nodes, rows):
-            if not np.all(np.isfinite(w)):
+            w_in = np.array([w for _, w in ins], dtype=float)
+            w_out = np.array([w for _, w in outs], dtype=float)
+            if not (np.all(np.isfinite(w_in)) and np.all(np.isfinite(w_out))):
                 continue
-            key = (tuple(keys), tuple(np.round(w / (scale * th.symmetric_rtol)).astype(np.int64)))
+            key = (tuple(s for s, _ in ins), tuple(t for t, _ in outs),
+                   *(tuple(k) for k in _keys(w_in[None], th)),
+                   *(tuple(k) for k in _keys(w_out[None], th)))
             groups.setdefault(key, []).append(u.name)
-        for names in groups.values():
-            if len(names) > 1:
-                out.append(_symmetric_finding(names, lay.index))
+        out += [_symmetric_finding(names, lay.index) for names in groups.values()
+                if len(names) > 1]
     return out
+
+
+def _keys(V, th) -> np.ndarray:
+    """Each row of V rounded to symmetric_rtol of its own size (its largest |entry| as a
+    power of 2, which leads the key): equal rows get equal keys, rows of different size
+    or of weights further apart than that tolerance do not."""
+    m = scale(V, axis=1)
+    e = np.floor(np.log2(np.where(m > 0, m, 1.0)))
+    return np.hstack([e, np.round(V / (np.exp2(e) * th.symmetric_rtol))]).astype(np.int64)
 
 
 def _symmetric_compiled(lays, c, theta, th) -> list[Finding]:
@@ -199,14 +243,15 @@ def _symmetric_compiled(lays, c, theta, th) -> list[Finding]:
     for i, lay in enumerate(lays[1:-1]):
         if len(lay.nodes) < 2:
             continue
-        V = np.hstack([thetas[i], thetas[i + 1][:, 1:].T]).astype(float)
-        if not np.all(np.isfinite(V)):
+        V_in, V_out = thetas[i].astype(float), thetas[i + 1][:, 1:].T.astype(float)
+        ok = np.all(np.isfinite(V_in), axis=1) & np.all(np.isfinite(V_out), axis=1)
+        rows = np.nonzero(ok)[0]
+        if len(rows) < 2:
             continue
-        scale = float(np.max(np.abs(V))) or 1.0
-        keys = np.round(V / (scale * th.symmetric_rtol))
+        keys = np.hstack([_keys(V_in[rows], th), _keys(V_out[rows], th)])
         _, inv, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
         for g in np.nonzero(counts > 1)[0]:
-            names = tuple(lay.nodes[int(k)].name for k in np.nonzero(inv.ravel() == g)[0])
+            names = tuple(lay.nodes[int(rows[k])].name for k in np.nonzero(inv.ravel() == g)[0])
             out.append(_symmetric_finding(names, lay.index))
     return out
 
@@ -220,36 +265,48 @@ def _symmetric_finding(names, layer) -> Finding:
                "Network.from_architecture(..., seed=0)")
 
 
-def stuck_output(net, trace, Y) -> list[Finding]:
-    """Output units whose prediction is the same for every instance while the targets differ."""
-    if Y is None or trace.a[-1] is None or trace.n < 2:
+def stuck_output(net, trace, Y, th: Thresholds, notes: list) -> list[Finding]:
+    """Outputs whose decision (the argmax among one-hot targets, else a ≥ ½ for sigmoid or
+    the targets' median) is the same on every instance and whose activation moves by
+    less than ``th.stuck_spread`` of the targets' spread, while their targets differ.
+    An output whose targets take a value on fewer than 2 instances cannot be told from
+    one of a rare class: ``notes`` says so instead of a finding."""
+    if Y is None or trace.a[-1] is None:
         return []
-    a = trace.a[-1]
-    outs = net.outputs
-    names, ev = [], {}
-    if len(outs) > 1 and getattr(outs[0].activation, "name", None) == "softmax":
-        pred, lab = a.argmax(axis=1), Y.argmax(axis=1)
-        if len(set(lab.tolist())) > 1 and len(set(pred.tolist())) == 1:
-            names.append(outs[int(pred[0])].name)
-            ev["classes among the targets"] = len(set(lab.tolist()))
-    else:
-        for k, u in enumerate(outs):
-            t = Y[:, k]
-            cut = 0.5 if getattr(u.activation, "name", None) == "sigmoid" else \
-                float(np.median(t))
-            if len(set(np.round(t, 12).tolist())) < 2:
-                continue
-            p = a[:, k] >= cut
-            if p.all() or not p.any():
-                names.append(u.name)
-                ev[f"{u.name}: a from"] = float(a[:, k].min())
-                ev[f"{u.name}: a to"] = float(a[:, k].max())
+    a, outs, Y = trace.a[-1], net.outputs, np.asarray(Y, dtype=float)
+    onehot = len(outs) > 1 and bool(np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=1) == 1))
+    pick = a.argmax(axis=1)
+    names, ev, few = [], {}, []
+    for k, u in enumerate(outs):
+        t = Y[:, k]
+        counts = np.unique(np.round(t, 12), return_counts=True)[1]
+        if len(counts) < 2 or counts.min() < 2:
+            few.append(u.name)
+            continue
+        if onehot:
+            decides = pick == k
+        else:
+            sig = getattr(u.activation, "name", None) == "sigmoid"
+            decides = a[:, k] >= (0.5 if sig else float(np.median(t)))
+        spread = float(np.max(a[:, k]) - np.min(a[:, k]))
+        if decides.any() and not decides.all() or \
+                not spread < th.stuck_spread * float(np.max(t) - np.min(t)):
+            continue  # its decision or its activation moves across the instances
+        names.append(u.name)
+        ev[f"{u.name}: a from"] = float(a[:, k].min())
+        ev[f"{u.name}: a to"] = float(a[:, k].max())
+    if few:
+        notes.append(f"stuck_output: {len(few)} output(s) whose targets take a value on "
+                     f"fewer than 2 of the {len(Y)} instances, too few to tell [{_some(few)}]")
     if not names:
         return []
-    return [Finding("stuck_output", f"{len(names)} output(s) predict the same for every "
-                    "instance", units=tuple(names), evidence=ev, confidence=0.9,
-                    advice="check for symmetric or dead hidden units; train longer or with "
-                           "another α; check that the labels vary")]
+    return [Finding("stuck_output", f"{len(names)} output(s) decide the same for every "
+                    "instance and their activation does not move", units=tuple(names),
+                    evidence=ev, confidence=0.9, advice=advice.stuck_output(net))]
+
+
+def _some(names, k=6) -> str:
+    return ", ".join(names[:k]) + (f", … ({len(names) - k} more)" if len(names) > k else "")
 
 
 def targets_of(trace):
@@ -260,13 +317,27 @@ def targets_of(trace):
 
 
 def history(net, cost: list, th: Thresholds) -> list[Finding]:
-    """J that does not fall over the last k epochs, or J that rises or oscillates."""
-    J = [float(c) for c in cost if math.isfinite(c)]
+    """J that is not finite, does not fall over the last k epochs, or rises or
+    oscillates; a run too short for a trend is judged when J blows up."""
+    outs = tuple(u.name for u in net.outputs)
+    J = [float(c) for c in cost]
+    bad = [e for e, c in enumerate(J) if not math.isfinite(c)]
+    if bad:
+        return [Finding("nonfinite", f"J was {J[bad[0]]} in epoch {bad[0]}", units=outs,
+                        evidence={"J": J[bad[0]]}, where={"epoch": bad[0]},
+                        advice=advice.unbounded(net))]
     k = th.stuck_epochs
     if len(J) < 5:
+        # too short for a trend, not for a blow-up: J rising at every epoch by an order of
+        # magnitude or more overall is a step far past the minimum
+        if len(J) > 1 and all(b > a for a, b in zip(J, J[1:])) and J[-1] > 10 * J[0] > 0:
+            return [Finding("learning_rate", f"J grows by "
+                            f"{_times(math.log(J[-1]) - math.log(J[0]))} over "
+                            f"{len(J)} epochs: the step overshoots the minimum", units=outs,
+                            evidence={"J first": J[0], "J last": J[-1]}, confidence=0.9,
+                            advice="lower α (try α/10 or less)")]
         return []
     tail = J[-(k + 1):]
-    outs = tuple(u.name for u in net.outputs)
     diffs = np.diff(tail)
     rises = float(np.mean(diffs > 0))
     ev = {"J first": J[0], "J last": J[-1], "share of rising epochs (last k)": rises}
@@ -281,17 +352,22 @@ def history(net, cost: list, th: Thresholds) -> list[Finding]:
         return [Finding("stuck_cost", f"J has not fallen over the last {k} epochs and is "
                         f"still above {th.stuck_level:g} × its first value", units=outs,
                         evidence=ev, confidence=0.8,
-                        advice="check for symmetric, saturated or dead units; try a larger α "
-                               "or another initialisation")]
+                        advice=advice.stuck_cost(net))]
     return []
 
 
-def nonfinite_weights(net) -> list[Finding]:
-    """Links whose weight is NaN or inf."""
-    theta = net.weights.theta
-    if _finite(theta):
+def weights(net, theta, th: Thresholds) -> list[Finding]:
+    """Links whose weight is NaN or inf, or astronomically large (|w| > th.huge_weight)."""
+    if not _finite(theta):
+        bad = np.nonzero(~np.isfinite(theta))[0]
+        return [Finding("nonfinite", "weights are NaN or inf", links=_link_names(net, bad),
+                        evidence={"non-finite weights": len(bad)},
+                        advice="training diverged: retrain with a smaller α")]
+    big = np.nonzero(np.abs(theta) > th.huge_weight)[0]
+    if not big.size:
         return []
-    bad = np.nonzero(~np.isfinite(theta))[0]
-    return [Finding("nonfinite", "weights are NaN or inf", links=_link_names(net, bad),
-                    evidence={"non-finite weights": len(bad)},
-                    advice="training diverged: retrain with a smaller α")]
+    return [Finding("huge_weights", f"{len(big)} weight(s) beyond ±{th.huge_weight:g}, up to "
+                    f"{float(scale(theta)):.3g}: the run that made them diverged",
+                    links=_link_names(net, big), confidence=1.0,
+                    evidence={"max |w|": float(scale(theta)), "weights that large": len(big)},
+                    advice=advice.unbounded(net))]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields
 
 from ..errors import ConfigError
 
-KINDS = ("nonfinite", "symmetric", "saturated", "dead", "vanishing", "exploding",
-         "stuck_output", "stuck_cost", "learning_rate")
+KINDS = ("nonfinite", "huge_weights", "symmetric", "saturated", "dead", "vanishing",
+         "exploding", "stuck_output", "stuck_cost", "learning_rate")
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,13 @@ class Thresholds:
     delta_factor : ‖δ‖ (root mean square per unit) falling (vanishing) or growing
         (exploding) by more than this factor per layer going back, and by its
         square over the whole backward sweep.
-    symmetric_rtol : units whose incoming and outgoing weights agree to this
-        relative tolerance are symmetric.
+    symmetric_rtol : units are symmetric when their incoming weights agree to this
+        tolerance relative to the largest of them, and so do their outgoing weights.
+    huge_weight : a weight of larger magnitude is astronomically large: the run that
+        made it diverged (or is diverging), whatever J still says.
+    stuck_spread : an output is stuck when its decision is the same on every
+        instance and its activation moves less than this fraction of the targets'
+        spread across them.
     stuck_epochs : the last k epochs a J must fall over ...
     stuck_fall : ... by at least this fraction, unless J is already below
         ``stuck_level`` × its first value (a converged run is not stuck).
@@ -48,6 +53,8 @@ class Thresholds:
     dead_share: float = 1.0
     delta_factor: float = 4.0
     symmetric_rtol: float = 1e-9
+    huge_weight: float = 1e10
+    stuck_spread: float = 0.01
     stuck_epochs: int = 20
     stuck_fall: float = 0.01
     stuck_level: float = 0.5
@@ -58,6 +65,9 @@ class Thresholds:
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v == v or v <= 0:
                 raise ConfigError(f"threshold {f.name} must be a number > 0, got {v!r}")
+            if f.name == "stuck_epochs" and v != int(v):  # 0.5 epochs would become 0
+                raise ConfigError(f"threshold stuck_epochs must be a whole number of epochs "
+                                  f"≥ 1, got {v!r}")
             object.__setattr__(self, f.name, int(v) if f.name == "stuck_epochs" else float(v))
         if self.delta_factor <= 1:
             raise ConfigError(f"threshold delta_factor must be > 1, got {self.delta_factor}")
@@ -100,11 +110,15 @@ class Diagnosis:
     """The findings about one moment or one run; ``ok`` when there are none.
 
     Iterates, indexes and counts like the list of its findings.
+
+    ``notes`` say what could not be judged (a sample too small to tell): they are
+    no findings, and ``ok`` does not read them.
     """
 
-    def __init__(self, findings, subject: str = ""):
+    def __init__(self, findings, subject: str = "", notes=()):
         self.findings: list[Finding] = list(findings)
         self.subject = subject
+        self.notes: list[str] = list(dict.fromkeys(notes))
 
     @property
     def ok(self) -> bool:
@@ -139,10 +153,10 @@ class Diagnosis:
 
     def __repr__(self) -> str:
         head = f"Diagnosis{' of ' + self.subject if self.subject else ''}"
-        if self.ok:
-            return f"{head}: healthy (no findings)"
-        lines = [f"{head}: {len(self.findings)} finding(s)"]
+        lines = [f"{head}: healthy (no findings)" if self.ok else
+                 f"{head}: {len(self.findings)} finding(s)"]
         lines += [f"  {k}. {f.line()}" for k, f in enumerate(self.findings, 1)]
+        lines += [f"  not judged: {n}" for n in self.notes]
         return "\n".join(lines)
 
     __str__ = __repr__
@@ -156,8 +170,9 @@ class Diagnosis:
         Healthy: no findings.
         """
         out = ["## Diagnosis" + (f" of {self.subject}" if self.subject else ""), ""]
+        notes = [f"- not judged: {n}" for n in self.notes]
         if self.ok:
-            return "\n".join(out + ["Healthy: no findings."])
+            return "\n".join(out + ["Healthy: no findings."] + ([""] + notes if notes else []))
         for k, f in enumerate(self.findings, 1):
             out.append(f"### {k}. {f.kind}: {f.summary}")
             out.append("")
@@ -175,4 +190,4 @@ class Diagnosis:
             if f.advice:
                 out.append(f"- try: {f.advice}")
             out.append("")
-        return "\n".join(out).rstrip() + "\n"
+        return "\n".join(out + notes).rstrip() + "\n"

@@ -14,40 +14,15 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..train.stepping import Condition
 from .checks import _GMAX, _finite
 
 __all__ = ["Condition", "nonfinite", "saturated", "dead", "cost_above", "unit"]
-
-
-class Condition:
-    """A test of a Step: ``cond(step)`` is True or False; ``a | b``, ``a & b`` combine."""
-
-    def __init__(self, test, text: str):
-        self._test, self._text = test, text
-
-    def __call__(self, step) -> bool:
-        return bool(self._test(step))
-
-    def __or__(self, other: Condition) -> Condition:
-        other = _cond(other)
-        return Condition(lambda s: self(s) or other(s), f"({self._text} | {other._text})")
-
-    def __and__(self, other: Condition) -> Condition:
-        other = _cond(other)
-        return Condition(lambda s: self(s) and other(s), f"({self._text} & {other._text})")
-
-    def __repr__(self) -> str:
-        return self._text
-
-
-def _cond(x) -> Condition:
-    if not isinstance(x, Condition):
-        raise ConfigError(f"a condition (ng.when.…) was expected, got {type(x).__name__}")
-    return x
 
 
 def _arrays(step):
@@ -75,6 +50,13 @@ nonfinite = Condition(_nonfinite, "when.nonfinite")
 """True at a step whose J, z, a, δ or ∂J/∂w holds a NaN or inf."""
 
 
+def _real(fn: str, arg: str, v, want: str, ok) -> float:
+    # a NaN bound would hold at every step (not J <= nan is always True): refused, not run
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not ok(v):
+        raise ConfigError(f"when.{fn}: {arg} must be {want}, got {v!r}")
+    return float(v)
+
+
 def _units(step, pick):
     tr = step.trace
     net = None if tr is None else tr.network
@@ -89,8 +71,8 @@ def _units(step, pick):
 def saturated(fraction: float = 0.5, gprime: float = 0.05) -> Condition:
     """True when at least ``fraction`` of the sigmoid/tanh units have g'(z) below
     ``gprime`` × its maximum on most (90 %) of the step's instances."""
-    if not 0 < fraction <= 1:
-        raise ConfigError(f"fraction must be in (0, 1], got {fraction!r}")
+    fraction = _real("saturated", "fraction", fraction, "in (0, 1]", lambda v: 0 < v <= 1)
+    gprime = _real("saturated", "gprime", gprime, "in (0, 1]", lambda v: 0 < v <= 1)
 
     def test(step):
         total = sat = 0
@@ -119,8 +101,8 @@ dead = Condition(_dead, "when.dead")
 
 
 def cost_above(v: float) -> Condition:
-    """True when the step's J is above ``v`` (or not finite)."""
-    v = float(v)
+    """True when the step's J is above ``v`` (or not finite); ``v`` a finite number."""
+    v = _real("cost_above", "v", v, "a finite number", math.isfinite)
     return Condition(lambda s: s.cost is not None and not s.cost <= v, f"when.cost_above({v:g})")
 
 
@@ -131,6 +113,8 @@ def unit(name: str, fn) -> Condition:
     >>> unit("a2_1", lambda u: u["a"] is not None and u["a"].mean() > 0.9)
     when.unit('a2_1', …)
     """
+    if not isinstance(name, str):
+        raise ConfigError(f"when.unit takes a unit's name (a str), got {name!r}")
     if not callable(fn):
         raise ConfigError(f"unit() needs a function of the unit's values, got {fn!r}")
 

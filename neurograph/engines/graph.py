@@ -67,7 +67,10 @@ class Block:
 
 
 def _pieces(src: np.ndarray, n_inputs: int) -> tuple[tuple, tuple]:
-    """(parts, blamed) of a block reading the sorted columns ``src``."""
+    """(parts, blamed) of a block reading the sorted columns ``src``; none when its
+    units read no column (each has only its bias link: z = θ0)."""
+    if not len(src):
+        return (), ()
     breaks = np.flatnonzero(np.diff(src) != 1) + 1
     runs = np.split(np.arange(len(src)), breaks)
     best = max(runs, key=len)
@@ -217,16 +220,17 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
     blk = lp.block
     if blk is not None:
         W = block_weights(blk, w)
-        (run, rows), *skips = blk.parts
-        if isinstance(blk.cols, slice):
-            z = Z[:, blk.cols]
+        sliced = isinstance(blk.cols, slice)
+        z = Z[:, blk.cols] if sliced else np.empty((S.shape[0], len(blk.b_idx)), Z.dtype)
+        if blk.parts:
+            (run, rows), *skips = blk.parts
             np.matmul(S[:, run], W[rows], out=z)
-        else:
-            z = S[:, run] @ W[rows]
-        for cols, rows in skips:  # the few skip links: a small gather each
-            z += S[:, cols] @ W[rows]
+            for cols, rows in skips:  # the few skip links: a small gather each
+                z += S[:, cols] @ W[rows]
+        else:  # units with only their bias link: z = θ0
+            z[...] = 0.0
         z += w[blk.b_idx]
-        if not isinstance(blk.cols, slice):
+        if not sliced:
             Z[:, blk.cols] = z
     for p in lp.nodes:
         Z[:, p.col] = p.fn.z(S[:, p.src], w[p.w_idx], w[p.b_idx])

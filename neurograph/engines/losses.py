@@ -17,9 +17,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.values import real_number
 from ..errors import ConfigError
 
 LOSSES = ("cross_entropy", "mse")
+
+
+def check_lam(lam) -> float:
+    """λ as a float: the one check every λ passes (net.cost, gradients, backward,
+    gradcheck, explain, Trainer, lesion_study: each engine is made with a checked λ).
+
+    >>> check_lam(-1)
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: lam (λ) must be a finite number ≥ 0, got -1
+    """
+    return real_number("lam (λ)", lam, low=0.0)
 
 
 def resolve_loss(loss: str, activations) -> str:

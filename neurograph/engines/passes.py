@@ -19,7 +19,7 @@ from ..data.labels import as_targets, check_inputs
 from ..errors import CompileError, ConfigError
 from ..model.weights import split
 from .base import Phase
-from .losses import resolve_loss
+from .losses import check_lam, resolve_loss
 from .sweep import Pass, check_ready, make_engine
 from .trace import Trace
 
@@ -71,8 +71,7 @@ def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = 
 
     With ``grad=False`` only the forward pass and J (no δ, no gradients).
     """
-    if not np.isfinite(lam) or lam < 0:
-        raise ConfigError(f"λ must be a finite number ≥ 0, got {lam}")
+    lam = check_lam(lam)
     check_ready(net)
     X = inputs(net, X)
     e = make_engine(net, lam, loss, engine, shared=True)

@@ -26,7 +26,7 @@ from ..errors import CompileError, ConfigError, EmptyNetworkError
 from ..model.weights import compile_network
 from .base import Engine, Phase
 from .graph import GraphEngine
-from .losses import resolve_loss
+from .losses import check_lam, resolve_loss
 from .matrix import MatrixEngine
 from .trace import Trace
 
@@ -80,9 +80,10 @@ def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
     workspaces are reused across calls, as long as no Trace holds them); a
     trainer, whose passes pause, takes an engine of its own.
     """
+    lam = check_lam(lam)
     kind = choose(net, engine)
     loss = resolve_loss(loss, [u.activation for u in net.outputs])
-    key = (kind, net.version, float(lam), loss)
+    key = (kind, net.version, lam, loss)
     if shared:
         cached = _SHARED.get(net)
         if cached is not None and cached[0] == key:

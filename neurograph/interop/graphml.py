@@ -18,18 +18,23 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 
 import networkx as nx
 import numpy as np
 
-from ..errors import FileFormatError, NeurographError
+from ..errors import FileFormatError, InputValueError, NeurographError
 from ..io import atomic_write
 
 
 def to_graphml(net, path) -> None:
     """Write ``net`` as GraphML (atomic write).
+
+    Raises InputValueError for a weight that is NaN or inf (a diverged network):
+    GraphML files hold finite weights, as :func:`from_graphml` reads them; keep a
+    diverged network with ``ng.save``.
 
     >>> import os, tempfile, neurograph as ng
     >>> path = os.path.join(tempfile.mkdtemp(), "n.graphml")
@@ -40,6 +45,15 @@ def to_graphml(net, path) -> None:
     spec = net.to_spec()
     for d in spec["nodes"]:
         _check_xml(d["name"])
+    units = [d["name"] for d in spec["nodes"] if d["kind"] == "unit"]
+    links = spec["links"]
+    for k in np.flatnonzero(~np.isfinite(spec["weights"]))[:1]:
+        raise InputValueError(f"link {links['source'][k]!r} → {links['target'][k]!r} has "
+                              f"weight {spec['weights'][k]}; GraphML holds finite weights "
+                              "(keep a diverged network with ng.save)")
+    for k in np.flatnonzero(~np.isfinite(spec["biases"]))[:1]:
+        raise InputValueError(f"the bias of {units[k]!r} is {spec['biases'][k]}; GraphML "
+                              "holds finite weights (keep a diverged network with ng.save)")
     layer = {u.name: lay.index for lay in net.layers for u in [*lay.nodes, lay.bias] if u}
     g = nx.DiGraph(format="neurograph", dtype=spec["dtype"], compiled=spec["compiled"],
                    classes=json.dumps(spec["classes"]),
@@ -54,11 +68,9 @@ def to_graphml(net, path) -> None:
     for b in net.bias_units:
         g.add_node(b.name, kind="bias", layer=layer[b.name], activation="",
                    input_function="", explicit_layer=-1)
-    links = spec["links"]
     fl, fb = set(spec["frozen"]["links"]), set(spec["frozen"]["biases"])
     for k, (a, b, w) in enumerate(zip(links["source"], links["target"], spec["weights"])):
         g.add_edge(a, b, weight=float(w), frozen=k in fl)  # per target in the order it sums them
-    units = [d["name"] for d in spec["nodes"] if d["kind"] == "unit"]
     for k, (name, w) in enumerate(zip(units, spec["biases"])):
         g.add_edge(net.in_links(name)[0].source.name, name, weight=float(w), frozen=k in fb)
     buf = io.BytesIO()
@@ -89,8 +101,8 @@ def from_graphml(path):
     Raises
     ------
     FileFormatError
-        Not GraphML, an undirected graph, or nodes/edges without the
-        attributes neurograph writes.
+        Not GraphML, an undirected graph, nodes/edges without the
+        attributes neurograph writes, or a weight that is not a finite number.
 
     >>> import os, tempfile, neurograph as ng
     >>> net = ng.Network.from_architecture([2, 3, 2], seed=0, dtype="float32")
@@ -115,8 +127,18 @@ def from_graphml(path):
     try:
         return Network.from_spec(_to_spec(g))
     except (KeyError, TypeError, ValueError, NeurographError) as exc:
-        raise FileFormatError(f"{where!r} is not a neurograph GraphML file: "
-                              f"{exc!r}") from None
+        why = exc if isinstance(exc, NeurographError) else repr(exc)  # ours say it already
+        raise FileFormatError(f"{where!r} is not a neurograph GraphML file: {why}") from None
+
+
+def _weight(e: dict, a: str, b: str) -> float:
+    """The edge's weight; a file is a network's description, so NaN or inf is a
+    corrupt file here (a checkpoint, not GraphML, keeps a diverged network)."""
+    w = float(e["weight"])
+    if not math.isfinite(w):
+        raise FileFormatError(f"the weight of {a!r} → {b!r} must be a finite number, "
+                              f"got {e['weight']!r}")
+    return w
 
 
 def _to_spec(g: nx.DiGraph) -> dict:
@@ -142,13 +164,13 @@ def _to_spec(g: nx.DiGraph) -> dict:
         bias, bias_frozen = 0.0, False
         for a, e in g.pred[name].items():
             if kinds[a] == "bias":
-                bias, bias_frozen = float(e["weight"]), bool(e.get("frozen", False))
+                bias, bias_frozen = _weight(e, a, name), bool(e.get("frozen", False))
             else:
                 if e.get("frozen", False):
                     frozen["links"].append(len(links))
                 src.append(a)
                 dst.append(name)
-                links.append(float(e["weight"]))
+                links.append(_weight(e, a, name))
         if bias_frozen:
             frozen["biases"].append(len(biases))
         biases.append(bias)

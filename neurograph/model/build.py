@@ -286,7 +286,8 @@ class WholeNetworks:
         """
         thetas = list(thetas)
         if dtype is None:
-            dtype = np.float32 if thetas and all(np.asarray(t).dtype == np.float32
+            # read off arrays only: np.asarray of a ragged list raises before the checks
+            dtype = np.float32 if thetas and all(getattr(t, "dtype", None) == np.float32
                                                  for t in thetas) else np.float64
         ths, s = check_thetas(thetas, dtype)
         net = cls(dtype=dtype)

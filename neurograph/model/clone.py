@@ -54,7 +54,10 @@ def _copy_store(net: Network, new: Network) -> None:
     old, store = net.weights, new.weights
     store._buf = old._buf.copy()
     store._frozen = old._frozen.copy()
-    store.n, store.n_frozen = old.n, old.n_frozen
+    if net._lesions:  # a lesion is an experiment: the copy takes the intact weights
+        theta, frozen = net.intact_weights()
+        store._buf[: old.n], store._frozen[: old.n] = theta, frozen
+    store.n, store.n_frozen = old.n, int(store._frozen[: old.n].sum())
 
 
 def _copy_nodes(net: Network, new: Network) -> dict[str, Node]:

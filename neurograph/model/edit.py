@@ -33,6 +33,7 @@ class NetworkEdits:
     """The methods of :class:`~neurograph.model.network.Network` that take a network apart."""
 
     _silenced: dict
+    _lesions: list
 
     # --- removing -----------------------------------------------------------------
     def disconnect(self: Network, source, target=None) -> None:
@@ -46,6 +47,7 @@ class NetworkEdits:
         >>> net.disconnect("x1", "a2_1"); net.n_links
         2
         """
+        self._not_in_lesion("disconnect")
         link = self._own_link(source) if target is None else self.link(source, target)
         if link.is_bias:
             raise TopologyError(f"{link!r} is a bias link, part of its unit: use "
@@ -65,6 +67,7 @@ class NetworkEdits:
         >>> net.remove_node("x3"); net.s, net.theta(1).shape
         ([2, 2, 1], (2, 3))
         """
+        self._not_in_lesion("remove_node")
         node = self._node(node)
         if node.is_bias:
             raise TopologyError(f"bias unit {node.name!r} belongs to its layer: it goes "
@@ -190,6 +193,7 @@ class NetworkEdits:
         pos: dict[int, set] = {k: set(v.tolist()) for k, v in before.items()}
         for u in nodes:
             pos.setdefault(u.layer - 1, set()).add(u.position)
+        self._lesions.append(saved)
         try:
             for li in cut:
                 store.set(li.index, 0.0)
@@ -197,16 +201,44 @@ class NetworkEdits:
             self._silenced.update({k: np.array(sorted(v), dtype=np.intp) for k, v in pos.items()})
             yield self
         finally:
+            self._lesions.pop()
             self._silenced.clear()
             self._silenced.update(before)
             for li, w, fz in reversed(saved):  # a link listed twice ends as it began
                 store.set(li.index, w)
                 store.set_frozen(li.index, fz)
 
+    def _not_in_lesion(self: Network, what: str) -> None:
+        # a lesion holds links and unit positions of this layout to put back on leaving:
+        # an edit of the topology inside it would restore weights into other links
+        if self._lesions or self._silenced:
+            raise TopologyError(f"cannot {what} inside `with net.lesion(...)`: a lesion is an "
+                                "experiment on a fixed layout (expected no topology edits "
+                                "until the with block ends); leave it first, or edit a "
+                                "net.copy() (the intact network)")
+
+    def intact_weights(self: Network) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of θ and the frozen flags as they are outside any lesion: a cut link's
+        own weight and flag, not the 0 and True a lesion holds it at. ``save``,
+        ``copy`` and ``to_spec`` write these.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_thetas([[[0.5, 2.0]]])
+        >>> with net.lesion(links=[("x1", "a2_1")]):
+        ...     net.theta_flat.tolist(), net.intact_weights()[0].tolist()
+        ([0.5, 0.0], [0.5, 2.0])
+        """
+        theta, frozen = self.weights.theta.copy(), self.weights.frozen.copy()
+        for saved in reversed(self._lesions):  # the outermost lesion saw the intact values
+            for li, w, fz in reversed(saved):
+                theta[li.index], frozen[li.index] = w, fz
+        return theta, frozen
+
     # --- copying ------------------------------------------------------------------
     def copy(self: Network) -> Network:
         """An independent network: same names, kinds, layers, activations, frozen flags,
         weights, classes and generator state; changing one never changes the other.
+        Inside a lesion the copy is of the intact network (no unit silenced, no link cut).
 
         >>> import neurograph as ng
         >>> a = ng.Network.from_architecture([2, 2, 1], seed=0); b = a.copy()

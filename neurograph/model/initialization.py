@@ -42,11 +42,15 @@ def initial_weights(
     Raises
     ------
     ConfigError
-        For an unknown scheme or a non-positive ε.
+        For an unknown scheme, or an ε that is not a finite number > 0 (or so
+        large that U[−ε, ε] overflows the dtype).
     """
     if isinstance(scheme, (int, float)) and not isinstance(scheme, bool):
-        if not scheme > 0:
-            raise ConfigError(f"init ε must be > 0 (weights NOT all 0), got {scheme}")
+        # U[−ε, ε] needs its width 2ε, and every draw, finite in the network's dtype
+        if not (scheme > 0 and 2.0 * scheme <= float(np.finfo(dtype).max)):
+            raise ConfigError(f"init ε must be a finite number > 0 with 2ε ≤ "
+                              f"{np.finfo(dtype).max:.3g} (U[−ε, ε] in {np.dtype(dtype).name}; "
+                              f"weights NOT all 0), got {scheme}")
         out = rng.uniform(-scheme, scheme, size=shape)
     elif scheme == "uniform":
         eps = epsilon(s_in, s_out)

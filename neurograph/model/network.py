@@ -78,6 +78,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         self.last_trace = None  # the latest pass's Trace: node.z, link.grad … show it
         self._classes: tuple[str, ...] | None = None
         self._silenced: dict = {}  # units of a lesion: see NetworkEdits.silenced
+        self._lesions: list = []  # per open lesion, its cut links' intact (link, w, frozen)
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -122,6 +123,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         >>> net.add_input()
         Node('x1', layer=1, input)
         """
+        self._not_in_lesion("add_input")
         g = self._graph
         name = build.check_new_name(g, name if name is not None else build.new_name(g, "x"))
         node = Node(self, name, "input", assigned_layer=self._input_layer)
@@ -160,6 +162,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         TopologyError
             For a duplicate or reserved name, or an unknown layer.
         """
+        self._not_in_lesion("add_node")
         target = self._resolve_layer(layer) if layer is not None else None
         if target is self._input_layer:
             raise TopologyError("Layer 1 holds inputs only: use add_input()")
@@ -235,6 +238,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         ...
         neurograph.errors.TopologyError: cannot link into input unit 'x': inputs are set ...
         """
+        self._not_in_lesion("connect")
         u, v = self._node(source), self._node(target)
         build.check_links(self._graph, [u], [v])
         if weight is None:
@@ -279,6 +283,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         >>> l2
         Layer(2, 3 units, tanh)
         """
+        self._not_in_lesion("add_layer")
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ConfigError(f"a layer needs a whole number of units ≥ 1, got {n!r}")
         if names is not None and len(names) != n:
@@ -317,6 +322,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         >>> lay
         Layer(2, 1 units, tanh)
         """
+        self._not_in_lesion("new_layer")
         act = None if activation is None else get_activation(activation)
         layer = Layer(len(self._assigned) + 2, act)
         self._assigned.append(layer)
@@ -353,6 +359,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         >>> net.theta(1).shape
         (2, 4)
         """
+        self._not_in_lesion("connect_layers")
         src = [self._node(u) for u in build.as_node_list(a)]
         dst = [self._node(v) for v in build.as_node_list(b)]
         if not src or not dst:

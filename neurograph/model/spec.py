@@ -56,7 +56,7 @@ def to_spec(net: Network) -> dict:
                       "explicit_layer": None if u.is_input or lay is None
                       else explicit.index(lay)})
         links += [li for li in net.in_links(u) if not li.is_bias]
-    theta, frozen = net.weights.theta, net.weights.frozen
+    theta, frozen = net.intact_weights()  # inside a lesion: the network without it
     biased = [u.bias_link.index for u in net.nodes if u.bias_link is not None]
     return {
         "dtype": net.dtype.name, "nodes": nodes,

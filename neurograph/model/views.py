@@ -85,7 +85,7 @@ class NetworkViews:
         >>> net.forward([1, 1]).round(3)
         array([[1.]])
         """
-        return list(self.compile().thetas)
+        return self.compile().public()[1:]
 
     @thetas.setter
     def thetas(self, values) -> None:
@@ -105,7 +105,7 @@ class NetworkViews:
         """θ: Θ(1), Θ(2), … unrolled into one vector (a view: writes go to Θ).
 
         Assigning a vector of the same length copies it in (checked)."""
-        return self.compile().theta
+        return self.compile().public()[0]
 
     @theta_flat.setter
     def theta_flat(self, values) -> None:
@@ -125,8 +125,9 @@ class NetworkViews:
 
     def theta(self, l: int) -> np.ndarray:
         """Θ(l), 1-based as on the slides: Θ(1) maps Layer 1 to Layer 2."""
-        ths = self.compile().thetas
-        if not isinstance(l, (int, np.integer)) or not 1 <= l <= len(ths):
+        ths = self.compile().public()[1:]
+        if isinstance(l, (bool, np.bool_)) or not isinstance(l, (int, np.integer)) \
+                or not 1 <= l <= len(ths):
             raise ConfigError(f"Θ(l) exists for l = 1..{len(ths)}, got {l!r}")
         return ths[l - 1]
 

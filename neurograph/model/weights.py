@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import CompileError, EmptyNetworkError
+from ..errors import CompileError, EmptyNetworkError, InputValueError, ShapeError, StaleTraceError
 from .activations import Activation
 
 if TYPE_CHECKING:
@@ -86,13 +86,13 @@ class Weights:
 
     def detach(self) -> None:
         """Move θ to a new buffer and make the old one read-only: Θ views taken before
-        a removal refuse writes instead of writing into a layout that is gone."""
+        a change of layout refuse writes instead of writing into a layout that is gone."""
         old = self._buf
         self._buf = old.copy()
         old.flags.writeable = False
         c, self.compiled = self.compiled, None
         if c is not None:  # the very arrays net.thetas and net.theta(l) handed out
-            for a in (c.theta, *c.thetas):
+            for a in (c.theta, *c.thetas, *c.handed_out):
                 a.flags.writeable = False
 
     def get(self, i: int) -> float:
@@ -119,7 +119,14 @@ class Weights:
         return start
 
     def layout_changed(self) -> None:
-        """Links were added or moved: what was indexed by the old layout is stale."""
+        """Links were added or moved: what was indexed by the old layout is stale.
+
+        The next compile lays θ out anew in a new buffer, so a Θ view handed out
+        now would be written in vain: the compiled form's arrays become read-only
+        (:meth:`detach`), and a write through them raises.
+        """
+        if self.compiled is not None:
+            self.detach()
         self.version += 1
 
     def current(self) -> Compiled | None:
@@ -149,6 +156,79 @@ def no_gc():
             gc.enable()
 
 
+class ThetaView(np.ndarray):
+    """Θ(l) or θ as the network hands it out: a view of the weights whose failed
+    writes say why, as NeurographErrors (a wrong shape or a non-number: ShapeError,
+    InputValueError; a view of a layout that is gone: StaleTraceError). Arithmetic
+    on it gives plain arrays, and it prints as one.
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    >>> net.theta(1)[:] = np.zeros((2, 2))
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ShapeError: Θ(1)[:] has shape (3, 3); got a value of shape (2, 2)
+    """
+
+    _name = "Θ"
+
+    def __array_finalize__(self, obj) -> None:
+        self._name = getattr(obj, "_name", "Θ")
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        # a result of arithmetic is new data, not a view of the network's weights
+        out = arr.view(np.ndarray)
+        return out[()] if return_scalar else out
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    def __reduce__(self):
+        return self.view(np.ndarray).__reduce__()
+
+    def __setitem__(self, key, value) -> None:
+        try:
+            super().__setitem__(key, value)
+        except ValueError as exc:
+            raise self._why(key, value, exc) from None
+
+    def _why(self, key, value, exc: ValueError) -> Exception:
+        where = f"{self._name}[{_key_text(key)}]"
+        if not self.flags.writeable:
+            return StaleTraceError(
+                f"{where} is read-only: a view of a layout that no longer exists (the "
+                "network's topology changed after it was taken); expected a view of the "
+                "network as it is: take net.thetas / net.theta(l) again")
+        target = np.shape(np.ndarray.__getitem__(self, key))
+        try:
+            got = np.shape(value)
+            np.broadcast_shapes(got, target)
+        except ValueError:
+            return ShapeError(f"{where} has shape {target}; got a value of shape "
+                              f"{_shape_text(value)}")
+        return InputValueError(f"{where} takes real numbers; got {value!r} ({exc})")
+
+
+def _key_text(key) -> str:
+    keys = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in keys:
+        if isinstance(k, slice):
+            out.append(":" if k == slice(None) else
+                       f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}"
+                       + ("" if k.step is None else f":{k.step}"))
+        else:
+            out.append("..." if k is Ellipsis else repr(k))
+    return ", ".join(out)
+
+
+def _shape_text(value) -> str:
+    try:
+        return str(np.shape(value))
+    except ValueError:  # a ragged nest of lists has no shape
+        return "ragged (rows of different lengths)"
+
+
 @dataclass(eq=False)
 class Compiled:
     """The compiled form: θ, its Θ(l) views, masks of fixed zeros, activations."""
@@ -159,10 +239,25 @@ class Compiled:
     s: list[int]
     activations: list[Activation]  # g of layers 2..L
     version: int
+    handed_out: list = field(default_factory=list)  # [θ, Θ(1), …] as ThetaViews, once made
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
         return [t.shape for t in self.thetas]
+
+    def public(self) -> list[ThetaView]:
+        """[θ, Θ(1), Θ(2), …] as the ThetaViews users get (made once: a change of
+        layout makes these very arrays read-only)."""
+        if not self.handed_out:
+            views = [self.theta.view(ThetaView)] + [T.view(ThetaView) for T in self.thetas]
+            views[0]._name = "θ"
+            for k, v in enumerate(views[1:], start=1):
+                v._name = f"Θ({k})"
+            if not self.theta.flags.writeable:
+                for v in views:
+                    v.flags.writeable = False
+            self.handed_out = views
+        return self.handed_out
 
 
 def theta_shapes(s: list[int]) -> list[tuple[int, int]]:

@@ -20,7 +20,7 @@ BADGES = {
     "saturated": ("#fdae61", "sat"), "dead": ("#404040", "dead"),
     "vanishing": ("#2c7bb6", "δ↓"), "exploding": ("#e66101", "δ↑"),
     "stuck_output": ("#a6611a", "stuck"), "stuck_cost": ("#a6611a", "J flat"),
-    "learning_rate": ("#b2182b", "α"),
+    "learning_rate": ("#b2182b", "α"), "huge_weights": ("#ca0020", "|w|≫"),
 }
 
 
@@ -28,12 +28,15 @@ def health_diagram(net, trace=None, diagnosis=None, **kw):
     """The structure diagram with each finding of ``diagnosis`` (default: a diagnosis of
     ``trace``, or of the weights alone) marked on its units and links."""
     from ..diagnosis import diagnose
-    from .diagrams import _unpack, diagram
+    from .diagrams import _title, _unpack, diagram
 
     tr, _ = _unpack(trace)
     if diagnosis is None:
         diagnosis = diagnose(tr, net=net) if tr is not None else diagnose(net)
-    g = diagram(net, show="structure", trace=tr, **kw)
+    n = len(list(diagnosis))  # a Diagnosis, or a frame's list of findings
+    title = kw.pop("title", None) or _title(net, "health", tr, None, None) + (
+        f", {n} finding(s)" if n else ", healthy")
+    g = diagram(net, show="structure", trace=tr, title=title, **kw)
     ids = Ids([n.name for lay in net.layers
                for n in ([lay.bias] if lay.bias else []) + lay.nodes])
     badges: dict[str, list[str]] = {}

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import ConfigError, InputValueError
 from . import colors
 
@@ -77,8 +79,10 @@ def overlay(net, show: str, values, label, between) -> Overlay | None:
         if not isinstance(name, str) or name not in net or (hasattr(k, "network")
                                                              and k.network is not net):
             raise ConfigError(f"values names {k!r}, which is not a unit of this network")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
-            raise InputValueError(f"values[{name!r}] must be a number, got {v!r}")
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float)) \
+                and not hasattr(v, "__float__") or np.ndim(v) != 0:  # an array: one per unit
+            what = f"an array of shape {np.shape(v)}" if np.ndim(v) else repr(v)
+            raise InputValueError(f"values[{name!r}] must be one number, got {what}")
         if not math.isfinite(float(v)):
             raise InputValueError(f"values[{name!r}] must be finite, got {float(v)}")
         units[name] = float(v)

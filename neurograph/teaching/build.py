@@ -3,16 +3,23 @@
 Forward (z = Σ Θ·a with the bias unit, a = g(z)), the cost J term by term,
 δ(L), each hidden δ with its blame shares, Δ(l) and D(l), the updated Θ.
 The numbers are the Trace's own (z, a, δ, blame, ∂J/∂w); the few in between
-(g'(z), a cost term, Δ) are computed from them. Only public names of the
-network and the Trace are read, so node-by-node networks (graph engine) are
-written out from their links just like compiled ones from Θ.
+(g'(z), a cost term, Δ) are computed from them, by the library's own rules:
+the cost term is ``output_cost``'s, the update the trainer's ``descend``
+(frozen weights stay), a silenced unit's a and δ are 0 as the engines make
+them. Only public names of the network and the Trace are read, so node-by-node
+networks (graph engine) are written out from their links just like compiled
+ones from Θ.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..engines.losses import output_cost
 from ..errors import ConfigError
+from ..train.trainer import descend
+from . import hints
+from .hints import refusal
 from .notation import Eq, Num, Op, Section, Sym, Txt
 
 PLUS, TIMES = Op(" + "), Op("·")
@@ -28,6 +35,9 @@ class Builder:
         self.layered = net.is_layered
         self.layers = net.layers
         self.values = {n: trace.node(n) for lay in self.layers for n in lay.nodes}
+        off = {k: set(np.asarray(v).tolist()) for k, v in net.silenced.items()}
+        self.silenced = {u for lay in self.layers for u in lay.nodes
+                         if u.kind != "bias" and u.position in off.get(u.layer - 1, ())}
 
     # --- symbols ----------------------------------------------------------------------
     def _t(self, t):
@@ -43,7 +53,7 @@ class Builder:
         if self.layered:
             i = 0 if link.is_bias else link.source.position + 1
             return Sym(base, tgt.layer - 1, f"{tgt.position + 1},{i}")
-        return Sym("w" if base == "Θ" else base, None, f"{link.source.name}→{tgt.name}")
+        return Sym("w" if base == "Θ" else base, None, "", link=(link.source.name, tgt.name))
 
     def a_of(self, node, t) -> float:
         return 1.0 if node.kind == "bias" else float(self.values[node]["a"][t])
@@ -62,7 +72,7 @@ class Builder:
         elif act.name == "tanh":
             segs += [[Op("1 − "), as_, Op("²")], [Op("1 − "), Num(float(a[0]), True), Op("²")]]
         else:
-            segs += [[Op(f"{act.name}'("), Num(float(z[0])), Op(")")]]
+            segs += [[Txt(act.name), Op("'("), Num(float(z[0])), Op(")")]]
         return gp, Eq("gprime", node.name, segs + [[Num(gp)]], gp)
 
     # --- sections ---------------------------------------------------------------------
@@ -71,6 +81,12 @@ class Builder:
         sec = Section(f"Forward pass{self._inst(t)}: x = ({x})",
                       note="z = Σ_i Θ_ji·a_i over the links into the unit, "
                            "the bias unit a_0 = 1 first; a = g(z)")
+        for k, u in enumerate(self.layers[0].nodes):
+            if u in self.silenced:
+                as_ = self.unit("a", u, t)
+                sec.lines.append(Eq("a", u.name, [[as_], [Num(0.0)]], 0.0, as_.key(),
+                                    note=f"silenced by the lesion (x_{k + 1} = "
+                                         f"{self.X[t, k]:.9g} is not passed on)"))
         for lay in self.layers[1:]:
             for u in lay.nodes:
                 if u not in self.shown:
@@ -87,9 +103,14 @@ class Builder:
                 sec.lines.append(Eq("z", u.name, [[zs], _flat(sym), _flat(num), [Num(z)]], z,
                                     zs.key()))
                 as_ = self.unit("a", u, t)
-                g = "g" if u.activation.name == "sigmoid" else u.activation.name
-                sec.lines.append(Eq("a", u.name, [[as_], [Op(f"{g}("), zs, Op(")")],
-                                                  [Op(f"{g}("), Num(z), Op(")")], [Num(a)]],
+                if u in self.silenced:
+                    sec.lines.append(Eq("a", u.name, [[as_], [Num(a)]], a, as_.key(),
+                                        note="silenced by the lesion: its output is held at 0"))
+                    continue
+                # an activation's name is data (users register their own): a Txt token
+                g = Op("g") if u.activation.name == "sigmoid" else Txt(u.activation.name)
+                sec.lines.append(Eq("a", u.name, [[as_], [g, Op("("), zs, Op(")")],
+                                                  [g, Op("("), Num(z), Op(")")], [Num(a)]],
                                     a, as_.key()))
         return sec
 
@@ -109,20 +130,24 @@ class Builder:
         terms = []
         for t in range(n):
             zL = np.array([float(self.values[u]["z"][t]) for u in out])
+            aL = np.array([float(self.values[u]["a"][t]) for u in out])
             for k, u in enumerate(out):
-                a, y, z = float(self.values[u]["a"][t]), float(self.Y[t, k]), zL[k]
+                a, y = float(self.values[u]["a"][t]), float(self.Y[t, k])
                 As, ys = self.unit("a", u, t), Sym("y", None, str(k + 1), self._t(t))
+                # the library's own term (finite forms; inf, never OverflowError, when
+                # a diverged network's outputs are astronomically large)
+                yk = np.zeros_like(zL)
+                yk[k] = y
+                v = output_cost(loss, u.activation, zL[None, :], aL[None, :], yk[None, :]) \
+                    if u.activation.layerwise else \
+                    output_cost(loss, u.activation, zL[k:k + 1], aL[k:k + 1], yk[k:k + 1])
                 if loss == "mse":
-                    v = 0.5 * (a - y) ** 2
                     segs = [[Op("½("), As, Op(" − "), ys, Op(")²")],
                             [Op("½("), Num(a), Op(" − "), Num(y, True), Op(")²")]]
                 elif u.activation.name == "softmax":
-                    m = zL.max()
-                    v = -y * (z - (m + np.log(np.exp(zL - m).sum())))
                     segs = [[Op("−"), ys, Op("·log("), As, Op(")")],
                             [Op("−"), Num(y, True), Op("·log("), Num(a), Op(")")]]
-                else:  # softplus(z) − y·z: the library's finite form of the same term
-                    v = max(z, 0.0) + np.log1p(np.exp(-abs(z))) - y * z
+                else:
                     segs = [[Op("−["), ys, Op("·log("), As, Op(") + (1 − "), ys,
                              Op(")·log(1 − "), As, Op(")]")],
                             [Op("−["), Num(y), Op("·log("), Num(a), Op(") + (1 − "), Num(y),
@@ -132,7 +157,8 @@ class Builder:
                 sec.lines.append(Eq("cost", u.name, [[cs], *segs, [Num(float(v))]], float(v)))
         num = [Op("(")] + _flat(_join([[Num(v, True)] for v in terms])) + [Op(")/"), Num(n)]
         if self.lam:
-            sq = sum(k.weight ** 2 for k in self.net.links if not k.is_bias)
+            w = np.array([k.weight for k in self.net.links if not k.is_bias])
+            sq = float(w @ w)  # inf for a diverged network, as in J
             num += [PLUS, Num(self.lam), Op("/(2·"), Num(n), Op(")·"), Num(sq)]
         lhs = [Txt("J")]
         sec.lines.append(Eq("J", "all", [lhs, num, [Num(tr.cost)]], float(tr.cost), "J"))
@@ -168,6 +194,12 @@ class Builder:
         return sec
 
     def _hidden_delta(self, sec: Section, u, t: int) -> None:
+        if u in self.silenced:
+            ds = self.unit("δ", u, t)
+            d = float(self.values[u]["delta"][t])
+            sec.lines.append(Eq("delta", u.name, [[ds], [Num(d)]], d, ds.key(),
+                                note="silenced by the lesion: it passes no error back"))
+            return
         blame = self.values[u]["blame"]
         shares, sym = [], []
         for link in u.outgoing:
@@ -195,7 +227,11 @@ class Builder:
         upd = None
         if self.alpha is not None:
             upd = Section(f"Update: Θ := Θ − α·D with α = {self.alpha:g}",
-                          note="written out only: the network's weights are not changed")
+                          note="written out only: the network's weights are not changed; "
+                               "frozen weights stay, as in training")
+            frozen = self.net.weights.frozen_mask()
+            new_theta = self.net.weights.theta.copy()
+            descend(new_theta, tr.grad, self.alpha, frozen)  # the trainer's own step
         for lay in self.layers[1:]:
             for u in lay.nodes:
                 if u not in self.shown:
@@ -221,11 +257,16 @@ class Builder:
                                  Num(link.weight, True)]
                     sec.lines.append(Eq("D", who, [[dDs], dsym, dnum, [Num(g)]], g, dDs.key()))
                     if upd is not None:
-                        new = link.weight - self.alpha * g
-                        upd.lines.append(Eq("update", who, [
-                            [ws], [ws, Op(" − α·"), dDs],
-                            [Num(link.weight), Op(" − "), Num(self.alpha), TIMES, Num(g, True)],
-                            [Num(new)]], new, ws.key(), assign=True))
+                        new = float(new_theta[link.index])
+                        if frozen is not None and frozen[link.index]:
+                            segs = [[ws], [Num(new)]]
+                            note = "frozen: training leaves it as it is"
+                        else:
+                            segs = [[ws], [ws, Op(" − α·"), dDs], [Num(link.weight), Op(" − "),
+                                    Num(self.alpha), TIMES, Num(g, True)], [Num(new)]]
+                            note = ""
+                        upd.lines.append(Eq("update", who, segs, new, ws.key(), assign=True,
+                                            note=note))
         return [sec] if upd is None else [sec, upd]
 
 
@@ -258,8 +299,9 @@ def check_writable(net, shown, max_links: int) -> None:
                               f"{u.name!r} uses {u.activation.name!r}")
     count = sum(len(u.incoming) for u in shown)
     if count > max_links:
-        raise ConfigError(
-            f"this network has {count} links to write out, more than {max_links}: too many to "
-            "read. Pick a sub-network with units=[names] (e.g. units=['" + shown[-1].name
-            + "'] writes the lines of that unit and its links only), explain one instance "
-            "(X[:1], y[:1]), or build a small network of the part you want to see")
+        raise refusal(
+            ConfigError, f"this network has {count} links to write out, more than {max_links}: "
+            "too many to read. Pick a sub-network with {units} (e.g. {example} writes the "
+            "lines of that unit and its links only), explain one instance ({one}), or build a "
+            "small network of the part you want to see", units=hints.UNITS_ARG,
+            example=hints.units_example([shown[-1].name]), one=hints.ONE_INSTANCE)

@@ -10,40 +10,112 @@ first one that disagrees, and the worked line that gives the right value.
 from __future__ import annotations
 
 import difflib
+import math
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
+
 from ..errors import ConfigError, LabelError
+from ..train.checks import real_arg
+from .notation import text_escape
 from .worked import explain
 
-_ALIASES = (("δ", "delta"), ("Θ", "Theta"), ("Δ", "Delta"), ("theta", "Theta"), (" ", ""))
+_ALIASES = (("δ", "delta"), ("Θ", "Theta"), ("Δ", "Delta"), ("theta", "Theta"))
+# The largest finite float; an answer beyond it cannot be any value a network computes.
+_MAX = Decimal(sys.float_info.max)
 
 
 def _normalise(key: str) -> str:
+    """The lecture's spelling of an answer's name. Only the symbol is respelled: a unit
+    name inside [source→target] is data and stays as written."""
     if not isinstance(key, str):
         raise LabelError(f"answer names must be strings like 'delta(3)_1', got {key!r}")
+    key = key.strip()
+    cut = key.find("[")
+    base, names = (key, "") if cut < 0 else (key[:cut], key[cut:])
     for a, b in _ALIASES:
-        key = key.replace(a, b)
-    return key
+        base = base.replace(a, b)
+    return base.replace(" ", "") + names
+
+
+def written(given) -> Decimal:
+    """The number exactly as the student wrote it, its digits kept.
+
+    A string as typed ("0.3750" keeps its zero, "−" is a minus); a Python float or
+    int by its repr; a numpy scalar by the shortest repr of its own precision
+    (``np.float32(0.5933)`` wrote 0.5933, not 0.5932999849…). Raises ConfigError
+    for anything else (bools, None, text that is not a number).
+
+    >>> written("0.3750"), written(np.float32(0.5933)), written(12)
+    (Decimal('0.3750'), Decimal('0.5933'), Decimal('12'))
+    """
+    if isinstance(given, np.ndarray) and given.shape == ():
+        given = given[()]
+    if isinstance(given, str):
+        text = given.strip().replace("−", "-")
+    elif isinstance(given, (bool, np.bool_)):
+        text = None
+    elif isinstance(given, np.floating):
+        text = np.format_float_scientific(given, unique=True)
+    elif isinstance(given, (float, int, np.integer)):
+        text = repr(float(given)) if isinstance(given, float) else str(int(given))
+    else:
+        text = None
+    try:
+        if text is None:
+            raise InvalidOperation
+        return Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"an answer must be a number, got {given!r} (write e.g. '0.3775' "
+                          "or 0.3775)") from None
 
 
 def decimals(given) -> tuple[float, int]:
     """(value, number of decimal places written): "0.3775" → (0.3775, 4), 4.54e-05 → (…, 7)."""
-    text = given if isinstance(given, str) else repr(float(given))
-    try:
-        d = Decimal(text.strip().replace("−", "-"))
-    except InvalidOperation:
-        raise ConfigError(f"an answer must be a number, got {given!r}") from None
+    d = written(given)
     if not d.is_finite():
         raise ConfigError(f"an answer must be a finite number, got {given!r}")
     return float(d), max(0, -d.as_tuple().exponent)
 
 
-def agrees(ours: float, given) -> bool:
-    """True when ``ours`` rounds to ``given`` at the decimal places written in it."""
-    value, places = decimals(given)
-    half = 0.5 * 10.0 ** -places
-    return abs(ours - value) <= half * (1 + 1e-9) + 1e-15 * abs(value)
+def verdict(ours: float, given, tol: float = 0.0) -> str:
+    """Why ``given`` does not agree with ``ours`` ("" when it agrees).
+
+    The rule: an answer agrees when it is ``ours`` rounded to the digits written
+    in it — within half a unit of its last digit, compared exactly (either
+    rounding of a tie agrees; a few units in the last place of our float are
+    allowed for its own rounding) — or when it is within ``tol`` of ``ours``.
+    Non-numbers, inf, NaN and numbers beyond the float range are wrong.
+
+    >>> verdict(0.3775, "0.378"), verdict(0.3775, "0.37")[:34]
+    ('', 'ours, 0.3775, rounds to other digi')
+    >>> verdict(0.298, "1e400")
+    "'1e400' overflows a float (beyond ±1.8e308)"
+    """
+    try:
+        d = written(given)
+    except ConfigError as exc:
+        return str(exc)
+    if not d.is_finite():
+        return f"{given!r} is not a finite number"
+    if abs(d) > _MAX:
+        return f"{given!r} overflows a float (beyond ±1.8e308)"
+    if not math.isfinite(ours):
+        return f"ours is {ours}: no finite number agrees with it"
+    diff = abs(Decimal(ours) - d)
+    half = Decimal(5).scaleb(d.as_tuple().exponent - 1)
+    if diff <= half + 4 * Decimal(math.ulp(ours)) or diff <= Decimal(tol):
+        return ""
+    return (f"ours, {ours:.17g}, rounds to other digits (off by {float(diff):.3g}, more "
+            f"than half a unit of the last digit written, {float(half):g}"
+            + (f", and more than tol = {tol:g})" if tol else ")"))
+
+
+def agrees(ours: float, given, tol: float = 0.0) -> bool:
+    """True when ``given`` agrees with ``ours`` by the rule of :func:`verdict`."""
+    return verdict(ours, given, tol) == ""
 
 
 @dataclass
@@ -53,6 +125,7 @@ class Row:
     ours: float
     agree: bool
     line: str  # the worked line that produces ours
+    reason: str = ""  # why the answer does not agree ("" when it does)
 
 
 @dataclass
@@ -89,8 +162,11 @@ class HandCheck:
         for r in self.rows:
             mark = "agrees" if r.agree else "DIFFERS"
             ours = f"{r.ours:.{self.digits}g}"
-            out.append(f"{r.key:>14}  yours {str(r.given):<14} ours {ours:<{self.digits + 6}}"
+            key, given = text_escape(r.key), text_escape(str(r.given))  # names are data
+            out.append(f"{key:>14}  yours {given:<14} ours {ours:<{self.digits + 6}}"
                        f"  {mark}")
+            if r.reason:
+                out.append(f"{'':>16}{r.reason}")
             if not r.agree and not wrong_seen:
                 wrong_seen = True
                 out.append(f"{'':>14}  the first step that differs; worked out:")
@@ -104,7 +180,7 @@ class HandCheck:
 
 
 def check_by_hand(net, X, y, answers: dict, alpha: float | None = None, lam: float = 0.0,
-                  loss: str = "auto", units=None) -> HandCheck:
+                  loss: str = "auto", units=None, tol: float = 0.0) -> HandCheck:
     """Compare a hand calculation with the network's own numbers, step by step.
 
     Parameters
@@ -112,14 +188,23 @@ def check_by_hand(net, X, y, answers: dict, alpha: float | None = None, lam: flo
     answers : {name: value}; names as in the lecture, "z(2)_1", "a(2)_1",
         "delta(3)_1" (or "δ(3)_1"), "Delta(1)_1,2", "D(1)_1,2", "J", and
         "Theta(2)_1,2" for the weight after the update Θ := Θ − αD (needs
-        ``alpha``). A value agrees when ours rounds to it at the decimal places
-        written (strings keep trailing zeros: "0.3750").
+        ``alpha``). Values are strings ("0.3750" keeps its zero), floats, ints
+        or numpy scalars (a float32 by its own shortest repr).
+    tol : an answer within ``tol`` of ours agrees too (default 0: digits only).
     X, y, alpha, lam, loss, units : as in :func:`neurograph.explain`.
+
+    The rule: an answer agrees when it equals our value rounded to the digits
+    written in it (compared exactly; at a tie either rounding agrees), or lies
+    within ``tol`` of it. Non-numbers, inf, NaN and numbers beyond the float
+    range are wrong; each row's ``reason`` says why it does not agree.
 
     Raises
     ------
     LabelError
-        A name that does not exist; the message lists the names that do.
+        A name that does not exist (the message lists the names that do), or two
+        answers for one quantity ("delta(3)_1" and "δ(3)_1").
+    ConfigError
+        ``answers`` not a dict, ``tol`` not a number ≥ 0, Theta… without ``alpha``.
 
     Examples
     --------
@@ -135,7 +220,14 @@ def check_by_hand(net, X, y, answers: dict, alpha: float | None = None, lam: flo
     """
     if not isinstance(answers, dict) or not answers:
         raise ConfigError(f"answers must be a non-empty dict {{name: value}}, got {answers!r}")
-    keys = {_normalise(k): k for k in answers}
+    tol = real_arg("tol", tol, low=0.0)
+    keys: dict = {}
+    for k in answers:
+        name = _normalise(k)
+        if name in keys:
+            raise LabelError(f"answers {keys[name]!r} and {k!r} both name {name}: give one "
+                             "answer per quantity")
+        keys[name] = k
     if any(k.startswith("Theta") for k in keys) and alpha is None:
         raise ConfigError("answers name updated weights (Theta…): pass the learning rate alpha")
     we = explain(net, X, y, alpha=alpha, lam=lam, loss=loss, units=units)
@@ -153,5 +245,6 @@ def check_by_hand(net, X, y, answers: dict, alpha: float | None = None, lam: flo
         if name in keys:
             given = answers[keys[name]]
             ours = values[name]
-            rows.append(Row(name, given, ours, agrees(ours, given), we.line(name)))
+            why = verdict(ours, given, tol)
+            rows.append(Row(name, given, ours, not why, we.line(name), why))
     return HandCheck(rows, we.digits)

@@ -13,7 +13,8 @@ import sys
 
 import numpy as np
 
-from ..errors import InputValueError, LabelError
+from ..errors import InputValueError, LabelError, NeurographError
+from .hints import for_cli
 
 
 def parse_rows(text: str, what: str) -> np.ndarray:
@@ -48,8 +49,11 @@ def _explain(args) -> int:
     X = parse_rows(args.x, "--x")
     y = targets(args.y, X.shape[0], len(net.outputs))
     units = [u for u in args.units.split(",") if u] if args.units else None
-    we = explain(net, X, y, alpha=args.alpha, lam=args.lam, loss=args.loss,
-                 digits=args.digits, units=units)
+    try:
+        we = explain(net, X, y, alpha=args.alpha, lam=args.lam, loss=args.loss,
+                     digits=args.digits, units=units)
+    except NeurographError as exc:  # its hints name Python arguments: say the flags instead
+        raise for_cli(exc) from None
     text = {"text": we.to_text, "md": we.to_markdown, "html": we.to_html}[args.format]()
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

@@ -12,13 +12,27 @@ a2_1  a(2)_1 = g(z(2)_1) = g(0.3775) = 0.593269992
 
 from __future__ import annotations
 
-import html as _html
-
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..train.checks import real_arg
+from ..train.stepping import DIVERGING
+from . import hints
 from .build import Builder, check_writable
-from .notation import eq_joiners, fmt, seg_html, seg_latex, seg_text
+from .hints import literal, refusal
+from .notation import (
+    eq_joiners,
+    fmt,
+    html_escape,
+    latex_escape,
+    mathjax_escape,
+    md_escape,
+    seg_html,
+    seg_latex,
+    seg_mathjax,
+    seg_text,
+    text_escape,
+)
 
 MAX_INSTANCES = 4
 MAX_LINKS = 200
@@ -63,12 +77,14 @@ class WorkedExample:
     # --- plain text -------------------------------------------------------------------
     def _text_eq(self, eq, who_w: int, width: int | None = WIDTH) -> str:
         segs = [seg_text(s, self.digits) for s in eq.segments]
-        head = f"{eq.who:<{who_w}}  {segs[0]}"
+        who = text_escape(eq.who)
+        head = f"{who:<{who_w}}  {segs[0]}"
+        note = f"  ({text_escape(eq.note)})" if eq.note else ""
         if width is None:
             parts = [head] + [f" {j} {s}" for j, s in zip(eq_joiners(eq), segs[1:])]
-            return "".join(parts)
+            return "".join(parts) + note
         lines, cur = [], head
-        pad = " " * (len(f"{eq.who:<{who_w}}  ") + len(segs[0]))
+        pad = " " * (len(f"{who:<{who_w}}  ") + len(segs[0]))
         for j, s in zip(eq_joiners(eq), segs[1:]):
             piece = f" {j} {s}"
             if len(cur) + len(piece) > width and cur.strip() and not cur.endswith(segs[0]):
@@ -76,17 +92,19 @@ class WorkedExample:
                 cur = pad + piece
             else:
                 cur += piece
-        lines.append(cur)
+        lines.append(cur + note)
         return "\n".join("  " + ln for ln in lines)
 
     def to_text(self) -> str:
         """Plain text for a terminal: one block per section, long lines wrapped at '='."""
-        out = [self.header, "=" * min(len(self.header), WIDTH)]
+        header = text_escape(self.header)
+        out = [header, "=" * min(len(header), WIDTH)]
         for sec in self.sections:
-            out += ["", sec.title, "-" * min(len(sec.title), WIDTH)]
+            title = text_escape(sec.title)
+            out += ["", title, "-" * min(len(title), WIDTH)]
             if sec.note:
-                out.append(f"  ({sec.note})")
-            w = max((len(eq.who) for eq in sec.lines), default=0)
+                out.append(f"  ({text_escape(sec.note)})")
+            w = max((len(text_escape(eq.who)) for eq in sec.lines), default=0)
             out += [self._text_eq(eq, w) for eq in sec.lines]
         return "\n".join(out) + "\n"
 
@@ -96,30 +114,35 @@ class WorkedExample:
         return f"WorkedExample({self.header!r}, {len(self.equations)} lines)"
 
     # --- LaTeX and Markdown -------------------------------------------------------------
-    def _latex_eq(self, eq) -> str:
-        segs = [seg_latex(s, self.digits) for s in eq.segments]
+    def _latex_eq(self, eq, mathjax: bool = False) -> str:
+        seg, name = (seg_mathjax, mathjax_escape) if mathjax else (seg_latex, latex_escape)
+        segs = [seg(s, self.digits) for s in eq.segments]
         rows = [f"{segs[0]} &{j} {s}" if k == 0 else f"&{j} {s}"
                 for k, (j, s) in enumerate(zip(eq_joiners(eq), segs[1:]))]
-        return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
+        note = r"\quad " + name(f"({eq.note})") if eq.note else ""
+        return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}" + note
 
     def to_markdown(self) -> str:
-        """Markdown with LaTeX formulas ($$…$$): Jupyter and most viewers show formulas."""
-        out = [f"**{self.header}**", ""]
+        """Markdown with LaTeX formulas ($$…$$): Jupyter and most viewers show formulas.
+
+        Names are escaped as Markdown text outside the formulas and for MathJax inside."""
+        out = [f"**{md_escape(self.header)}**", ""]
         for sec in self.sections:
-            out += [f"#### {sec.title}", ""]
+            out += [f"#### {md_escape(sec.title)}", ""]
             if sec.note:
-                out += [f"*{sec.note}*", ""]
+                out += [f"*{md_escape(sec.note)}*", ""]
             for eq in sec.lines:
-                out += [f"`{eq.who}`", "", f"$$ {self._latex_eq(eq)} $$", ""]
+                out += [f"**{md_escape(eq.who)}**", "",
+                        f"$$ {self._latex_eq(eq, mathjax=True)} $$", ""]
         return "\n".join(out)
 
     def to_latex(self) -> str:
-        """One LaTeX display: every section, line after line."""
+        """One LaTeX display: every section, line after line (names escaped for LaTeX)."""
         rows = []
         for sec in self.sections:
-            rows.append(r"&\textbf{" + _latex_text(sec.title) + "}")
+            rows.append("&" + latex_escape(sec.title, "textbf"))
             for eq in sec.lines:
-                rows.append(r"&\text{" + _latex_text(eq.who) + r"}\quad " + self._latex_eq(eq))
+                rows.append("&" + latex_escape(eq.who) + r"\quad " + self._latex_eq(eq))
         return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
 
     def _repr_markdown_(self) -> str:
@@ -134,18 +157,19 @@ class WorkedExample:
 
         The file is written atomically (a temporary file, then renamed).
         """
-        out = [f'<div class="neurograph-worked"><p><b>{_html.escape(self.header)}</b></p>']
+        out = [f'<div class="neurograph-worked"><p><b>{html_escape(self.header)}</b></p>']
         for sec in self.sections:
-            out.append(f"<h4>{_html.escape(sec.title)}</h4>")
+            out.append(f"<h4>{html_escape(sec.title)}</h4>")
             if sec.note:
-                out.append(f"<p><i>{_html.escape(sec.note)}</i></p>")
+                out.append(f"<p><i>{html_escape(sec.note)}</i></p>")
             out.append("<table>")
             for eq in sec.lines:
                 segs = [seg_html(s, self.digits) for s in eq.segments]
-                rest = " ".join(f"{_html.escape(j)} {s}"
+                rest = " ".join(f"{html_escape(j)} {s}"
                                 for j, s in zip(eq_joiners(eq), segs[1:]))
-                out.append(f"<tr><td><code>{_html.escape(eq.who)}</code></td>"
-                           f"<td>{segs[0]}</td><td>{rest}</td></tr>")
+                note = f" <i>({html_escape(eq.note)})</i>" if eq.note else ""
+                out.append(f"<tr><td><code>{html_escape(eq.who)}</code></td>"
+                           f"<td>{segs[0]}</td><td>{rest}{note}</td></tr>")
             out.append("</table>")
         out.append("</div>")
         frag = "\n".join(out)
@@ -153,7 +177,7 @@ class WorkedExample:
             from ..io import atomic_write
 
             page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
-                    f"{_html.escape(self.header)}</title></head><body>\n{frag}\n</body></html>\n")
+                    f"{html_escape(self.header)}</title></head><body>\n{frag}\n</body></html>\n")
             atomic_write(str(path), page.encode("utf-8"))
         return frag
 
@@ -161,11 +185,17 @@ class WorkedExample:
         return self.to_html()
 
 
-def _latex_text(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash "), ("_", r"\_"), ("{", r"\{"), ("}", r"\}"),
-                 ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("$", r"\$")):
-        s = s.replace(a, b)
-    return s
+def _number(v, name: hints.Spelling, bound: str, strict: bool) -> float:
+    """A finite real ≥ 0 (> 0 when ``strict``), as the trainer takes it; bools, strings,
+    NaN and inf are refused."""
+    try:
+        x = real_arg(name.python, v, low=0.0)
+    except ConfigError:
+        x = None
+    if x is None or (strict and x <= 0):
+        raise refusal(ConfigError, f"{{name}} must be a finite number {bound}, got "
+                      + literal(repr(v)), name=name)
+    return x
 
 
 def _targets(y, n: int, K: int):
@@ -195,7 +225,9 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
     Raises
     ------
     ConfigError
-        Too many instances or links, or a unit explain cannot write out.
+        Too many instances or links, a unit explain cannot write out, α or λ
+        not a finite number (> 0, ≥ 0; bools and strings are not numbers). The
+        hints name Python arguments; ``neurograph explain`` words them as flags.
 
     Examples
     --------
@@ -207,10 +239,13 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
     >>> bool(abs(we.values["J"] - net.cost([[0.0, 1.0]], [1])) < 1e-12)
     True
     """
-    if not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 17:
-        raise ConfigError(f"digits must be a whole number in 1..17, got {digits!r}")
-    if alpha is not None and not (np.isfinite(alpha) and alpha > 0):
-        raise ConfigError(f"α must be a finite number > 0, got {alpha!r}")
+    if isinstance(digits, (bool, np.bool_)) or not isinstance(digits, (int, np.integer)) \
+            or not 1 <= digits <= 17:
+        raise refusal(ConfigError, "{digits} must be a whole number in 1..17, got "
+                      + literal(repr(digits)), digits=hints.DIGITS)
+    if alpha is not None:
+        alpha = _number(alpha, hints.ALPHA, "> 0", strict=True)
+    lam = _number(lam, hints.LAM, "≥ 0", strict=False)
     Xa = np.asarray(X, dtype=float)
     if Xa.ndim == 1:
         Xa = Xa[None, :]
@@ -218,8 +253,8 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
         raise ShapeError(f"expected one instance (d,) or a few (n, d), got shape {Xa.shape}")
     n = Xa.shape[0]
     if not 1 <= n <= MAX_INSTANCES:
-        raise ConfigError(f"explain writes out 1 to {MAX_INSTANCES} instances, got {n}: "
-                          "pick some, e.g. X[:1], y[:1]")
+        raise refusal(ConfigError, f"explain writes out 1 to {MAX_INSTANCES} instances, got "
+                      f"{n}: pick some, e.g. {{one}}", one=hints.ONE_INSTANCE)
     computing = [u for lay in net.layers[1:] for u in lay.nodes]
     if units is None:
         shown = computing
@@ -227,8 +262,9 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
         names = {u if isinstance(u, str) else u.name for u in units}
         unknown = names - {u.name for u in computing}
         if unknown:
-            raise ConfigError(f"units must name hidden or output units; unknown: "
-                              f"{sorted(unknown)}; known: {[u.name for u in computing]}")
+            raise refusal(ConfigError, "{units} must name hidden or output units; unknown: "
+                          + literal(f"{sorted(unknown)}; known: {[u.name for u in computing]}"),
+                          units=hints.UNITS)
         shown = [u for u in computing if u.name in names]
     check_writable(net, shown, max_links)
     trace = net.backward(Xa, _targets(y, n, len(net.outputs)), lam=lam, loss=loss,
@@ -238,9 +274,10 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
     from ..data import as_targets
 
     Y = as_targets(_targets(y, n, len(net.outputs)), len(net.outputs), n)
-    b = Builder(net, trace, Xa, Y, shown, alpha, lam)
-    sections = [b.forward(t) for t in range(n)] + [b.cost()]
-    sections += [b.deltas(t) for t in range(n)] + b.gradients()
+    with np.errstate(**DIVERGING):  # a diverged network's numbers are inf: written as such
+        b = Builder(net, trace, Xa, Y, shown, alpha, lam)
+        sections = [b.forward(t) for t in range(n)] + [b.cost()]
+        sections += [b.deltas(t) for t in range(n)] + b.gradients()
     acts = sorted({u.activation.name for u in computing})
     engine_name = "graph engine, weights w[source→target]" if not b.layered else "Θ(l)"
     header = (f"Worked example: s = {net.s}, n = {n}, loss = {trace.loss}, λ = {lam:g}"

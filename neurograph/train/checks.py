@@ -10,20 +10,12 @@ neurograph.errors.ConfigError: epochs must be an int ≥ 1, got True
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
+from ..data.values import real_number as real_arg  # noqa: F401  (one check of a real number)
 from ..errors import ConfigError
-
-
-def real_arg(name: str, v, low: float) -> float:
-    # numpy scalars are numbers too; bools and strings are not what anyone meant
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) \
-            or not math.isfinite(v) or v < low:
-        raise ConfigError(f"{name} must be a finite number ≥ {low:g}, got {v!r}")
-    return float(v)
 
 
 def count_arg(name: str, v, want: str) -> int:

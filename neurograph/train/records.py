@@ -36,9 +36,23 @@ class History:
     the first epochs.
 
     ``stopped`` says why training ended: "max_epochs", "grad_tol",
-    "cost_tol", "early_stopping", "callback" or "diverged"; for "diverged",
-    ``diverged_at`` is (epoch, batch) of the first pass whose J or D was not
-    finite (0-based; that pass's update was not applied).
+    "cost_tol", "early_stopping", "callback", "diverged", "until" (the
+    condition given to ``steps(until=…)`` held) or "interrupted" (the steps were
+    left unfinished, or an exception — quitting the debugger of
+    ``fit(break_on=…)`` — ended the run); for "diverged", ``diverged_at`` is
+    (epoch, batch) of the first pass whose J or D was not finite (0-based; that
+    pass's update was not applied). ``reason`` says it in a sentence where the
+    code alone does not: which condition held, at which step, what went
+    non-finite. Both survive ``ng.save``/``ng.load`` of the trainer.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> t = ng.Trainer(ng.Network.from_architecture([2, 2, 1], seed=3))
+    >>> _ = next(t.steps(X, y, until=ng.when.cost_above(0.5)))
+    >>> t.history.stopped
+    'until'
+    >>> print(t.history.reason)
+    until=when.cost_above(0.5) held at Step(epoch=0, batch=0, phase='epoch end', J=0.699918)
     """
 
     cost: list = field(default_factory=list)
@@ -49,6 +63,7 @@ class History:
     stopped: str | None = None
     best_epoch: int | None = None
     diverged_at: tuple[int, int] | None = None
+    reason: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("cost", "accuracy", "grad_norm", "val_cost", "val_accuracy"):

@@ -18,14 +18,37 @@ import math
 import numpy as np
 
 from ..engines.base import Phase
+from ..engines.losses import check_lam
 from ..engines.passes import inputs, labels_of, resolved_loss, targets
 from ..engines.sweep import Pass, make_engine
-from ..errors import ConfigError, NeurographError, NonFiniteError
+from ..errors import ConfigError, NonFiniteError
+from . import state
 from .checks import count_arg, real_arg
 from .records import History, Step
-from .stepping import DIVERGING, break_into, finite, first_where, progress_bar, quiet
+from .stepping import DIVERGING, break_into, condition_arg, finite, first_where, progress_bar, quiet
 
 EVERY = ("epoch", "batch", "instance", "layer")
+
+
+def descend(theta, grad, alpha: float, frozen=None, momentum: float = 0.0,
+            velocity=None) -> None:
+    """One step of the trainer's update on θ, in place: Θ ← Θ − αD, or with momentum
+    v ← μv − αD, Θ ← Θ + v. Entries where ``frozen`` is True take no step and keep no
+    velocity. The one rule: ``Trainer`` applies it, ``ng.explain`` writes it out.
+
+    >>> theta = np.array([1.0, 1.0]); descend(theta, np.array([0.5, 0.5]), 2.0,
+    ...                                       frozen=np.array([True, False])); theta
+    array([1., 0.])
+    """
+    g = grad if frozen is None else np.where(frozen, 0.0, grad)
+    if momentum:
+        velocity *= momentum
+        velocity -= alpha * g
+        if frozen is not None:
+            velocity[frozen] = 0.0
+        theta += velocity
+    else:
+        theta -= alpha * g
 
 
 class Trainer:
@@ -59,7 +82,7 @@ class Trainer:
                  momentum: float = 0.0, seed: int | None = 0, tol_grad: float | None = None,
                  tol_cost: float | None = None, loss: str = "auto", engine: str = "auto",
                  shuffle: bool = True, on_nonfinite: str = "stop"):
-        alpha, lam = real_arg("alpha", alpha, low=0.0), real_arg("lam", lam, low=0.0)
+        alpha, lam = real_arg("alpha", alpha, low=0.0), check_lam(lam)
         momentum = real_arg("momentum", momentum, low=0.0)
         if momentum >= 1:
             raise ConfigError(f"momentum must be in [0, 1), got {momentum!r}")
@@ -87,6 +110,9 @@ class Trainer:
         self._stop = False
         self._best = None
         self._engine = None  # the engine of the latest run (it keeps the workspaces)
+        self._bar = None  # the progress bar of the run in progress
+        self._run_token = None  # which run may still write the History's stop
+        self._left_because = None  # what the run was doing when it was left (break_on)
 
     # --- the public loop --------------------------------------------------------------
     def fit(self, X, Y, epochs: int = 500, validation=None, patience: int | None = None,
@@ -104,9 +130,14 @@ class Trainer:
             return True to stop.
         progress : a tqdm bar (None: only when stderr is a terminal).
         break_on : a condition (``ng.when.…``) checked after every batch (and on a
-            pass that went non-finite): the first time it holds, ``breakpoint()``
-            is called with the ``step`` in scope; training goes on after it.
+            pass that went non-finite): the first time it holds, the progress bar
+            is closed and the debugger stops in the calling frame, with the
+            ``step`` put in scope there; training goes on after ``continue``
+            (``quit`` ends it: ``history.stopped`` is then "interrupted", or
+            "diverged" at a non-finite pass).
         """
+        if break_on is not None:
+            break_on = condition_arg("break_on", break_on)
         if break_on is None:
             gen = self._run(X, Y, epochs, None, validation, patience, on_step, on_epoch_end,
                             progress)
@@ -114,12 +145,17 @@ class Trainer:
                 for _ in gen:
                     pass
             return self.history
-        gen = self._run(X, Y, epochs, "batch", validation, patience, on_step, on_epoch_end,
-                        progress, diverged_step=True)
-        for step in quiet(gen):
-            if break_on is not None and break_on(step):
-                break_on = None
-                break_into(step)
+        gen = quiet(self._run(X, Y, epochs, "batch", validation, patience, on_step,
+                              on_epoch_end, progress, diverged_step=True))
+        try:
+            for step in gen:
+                if break_on is not None and break_on(step):
+                    self._left_because = f"break_on={break_on!r} held at {step!r}"
+                    break_on = None
+                    self._close_bar()  # before the debugger prints: a live bar garbles it
+                    break_into(step)
+        finally:
+            gen.close()  # quit in the debugger: the run ends now, and says why
         return self.history
 
     def steps(self, X, Y, every: str = "epoch", epochs: int = 500, validation=None,
@@ -138,9 +174,19 @@ class Trainer:
         """
         if every not in EVERY:
             raise ConfigError(f"every must be one of {', '.join(EVERY)}; got {every!r}")
+        if until is not None:
+            until = condition_arg("until", until)
         gen = quiet(self._run(X, Y, epochs, every, validation, patience, None, None, False,
                                diverged_step=until is not None))
-        return gen if until is None else first_where(gen, until)
+        return gen if until is None else first_where(gen, until, self._until_hit(until))
+
+    def _until_hit(self, until):
+        def record(step):  # before the step is yielded: a caller may never come back
+            h = self.history
+            h.stopped = h.stopped or "until"  # "diverged" when the bad pass itself held
+            h.reason = f"until={until!r} held at {step!r}" + \
+                (f"; {h.reason}" if h.stopped == "diverged" else "")
+        return record
 
     def stop(self) -> None:
         """Ask a running fit/steps to stop after the current batch."""
@@ -189,8 +235,10 @@ class Trainer:
             self._velocity = np.zeros_like(theta) if self.momentum else None
         self._stop = False
         h = self.history
-        h.stopped = None
-        bar = progress_bar(epochs, progress)
+        h.stopped = h.reason = None
+        self._bar = progress_bar(epochs, progress)
+        self._run_token = token = object()
+        self._left_because = None
         try:
             for _ in range(epochs):
                 e = self.epoch
@@ -206,10 +254,13 @@ class Trainer:
                     J = p.J
                     gsq = float(engine.grad @ engine.grad)  # ‖D‖², and a cheap finiteness test
                     if not (math.isfinite(J) and finite(engine.grad, gsq)):
+                        # recorded before the bad pass is shown: the one who looks at it
+                        # may close the steps or quit the debugger there
+                        self._diverged(e, b, J)
                         if diverged_step:  # a breakpoint may want the bad pass itself
                             tr = p.trace(Phase("diverged"), with_grad=True)
                             yield self._show(Step(e, b, None, tr.phase, tr, J))
-                        self._diverged(e, b, J)
+                        self._raise_diverged()
                         return
                     if every == "instance":
                         for i in range(p.X.shape[0]):
@@ -241,9 +292,9 @@ class Trainer:
                 self._end_epoch(labels is not None)
                 if validation is not None:
                     self._validate(engine, Xv, Yv, lv, patience)
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(J=f"{h.cost[-1]:.4g}")
+                if self._bar is not None:
+                    self._bar.update(1)
+                    self._bar.set_postfix(J=f"{h.cost[-1]:.4g}")
                 if every == "epoch":
                     epoch_trace.phase = Phase("epoch end")
                     yield self._show(Step(e, n_batches - 1, None, epoch_trace.phase,
@@ -257,8 +308,13 @@ class Trainer:
                     return
             h.stopped = "max_epochs"
         finally:
-            if bar is not None:
-                bar.close()
+            self._close_bar()
+            if h.stopped is None and self._run_token is token:
+                # left at a yield (the steps closed) or by an exception (quit in pdb)
+                h.stopped = "interrupted"
+                h.reason = ("left in the debugger after " + self._left_because
+                            if self._left_because else "the steps were left (closed) or an "
+                            "exception ended the run before it finished")
             if h.stopped == "early_stopping" and self._best is not None:
                 theta[...] = self._best[1]
             if every is None:
@@ -277,9 +333,17 @@ class Trainer:
         h = self.history
         h.stopped, h.diverged_at = "diverged", (epoch, batch)
         what = "J" if not math.isfinite(J) else "D(l)"
+        h.reason = f"{what} is not finite (J={J}) in epoch {epoch}, batch {batch}"
+
+    def _raise_diverged(self) -> None:
         if self.on_nonfinite == "raise":
-            raise NonFiniteError(f"training diverged: {what} is not finite (J={J}) in epoch "
-                                 f"{epoch}, batch {batch}; lower α or check the data")
+            raise NonFiniteError(f"training diverged: {self.history.reason}; lower α or "
+                                 "check the data")
+
+    def _close_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
     def restart_epoch(self) -> None:
         """Drop the epoch in progress (after a stop mid-epoch): the next fit starts
@@ -298,19 +362,8 @@ class Trainer:
 
         Frozen weights (``net.weights.frozen``) take no step and keep no velocity
         (their gradient is still computed and shown)."""
-        g = engine.grad
-        frozen = self.net.weights.frozen_mask()
-        if frozen is not None:
-            g = np.where(frozen, 0.0, g)
-        if self.momentum:
-            v = self._velocity
-            v *= self.momentum
-            v -= self.alpha * g
-            if frozen is not None:
-                v[frozen] = 0.0
-            engine.theta += v
-        else:
-            engine.theta -= self.alpha * g
+        descend(engine.theta, engine.grad, self.alpha, self.net.weights.frozen_mask(),
+                self.momentum, self._velocity)
 
     def _end_epoch(self, has_labels: bool) -> None:
         s = self._epoch_sums
@@ -363,23 +416,7 @@ class Trainer:
         >>> d = t.state_dict(); d["alpha"], d["epoch"], d["velocity"]
         (0.5, 0, None)
         """
-        s, best = self._epoch_sums, self._best
-        return {
-            "alpha": self.alpha, "lam": self.lam, "batch_size": self.batch_size,
-            "momentum": self.momentum, "seed": self.seed, "shuffle": self.shuffle,
-            "tol_grad": self.tol_grad, "tol_cost": self.tol_cost, "loss": self.loss,
-            "engine": self.engine, "on_nonfinite": self.on_nonfinite,
-            "epoch": self.epoch, "history": self.history.to_dict(),
-            "rng": self.rng.bit_generator.state,
-            "perm": None if self._perm is None else self._perm.copy(),
-            "next_batch": self._next_batch,
-            # ‖D‖ of the epoch's last update: None (JSON has no NaN) before the first
-            "epoch_sums": [float(s[0]), int(s[1]), int(s[2]),
-                           float(s[3]) if math.isfinite(s[3]) else None],
-            "epoch_shape": None if self._epoch_shape is None else list(self._epoch_shape),
-            "velocity": None if self._velocity is None else self._velocity.copy(),
-            "best": None if best is None else (float(best[0]), best[1].copy()),
-        }
+        return state.state_dict(self)
 
     def load_state_dict(self, d: dict) -> None:
         """Take over a :meth:`state_dict`: settings checked as the constructor checks
@@ -391,34 +428,4 @@ class Trainer:
         >>> t.alpha
         0.3
         """
-        names = ("alpha", "lam", "batch_size", "momentum", "seed", "tol_grad", "tol_cost",
-                 "loss", "engine", "shuffle", "on_nonfinite")
-        try:
-            fresh = Trainer(self.net, **{k: d[k] for k in names})
-            fresh.epoch, fresh._next_batch = int(d["epoch"]), int(d["next_batch"])
-            if fresh.epoch < 0 or fresh._next_batch < 0:
-                raise ValueError(f"epoch and next_batch must be ≥ 0, got {d['epoch']!r}, "
-                                 f"{d['next_batch']!r}")
-            s = d["epoch_sums"]
-            last = s[3] if len(s) > 3 else d.get("last_grad_norm")  # older files: apart
-            fresh._epoch_sums = [float(s[0]), int(s[1]), int(s[2]),
-                                 float("nan") if last is None else float(last)]
-            fresh._epoch_shape = None if d["epoch_shape"] is None else \
-                tuple(int(k) for k in d["epoch_shape"])
-            h = dict(d["history"])
-            if h.get("diverged_at") is not None:
-                h["diverged_at"] = tuple(h["diverged_at"])
-            fresh.history = History(**h)
-            fresh.rng.bit_generator.state = d["rng"]
-            fresh._perm = None if d["perm"] is None else np.asarray(d["perm"], dtype=np.intp)
-            v = d["velocity"]
-            fresh._velocity = None if v is None else np.array(v, dtype=self.net.dtype)
-            b = d["best"]
-            fresh._best = None if b is None else (float(b[0]),
-                                                  np.array(b[1], dtype=self.net.dtype))
-        except NeurographError:
-            raise
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ConfigError(f"a trainer state_dict as state_dict() makes it was expected; "
-                              f"got one that fails with {exc!r}") from None
-        self.__dict__.update(fresh.__dict__)
+        state.load_state_dict(self, d)
