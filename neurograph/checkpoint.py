@@ -44,6 +44,7 @@ from .data.loaders import npy_body, npy_header
 from .errors import ActivationError, ConfigError, FileFormatError, NeurographError
 from .io import atomic_write
 from .model.network import Network
+from .train import Trainer
 
 FORMAT = "neurograph"
 VERSION = 1
@@ -294,8 +295,6 @@ def load(path, trainer: bool = False):
 
 
 def _trainer(net: Network, state: dict, arrays: dict, path: str):
-    from .train import Trainer
-
     v, perm = arrays.get("velocity"), arrays.get("perm")
     if v is not None and not np.all(np.isfinite(v)):
         raise FileFormatError(f"{path!r}: velocity.npy holds NaN or inf: the run diverged, "

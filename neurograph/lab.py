@@ -22,8 +22,10 @@ import numpy as np
 
 from .engines.passes import inputs, labels_of, targets
 from .engines.sweep import Pass, make_engine
+from .engines.trace import Trace
 from .errors import ConfigError, StaleTraceError
 from .model import Network
+from .render import diagram
 from .train.records import Step
 
 
@@ -71,8 +73,6 @@ class LesionStudy:
 
     def diagram(self, net, **options):
         """The network with units filled by ΔJ when silenced (a graphviz.Digraph)."""
-        from .render import diagram
-
         return diagram(net, values=self.values(), label="ΔJ when silenced", **options)
 
     def _table(self) -> list[tuple]:
@@ -225,8 +225,6 @@ def compare(a, b, instance: int = 0) -> Comparison:
         return _compare_networks(a, b)
     ta = a.trace if isinstance(a, Step) else a
     tb = b.trace if isinstance(b, Step) else b
-    from .engines.trace import Trace
-
     if not (isinstance(ta, Trace) and isinstance(tb, Trace)):
         raise ConfigError(f"compare takes two Networks, or two Traces or Steps; got "
                           f"{type(a).__name__} and {type(b).__name__}")

@@ -39,6 +39,13 @@ LEVEL = {part: k for k, layer in enumerate(LAYERS) for part in layer}
 # imported when called, never at import
 CALL_TIME_UP = {("neurograph.model.views", "engines"), ("neurograph.model.views", "render"),
                 ("neurograph.train.records", "render")}
+# imports that stay inside a function for a reason the order does not cover: an optional
+# extra's module is loaded only when asked for (a missing one raises MissingExtraError)
+OPTIONAL = {("neurograph.interop", "neurograph.interop.sklearn"),
+            ("neurograph.interop", "neurograph.errors")}
+# TEMPORARY (issue 20, items 1 and 8): render computes nothing once a view is one entry of
+# one table and render receives a Diagnosis or a Comparison; these go then
+UNTIL_VIEWS = {"neurograph.render.health", "neurograph.render.lab", "neurograph.render.diagrams"}
 MAX_LINES = 450
 REPEAT = 6
 
@@ -141,6 +148,8 @@ def test_no_part_imports_a_part_above_it():
             continue
         if (imp.source, dst) in CALL_TIME_UP and not imp.module_level:
             continue
+        if imp.source in UNTIL_VIEWS and not imp.module_level:
+            continue
         where = "module level" if imp.module_level else "call time"
         wrong.append(f"{imp.source}:{imp.line} imports {imp.target} ({src} -> {dst}, {where})")
     assert wrong == []
@@ -160,7 +169,9 @@ def test_imports_inside_functions_are_only_the_upward_delegates():
     belongs at the top of the module, where the cycle test sees it."""
     hidden = [f"{i.source}:{i.line} imports {i.target}" for i in all_imports()
               if not i.module_level and not i.type_only
-              and (i.source, part_of(i.target)) not in CALL_TIME_UP]
+              and (i.source, part_of(i.target)) not in CALL_TIME_UP
+              and (i.source, i.target) not in OPTIONAL and i.source not in UNTIL_VIEWS
+              and part_of(i.source) != "cli"]
     assert hidden == []
 
 

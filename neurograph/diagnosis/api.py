@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engines.passes import resolved_loss, targets
 from ..errors import ConfigError
+from ..model.network import Network
+from ..train.records import History, Step
+from ..train.trainer import Trainer
 from . import checks
-from .findings import Diagnosis, Thresholds
+from .findings import Diagnosis, Finding, Thresholds
 from .origin import first_bad_step
 
 
@@ -65,10 +69,6 @@ def diagnose(x, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
 
 
 def _diagnose(x, X, Y, th, net) -> Diagnosis:
-    from ..model.network import Network
-    from ..train.records import History, Step
-    from ..train.trainer import Trainer
-
     if isinstance(x, Step):
         d = _of_trace(x.trace, th, net, Y)
         where = {"epoch": x.epoch, "batch": x.batch}
@@ -83,7 +83,6 @@ def _diagnose(x, X, Y, th, net) -> Diagnosis:
         if X is not None:
             if Y is None:
                 raise ConfigError("diagnose(net, X, y) needs the targets y with the inputs X")
-            from ..engines.passes import resolved_loss, targets
             trace = x.backward(X, Y)
             Yt = targets(x, Y, len(trace.a[0]), resolved_loss(x, "auto"))
             found = trace_findings(x, trace, th, Yt, notes)
@@ -130,7 +129,6 @@ def _of_trace(trace, th, net, Y) -> Diagnosis:
 def _diverged(h) -> list:
     if h.stopped != "diverged" or h.diverged_at is None:
         return []
-    from .findings import Finding
     e, b = h.diverged_at
     return [Finding("nonfinite", f"training diverged in epoch {e}, batch {b}: J or D(l) was "
                     "NaN or inf", where={"epoch": e, "batch": b}, confidence=1.0,

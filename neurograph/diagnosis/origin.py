@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..engines.base import Phase
+from ..engines.passes import resolved_loss, targets
+from ..train.trainer import Trainer
 from .checks import _finite, link_name
 from .findings import Finding
 
@@ -93,8 +95,6 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
     >>> f = first_bad_step(t, X, y); f.where["epoch"] == h.diverged_at[0]
     True
     """
-    from ..train.trainer import Trainer  # a diagnosis sits above training
-
     h = trainer.history
     if h.stopped != "diverged" or h.diverged_at is None:
         return None
@@ -149,7 +149,6 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
     what, l, hit, tr, ph, backward = found
     if what == "J":
         outs = net.outputs
-        from ..engines.passes import resolved_loss, targets
         Yt = targets(net, Y, n, resolved_loss(net, t.loss))[rows]
         c = _element_cost(tr.loss, outs[0].activation, tr.z[-1], tr.a[-1], Yt)
         hit = _first_bad(c)

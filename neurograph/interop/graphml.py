@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputValueError, NeurographError
 from ..io import atomic_write
+from ..model.network import Network
 
 
 def to_graphml(net, path) -> None:
@@ -111,8 +112,6 @@ def from_graphml(path):
     >>> from_graphml(path).dtype
     dtype('float32')
     """
-    from ..model.network import Network
-
     where = os.fspath(path)
     try:
         g = nx.read_graphml(where)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CompileError, ConfigError, MissingExtraError
+from ..model.network import Network
 
 _TO = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity"}
 _FROM = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Identity": "linear",
@@ -80,8 +81,6 @@ def from_torch(module, dtype=None):
     ConfigError
         An unsupported module (named), a Linear without bias, or shapes that do not chain.
     """
-    from ..model.network import Network
-
     torch = _torch()
     mods = list(module) if isinstance(module, torch.nn.Sequential) else [module]
     thetas, acts = [], []

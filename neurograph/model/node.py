@@ -15,6 +15,8 @@ import numpy as np
 
 from ..data.values import real_array
 from ..errors import InputValueError, TopologyError
+from .activations import get_activation
+from .inputs import get_input_function
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activations import Activation
@@ -80,8 +82,6 @@ class Node:
 
     @activation.setter
     def activation(self, spec) -> None:
-        from .activations import get_activation
-
         self._set_function("_activation", "activation", get_activation, spec)
 
     @property
@@ -91,8 +91,6 @@ class Node:
 
     @input_function.setter
     def input_function(self, spec) -> None:
-        from .inputs import get_input_function
-
         self._set_function("_input_function", "input function", get_input_function, spec)
 
     def _set_function(self, slot: str, what: str, lookup, spec) -> None:

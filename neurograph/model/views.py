@@ -209,7 +209,7 @@ class NetworkViews:
 
         See :func:`neurograph.diagram` for ``show`` and the options. Returns the path.
         """
-        from ..render.output import render
+        from ..render.publish import render
 
         return render(self, path, show=show, trace=trace, **options)
 
@@ -221,7 +221,7 @@ class NetworkViews:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # Jupyter shows the network's diagram inline (weights once it has any).
-        from ..render.output import mimebundle
+        from ..render.publish import mimebundle
 
         return mimebundle(self)
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..notation import instance_label
+from ..train.trainer import Step
 from . import colors
 from .dotsafe import Ids, html, text
 from .lab import overlay
@@ -41,8 +42,6 @@ STYLE = {
 
 def _unpack(trace):
     """(Trace, data index of its only row or None): a Step of one instance names x(i)."""
-    from ..train.trainer import Step
-
     if isinstance(trace, Step):
         one = trace.instance is not None and trace.trace is not None and trace.trace.n == 1
         return trace.trace, (trace.instance if one else None)

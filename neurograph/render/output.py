@@ -12,11 +12,10 @@ import contextlib
 import os
 import re
 import tempfile
-from pathlib import Path
 
 import graphviz
 
-from ..errors import ConfigError, NeurographError
+from ..errors import NeurographError
 from ..io import atomic_write
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")
@@ -132,58 +131,3 @@ def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
         err = (exc.stderr or b"").decode(errors="replace").strip() or "(no message on stderr)"
         raise RenderError(f"dot failed (exit status {exc.returncode}) rendering to {fmt}: "
                           f"{err}") from None
-
-
-def render(net, path, show: str = "structure", trace=None, **options) -> Path:
-    """Write ``net``'s diagram to ``path``: .svg, .png, .pdf or .dot, by extension.
-
-    Written atomically. With ``hidden_images``, the pictures go to a folder
-    ``<name>_images`` beside the file. Returns the path.
-
-    Raises
-    ------
-    ConfigError
-        An unknown extension (or a bad ``show``/trace, see :func:`diagram`).
-    RenderError
-        ``dot`` is missing or fails; the .dot source is still written beside ``path``.
-    """
-    from .diagrams import diagram  # diagrams sits on this module; it is needed only here
-
-    path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in FORMATS:
-        raise ConfigError(f"cannot render to {path.name!r}: expected one of "
-                          f"{', '.join(FORMATS)}")
-    if options.get("hidden_images") and "image_dir" not in options:
-        options["image_dir"] = str(path.with_name(path.stem + "_images"))
-    dot = diagram(net, show=show, trace=trace, **options)
-    source = dot.source.encode()
-    if ext == ".dot":
-        if isinstance(dot, Diagram):
-            dot.write_images()
-        write(path, source)
-        return path
-    try:
-        data = pipe(dot, ext[1:])
-    except RenderError as exc:
-        dot_path = path.with_suffix(".dot")
-        write(dot_path, source)
-        raise RenderError(f"{exc}; the DOT source was written to {dot_path}") from None
-    write(path, data)
-    return path
-
-
-def mimebundle(net) -> dict:
-    """What Jupyter shows for a network: its weights diagram as SVG (text if no ``dot``)."""
-    from .diagrams import diagram
-
-    bundle = {"text/plain": repr(net)}
-    try:
-        layers = net.layers
-        if not layers[0].nodes:
-            return bundle
-        show = "weights" if len(layers) > 1 else "structure"
-        bundle["image/svg+xml"] = pipe(diagram(net, show=show), "svg").decode()
-    except NeurographError:
-        pass
-    return bundle

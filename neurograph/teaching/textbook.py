@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data import truth_table
+from ..engines import cost_and_gradients
+from ..model import Network, get_activation
+from ..train import perceptron
 from .byhand import agrees
 
 
@@ -139,8 +143,6 @@ MAZUR_PUBLISHED = [
 
 def mazur_network():
     """Mazur's 2-2-2 network with his unit names i1, i2, h1, h2, o1, o2."""
-    from ..model import Network
-
     net = Network()
     l1 = net.add_layer(2, names=["i1", "i2"])
     l2 = net.add_layer(2, activation="sigmoid", names=["h1", "h2"])
@@ -156,8 +158,6 @@ def _mazur_error_after(net, stale_hidden: bool) -> float:
     ``stale_hidden`` recomputes the hidden δ through the already-updated output
     weights, the post's slip, to show where its printed figure comes from.
     """
-    from ..model import Network
-
     tr = net.backward(MAZUR_X, MAZUR_Y, loss="mse")
     T1, T2 = (np.array(t, dtype=float) for t in (MAZUR_T1, MAZUR_T2))
     d3 = tr.delta[2][0]
@@ -217,8 +217,6 @@ SIGMOID_GRADIENT = {-1.0: "0.196612", -0.5: "0.235004", 0.0: "0.250000", 0.5: "0
 
 def ex4_problem():
     """(net, X, y) of the test case: Θ(1) = reshape(θ(1:6), 2, 3), Θ(2) = reshape(θ(7:18), 4, 3)."""
-    from ..model import Network
-
     theta = np.arange(1, 19) / 10
     T1 = theta[:6].reshape(2, 3, order="F")  # Octave's reshape fills columns first
     T2 = theta[6:].reshape(4, 3, order="F")
@@ -228,9 +226,6 @@ def ex4_problem():
 
 
 def ex4_checks():
-    from ..engines import cost_and_gradients
-    from ..model import get_activation
-
     net, X, y = ex4_problem()
     checks = []
     for lam, pub in EX4_J.items():
@@ -256,9 +251,6 @@ G_VALUES = {-30.0: "9.36e-14", -10.0: "4.54e-05", 10.0: "0.99995"}
 
 
 def unit_checks():
-    from ..data import truth_table
-    from ..model import Network, get_activation
-
     X, _ = truth_table("AND")
     checks = []
     rows = ["(0,0)", "(0,1)", "(1,0)", "(1,1)"]
@@ -296,10 +288,6 @@ def _theta_text(theta, mistakes) -> str:
 
 
 def perceptron_checks():
-    from ..data import truth_table
-    from ..model import Network
-    from ..train import perceptron
-
     X, y = truth_table("AND")
     checks = []
     for k, (theta, mistakes) in enumerate(PERCEPTRON_EPOCHS, start=1):

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import as_targets
 from ..errors import ConfigError, ShapeError
+from ..io import atomic_write
 from ..train.checks import real_arg
 from ..train.stepping import DIVERGING
 from . import hints
@@ -174,8 +176,6 @@ class WorkedExample:
         out.append("</div>")
         frag = "\n".join(out)
         if path is not None:
-            from ..io import atomic_write
-
             page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
                     f"{html_escape(self.header)}</title></head><body>\n{frag}\n</body></html>\n")
             atomic_write(str(path), page.encode("utf-8"))
@@ -271,7 +271,6 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
                          engine=engine)
     if trace.loss == "mse" and any(u.activation.layerwise for u in net.outputs):
         raise ConfigError("explain writes softmax outputs with cross-entropy only")
-    from ..data import as_targets
 
     Y = as_targets(_targets(y, n, len(net.outputs)), len(net.outputs), n)
     with np.errstate(**DIVERGING):  # a diverged network's numbers are inf: written as such
