@@ -332,3 +332,55 @@ def test_bad_input_names_what_was_expected():
         ng.check_backprop(right_loop, net, X, Y[:3])
     with pytest.raises(ng.ConfigError, match="λ"):
         ng.check_backprop(right_loop, net, X, Y, lam=-1)
+
+
+# --- gradient checking seen failing: a wrong g' on purpose --------------------------------
+@pytest.fixture(autouse=True)
+def registry(monkeypatch):
+    """The activations registered here are forgotten after each test."""
+    from neurograph.model import activations
+
+    monkeypatch.setattr(activations, "_REGISTRY", dict(activations._REGISTRY))
+
+
+def test_a_wrong_derivative_is_refused_unless_check_is_false_and_then_it_warns():
+    def g(z):
+        return 1 / (1 + np.exp(-z))
+
+    def dg(z, a):
+        return a  # the (1 − a) forgotten
+
+    with pytest.raises(ng.ActivationError, match="does not match the finite difference"):
+        ng.register_activation(ng.Activation("bad_refused", g, dg))
+    bad = ng.Activation("bad_sigmoid", g, dg, check=False)
+    with pytest.warns(UserWarning, match="'bad_sigmoid': g'\\(z\\) does not match"):
+        ng.register_activation(bad, replace=True)
+
+
+def test_gradcheck_names_the_links_where_a_wrong_derivative_shows_worst_first():
+    def dg(z, a):
+        return a  # the (1 − a) forgotten
+
+    bad = ng.Activation("bad_hidden", lambda z: 1 / (1 + np.exp(-z)), dg, check=False)
+    with pytest.warns(UserWarning, match="bad_hidden"):
+        net = ng.Network.from_architecture([2, 3, 1], activation=bad,
+                                           output_activation="sigmoid", seed=0)
+    X = np.array([[0.5, -1.0], [1.0, 2.0], [-0.3, 0.1]])
+    y = np.array([1.0, 0.0, 1.0])
+    r = ng.gradcheck(net, X, y)
+    # this file's own numbers: the hidden layer's links take g' in their gradient, the
+    # output unit's links do not, so exactly Θ(1)'s links disagree
+    thetas = [T.copy() for T in net.thetas]
+    num = numerical(thetas, X, y[:, None], 0.0)
+    bp = net.gradients(X, y)
+    diff = {}
+    for link, n_, b_, d in r.disagree():
+        assert link.target.layer == 2 and d == pytest.approx(abs(n_ - b_))
+        j, i = link.target.position, (0 if link.is_bias else link.source.position + 1)
+        assert n_ == pytest.approx(num[0][j, i], abs=1e-8) and b_ == pytest.approx(bp[0][j, i])
+        diff[link] = d
+    assert len(diff) == 9 and list(diff.values()) == sorted(diff.values(), reverse=True)
+    text = str(r)
+    assert "disagree on 9 links, worst first" in text
+    worst = r.disagree()[0][0]
+    assert f"{worst.source.name} → {worst.target.name}" in text.splitlines()[3]
