@@ -384,3 +384,63 @@ def test_gradcheck_names_the_links_where_a_wrong_derivative_shows_worst_first():
     assert "disagree on 9 links, worst first" in text
     worst = r.disagree()[0][0]
     assert f"{worst.source.name} → {worst.target.name}" in text.splitlines()[3]
+
+
+# --- the command line --------------------------------------------------------------------
+STUDENT = '''
+import numpy as np
+
+
+def backprop(thetas, X, Y, lam):
+    n = len(X)
+    a = [np.hstack([np.ones((n, 1)), X])]
+    for T in thetas:
+        a.append(np.hstack([np.ones((n, 1)), 1 / (1 + np.exp(-a[-1] @ T.T))]))
+    delta = a[-1][:, 1:] - Y
+    D = [None] * len(thetas)
+    for l in reversed(range(len(thetas))):
+        R = lam / n * thetas[l]
+        R[:, 0] = 0
+        D[l] = delta.T @ a[l] / n + R
+        delta = (delta @ thetas[l])[:, 1:]{gprime}
+    return D
+'''
+
+
+def run_cli(capsys, *args):
+    from neurograph.cli import main
+
+    code = main(["check-backprop", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_check_backprop_exits_0_for_a_right_function_and_1_naming_the_mistake(
+        tmp_path, capsys):
+    right = tmp_path / "right.py"
+    right.write_text(STUDENT.format(gprime=" * a[l][:, 1:] * (1 - a[l][:, 1:])"))
+    code, out, _ = run_cli(capsys, right, "--arch", "3-5-3", "--lam", "1")
+    assert code == 0 and out.rstrip().endswith("OK: every entry agrees with the numerical gradient")
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(STUDENT.format(gprime=""))
+    code, out, _ = run_cli(capsys, wrong, "--arch", "3-5-3", "--lam", "1")
+    assert code == 1 and "g'(z) left out of δ(l)" in out and "D(1): 20 of 20 entries wrong" in out
+    code, out, _ = run_cli(capsys, wrong, "--arch", "3-5-3", "--format", "md")
+    assert code == 1 and out.startswith("**check_backprop**")
+
+
+def test_cli_check_backprop_reports_a_broken_file_and_refuses_a_missing_function(
+        tmp_path, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def backprop(thetas, X, Y, lam):\n    return [\n")
+    code, out, _ = run_cli(capsys, broken)
+    assert code == 1 and "broken.py failed to load" in out and "SyntaxError" in out
+    other = tmp_path / "other.py"
+    other.write_text("def grads(thetas, X, Y, lam):\n    return []\n")
+    code, _, err = run_cli(capsys, other)
+    assert code == 2 and "must define a function backprop(thetas, X, Y, lam)" in err
+    assert "it defines: grads" in err
+    code, _, err = run_cli(capsys, tmp_path / "none.py")
+    assert code == 2 and "none.py" in err
+    code, _, err = run_cli(capsys, other, "--instances", "0")
+    assert code == 2 and "--instances must be ≥ 1, got 0" in err
