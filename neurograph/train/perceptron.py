@@ -25,10 +25,12 @@ class PerceptronResult:
     epochs: int
     errors: list = field(default_factory=list)  # misclassified instances per epoch
     rule: str = "online"
+    labels: str = "0/1"  # the labels it saw: "0/1", the slide's "±1", or "class indices"
 
     def __repr__(self) -> str:
         state = "converged" if self.converged else "did NOT converge"
-        return f"PerceptronResult({self.rule}: {state} after {self.epochs} epochs)"
+        return (f"PerceptronResult({self.rule}: {state} after {self.epochs} epochs, "
+                f"labels {self.labels})")
 
 
 def _single_layer(net):
@@ -46,7 +48,8 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     Parameters
     ----------
     net : a network with s = [d, K] (step activations are the classic choice).
-    y : labels 0/1 per instance (K = 1) or class indices (K > 1: one unit per
+    y : labels per instance: 0/1 or the slide's ±1 (K = 1; the result's
+        ``labels`` says which it saw), or class indices (K > 1: one unit per
         class, one-vs-rest).
     rule : "online" (θ ← θ + α(y − h(x))x per instance) or "batch" (the slide's
         batch perceptron; ``normalize=False`` with α = 1 is fixed-increment).
@@ -62,6 +65,8 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     >>> result = ng.perceptron(net, X, y)
     >>> result.converged, net.predict(X).tolist()
     (True, [0, 0, 0, 1])
+    >>> ng.perceptron(net, X, 2 * y - 1)  # the slide's labels: -1, -1, -1, +1
+    PerceptronResult(online: converged after 1 epochs, labels ±1)
     """
     if rule not in ("online", "batch"):
         raise ConfigError(f"rule must be 'online' or 'batch', got {rule!r}")
@@ -75,8 +80,15 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     K = T.shape[0]
     if y.shape != (X.shape[0],):
         raise LabelError(f"expected {X.shape[0]} labels, got shape {y.shape}")
+    labels = "0/1" if K == 1 else "class indices"
+    if K == 1 and np.any(y == -1):
+        if not np.all((y == -1) | (y == 1)):
+            raise LabelError(f"labels must be 0/1 or the slide's ±1 (not a mix), got "
+                             f"{np.unique(y)}")
+        y, labels = (y == 1).astype(int), "±1"  # the threshold unit's 1 is the slide's +1
     if np.any((y < 0) | (y >= max(K, 2))) or np.any(y != np.round(y)):
-        raise LabelError(f"labels must be whole numbers in 0..{max(K, 2) - 1}, got {np.unique(y)}")
+        raise LabelError(f"labels must be whole numbers in 0..{max(K, 2) - 1}"
+                         + (" or the slide's ±1" if K == 1 else "") + f", got {np.unique(y)}")
     frozen = net.weights.frozen_mask()
     keep = None if frozen is None else ~frozen.reshape(T.shape)  # frozen weights take no step
     Xb = np.hstack([np.ones((X.shape[0], 1), dtype=X.dtype), X])  # x0 = 1
@@ -95,7 +107,7 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
                     T += step if keep is None else step * keep
             errors.append(wrong)
             if wrong == 0:
-                return PerceptronResult(True, epoch, errors, rule)
+                return PerceptronResult(True, epoch, errors, rule, labels)
         else:
             S = 2.0 * Y01 - 1.0  # labels ±1
             margins = S * (Xb @ T.T)  # y·θᵀx, per instance and unit
@@ -105,6 +117,6 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
                 Delta /= X.shape[0]
             errors.append(int(mis.any(axis=1).sum()))
             if np.linalg.norm(Delta) < eps:
-                return PerceptronResult(True, epoch, errors, rule)
+                return PerceptronResult(True, epoch, errors, rule, labels)
             T += alpha * (Delta if keep is None else Delta * keep)
-    return PerceptronResult(False, max_epochs, errors, rule)
+    return PerceptronResult(False, max_epochs, errors, rule, labels)
