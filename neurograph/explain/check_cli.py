@@ -65,8 +65,7 @@ def _check(args) -> int:
 
 def add_parser(sub, arch) -> None:
     """Register ``check-backprop``; ``arch`` parses an architecture like 3-5-3."""
-    c = sub.add_parser("check-backprop", help="check a student's backprop entry by entry "
-                                              "(exit 1 if any is wrong)")
+    c = sub.add_parser("check-backprop", help="check a student's backprop, entry by entry")
     c.add_argument("student", help="a Python file defining backprop(thetas, X, Y, lam)")
     c.add_argument("--arch", type=arch, default=[3, 5, 3], help="architecture (default 3-5-3)")
     c.add_argument("--lam", type=float, default=0.0, help="regularization λ (default 0)")
