@@ -373,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .teaching.cli import add_parsers as explain_parsers
 
     explain_parsers(sub)  # explain, textbook
+    from .explain.check_cli import add_parser as check_parser
+
+    check_parser(sub, arch=layer_sizes)  # check-backprop
     dg = sub.add_parser("diagnose", help="why doesn't it learn? findings per unit (exit 1 if any)")
     dg.add_argument("checkpoint")
     dg.add_argument("data", help="a CSV or NPZ file of instances and labels")

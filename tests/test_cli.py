@@ -275,7 +275,8 @@ def test_every_format_choice_is_one_flag_with_text_md_html():
         if "--format" in flags:
             formats[name] = tuple(flags["--format"].choices)
     # the commands that print a report each choose its format the same way
-    assert formats == {c: ("text", "md", "html") for c in ("diagnose", "lesion", "explain")}
+    assert formats == {c: ("text", "md", "html") for c in ("diagnose", "lesion", "explain",
+                                                              "check-backprop")}
 
 
 @pytest.mark.parametrize("command", ["diagnose", "lesion"])

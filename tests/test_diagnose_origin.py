@@ -13,7 +13,7 @@ S = [3, 4, 3, 1]
 
 
 def _diverge(engine, every, batch_size=None):
-    net = ng.Network.from_architecture(S, activation="linear", seed=1)
+    net = ng.Network.from_architecture(S, activation="linear", output_activation="linear", seed=1)
     t = ng.Trainer(net, alpha=0.5, engine=engine, batch_size=batch_size, seed=0)
     if every is None:
         t.fit(XR, YR, epochs=300)

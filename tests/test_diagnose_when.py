@@ -20,8 +20,10 @@ YR = (XR @ np.array([1.0, 2.0, 3.0]))[:, None]
 @pytest.mark.parametrize("engine", ["matrix", "graph"])
 @pytest.mark.parametrize("every", ["epoch", "batch", "instance", "layer"])
 def test_until_nonfinite_yields_the_first_bad_step(engine, every):
-    net = ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1)
-    ref = ng.Trainer(ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1),
+    net = ng.Network.from_architecture([3, 4, 3, 1], activation="linear",
+                                       output_activation="linear", seed=1)
+    ref = ng.Trainer(ng.Network.from_architecture([3, 4, 3, 1], activation="linear",
+                                                  output_activation="linear", seed=1),
                      alpha=0.5, engine=engine)
     ref.fit(XR, YR, epochs=300)
     t = ng.Trainer(net, alpha=0.5, engine=engine)
@@ -69,7 +71,8 @@ import numpy as np, neurograph as ng
 rng = np.random.default_rng(0)
 X = rng.normal(size=(12, 3)) * 3
 Y = (X @ np.array([1.0, 2.0, 3.0]))[:, None]
-net = ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1)
+net = ng.Network.from_architecture([3, 4, 3, 1], activation="linear",
+                                   output_activation="linear", seed=1)
 h = ng.Trainer(net, alpha=0.5).fit(X, Y, epochs=300, break_on=ng.when.nonfinite)
 print("after", h)
 """
@@ -85,7 +88,8 @@ def test_fit_break_on_drops_into_pdb_with_the_step(tmp_path):
     out = subprocess.run([sys.executable, "-m", "pdb", str(script)], input=cmds,
                          capture_output=True, text=True, timeout=120, env=env,
                          cwd=tmp_path).stdout
-    ref = ng.Trainer(ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1),
+    ref = ng.Trainer(ng.Network.from_architecture([3, 4, 3, 1], activation="linear",
+                                                  output_activation="linear", seed=1),
                      alpha=0.5)
     ref.fit(XR, YR, epochs=300)
     assert "break_on: Step(" in out

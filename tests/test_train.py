@@ -231,10 +231,10 @@ def test_perceptron_reports_non_convergence_on_xor():
 
 
 @pytest.mark.parametrize("labels, match", [
-    (["no", "no", "no", "yes"], r"must be numbers, 0 or 1; got \['no' 'yes'\]"),
-    ([-1, -1, -1, 1], r"must be 0 or 1, got \[-1\].*±1 labels: write 0 for −1"),
-    ([0, 0, 0.5, 1], r"must be 0 or 1, got \[0.5\]"),
-    ([0, 0, np.nan, 1], r"must be 0 or 1, got \[nan\]"),
+    (["no", "no", "no", "yes"], r"must be numbers, 0/1 or the slide's ±1; got \['no' 'yes'\]"),
+    ([-1, 0, 0, 1], r"must be 0/1 or the slide's ±1 \(not a mix\), got \[-1\]"),
+    ([0, 0, 0.5, 1], r"must be 0/1 or the slide's ±1 \(not a mix\), got \[0.5\]"),
+    ([0, 0, np.nan, 1], r"must be 0/1 or the slide's ±1 \(not a mix\), got \[nan\]"),
     ([0, 0, 0], r"expected 4 labels"),
 ])
 def test_perceptron_refuses_labels_naming_what_came(labels, match):

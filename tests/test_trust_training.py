@@ -66,7 +66,8 @@ def test_online_training_with_lambda_learns_digits():
 
 # --- divergence ---------------------------------------------------------------------
 def _linear_net():
-    return ng.Network.from_architecture([2, 3, 1], activation="linear", seed=0)
+    return ng.Network.from_architecture([2, 3, 1], activation="linear",
+                                        output_activation="linear", seed=0)
 
 
 def test_diverging_run_stops_and_names_epoch_and_batch():

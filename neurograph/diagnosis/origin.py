@@ -89,7 +89,8 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
     found by re-running its bad pass from the last good state; None if it did not diverge.
 
     >>> import numpy as np, neurograph as ng
-    >>> net = ng.Network.from_architecture([1, 2, 1], activation="linear", seed=0)
+    >>> net = ng.Network.from_architecture([1, 2, 1], activation="linear",
+    ...                                    output_activation="linear", seed=0)
     >>> X = np.array([[1e3], [2e3]]); y = np.array([[1e3], [-1e3]])
     >>> t = ng.Trainer(net, alpha=10.0); h = t.fit(X, y, epochs=200)
     >>> f = first_bad_step(t, X, y); f.where["epoch"] == h.diverged_at[0]

@@ -17,6 +17,7 @@ vector-Jacobian product, because their outputs depend on the whole layer.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,6 +86,10 @@ class Activation:
         half-line), the output loss for which δ(L) = a − y, the one-output
         decision threshold, and g and g' written for worked examples
         (``dg_formula`` names ``{a}`` and ``{z}``).
+    check : bool
+        False lets a ``dg`` that does not match g be registered with a warning
+        instead of an error: a wrong derivative on purpose, so that gradient
+        checking can be seen catching it.
 
     Examples
     --------
@@ -94,6 +99,14 @@ class Activation:
     array([8.])
     >>> get_activation("relu").can_die, get_activation("sigmoid").max_slope
     (True, 0.25)
+    >>> import warnings
+    >>> wrong = Activation("wrong_sigmoid", lambda z: 1 / (1 + np.exp(-z)), lambda z, a: a,
+    ...                    check=False)  # a(1 − a) without the (1 − a)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = register_activation(wrong, replace=True)
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    activation 'wrong_sigmoid': g'(z) does not match the finite difference of g (at z=...
     """
 
     name: str
@@ -111,6 +124,7 @@ class Activation:
     threshold: float = 0.5              # one output's decision: class 1 when a ≥ threshold
     formula: str | None = None          # g(z) as written in a worked example
     dg_formula: str | None = None       # g'(z) from {z} and {a}, as in a worked example
+    check: bool = True                  # False: a g' that does not match g warns, not raises
 
     def apply_into(self, z: Array, out: Array, tmp: Array) -> None:
         """out ← g(z), in place when the function has an in-place form."""
@@ -246,10 +260,14 @@ def _validate(act: Activation) -> None:
     num = (np.asarray(act.g(z + h), float) - np.asarray(act.g(z - h), float)) / (2 * h)
     if not np.allclose(num, d, rtol=1e-4, atol=1e-6):
         worst = int(np.argmax(np.abs(num - d)))
-        raise ActivationError(
-            f"activation {act.name!r}: g'(z) does not match the finite difference of g "
-            f"(at z={z.flat[worst]:.4f}: expected ≈{num.flat[worst]:.6g}, got {d.flat[worst]:.6g})"
-        )
+        why = (f"activation {act.name!r}: g'(z) does not match the finite difference of g "
+               f"(at z={z.flat[worst]:.4f}: expected ≈{num.flat[worst]:.6g}, "
+               f"got {d.flat[worst]:.6g})")
+        if act.check:
+            raise ActivationError(why)
+        # made wrong on purpose (check=False): said out loud, since it corrupts training
+        warnings.warn(why + "; registered anyway (check=False): backprop will be wrong",
+                      UserWarning, stacklevel=3)
 
 
 def get_activation(spec: str | Activation | None, default: str = "sigmoid") -> Activation:

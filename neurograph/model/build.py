@@ -228,6 +228,10 @@ class WholeNetworks:
         ``seed``: the same seed gives the same network. ``inputs`` and
         ``outputs`` name the units of Layer 1 and Layer L (default x1…, aL_1…).
 
+        ``activation`` is g of the hidden units; the output units stay sigmoid (the
+        lecture's logistic outputs, whose δ(L) = a − y) unless ``output_activation``
+        is given. With no hidden layer (s = [d, K]) ``activation`` is the outputs' g.
+
         Raises
         ------
         ConfigError
@@ -242,8 +246,12 @@ class WholeNetworks:
         [(3, 4), (2, 4), (1, 3)]
         >>> ng.Network.from_architecture([2, 2], outputs=["cat", "dog"]).outputs
         [Node('cat', layer=2, output, sigmoid), Node('dog', layer=2, output, sigmoid)]
+        >>> ng.Network.from_architecture([2, 3, 2], activation="relu").layers[1:]
+        [Layer(2, 3 units, relu, bias='bias2'), Layer(3, 2 units, sigmoid)]
         """
         s = check_architecture(s)
+        if output_activation is None and len(s) > 2:
+            output_activation = "sigmoid"  # hidden units take `activation`, outputs stay logistic
         check_fits_in_memory(s, np.dtype(dtype))
         net = cls(seed=seed, dtype=dtype, rng=rng)
         build_layers(net, s, activation, output_activation, [init] * (len(s) - 1),

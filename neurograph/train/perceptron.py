@@ -26,10 +26,12 @@ class PerceptronResult:
     epochs: int
     errors: list = field(default_factory=list)  # misclassified instances per epoch
     rule: str = "online"
+    labels: str = "0/1"  # the labels it saw: "0/1", the slide's "±1", or "class indices"
 
     def __repr__(self) -> str:
         state = "converged" if self.converged else "did NOT converge"
-        return f"PerceptronResult({self.rule}: {state} after {self.epochs} epochs)"
+        return (f"PerceptronResult({self.rule}: {state} after {self.epochs} epochs, "
+                f"labels {self.labels})")
 
 
 def _single_layer(net):
@@ -40,10 +42,11 @@ def _single_layer(net):
     return net.theta(1)
 
 
-def _labels(y, n: int, K: int) -> np.ndarray:
-    """y as n class indices in 0..max(K, 2)−1; LabelError naming what came otherwise."""
+def _labels(y, n: int, K: int) -> tuple[np.ndarray, str]:
+    """(y as n class indices in 0..max(K, 2)−1, the convention seen: "0/1", the slide's
+    "±1" or "class indices"); LabelError naming what came otherwise."""
     y = np.asarray(y)
-    want = "0 or 1" if K == 1 else f"class indices 0..{K - 1}"
+    want = "0/1 or the slide's ±1" if K == 1 else f"class indices 0..{K - 1}"
     if y.dtype.kind == "O":  # Python numbers mixed with other objects
         with contextlib.suppress(TypeError, ValueError):
             y = y.astype(float)
@@ -52,13 +55,13 @@ def _labels(y, n: int, K: int) -> np.ndarray:
         raise LabelError(f"perceptron labels must be numbers, {want}; got {shown}")
     if y.shape != (n,):
         raise LabelError(f"expected {n} labels (one per instance), got shape {y.shape}")
-    bad = ~np.isin(y, np.arange(max(K, 2)))  # NaN, fractions and out-of-range alike
+    if K == 1 and np.isin(y, (-1, 1)).all() and (y == -1).any():
+        return (y == 1).astype(int), "±1"  # the threshold unit's 1 is the slide's +1
+    bad = ~np.isin(y, np.arange(max(K, 2)))  # NaN, fractions, out of range, a ±1/0 mix
     if bad.any():
-        hint = ("; the slide's ±1 labels: write 0 for −1"
-                if K == 1 and np.isin(y, (-1, 1)).all() else "")
-        raise LabelError(f"perceptron labels must be {want}, got {np.unique(y[bad])} "
-                         f"(labels given: {np.unique(y)}){hint}")
-    return y
+        raise LabelError(f"perceptron labels must be {want} (not a mix), got "
+                         f"{np.unique(y[bad])} (labels given: {np.unique(y)})")
+    return y, "0/1" if K == 1 else "class indices"
 
 
 def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: int = 100,
@@ -68,7 +71,8 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     Parameters
     ----------
     net : a network with s = [d, K] (step activations are the classic choice).
-    y : labels 0/1 per instance (K = 1) or class indices (K > 1: one unit per
+    y : labels per instance: 0/1 or the slide's ±1 (K = 1; the result's
+        ``labels`` says which it saw), or class indices (K > 1: one unit per
         class, one-vs-rest).
     rule : "online" (θ ← θ + α(y − h(x))x per instance) or "batch" (the slide's
         batch perceptron; ``normalize=False`` with α = 1 is fixed-increment).
@@ -79,8 +83,7 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     Raises
     ------
     LabelError
-        Labels that are not numbers, or not 0/1 (K = 1) or 0..K−1; the
-        slide's ±1 labels are not taken yet (write 0 for −1).
+        Labels that are not numbers, or not 0/1 or ±1 (K = 1, not a mix) or 0..K−1.
     ConfigError
         ``alpha``, ``eps`` not finite numbers ≥ 0, ``max_epochs`` not an int ≥ 1.
 
@@ -92,10 +95,12 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     >>> result = ng.perceptron(net, X, y)
     >>> result.converged, net.predict(X).tolist()
     (True, [0, 0, 0, 1])
+    >>> ng.perceptron(net, X, 2 * y - 1)  # the slide's labels: -1, -1, -1, +1
+    PerceptronResult(online: converged after 1 epochs, labels ±1)
     >>> ng.perceptron(net, X, ["no", "no", "no", "yes"])
     Traceback (most recent call last):
     ...
-    neurograph.errors.LabelError: perceptron labels must be numbers, 0 or 1; got ['no' 'yes']
+    neurograph.errors.LabelError: perceptron labels must be numbers, 0/1 or the slide's ±1; got ...
     """
     if rule not in ("online", "batch"):
         raise ConfigError(f"rule must be 'online' or 'batch', got {rule!r}")
@@ -108,7 +113,7 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
     X, _ = check_inputs(X, T.shape[1] - 1, dtype=net.dtype)
     if X.shape[0] == 0:
         raise ConfigError("the perceptron needs at least one instance, got 0")
-    y = _labels(y, X.shape[0], T.shape[0])
+    y, labels = _labels(y, X.shape[0], T.shape[0])
     K = T.shape[0]
     frozen = net.weights.frozen_mask()
     keep = None if frozen is None else ~frozen.reshape(T.shape)  # frozen weights take no step
@@ -128,7 +133,7 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
                     T += step if keep is None else step * keep
             errors.append(wrong)
             if wrong == 0:
-                return PerceptronResult(True, epoch, errors, rule)
+                return PerceptronResult(True, epoch, errors, rule, labels)
         else:
             S = 2.0 * Y01 - 1.0  # labels ±1
             margins = S * (Xb @ T.T)  # y·θᵀx, per instance and unit
@@ -138,6 +143,6 @@ def perceptron(net, X, y, rule: str = "online", alpha: float = 1.0, max_epochs: 
                 Delta /= X.shape[0]
             errors.append(int(mis.any(axis=1).sum()))
             if np.linalg.norm(Delta) < eps:
-                return PerceptronResult(True, epoch, errors, rule)
+                return PerceptronResult(True, epoch, errors, rule, labels)
             T += alpha * (Delta if keep is None else Delta * keep)
-    return PerceptronResult(False, max_epochs, errors, rule)
+    return PerceptronResult(False, max_epochs, errors, rule, labels)
