@@ -212,11 +212,11 @@ def test_render_and_gradcheck_map_names_to_the_networks_classes(tmp_path):
     (tmp_path / "pets.csv").write_text("w,y\n1,fish\n2,cat\n3,dog\n")
     net = ng.Network.from_architecture([1, 3], seed=0)
     net.classes = ["dog", "fish", "cat"]  # not the sorted order
-    X, y = cli._load_for(net, tmp_path / "pets.csv")
+    X, y = cli.common.load_for(net, tmp_path / "pets.csv")
     assert y.tolist() == [1, 2, 0]
     net.classes = ["dog", "fish", "bird"]
     with pytest.raises(ng.LabelError, match="class 'cat' is not one of"):
-        cli._load_for(net, tmp_path / "pets.csv")
+        cli.common.load_for(net, tmp_path / "pets.csv")
 
 
 # --- the README's command lines run as written on a fresh folder --------------------------------
@@ -338,7 +338,7 @@ def test_format_html_is_a_page_whose_text_is_escaped(capsys, tmp_path):
 
 
 def test_markdown_to_html_keeps_names_as_text():
-    from neurograph.cli_options import to_html
+    from neurograph.cli.options import to_html
 
     page = to_html("## a <script>alert(1)</script>\n\n- `x</code><img src=x>`\n"
                    "| u | v |\n|---|---|\n| a\\|b | <i> |\n#not a heading", "t<")

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engines.gradcheck import gradcheck
+from ..engines.passes import inputs, resolved_loss, targets
 from ..errors import ConfigError
+from ..model.weights import split
 from .mistakes import ATOL, RTOL, recognise
 
 SHOWN = 20  # wrong entries written out; the rest are counted
@@ -228,9 +231,6 @@ def check_backprop(fn, net, X, Y, lam: float = 0.0, c: float = 1e-4) -> Backprop
                           f"got {type(fn).__name__}")
     if not (isinstance(c, (int, float)) and 0 < c < 1):
         raise ConfigError(f"c must be a small step in (0, 1) like 1e-4, got {c!r}")
-    from ..engines.gradcheck import gradcheck
-    from ..engines.passes import inputs, resolved_loss, targets
-    from ..model.weights import split
 
     thetas = net.thetas  # compiles, or says why the network has no Θ matrices
     Xa = inputs(net, X)

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConfigError, LabelError
+from ..model import Network
 from .byhand import _normalise, agrees, check_by_hand
+from .sheet import PLACES, html, markdown
+from .worked import explain
 
 KINDS = ("forward", "backprop", "update", "count")
-PLACES = 4  # decimal places the sheet asks for; hand work rounds every step to them
 _PRETTY = (("delta", "δ"), ("Delta", "Δ"), ("Theta", "Θ"))
 
 
@@ -118,7 +120,6 @@ class Exercise:
             self.s += [int(rng.integers(2, 31)) for _ in range(int(rng.integers(1, 3)))]
             self.s.append(int(rng.integers(1, 11)))
             return
-        from ..model import Network
 
         self.s = [int(rng.integers(2, 4)), int(rng.integers(2, 4)), int(rng.integers(1, 3))]
         thetas = [np.round(rng.uniform(-1, 1, (b, a + 1)), 1) for a, b in zip(self.s, self.s[1:])]
@@ -134,7 +135,6 @@ class Exercise:
         """{worked name: value} of every question, to full precision."""
         if self.kind == "count":
             return _counts(self.s)
-        from .worked import explain
 
         values = explain(self.net, self.x, self.y, alpha=self.alpha, loss="cross_entropy").values
         return {k: v for k, v in values.items() if _asked(self.kind, k)}
@@ -202,14 +202,10 @@ class Exercise:
     # --- the sheet ----------------------------------------------------------------------
     def to_markdown(self, key: bool = False) -> str:
         """The sheet in Markdown; ``key=True`` fills in the answers."""
-        from .sheets import markdown
-
         return markdown(self, key)
 
     def to_html(self, key: bool = False) -> str:
         """The sheet as an HTML fragment; ``key=True`` fills in the answers."""
-        from .sheets import html
-
         return html(self, key)
 
     def _repr_markdown_(self) -> str:

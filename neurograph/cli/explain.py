@@ -1,8 +1,8 @@
-"""The sub-commands ``neurograph explain`` and ``neurograph textbook``.
+"""`neurograph explain` (one backprop step written out) and `neurograph textbook`.
 
 >>> import argparse
 >>> p = argparse.ArgumentParser(prog="neurograph"); sub = p.add_subparsers(dest="command")
->>> add_parsers(sub)
+>>> add(sub)
 >>> p.parse_args(["explain", "m.ngz", "--x", "0.05,0.10", "--y", "0.01,0.99"]).format
 'text'
 """
@@ -13,8 +13,12 @@ import sys
 
 import numpy as np
 
+from ..checkpoint import load
 from ..errors import InputValueError, LabelError, NeurographError
-from .hints import for_cli
+from ..teaching import textbook
+from ..teaching.hints import for_cli
+from ..teaching.worked import explain
+from .options import FORMATS, LAM, number
 
 
 def parse_rows(text: str, what: str) -> np.ndarray:
@@ -42,9 +46,6 @@ def targets(text: str, n: int, K: int):
 
 
 def _explain(args) -> int:
-    from ..checkpoint import load
-    from .worked import explain
-
     net = load(args.checkpoint)
     X = parse_rows(args.x, "--x")
     y = targets(args.y, X.shape[0], len(net.outputs))
@@ -60,12 +61,10 @@ def _explain(args) -> int:
 
 
 def _textbook(args) -> int:
-    from . import textbook
-
     return 0 if textbook.run().ok else 1
 
 
-def add_parsers(sub) -> None:
+def add(sub) -> None:
     """Register ``explain`` and ``textbook`` on the command line's sub-parsers."""
     e = sub.add_parser("explain", help="one backprop step written out: J, δ, blame, Δ, D, Θ")
     e.add_argument("checkpoint")
@@ -74,12 +73,13 @@ def add_parsers(sub) -> None:
                         "first value: --x=-1,2)")
     e.add_argument("--y", required=True,
                    help="targets, e.g. 0.01,0.99, or a class label per instance")
-    e.add_argument("--alpha", type=float, default=None,
+    e.add_argument("--alpha", type=number(0, above=True), default=None,
                    help="learning rate α: also write the updated Θ")
-    e.add_argument("--lam", type=float, default=0.0, help="regularization λ (default 0)")
+    e.add_argument("--lam", type=LAM, default=0.0, help="regularization λ (default 0)")
     e.add_argument("--loss", default="auto", help="auto | cross_entropy | mse")
-    e.add_argument("--format", choices=["text", "md", "html"], default="text")
-    e.add_argument("--digits", type=int, default=9, help="significant digits (default 9)")
+    e.add_argument("--format", choices=FORMATS, default="text")
+    e.add_argument("--digits", type=number(1, 17, whole=True), default=9,
+                   help="significant digits (default 9)")
     e.add_argument("--units", default=None,
                    help="only these units, e.g. a3_1,a3_2 (for networks too big to write out)")
     e.set_defaults(func=_explain)

@@ -1,12 +1,12 @@
 """The sub-command ``neurograph check-backprop student.py --arch 3-5-3 --lam 1``.
 
 Loads the function ``backprop(thetas, X, Y, lam)`` from the student's file, checks
-it with :func:`~neurograph.explain.check.check_backprop` on a seeded network and
+it with :func:`~neurograph.teaching.check.check_backprop` on a seeded network and
 data, prints the report and exits 0 when every entry agrees, 1 when not.
 
 >>> import argparse
 >>> p = argparse.ArgumentParser(prog="neurograph"); sub = p.add_subparsers(dest="command")
->>> add_parser(sub, arch=lambda t: [int(k) for k in t.split("-")])
+>>> add(sub)
 >>> p.parse_args(["check-backprop", "student.py", "--arch", "2-3-1"]).arch
 [2, 3, 1]
 """
@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
+from ..model import Network
+from ..teaching.check import check_backprop
+from .options import FORMATS, LAM, SEED, count, layer_sizes
 
 
 def load_function(path, name: str = "backprop"):
@@ -44,11 +47,6 @@ def load_function(path, name: str = "backprop"):
 
 
 def _check(args) -> int:
-    from ..model import Network
-    from .check import check_backprop
-
-    if args.instances < 1:
-        raise ConfigError(f"--instances must be ≥ 1, got {args.instances}")
     fn, failed = load_function(args.student, args.function)
     if fn is None:
         sys.stdout.write(f"{args.student} failed to load:\n{failed}")
@@ -63,14 +61,15 @@ def _check(args) -> int:
     return 0 if r.ok else 1
 
 
-def add_parser(sub, arch) -> None:
-    """Register ``check-backprop``; ``arch`` parses an architecture like 3-5-3."""
+def add(sub) -> None:
+    """Register ``check-backprop``."""
     c = sub.add_parser("check-backprop", help="check a student's backprop, entry by entry")
     c.add_argument("student", help="a Python file defining backprop(thetas, X, Y, lam)")
-    c.add_argument("--arch", type=arch, default=[3, 5, 3], help="architecture (default 3-5-3)")
-    c.add_argument("--lam", type=float, default=0.0, help="regularization λ (default 0)")
-    c.add_argument("--instances", type=int, default=5, help="instances (default 5)")
-    c.add_argument("--seed", type=int, default=0, help="seed of the network and data")
+    c.add_argument("--arch", type=layer_sizes, default=[3, 5, 3],
+                   help="architecture (default 3-5-3)")
+    c.add_argument("--lam", type=LAM, default=0.0, help="regularization λ (default 0)")
+    c.add_argument("--instances", type=count, default=5, help="instances (default 5)")
+    c.add_argument("--seed", type=SEED, default=0, help="seed of the network and data")
     c.add_argument("--function", default="backprop", help="the function's name")
-    c.add_argument("--format", choices=["text", "md", "html"], default="text")
+    c.add_argument("--format", choices=FORMATS, default="text")
     c.set_defaults(func=_check)

@@ -85,6 +85,8 @@ def layer_sizes(text: str) -> list[int]:
 
 
 count = number(1, whole=True)  # epochs, instances, batch sizes
+LAM = number(0)  # λ, as net.cost takes it
+SEED = number(0, whole=True)  # numpy's generators take seeds ≥ 0
 
 
 class _Deprecated(argparse.Action):

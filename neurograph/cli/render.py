@@ -1,0 +1,34 @@
+"""`neurograph render`: a checkpoint's network drawn (svg, png, pdf or dot)."""
+
+from __future__ import annotations
+
+import neurograph as ng
+
+from ..errors import ConfigError
+from ..render.diagrams import NEEDS_TRACE
+from .common import load_for, out_path
+
+
+def add(sub) -> None:
+    r = sub.add_parser("render", help="draw a checkpoint's network (svg, png, pdf or dot)")
+    r.add_argument("checkpoint")
+    r.add_argument("--show", default="weights",
+                   help="structure|weights|activations|errors|blame|gradients|health")
+    r.add_argument("--data", help="data file for activations, errors, blame, gradients")
+    r.add_argument("--out", default="network.svg", help="output file; format by extension")
+    r.set_defaults(func=main)
+
+
+def main(args) -> int:
+    out = out_path(args.out)
+    if args.show in NEEDS_TRACE and args.data is None:
+        raise ConfigError(f"--show {args.show} draws the values of a pass: give --data FILE "
+                          f"(a CSV or NPZ file of instances and labels)")
+    net = ng.load(args.checkpoint)
+    trace = None
+    if args.data is not None:
+        X, y = load_for(net, args.data)
+        trace = net.backward(X, y)
+    written = net.render(out, show=args.show, trace=trace)
+    print(f"wrote {written}")
+    return 0
