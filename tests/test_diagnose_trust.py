@@ -16,7 +16,8 @@ YL = XL @ np.array([[1.0], [-2.0], [0.5]])
 
 
 def _diverging(epochs=200):
-    net = ng.Network.from_architecture([3, 5, 1], activation="linear", seed=0)
+    net = ng.Network.from_architecture([3, 5, 1], activation="linear",
+                                       output_activation="linear", seed=0)
     t = ng.Trainer(net, alpha=80.0, loss="mse")
     steps = list(t.steps(XL, YL, every="epoch", epochs=epochs, until=ng.when.nonfinite))
     return net, t, steps

@@ -157,7 +157,8 @@ def _caller_frame_fit(monkeypatch, break_on, progress=None):
     monkeypatch.setattr(stepping, "_debugger", debugger)
     monkeypatch.setenv("PYTHONBREAKPOINT", "")
     my_own_name = "the caller's"  # noqa: F841  (looked up in the debugger's frame)
-    net = ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1)
+    net = ng.Network.from_architecture([3, 4, 3, 1], activation="linear",
+                                       output_activation="linear", seed=1)
     t = ng.Trainer(net, alpha=0.5)
     t.fit(XR, YR, epochs=300, break_on=break_on, progress=progress)
     return t, seen
@@ -218,7 +219,8 @@ def test_quitting_the_debugger_at_a_divergence_keeps_the_record(monkeypatch, cap
 
     monkeypatch.setattr(stepping, "_debugger", quit_)
     monkeypatch.setenv("PYTHONBREAKPOINT", "")
-    t = ng.Trainer(ng.Network.from_architecture([3, 4, 3, 1], activation="linear", seed=1),
+    t = ng.Trainer(ng.Network.from_architecture([3, 4, 3, 1], activation="linear",
+                                                output_activation="linear", seed=1),
                    alpha=0.5)
     with pytest.raises(bdb.BdbQuit):
         t.fit(XR, YR, epochs=300, break_on=ng.when.nonfinite)

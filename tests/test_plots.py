@@ -180,7 +180,8 @@ def test_decision_boundary_refuses_bad_input_naming_it(kw, exc, match):
 
 
 def linear_net(scale):
-    net = ng.Network.from_architecture([2, 3, 1], activation="linear", seed=0)
+    net = ng.Network.from_architecture([2, 3, 1], activation="linear",
+                                       output_activation="linear", seed=0)
     net.thetas[1][:] *= scale
     return net
 
