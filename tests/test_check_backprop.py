@@ -443,4 +443,4 @@ def test_cli_check_backprop_reports_a_broken_file_and_refuses_a_missing_function
     code, _, err = run_cli(capsys, tmp_path / "none.py")
     assert code == 2 and "none.py" in err
     code, _, err = run_cli(capsys, other, "--instances", "0")
-    assert code == 2 and "--instances must be ≥ 1, got 0" in err
+    assert code == 2 and "--instances: expected a whole number ≥ 1, got '0'" in err

@@ -52,7 +52,7 @@ def test_the_packed_numbers_are_the_traces(xor_run):
 def test_decision_map_uses_each_frames_weights(xor_run):
     _, steps, net, X, y = xor_run
     before = net.weights.theta.copy()
-    m = ng.explore.decision_maps(net, [steps[0].trace, steps[-1].trace], X, y, res=3)
+    m = ng.explorer.decision_maps(net, [steps[0].trace, steps[-1].trace], X, y, res=3)
     assert np.array_equal(net.weights.theta, before)  # the network's own weights put back
     # grid point (r=0, c=0) is the box's lower-left corner; recompute with numpy
     x = np.array([m["box"][0], m["box"][2]])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neurograph as ng
-from neurograph import explorer as explore
+from neurograph.explorer import recorded as explore
 from neurograph.render import plots
 
 

@@ -57,7 +57,10 @@ def main(argv=None) -> int:
     wrote ...xor.csv: 4 instances, 2 features
     0
     """
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (one line on stderr, 2) or --help (0)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.func(args)
     except (NeurographError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
