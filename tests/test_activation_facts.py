@@ -56,3 +56,46 @@ def test_leaky_relu_saves_loads_and_gradchecks(tmp_path):
     back = ng.load(tmp_path / "l.ngz")
     assert [u.activation.name for u in back.layers[1].nodes] == ["leaky_relu"] * 3
     np.testing.assert_array_equal(back.forward(X), net.forward(X))
+
+
+def test_leaky_relu_round_trips_through_pytorch():
+    pytest.importorskip("torch")
+    net = ng.Network.from_architecture([2, 3, 1], activation="leaky_relu", seed=0)
+    X = np.array([[0.5, -1.0], [-2.0, 0.3]])
+    back = ng.from_torch(ng.to_torch(net))
+    np.testing.assert_allclose(back.forward(X), net.forward(X), rtol=1e-12)
+    import torch
+    with pytest.raises(ng.ConfigError, match="slope 0.2"):
+        ng.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.LeakyReLU(0.2)))
+
+
+def test_explain_writes_leaky_relus_derivative_from_its_definition():
+    net = ng.Network.from_thetas([[[0.0, -2.0], [0.5, 1.0]], [[0.1, 1.0, -1.0]]],
+                                 activation="leaky_relu", output_activation="sigmoid")
+    text = ng.explain(net, [1.0], [1]).to_text()
+    # z(2)_1 = −2 (g' = 0.01), z(2)_2 = 1.5 (g' = 1), written as the definition says
+    assert "1 if z" in text and "else 0.01" in text
+    rows = [ln for ln in text.splitlines() if "g'(z(2)_" in ln.split("=")[0]]
+    assert [r.rsplit("=", 1)[1].strip() for r in rows] == ["0.01", "1"]
+
+
+def test_dead_relu_units_are_advised_leaky_relu_and_leaky_units_never_die():
+    X = np.array([[0.5, 1.0], [1.0, 0.2], [0.1, 0.9]])
+    y = np.array([1, 0, 1])
+    for act, dies in (("relu", True), ("leaky_relu", False)):
+        net = ng.Network.from_architecture([2, 3, 1], activation=act, seed=0)
+        for u in net.layers[1]:
+            net.set_bias(u, -10.0)
+        d = ng.diagnose(net.backward(X, y), net=net)
+        assert ("dead" in d.kinds()) == dies
+        if dies:
+            dead = next(f for f in d if f.kind == "dead")
+            assert "leaky_relu" in dead.advice
+
+
+def test_the_explorer_page_of_a_leaky_relu_network_carries_its_g_prime(tmp_path):
+    net = ng.Network.from_architecture([2, 3, 1], activation="leaky_relu", seed=0)
+    X, y = ng.data.truth_table("XOR")
+    steps = list(ng.Trainer(net, alpha=0.5).steps(X, y, epochs=3))
+    page = ng.player(steps, tmp_path / "p.html", net=net, X=X, y=y)
+    assert (tmp_path / "p.html").stat().st_size > 1000 and page is not None

@@ -10,39 +10,54 @@ never "fewer layers" to one hidden layer, never "dead units" where no unit can d
 
 from __future__ import annotations
 
+import math
+
+from ..model.activations import LEAKY_SLOPE
+
 INIT = "an initialisation scaled to each layer's width (ε ≈ √6/√(s_l + s_l+1))"
 
 
 def hidden(net) -> set:
-    """Names of the activations of the hidden units."""
-    return {getattr(u.activation, "name", None) for lay in net.layers[1:-1] for u in lay.nodes}
+    """The activations (objects, with their facts) of the hidden units."""
+    return {u.activation for lay in net.layers[1:-1] for u in lay.nodes if u.activation}
 
 
 def _all(net) -> set:
-    return {getattr(u.activation, "name", None) for lay in net.layers[1:] for u in lay.nodes}
+    return {u.activation for lay in net.layers[1:] for u in lay.nodes if u.activation}
 
 
 def _either(parts) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", or " + parts[-1]
 
 
+def _names(acts) -> str:
+    return " and ".join(sorted(a.name for a in acts))
+
+
 def vanishing(net) -> str:
     acts, parts = hidden(net), []
     if len(net.layers) > 3:
         parts.append("fewer layers")
-    if "sigmoid" in acts:
-        parts.append("ReLU or tanh hidden units instead of sigmoid")
-    elif "tanh" in acts:
-        parts.append("ReLU hidden units instead of tanh")
+    sat = {a for a in acts if a.saturates}
+    if any(a.max_slope is not None and a.max_slope < 1 for a in sat):
+        parts.append(f"ReLU or tanh hidden units instead of {_names(sat)}")
+    elif sat:
+        parts.append(f"ReLU hidden units instead of {_names(sat)}")
     return _either(parts + [INIT])
 
 
 def unbounded(net) -> str:
     """For values that overflowed: lower α, and scale the data where units do not bound it."""
     out = "lower α (the weights grew until a value overflowed)"
-    if _all(net) & {"linear", "relu", "leaky_relu"}:
+    if any(math.isinf(a.range[0]) or math.isinf(a.range[1]) for a in _all(net)):
         out += "; with linear or ReLU units scale the inputs and targets"
     return out + "; check the data for huge values"
+
+
+def dead(net) -> str:
+    """For units whose g' is 0 on every instance: what revives them, or keeps them alive."""
+    return (f"raise the biases (e.g. +0.1), lower α, or use leaky_relu hidden units "
+            f"(slope {LEAKY_SLOPE} for z ≤ 0: g' is never 0, so no unit dies)")
 
 
 def silent_units(net) -> str:
@@ -50,9 +65,9 @@ def silent_units(net) -> str:
     if len(net.layers) < 3:
         return "add a hidden layer (the classes may not be linearly separable)"
     acts, kinds = hidden(net), ["symmetric"]
-    if acts & {"sigmoid", "tanh"}:
+    if any(a.saturates for a in acts):
         kinds.append("saturated")
-    if "relu" in acts:
+    if any(a.can_die for a in acts):
         kinds.append("dead")
     return "check for " + _either(kinds).replace(", or ", " or ") + " hidden units"
 

@@ -14,8 +14,23 @@ from ..train.stepping import finite
 from . import advice
 from .findings import Finding, Thresholds
 
-# g' at its maximum: saturation is measured against it
-_GMAX = {"sigmoid": 0.25, "tanh": 1.0}
+
+def saturating(u) -> bool:
+    """A unit whose g' vanishes for large |z| (sigmoid, tanh: ``Activation.saturates``)."""
+    g = u.activation
+    return g is not None and g.saturates and not g.layerwise and bool(g.max_slope)
+
+
+def can_die(u) -> bool:
+    """A unit whose g' is 0 on a half-line (ReLU: ``Activation.can_die``)."""
+    return u.activation is not None and u.activation.can_die
+
+
+def gprime_share(u, z, a, below: float) -> float:
+    """Share of instances where the unit's g'(z) < ``below`` × its largest slope."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = np.asarray(u.activation.dg(z, a), dtype=float)
+    return float(np.mean(g < below * u.activation.max_slope))
 
 
 def _layers(net):
@@ -96,7 +111,7 @@ def link_name(link) -> str:
 
 
 def saturated(net, trace, th: Thresholds, loss: str | None) -> list[Finding]:
-    """sigmoid/tanh units with g'(z) < th.saturated × max g' on most instances."""
+    """Saturating units (sigmoid, tanh) with g'(z) < th.saturated × max g' on most instances."""
     lays = _layers(net)
     names, share = [], {}
     # output units under cross-entropy pass δ = a − y whatever g' is: not a problem
@@ -105,18 +120,14 @@ def saturated(net, trace, th: Thresholds, loss: str | None) -> list[Finding]:
         a = trace.a[l - 1]
         if a is None:
             continue
-        nodes = lays[l - 1].nodes
-        gmax = np.array([_GMAX.get(getattr(u.activation, "name", None), 0.0) for u in nodes])
-        cols = np.nonzero(gmax)[0]
-        if not cols.size:
-            continue
-        A = a[:, cols]
-        g = np.where(gmax[cols] == 0.25, A * (1 - A), 1 - A * A)
-        shares = np.mean(g < th.saturated * gmax[cols], axis=0)
-        for c, sh in zip(cols, shares):
+        z = trace.z[l - 1]
+        for k, u in enumerate(lays[l - 1].nodes):
+            if not saturating(u):
+                continue
+            sh = gprime_share(u, z[:, k], a[:, k], th.saturated)
             if sh >= th.saturated_share:
-                names.append(nodes[int(c)].name)
-                share[f"{nodes[int(c)].name}: share of instances saturated"] = float(sh)
+                names.append(u.name)
+                share[f"{u.name}: share of instances saturated"] = sh
     if not names:
         return []
     return [Finding("saturated", f"{len(names)} unit(s) with g'(z) ≈ 0 on most instances: "
@@ -127,7 +138,7 @@ def saturated(net, trace, th: Thresholds, loss: str | None) -> list[Finding]:
 
 
 def dead(net, trace, th: Thresholds) -> list[Finding]:
-    """ReLU units with z ≤ 0 on (at least th.dead_share of) every instance."""
+    """Units that can die (ReLU) with g'(z) = 0 on (at least th.dead_share of) every instance."""
     lays = _layers(net)
     names, ev = [], {}
     for l in range(2, len(lays) + 1):
@@ -135,16 +146,19 @@ def dead(net, trace, th: Thresholds) -> list[Finding]:
         if z is None:
             continue
         for k, u in enumerate(lays[l - 1].nodes):
-            if getattr(u.activation, "name", None) != "relu":
+            if not can_die(u):
                 continue
-            if float(np.mean(z[:, k] <= 0)) >= th.dead_share:
+            a = trace.a[l - 1]
+            if gprime_share(u, z[:, k], None if a is None else a[:, k], 1e-300) \
+                    >= th.dead_share:
                 names.append(u.name)
                 ev[f"{u.name}: max z"] = float(np.max(z[:, k]))
     if not names:
         return []
-    return [Finding("dead", f"{len(names)} ReLU unit(s) with z ≤ 0 on every instance: "
-                    "δ is 0 for good", units=tuple(names), evidence=ev, confidence=1.0,
-                    advice="raise the biases (e.g. +0.1), lower α, or use a leaky unit")]
+    kinds = sorted({net[n].activation.name for n in names})
+    return [Finding("dead", f"{len(names)} {'/'.join(kinds)} unit(s) with g'(z) = 0 on every "
+                    "instance: δ is 0 for good", units=tuple(names), evidence=ev,
+                    confidence=1.0, advice=advice.dead(net))]
 
 
 def explained(net, trace, found) -> set:

@@ -33,7 +33,7 @@ def _element_cost(loss, act, z, a, y):
     with np.errstate(over="ignore", invalid="ignore"):
         if loss == "mse":
             return 0.5 * (a - y) ** 2
-        if act.name == "softmax":
+        if act.layerwise:  # softmax
             zmax = z.max(axis=1, keepdims=True)
             lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
             return -(y * (z - lse))

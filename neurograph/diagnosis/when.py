@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..train.stepping import Condition
-from .checks import _GMAX, _finite
+from .checks import _finite, can_die, gprime_share, saturating
 
 __all__ = ["Condition", "nonfinite", "saturated", "dead", "cost_above", "unit"]
 
@@ -69,35 +69,33 @@ def _units(step, pick):
 
 
 def saturated(fraction: float = 0.5, gprime: float = 0.05) -> Condition:
-    """True when at least ``fraction`` of the sigmoid/tanh units have g'(z) below
-    ``gprime`` × its maximum on most (90 %) of the step's instances."""
+    """True when at least ``fraction`` of the saturating units (sigmoid, tanh) have g'(z)
+    below ``gprime`` × its maximum on most (90 %) of the step's instances."""
     fraction = _real("saturated", "fraction", fraction, "in (0, 1]", lambda v: 0 < v <= 1)
     gprime = _real("saturated", "gprime", gprime, "in (0, 1]", lambda v: 0 < v <= 1)
 
     def test(step):
         total = sat = 0
-        for l, k, u, tr in _units(step, lambda u: getattr(u.activation, "name", "") in _GMAX):
-            a = tr.a[l - 1]
-            if a is None:
+        for l, k, u, tr in _units(step, saturating):
+            a, z = tr.a[l - 1], tr.z[l - 1]
+            if a is None or z is None:
                 continue
-            col = a[:, k]
-            g = col * (1 - col) if u.activation.name == "sigmoid" else 1 - col * col
             total += 1
-            sat += float(np.mean(g < gprime * _GMAX[u.activation.name])) >= 0.9
+            sat += gprime_share(u, z[:, k], a[:, k], gprime) >= 0.9
         return total > 0 and sat / total >= fraction
     return Condition(test, f"when.saturated({fraction:g})")
 
 
 def _dead(step) -> bool:
-    for l, k, _u, tr in _units(step, lambda u: getattr(u.activation, "name", "") == "relu"):
+    for l, k, u, tr in _units(step, can_die):
         z = tr.z[l - 1]
-        if z is not None and bool(np.all(z[:, k] <= 0)):
+        if z is not None and gprime_share(u, z[:, k], None, 1e-300) == 1.0:
             return True
     return False
 
 
 dead = Condition(_dead, "when.dead")
-"""True when some ReLU unit has z ≤ 0 on every instance of the step."""
+"""True when some unit that can die (ReLU) has g'(z) = 0 on every instance of the step."""
 
 
 def cost_above(v: float) -> Condition:

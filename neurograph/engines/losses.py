@@ -36,10 +36,14 @@ def check_lam(lam) -> float:
 
 
 def resolve_loss(loss: str, activations) -> str:
-    """The loss to use for output activations (names); "auto" picks cross-entropy
-    for sigmoid/softmax outputs and mse otherwise."""
-    names = {a.name for a in activations}
-    ce_ok = names <= {"sigmoid"} or names == {"softmax"}
+    """The loss to use for output activations; "auto" picks each activation's natural
+    loss (cross-entropy for sigmoid or all-softmax outputs, mse otherwise)."""
+    acts = set(activations)
+    names = {a.name for a in acts}
+    # one kind of cross-entropy output: all elementwise (sigmoid) or all one softmax
+    ce_ok = all(a.natural_loss == "cross_entropy" for a in acts) and \
+        len({a.layerwise for a in acts}) <= 1 and (len(names) == 1 or not any(
+            a.layerwise for a in acts))
     if loss == "auto":
         return "cross_entropy" if ce_ok else "mse"
     if loss not in LOSSES:
@@ -61,7 +65,7 @@ def output_cost(loss: str, act, z: np.ndarray, a: np.ndarray, y: np.ndarray,
     if loss == "mse":
         d = a - y
         return 0.5 * float(np.vdot(d, d))
-    if act.name == "softmax":
+    if act.layerwise:  # softmax: −Σ y·log a, from z by log-sum-exp
         zmax = z.max(axis=1, keepdims=True)
         lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
         return float(-(y * (z - lse)).sum())

@@ -40,7 +40,7 @@ def cross_entropy_outputs(net, loss: str) -> str | None:
     what the targets must satisfy for J and its gradient to agree."""
     if loss != "cross_entropy":
         return None
-    return "softmax" if all(u.activation.name == "softmax" for u in net.outputs) else "sigmoid"
+    return "softmax" if all(u.activation.layerwise for u in net.outputs) else "sigmoid"
 
 
 def targets(net, Y, n: int, loss: str) -> np.ndarray:
@@ -90,15 +90,15 @@ def forward(net, X, engine: str = "auto") -> np.ndarray:
 
 
 def predict(net, X, engine: str = "auto") -> np.ndarray:
-    """Class index per instance: argmax over outputs, or a ≥ 0.5 (tanh: ≥ 0) for one."""
+    """Class index per instance: argmax over outputs, or for one output a ≥ its
+    activation's threshold (0.5; tanh: 0)."""
     return labels_of(net, forward(net, X, engine))
 
 
 def labels_of(net, out: np.ndarray) -> np.ndarray:
     """Class index per row of outputs ``out``."""
     if out.shape[1] == 1:
-        thr = 0.0 if net.outputs[0].activation.name == "tanh" else 0.5
-        return (out[:, 0] >= thr).astype(np.intp)
+        return (out[:, 0] >= net.outputs[0].activation.threshold).astype(np.intp)
     return out.argmax(axis=1)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CompileError, ConfigError, MissingExtraError
+from ..model.activations import LEAKY_SLOPE
 from ..model.network import Network
 
-_TO = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity"}
+_TO = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity",
+       "leaky_relu": "LeakyReLU"}  # nn.LeakyReLU's default slope is LEAKY_SLOPE, 0.01
 _FROM = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Identity": "linear",
-         "Softmax": "softmax"}
+         "LeakyReLU": "leaky_relu", "Softmax": "softmax"}
 
 
 def _torch():
@@ -95,6 +97,9 @@ def from_torch(module, dtype=None):
             thetas.append(np.hstack([b[:, None], W]))
             acts.append("linear")
         elif name in _FROM:
+            if name == "LeakyReLU" and m.negative_slope != LEAKY_SLOPE:
+                raise ConfigError(f"layer {i} is a LeakyReLU of slope {m.negative_slope}; "
+                                  f"neurograph's leaky_relu has slope {LEAKY_SLOPE}")
             if not thetas or acts[-1] != "linear":
                 raise ConfigError(f"layer {i} ({name}) must follow a Linear layer")
             acts[-1] = _FROM[name]

@@ -13,6 +13,8 @@ ones from Θ.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..engines.losses import output_cost
@@ -66,11 +68,10 @@ class Builder:
         gp = float(np.asarray(act.dg(z, a)).reshape(-1)[0])
         zs, as_ = self.unit("z", node, t), self.unit("a", node, t)
         segs = [[Op("g'("), zs, Op(")")]]
-        if act.name == "sigmoid":
-            segs += [[as_, Op("·(1 − "), as_, Op(")")],
-                     [Num(float(a[0])), Op("·(1 − "), Num(float(a[0])), Op(")")]]
-        elif act.name == "tanh":
-            segs += [[Op("1 − "), as_, Op("²")], [Op("1 − "), Num(float(a[0]), True), Op("²")]]
+        if act.dg_formula is not None:  # the activation's own g', e.g. {a}·(1 − {a})
+            sym = {"a": as_, "z": zs}
+            num = {"a": Num(float(a[0]), True), "z": Num(float(z[0]), True)}
+            segs += [_fill(act.dg_formula, sym), _fill(act.dg_formula, num)]
         else:
             segs += [[Txt(act.name), Op("'("), Num(float(z[0])), Op(")")]]
         return gp, Eq("gprime", node.name, segs + [[Num(gp)]], gp)
@@ -144,7 +145,7 @@ class Builder:
                 if loss == "mse":
                     segs = [[Op("½("), As, Op(" − "), ys, Op(")²")],
                             [Op("½("), Num(a), Op(" − "), Num(y, True), Op(")²")]]
-                elif u.activation.name == "softmax":
+                elif u.activation.layerwise:  # softmax
                     segs = [[Op("−"), ys, Op("·log("), As, Op(")")],
                             [Op("−"), Num(y, True), Op("·log("), Num(a), Op(")")]]
                 else:
@@ -305,3 +306,15 @@ def check_writable(net, shown, max_links: int) -> None:
             "lines of that unit and its links only), explain one instance ({one}), or build a "
             "small network of the part you want to see", units=hints.UNITS_ARG,
             example=hints.units_example([shown[-1].name]), one=hints.ONE_INSTANCE)
+
+
+def _fill(formula: str, parts: dict) -> list:
+    """A formula such as ``{a}·(1 − {a})`` as tokens: text as operators, each ``{a}``
+    or ``{z}`` as the token given for it."""
+    out = []
+    for k, piece in enumerate(re.split(r"\{(a|z)\}", formula)):
+        if k % 2:
+            out.append(parts[piece])
+        elif piece:
+            out.append(Op(piece))
+    return out
