@@ -107,7 +107,7 @@ def test_the_explorer_page_of_a_leaky_relu_network_carries_its_g_prime(tmp_path)
     data = json.loads(re.search(r"const DATA = (\{.*?\});</script>", text).group(1))
     flat = np.frombuffer(base64.b64decode(data["packed"]["b64"]), dtype=np.float32)
     tr, start = steps[0].trace, data["offsets"]["frame"][0]
-    p = start + 2 * tr.w.size + 4 * 2  # after θ, D and the inputs (frame 0 only)
+    p = start + 2 * tr.theta.size + 4 * 2  # after θ, D and the inputs (frame 0 only)
     z2, dg2 = flat[p:p + 12].reshape(4, 3), flat[p + 36:p + 48].reshape(4, 3)
     np.testing.assert_allclose(z2, tr.z[1], rtol=1e-6)
     # g'(z) of leaky ReLU by hand: 1 above 0, its slope 0.01 below

@@ -33,10 +33,10 @@ def test_the_packed_numbers_are_the_traces(xor_run):
     assert n == 4 and d["instances"] == ["x(1)", "x(2)", "x(3)", "x(4)"]
     for k in (0, 7, 19):
         tr, start = steps[k].trace, off["frame"][k]
-        np.testing.assert_allclose(flat[start:start + tr.w.size], tr.w, rtol=1e-6)
-        np.testing.assert_allclose(flat[start + tr.w.size:start + 2 * tr.w.size], tr.grad,
+        np.testing.assert_allclose(flat[start:start + tr.theta.size], tr.theta, rtol=1e-6)
+        np.testing.assert_allclose(flat[start + tr.theta.size:start + 2 * tr.theta.size], tr.grad,
                                    rtol=1e-6, atol=1e-9)
-        p = start + 2 * tr.w.size + (8 if k == 0 else 0)  # inputs once, in frame 0
+        p = start + 2 * tr.theta.size + (8 if k == 0 else 0)  # inputs once, in frame 0
         z2, a2, d2 = (flat[p + j * 8:p + (j + 1) * 8].reshape(4, 2) for j in range(3))
         np.testing.assert_allclose(z2, tr.z[1], rtol=1e-6)
         np.testing.assert_allclose(a2, tr.a[1], rtol=1e-6)
@@ -58,7 +58,7 @@ def test_decision_map_uses_each_frames_weights(xor_run):
     x = np.array([m["box"][0], m["box"][2]])
     for k, s in enumerate((steps[0], steps[-1])):
         t1, t2 = [np.array(t, copy=True) for t in net.thetas]
-        w = s.trace.w
+        w = s.trace.theta
         for lk in net.links:  # the frame's weights, by link index
             ref = (t1 if lk.target.layer == 2 else t2)
             col = 0 if lk.is_bias else lk.source.position + 1

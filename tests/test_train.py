@@ -362,7 +362,7 @@ def test_step_traces_hold_the_weights_of_their_pass(every):
     net = ng.Network.from_architecture([2, 3, 3], seed=0)
     before = net.theta_flat.copy()
     step = next(ng.Trainer(net, alpha=0.5).steps(X, y, every=every, epochs=1))
-    np.testing.assert_array_equal(step.trace.w, before)  # not the updated θ
+    np.testing.assert_array_equal(step.trace.theta, before)  # not the updated θ
     u = net["a2_1"]
     share = sum(step.trace.blame(u).values())
     np.testing.assert_allclose(step.trace.node(u)["delta"], u.activation.dg(

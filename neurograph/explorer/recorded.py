@@ -51,7 +51,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
     try:
         for tr in traces:
             tr.check(net)
-            store[:] = tr.w
+            store[:] = tr.theta
             t = run_forward(net, grid)
             frames.append([t.a[l][:, p].copy() for l in range(1, len(t.a))
                            for p in range(t.a[l].shape[1])])

@@ -115,7 +115,7 @@ def _frames_of(source, net, max_frames):
     if isinstance(source, History):
         theta = np.array(net.weights.theta, copy=True)
         tr = Trace(version=net.version, z=[None] * net.L, a=[np.zeros((0, s)) for s in net.s],
-                   w=theta, owner=id(net))
+                   theta=theta, owner=id(net))
         costs = list(source.cost)
         return [tr], [f"after {len(costs)} epochs"], [len(costs) - 1], costs, [(0, 0)], [None]
     items = list(source)

@@ -150,7 +150,7 @@ class Step:
     @property
     def weights_before(self) -> np.ndarray | None:
         """θ the step's pass used (before its update): the trace's weights."""
-        return None if self.trace is None else self.trace.w
+        return None if self.trace is None else self.trace.theta
 
     def __repr__(self) -> str:
         where = f"epoch={self.epoch}, batch={self.batch}"
