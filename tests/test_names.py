@@ -27,3 +27,31 @@ def test_the_package_itself_uses_no_former_name():
     ng.diagram(net, show="errors", trace=tr)
     ng.diagnose(tr)
     ng.compare(tr, net.backward(X, 1 - y))
+
+
+def _xor_steps(epochs=2):
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    return list(ng.Trainer(net, alpha=1.0).steps(X, y, every="epoch", epochs=epochs)), net
+
+
+def test_render_page_writes_the_explorer_and_render_player_is_its_former_name(tmp_path):
+    import neurograph.render as render
+
+    steps, net = _xor_steps()
+    new = render.page(steps, tmp_path / "new.html", net=net)
+    with pytest.warns(DeprecationWarning, match=r"render\.player is renamed .*render\.page"):
+        old = render.player(steps, tmp_path / "old.html", net=net)
+    assert str(old) != str(new)
+    assert (tmp_path / "old.html").read_bytes() == (tmp_path / "new.html").read_bytes()
+    # ng.player is the explorer's (it adds decision maps), not render's former name
+    assert ng.player is not render.player and ng.player is not render.page
+
+
+def test_history_cost_is_J_per_epoch_and_history_J_its_former_name():
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    h = ng.Trainer(net, alpha=1.0).fit(X, y, epochs=3)
+    assert len(h.cost) == 3
+    with pytest.warns(DeprecationWarning, match=r"history\.J is renamed history\.cost"):
+        assert h.J is h.cost

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engines.trace import Trace
+from ..errors import renamed
 from ..notation import instance_label
 
 
@@ -77,6 +78,8 @@ class History:
 
     @property
     def J(self) -> list:
+        """Former name of :attr:`cost` (J per epoch)."""
+        renamed("history.J", "history.cost")
         return self.cost
 
     def record(self, series: str, value: float) -> None:
