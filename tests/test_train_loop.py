@@ -218,3 +218,10 @@ def test_state_says_where_a_stopped_run_is_and_which_rows_its_batches_hold():
         [order[:3].tolist(), order[3:6].tolist(), order[6:].tolist()]
     assert st.sums.count == 3 and t.grad is st.engine.grad
     assert t.grad.shape == t.net.weights.theta.shape
+
+
+def test_a_misspelt_setting_is_named_with_the_settings_there_are():
+    net = ng.Network.from_architecture([2, 1], seed=0)
+    with pytest.raises(TypeError, match=r"Trainer\(\) got an unexpected keyword argument "
+                                        r"'alpah'; its settings are alpha, lam, batch_size"):
+        ng.Trainer(net, alpah=0.5)

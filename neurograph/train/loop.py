@@ -167,6 +167,17 @@ class RunState:
         self.sums = EpochSums()
         self.epoch_shape = None
 
+    def check_epoch(self, n: int, bs: int) -> None:
+        """Refuse to go on with an epoch in progress over other data or batches."""
+        if self.next_batch and self.epoch_shape is None:  # a checkpoint's epoch in progress
+            self.epoch_shape = (len(self.perm) if self.perm is not None else n, bs)
+        if self.next_batch and self.epoch_shape != (n, bs):
+            raise ConfigError(
+                f"an epoch is in progress over n={self.epoch_shape[0]} instances in batches "
+                f"of {self.epoch_shape[1]} (next batch {self.next_batch}); this call has "
+                f"n={n}, batch size {bs}: call trainer.restart_epoch() to drop the epoch in "
+                "progress, or make a new Trainer")
+
     def batch_rows(self, b: int, n: int, batch_size: int | None) -> np.ndarray:
         """Rows of X (as given) in batch ``b`` of the epoch in progress over ``n``
         instances, as an index array."""

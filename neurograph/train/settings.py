@@ -12,7 +12,8 @@ neurograph.errors.ConfigError: momentum must be in [0, 1), got 1.0
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import inspect
+from dataclasses import dataclass, fields, replace
 
 from ..engines.losses import check_lam
 from ..errors import ConfigError
@@ -71,3 +72,25 @@ class Settings:
 
 
 SETTINGS = tuple(f.name for f in fields(Settings))
+
+
+def expose(cls) -> None:
+    """Give ``cls`` (Trainer) one property per setting, reading and writing its
+    ``settings`` (a write is a checked ``replace``), and its constructor the signature
+    ``(net, <the settings>)`` that help() and editors' call tips show."""
+    def setting(name: str) -> property:
+        def get(self):
+            return getattr(self.settings, name)
+
+        def set_(self, value) -> None:
+            self.settings = replace(self.settings, **{name: value})
+
+        return property(get, set_, doc=f"The setting ``{name}`` (``settings.{name}``); "
+                        "setting it checks the new value as the constructor does.")
+
+    for name in SETTINGS:
+        setattr(cls, name, setting(name))
+    P = inspect.Parameter
+    cls.__init__.__signature__ = inspect.Signature(
+        [P("self", P.POSITIONAL_OR_KEYWORD), P("net", P.POSITIONAL_OR_KEYWORD),
+         *inspect.signature(Settings).parameters.values()])

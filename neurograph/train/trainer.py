@@ -18,9 +18,7 @@ generator, so stepping to the end gives bit-identical weights to ``fit``.
 
 from __future__ import annotations
 
-import inspect
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -32,7 +30,7 @@ from . import state
 from .checks import count_arg
 from .loop import Data, Run, RunState, batch_size_for, batches, descend, epoch_order, n_batches
 from .records import History, Step
-from .settings import SETTINGS, Settings
+from .settings import SETTINGS, Settings, expose
 from .stepping import DIVERGING, break_into, condition_arg, finite, first_where, progress_bar, quiet
 
 __all__ = ["EVERY", "Trainer", "descend"]  # descend: the one update rule, explain writes it out
@@ -57,20 +55,32 @@ class Trainer:
     loss, engine : as for ``net.cost``.
     on_nonfinite : "stop" (History.stopped = "diverged") or "raise" (NonFiniteError).
 
+    A trainer holds ``settings`` (the above, one frozen ``Settings``; ``trainer.alpha``
+    & co. read it, and writing them checks the value), ``state`` (a ``RunState``: where
+    the run is — epochs done, the epoch in progress, momentum's velocity) and
+    ``history``; ``state_dict()`` is the three as plain data.
+
     Examples
     --------
     >>> import numpy as np, neurograph as ng
     >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float); y = np.array([0, 1, 1, 0])
     >>> net = ng.Network.from_architecture([2, 3, 1], seed=4)
-    >>> history = ng.Trainer(net, alpha=2.0, seed=0).fit(X, y, epochs=3000)
+    >>> trainer = ng.Trainer(net, alpha=2.0, seed=0)
+    >>> history = trainer.fit(X, y, epochs=3000)
     >>> net.predict(X).tolist(), history.cost[-1] < 0.05
     ([0, 1, 1, 0], True)
+    >>> trainer.state.epoch, trainer.state.next_batch, trainer
+    (3000, 0, Trainer(α=2, λ=0, full batch, momentum=0, epoch=3000))
     """
 
     def __init__(self, net, *args, **kwargs):
         # the settings are Settings' fields, in its order (by position or name), checked
-        # there; the signature help() shows is set from them below the class
-        self.settings = Settings(*args, **kwargs)
+        # there; settings.expose gives this constructor their signature for help()
+        try:
+            self.settings = Settings(*args, **kwargs)
+        except TypeError as exc:  # a misspelt or extra argument: said of Trainer, as before
+            raise TypeError(str(exc).replace("Settings.__init__()", "Trainer()") +
+                            f"; its settings are {', '.join(SETTINGS)}") from None
         self.net = net
         self.history = History()
         self.state = RunState(np.random.default_rng(self.settings.seed))
@@ -184,7 +194,7 @@ class Trainer:
             raise ConfigError("early stopping (patience) needs a validation set")
         epochs = count_arg("epochs", run.epochs, "an int ≥ 1")
         bs = batch_size_for(data.n, self.batch_size)
-        self._check_epoch_in_progress(data.n, bs)
+        self.state.check_epoch(data.n, bs)
         engine = self.state.engine = make_engine(self.net, self.lam, self.loss, self.engine)
         token = self._start(engine, epochs, run)
         h = self.history
@@ -199,17 +209,6 @@ class Trainer:
             h.stopped = "max_epochs"
         finally:
             self._finish(token, engine, run)
-
-    def _check_epoch_in_progress(self, n: int, bs: int) -> None:
-        st = self.state
-        if st.next_batch and st.epoch_shape is None:  # a checkpoint's epoch in progress
-            st.epoch_shape = (len(st.perm) if st.perm is not None else n, bs)
-        if st.next_batch and st.epoch_shape != (n, bs):
-            raise ConfigError(
-                f"an epoch is in progress over n={st.epoch_shape[0]} instances in batches of "
-                f"{st.epoch_shape[1]} (next batch {st.next_batch}); this call has n={n}, "
-                f"batch size {bs}: call trainer.restart_epoch() to drop the epoch in progress, "
-                "or make a new Trainer")
 
     def _start(self, engine, epochs: int, run: Run) -> object:
         """A run begins: momentum's v fits θ, no stop asked, no stop recorded; returns the
@@ -420,21 +419,4 @@ class Trainer:
         state.load_state_dict(self, d)
 
 
-def _setting(name: str) -> property:
-    def get(self):
-        return getattr(self.settings, name)
-
-    def set_(self, value) -> None:
-        self.settings = replace(self.settings, **{name: value})  # checked as at construction
-
-    return property(get, set_, doc=f"The setting ``{name}`` (``trainer.settings.{name}``); "
-                    "setting it checks the new value as the constructor does.")
-
-
-for _name in SETTINGS:
-    setattr(Trainer, _name, _setting(_name))
-# help(Trainer) and editors' call tips show the settings as the constructor takes them
-Trainer.__init__.__signature__ = inspect.Signature(
-    [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-     inspect.Parameter("net", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-     *inspect.signature(Settings).parameters.values()])
+expose(Trainer)
