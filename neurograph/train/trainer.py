@@ -26,7 +26,7 @@ from ..engines.base import Phase
 from ..engines.passes import labels_of
 from ..engines.sweep import Pass, make_engine
 from ..errors import ConfigError, NonFiniteError
-from . import state
+from . import state as plain  # state_dict as plain data (not trainer.state, the live one)
 from .checks import count_arg
 from .loop import Data, Run, RunState, batch_size_for, batches, descend, epoch_order, n_batches
 from .records import History, Step
@@ -404,7 +404,7 @@ class Trainer:
         >>> d = t.state_dict(); d["alpha"], d["epoch"], d["velocity"]
         (0.5, 0, None)
         """
-        return state.state_dict(self)
+        return plain.state_dict(self)
 
     def load_state_dict(self, d: dict) -> None:
         """Take over a :meth:`state_dict`: settings checked as the constructor checks
@@ -416,7 +416,7 @@ class Trainer:
         >>> t.alpha
         0.3
         """
-        state.load_state_dict(self, d)
+        plain.load_state_dict(self, d)
 
 
 expose(Trainer)
