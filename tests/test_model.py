@@ -253,3 +253,18 @@ def test_connect_layers_memory_per_link():
     used = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert used / 20000 <= 400, f"{used / 20000:.0f} bytes per link"
+
+
+def test_compiled_form_keeps_each_thetas_offset_and_shape():
+    net = ng.Network.from_architecture([3, 3, 2, 1], seed=0)
+    c = net.compile()
+    sizes = [(b, a + 1) for a, b in zip([3, 3, 2], [3, 2, 1])]  # s_{l+1} × (s_l + 1)
+    assert c.shapes == sizes
+    assert c.offsets == [0, 12, 20, 23]
+    v = np.arange(23.0) * 7  # anything laid out like θ: a Trace's copy, a gradient
+    for (r, k), a, T in zip(sizes, [0, 12, 20], c.views(v)):
+        assert np.shares_memory(T, v) and np.array_equal(T, v[a:a + r * k].reshape(r, k))
+    for k, T in enumerate(c.views(net.weights.theta), start=1):
+        assert np.shares_memory(T, net.theta(k)) and np.array_equal(T, net.theta(k))
+    with pytest.raises(ng.ShapeError, match=r"shape \(23,\), got \(22,\)"):
+        c.views(np.zeros(22))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from .layer import Layer
 from .node import Link, Node
-from .weights import Compiled, no_gc, split
+from .weights import Compiled, no_gc
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -148,6 +148,6 @@ def _copy_compiled(net: Network, new: Network) -> None:
         return
     theta = new.weights.theta
     masks = [None if m is None else m.copy() for m in c.masks]
-    new.weights.compiled = Compiled(theta, split(theta, c.shapes), masks, list(c.s),
+    new.weights.compiled = Compiled(theta, c.shapes, masks, list(c.s),
                                     list(c.activations), new.weights.version)
 
