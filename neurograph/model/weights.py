@@ -134,6 +134,26 @@ class Weights:
         c = self.compiled
         return c if c is not None and c.version == self.version else None
 
+    def copy(self, theta: np.ndarray | None = None, frozen: np.ndarray | None = None) -> Weights:
+        """An independent store of these weights and frozen flags (or of ``theta`` and
+        ``frozen``, laid out like θ: a lesion's intact values), with the indices
+        links hold unchanged; compiled when this store is, Θ(l) views of the new θ.
+
+        >>> import neurograph as ng
+        >>> w = ng.Network.from_architecture([2, 1], seed=0).weights
+        >>> c = w.copy(); c.set(0, 5.0); w.get(0) == 5.0, c.current() is None
+        (False, True)
+        """
+        new = Weights(self.dtype)
+        new._buf, new._frozen = self._buf.copy(), self._frozen.copy()
+        if theta is not None:
+            new._buf[: self.n], new._frozen[: self.n] = theta, frozen
+        new.n, new.n_frozen = self.n, int(new._frozen[: self.n].sum())
+        c = self.current()
+        if c is not None:
+            new.compiled = c.moved_to(new.theta, new.version)
+        return new
+
 
 @contextmanager
 def no_gc():
@@ -259,6 +279,11 @@ class Compiled:
         self.shapes = [(int(r), int(c)) for r, c in self.shapes]
         self.offsets = offsets_of(self.shapes)
         self.thetas = self.views(self.theta)
+
+    def moved_to(self, theta: np.ndarray, version: int) -> Compiled:
+        """This layout over another θ (a copied store's), masks copied."""
+        return Compiled(theta, self.shapes, [None if m is None else m.copy() for m in self.masks],
+                        list(self.s), list(self.activations), version)
 
     def views(self, flat: np.ndarray) -> list[np.ndarray]:
         """Θ(1), Θ(2), … of ``flat``, a vector laid out like θ, as views (no copy).
