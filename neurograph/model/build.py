@@ -200,7 +200,8 @@ class WholeNetworks:
 
         Examples
         --------
-        >>> net = Network(seed=0)
+        >>> import neurograph as ng
+        >>> net = ng.Network(seed=0)
         >>> l1, l2 = net.add_layer(2), net.add_layer(3, activation="tanh")
         >>> l2
         Layer(2, 3 units, tanh)
@@ -238,7 +239,8 @@ class WholeNetworks:
 
         Examples
         --------
-        >>> net = Network(); x = net.add_input("x")
+        >>> import neurograph as ng
+        >>> net = ng.Network(); x = net.add_input("x")
         >>> lay = net.new_layer("tanh"); h = net.add_node("h", layer=lay)
         >>> lay
         Layer(2, 1 units, tanh)
@@ -272,7 +274,8 @@ class WholeNetworks:
 
         Examples
         --------
-        >>> net = Network(seed=1)
+        >>> import neurograph as ng
+        >>> net = ng.Network(seed=1)
         >>> l1, l2 = net.add_layer(3), net.add_layer(2)
         >>> net.connect_layers(l1, l2)
         >>> net.theta(1).shape
