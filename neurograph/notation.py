@@ -34,4 +34,4 @@ def link_label(link) -> str:
     >>> [link_label(k) for k in net.links]
     ['+1→a2_1', 'x1→a2_1', 'x2→a2_1']
     """
-    return f"{'+1' if link.source is None else link.source.name}→{link.target.name}"
+    return f"{'+1' if link.is_bias else link.source.name}→{link.target.name}"

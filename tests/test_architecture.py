@@ -258,3 +258,11 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_render_draws_what_it_is_handed():
+    """Render stands below train, diagnosis and lab: it never runs, diagnoses or compares."""
+    reach = [f"{i.source}:{i.line} imports {i.target}" for i in all_imports()
+             if part_of(i.source) == "render"
+             and part_of(i.target) in ("train", "diagnosis", "lab")]
+    assert reach == []

@@ -11,8 +11,8 @@ import numbers
 
 import numpy as np
 
-from ..data.labels import check_inputs
 from .. import diagnosis
+from ..data.labels import check_inputs
 from ..engines.passes import run_forward
 from ..engines.trace import Trace
 from ..errors import ConfigError, ShapeError

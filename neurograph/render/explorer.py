@@ -195,8 +195,9 @@ def _link_values(net, tr, rows, factors, layer=None) -> list:
             return []
         col = np.ones((len(rows), len(links)))
         for j, k in enumerate(links):
-            node = k.source if end == "source" else k.target
-            if node is not None:
+            node = None if end == "source" and k.is_bias else \
+                k.source if end == "source" else k.target
+            if node is not None:  # the bias unit's a is 1
                 arr = arrs[node.layer - 1]
                 col[:, j] = np.nan if arr is None else np.asarray(arr, float)[rows, node.position]
         out = out * col
