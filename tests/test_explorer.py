@@ -359,6 +359,23 @@ def test_signals_and_activations_views_in_headless_chromium(xor_run):
         z = js("return document.querySelector('.unittext[data-unit=\"a2_1\"]').textContent")
         assert z.startswith("z=") and float(z[2:]) == pytest.approx(z2[0], rel=1e-4)
         d.save_screenshot(str(ARTIFACTS / "explorer_signals.png"))
+        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], severe
+    finally:
+        d.quit()
+
+
+def test_the_activations_view_draws_w_on_links_as_the_diagram_does(xor_run):
+    """The page drew w·a on the activations view's links while ng.diagram drew w; one
+    entry now: the link widths of the activations view are the weights view's."""
+    from selenium.webdriver.support.ui import Select
+
+    path = xor_run[0]
+    d = _driver()
+    try:
+        d.get(Path(path).resolve().as_uri())
+        js = d.execute_script
+        Select(d.find_element("id", "instance")).select_by_visible_text("x(1)")  # a = 0
         widths = lambda: js("return Array.from(document.querySelectorAll('#net .link'))"  # noqa: E731
                             ".map(e => e.getAttribute('stroke-width'))")
         Select(d.find_element("id", "view")).select_by_value("weights")
