@@ -31,7 +31,7 @@ def link_label(link) -> str:
 
     >>> import neurograph as ng
     >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
-    >>> [link_label(k) for k in net.links]
-    ['+1→a2_1', 'x1→a2_1', 'x2→a2_1']
+    >>> link_label(net.link("x1", "a2_1")), link_label(net["a2_1"].bias_link)
+    ('x1→a2_1', '+1→a2_1')
     """
     return f"{'+1' if link.is_bias else link.source.name}→{link.target.name}"

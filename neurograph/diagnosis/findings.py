@@ -104,7 +104,7 @@ def linked(links) -> dict:
 
     >>> import neurograph as ng
     >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
-    >>> linked(net.links[1:])
+    >>> linked([net.link("x1", "a2_1"), net.link("x2", "a2_1")])
     {'links': (1, 2), 'link_names': ('x1→a2_1', 'x2→a2_1')}
     """
     links = list(links)
