@@ -1,5 +1,6 @@
 """Checks of the numbers a user passes to training (once, at the boundary).
 
+>>> import numpy as np
 >>> real_arg("alpha", np.float32(0.5), low=0.0)
 0.5
 >>> count_arg("epochs", True, "an int ≥ 1")
