@@ -12,7 +12,7 @@ import numpy as np
 
 from ..train.stepping import finite
 from . import advice
-from .findings import Finding, Thresholds
+from .findings import Finding, Thresholds, linked
 
 
 def saturating(u) -> bool:
@@ -110,14 +110,9 @@ def nonfinite(net, trace) -> list[Finding]:
     return []
 
 
-def _link_names(net, indices) -> tuple:
+def _links_at(net, indices) -> dict:
     want = set(int(i) for i in indices)
-    return tuple(link_name(k) for k in net.links if k.index in want)
-
-
-def link_name(link) -> str:
-    """'source→target' ('+1→target' for a bias link)."""
-    return f"{'+1' if link.is_bias else link.source.name}→{link.target.name}"
+    return linked(k for k in net.links if k.index in want)
 
 
 def saturation(net, trace, below: float):
@@ -240,7 +235,8 @@ def symmetric(net, theta, th: Thresholds) -> list[Finding]:
             continue
         groups: dict = {}
         for u in lay.nodes:
-            ins = sorted((link_name(k).split("→")[0], theta[k.index]) for k in u.incoming)
+            ins = sorted(("+1" if k.is_bias else k.source.name, theta[k.index])
+                         for k in u.incoming)
             outs = sorted((k.target.name, theta[k.index]) for k in u.outgoing)
             w_in = np.array([w for _, w in ins], dtype=float)
             w_out = np.array([w for _, w in outs], dtype=float)
@@ -388,7 +384,7 @@ def weights(net, theta, th: Thresholds) -> list[Finding]:
     """Links whose weight is NaN or inf, or astronomically large (|w| > th.huge_weight)."""
     if not _finite(theta):
         bad = np.nonzero(~np.isfinite(theta))[0]
-        return [Finding("nonfinite", "weights are NaN or inf", links=_link_names(net, bad),
+        return [Finding("nonfinite", "weights are NaN or inf", **_links_at(net, bad),
                         evidence={"non-finite weights": len(bad)},
                         advice="training diverged: retrain with a smaller α")]
     big = np.nonzero(np.abs(theta) > th.huge_weight)[0]
@@ -396,6 +392,6 @@ def weights(net, theta, th: Thresholds) -> list[Finding]:
         return []
     return [Finding("huge_weights", f"{len(big)} weight(s) beyond ±{th.huge_weight:g}, up to "
                     f"{float(scale(theta)):.3g}: the run that made them diverged",
-                    links=_link_names(net, big), confidence=1.0,
+                    **_links_at(net, big), confidence=1.0,
                     evidence={"max |w|": float(scale(theta)), "weights that large": len(big)},
                     advice=advice.unbounded(net))]

@@ -13,9 +13,10 @@ import numpy as np
 
 from ..engines.base import Phase
 from ..engines.passes import resolved_loss, targets
+from ..notation import link_label
 from ..train.trainer import Trainer
-from .checks import _finite, link_name
-from .findings import Finding
+from .checks import _finite
+from .findings import Finding, linked
 
 ADVICE = ("lower α (the weights grew until a value overflowed); with linear or ReLU units "
           "scale the inputs and targets; check the data for huge values")
@@ -58,7 +59,7 @@ def _path(net, tr, unit, row, backward: bool):
                 best, score = k, s
         if best is None:
             break
-        links.append(link_name(best))
+        links.append(best)
         cur = best.target
         units.append(cur.name)
     return ("J",) + tuple(reversed(units)), tuple(reversed(links))
@@ -74,7 +75,7 @@ def _carried_in(net, tr, unit, row) -> dict:
         v = abs(float(tr.theta[k.index]) * (a if np.isscalar(a) else float(a[row])))
         if v > big or best is None:
             best, big = k, v
-    return {} if best is None else {"carried in by": link_name(best), "its |w·a|": big}
+    return {} if best is None else {"carried in by": link_label(best), "its |w·a|": big}
 
 
 def first_bad_step(trainer, X, Y) -> Finding | None:
@@ -103,9 +104,9 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
                        confidence=0.5, advice=ADVICE)
     if not _finite(net.weights.theta):
         bad = np.nonzero(~np.isfinite(net.weights.theta))[0]
-        names = tuple(link_name(k) for k in net.links if k.index in set(bad.tolist()))
+        names = linked(k for k in net.links if k.index in set(bad.tolist()))
         return Finding("nonfinite", "weights were already NaN or inf when the pass started "
-                       "(an earlier update overflowed)", links=names, where=where,
+                       "(an earlier update overflowed)", **names, where=where,
                        evidence={"non-finite weights": len(bad)}, advice=ADVICE)
     n = len(X)
     lays = net.layers
@@ -132,9 +133,9 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
         grad = t.grad
         if grad is not None and not _finite(grad):
             bad = set(np.nonzero(~np.isfinite(grad))[0].tolist())
-            names = tuple(link_name(k) for k in net.links if k.index in bad)
+            names = linked(k for k in net.links if k.index in bad)
             return Finding("nonfinite", "∂J/∂w is NaN or inf (z, a, J and δ were finite): "
-                           "the sum over the batch's instances overflowed", links=names,
+                           "the sum over the batch's instances overflowed", **names,
                            where={**where, "value": "∂J/∂w"},
                            evidence={"non-finite gradients": len(bad)}, advice=ADVICE)
         return Finding("nonfinite", f"the run diverged in epoch {e}, batch {b}, but the "
@@ -161,7 +162,7 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
     name = {"delta": "δ", "J": "the cost J"}.get(what, what)
     return Finding(
         "nonfinite", f"{name} of {unit.name} became NaN or inf first: epoch {e}, batch {b}, "
-        f"instance x({row + 1}), layer {l}", units=units, links=links, evidence=ev,
+        f"instance x({row + 1}), layer {l}", units=units, **linked(links), evidence=ev,
         where={**where, "instance": row, "layer": l, "unit": unit.name, "value": what,
                "phase": str(ph)}, path=path, confidence=1.0, advice=ADVICE)
 
