@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engines.base import Phase
+from ..engines.losses import loss_of
 from ..engines.passes import resolved_loss, targets
 from ..train.trainer import Trainer
 from .checks import _finite, link_name
@@ -29,15 +30,9 @@ def _batch_rows(t, b: int, n: int) -> np.ndarray:
 
 
 def _element_cost(loss, act, z, a, y):
-    """The cost of each output of each instance (the terms J sums)."""
+    """The cost of each output of each instance (the terms J sums): the loss's own."""
     with np.errstate(over="ignore", invalid="ignore"):
-        if loss == "mse":
-            return 0.5 * (a - y) ** 2
-        if act.layerwise:  # softmax
-            zmax = z.max(axis=1, keepdims=True)
-            lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
-            return -(y * (z - lse))
-        return np.logaddexp(0.0, z) - y * z
+        return loss_of(loss, act).element(z, a, y)
 
 
 def _first_bad(arr):
