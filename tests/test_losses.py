@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import neurograph as ng
-from neurograph.engines import Pass, Phase, make_engine
-from neurograph.engines import matrix
+from neurograph.engines import Pass, Phase, make_engine, matrix
 from neurograph.engines.losses import L2, loss_of
 
 LAM = 0.7
@@ -120,9 +119,9 @@ def test_J_and_D_of_each_loss_full_batch_and_mini_batches(loss, out, kind, refer
     n = X.shape[0]
     for rows in (slice(None), slice(0, 3), slice(3, 8)):  # the whole set; batches of 3 and 5
         Xb, Yb = X[rows], Y[rows]
-        J, D = _pass(net, kind, Xb, Yb, LAM, n, loss, [t.shape for t in thetas])
-        J_ref, D_ref = reference(thetas, Xb, Yb, LAM, n, loss, out)
-        assert J == pytest.approx(J_ref, rel=1e-12, abs=1e-12)
+        cost, D = _pass(net, kind, Xb, Yb, LAM, n, loss, [t.shape for t in thetas])
+        cost_ref, D_ref = reference(thetas, Xb, Yb, LAM, n, loss, out)
+        assert cost == pytest.approx(cost_ref, rel=1e-12, abs=1e-12)
         for got, want in zip(D, D_ref):
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
         if kind == "graph":

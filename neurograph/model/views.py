@@ -136,7 +136,8 @@ class NetworkViews:
         """h_Θ(x) for each instance: (n, s_L); a single instance (1-D) gives (1, s_L).
 
         ``engine`` is "auto" (the compiled matrix engine when the network is
-        layered, else the graph engine), "matrix" or "graph".
+        layered, else the graph engine), "matrix" or "graph". What nodes show is
+        left as it was (``backward`` changes it).
         """
         from ..engines import passes
 
@@ -146,6 +147,7 @@ class NetworkViews:
         """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output.
 
         With ``names=True`` the class names of :attr:`classes` instead of indices.
+        What nodes show is left as it was.
         """
         from ..engines import passes
 
@@ -187,19 +189,22 @@ class NetworkViews:
         self._classes = names
 
     def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto") -> float:
-        """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ²."""
+        """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ².
+        What nodes show is left as it was."""
         from ..engines import passes
 
         return passes.cost(self, X, Y, lam=lam, loss=loss, engine=engine)
 
     def gradients(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
-        """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward)."""
+        """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward).
+        What nodes show is left as it was."""
         from ..engines import passes
 
         return passes.gradients(self, X, Y, lam=lam, loss=loss, engine=engine)
 
     def backward(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
-        """Forward and backward pass; returns the Trace (per node z, a, δ, blame)."""
+        """Forward and backward pass; returns the Trace (per node z, a, δ, blame) and
+        makes it the one nodes show (``node.z``, ``link.grad`` …: ``net.last_trace``)."""
         from ..engines import passes
 
         return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine)
