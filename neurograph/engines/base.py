@@ -111,17 +111,18 @@ class Pool:
 
     def __init__(self, make: Callable[[int], Workspace]):
         self._make = make
-        self._by_n: dict[int, list[Workspace]] = {}
+        self._by_m: dict[int, list[Workspace]] = {}
 
-    def get(self, n: int) -> Workspace:
-        works = self._by_n.setdefault(n, [])
+    def get(self, m: int) -> Workspace:
+        """A free workspace for a batch of m instances (made when none is free)."""
+        works = self._by_m.setdefault(m, [])
         for work in works:
             if work.free():
                 return work
-        work = self._make(n)
+        work = self._make(m)
         works.append(work)
         return work
 
     def counts(self) -> dict[int, int]:
-        """{batch size: workspaces made}."""
-        return {n: len(w) for n, w in self._by_n.items()}
+        """{batch size m: workspaces made}."""
+        return {m: len(w) for m, w in self._by_m.items()}
