@@ -132,3 +132,17 @@ def test_a_paused_passs_trace_prints_at_a_prompt():
              ng.Trainer(net, alpha=0.5).steps(X, y, every="layer", epochs=1)]
     assert reprs[0] == "Trace(s=[3, 4, 2], n=6, engine='matrix', phase='forward layer 2')"
     assert reprs[1].startswith("Trace(s=[3, 4, 2], n=6, engine='matrix')")
+
+
+def test_forward_shows_its_pass_only_when_asked():
+    net = _layered()
+    X, y = _data(0, 5)
+    tr = net.backward(X, y)
+    X2, _ = _data(1, 3)
+    h = net.forward(X2, show=True)
+    assert net.last_trace is not tr and net.last_trace.delta is None
+    np.testing.assert_array_equal(net.outputs[0].a, h[:, 0])
+    for u in net.layers[1].nodes:  # z of the hidden units computed here from the weights
+        z = u.bias + sum(k.weight * X2[:, int(k.source.name[1:]) - 1]
+                         for k in net.in_links(u) if not k.is_bias)
+        np.testing.assert_allclose(u.z, z, rtol=0, atol=1e-12)

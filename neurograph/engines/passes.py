@@ -7,10 +7,10 @@ pass then runs through :class:`~neurograph.engines.sweep.Pass`.
 
 What nodes show (``node.z``, ``node.delta``, ``link.grad``: ``net.last_trace``)
 changes only when asked: ``backward`` returns its Trace and makes it the one
-nodes show; ``forward``, ``predict``, ``cost`` and ``gradients`` return their
-numbers and leave it as it was (as scikit-learn's ``predict`` leaves a fitted
-model's state alone), so a ``net.cost(...)`` at a debugger prompt does not change
-what ``node.z`` says.
+nodes show; ``forward`` (unless ``show=True``), ``predict``, ``cost`` and
+``gradients`` return their numbers and leave it as it was (as scikit-learn's
+``predict`` leaves a fitted model's state alone), so a ``net.cost(...)`` at a
+debugger prompt does not change what ``node.z`` says.
 
 >>> import neurograph as ng
 >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
@@ -97,9 +97,18 @@ def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = 
     return trace
 
 
-def forward(net, X, engine: str = "auto") -> np.ndarray:
-    """h_Θ(x): a(L) for each instance, (n, s_L); what nodes show is left as it was."""
-    return run_forward(net, X, engine).a[-1]
+def forward(net, X, engine: str = "auto", show: bool = False) -> np.ndarray:
+    """h_Θ(x): a(L) for each instance, (n, s_L); what nodes show is left as it was
+    unless ``show=True`` (then it is this pass).
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])       # AND
+    >>> h = forward(net, [[1.0, 1.0]]); net.outputs[0].z is None   # nothing shown
+    True
+    >>> h = forward(net, [[1.0, 1.0]], show=True); net.outputs[0].z
+    array([10.])
+    """
+    return run_forward(net, X, engine, show=show).a[-1]
 
 
 def predict(net, X, engine: str = "auto") -> np.ndarray:

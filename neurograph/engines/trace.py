@@ -7,9 +7,10 @@ true after an update. Blame is computed when asked, never stored whole.
 
 A network shows one Trace, ``net.last_trace``: what ``node.z``, ``node.delta``,
 ``link.grad`` read. ``net.backward`` returns its Trace and makes it that one
-(so does a trainer's step, at a pause of ``trainer.steps``); ``net.forward``,
-``predict``, ``cost`` and ``gradients`` return their numbers and leave it as
-it was: asking for J never changes what a node says.
+(so does a trainer's step, at a pause of ``trainer.steps``, and
+``net.forward(X, show=True)``); ``net.forward``, ``predict``, ``cost`` and
+``gradients`` return their numbers and leave it as it was: asking for J never
+changes what a node says.
 """
 
 from __future__ import annotations

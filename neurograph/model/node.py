@@ -4,7 +4,8 @@ A Node holds its name, kind, input function and activation function; it shows
 its ``z``, ``a``, ``delta`` and ``blame`` (arrays over the instances of the
 batch) from the Trace the network shows: the latest ``net.backward`` (or
 ``gradcheck``), or the training step a ``trainer.steps`` loop stands at.
-``net.forward``, ``predict``, ``cost`` and ``gradients`` never change it. A Link holds
+``net.forward``, ``predict``, ``cost`` and ``gradients`` leave it as it was
+(``net.forward(X, show=True)`` shows a forward pass when asked). A Link holds
 its ends and its weight; the weight lives in the network's weight store, so
 that after compiling it *is* an entry of Θ(l) (one source of truth).
 """
@@ -45,9 +46,9 @@ class Node:
     What a node shows (``z``, ``a``, ``delta``, ``blame``, and its links'
     ``signal`` and ``grad``) is one Trace, ``net.last_trace``: ``net.backward``
     makes its Trace that one, and so do a trainer's steps (each step's values, at
-    a pdb prompt inside ``for step in trainer.steps(...)``). ``net.forward``,
-    ``predict``, ``cost`` and ``gradients`` return their numbers and leave what
-    nodes show as it was.
+    a pdb prompt inside ``for step in trainer.steps(...)``) and
+    ``net.forward(X, show=True)``. ``net.forward``, ``predict``, ``cost`` and
+    ``gradients`` return their numbers and leave what nodes show as it was.
 
     Examples
     --------

@@ -132,16 +132,17 @@ class NetworkViews:
         return ths[l - 1]
 
 
-    def forward(self, X, engine: str = "auto") -> np.ndarray:
+    def forward(self, X, engine: str = "auto", show: bool = False) -> np.ndarray:
         """h_Θ(x) for each instance: (n, s_L); a single instance (1-D) gives (1, s_L).
 
         ``engine`` is "auto" (the compiled matrix engine when the network is
         layered, else the graph engine), "matrix" or "graph". What nodes show is
-        left as it was (``backward`` changes it).
+        left as it was (``backward`` changes it) unless asked: ``show=True`` makes
+        this pass the one nodes show, to read its z and a unit by unit.
         """
         from ..engines import passes
 
-        return passes.forward(self, X, engine=engine)
+        return passes.forward(self, X, engine=engine, show=show)
 
     def predict(self, X, engine: str = "auto", names: bool = False) -> np.ndarray:
         """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output.
