@@ -339,7 +339,7 @@ def test_signals_and_activations_views_in_headless_chromium(xor_run, browser):
     z2 = np.zeros(2)  # frame 0's own weights, summed link by link
     for lk in net.links:
         if lk.target.layer == 2:
-            z2[lk.target.position] += tr.w[lk.index] * (
+            z2[lk.target.position] += tr.theta[lk.index] * (
                 1.0 if lk.is_bias else a1[lk.source.position + 1])
     a2 = np.r_[1.0, 1 / (1 + np.exp(-z2))]
     for lk in net.links:
@@ -348,7 +348,7 @@ def test_signals_and_activations_views_in_headless_chromium(xor_run, browser):
         a = (a1 if lk.source.layer == 1 else a2)[lk.source.position + 1]
         shown = js(f"return document.querySelector('.linklabel[data-i=\"{lk.index}\"]')"
                    ".textContent")
-        assert float(shown) == pytest.approx(tr.w[lk.index] * a, rel=1e-4), lk
+        assert float(shown) == pytest.approx(tr.theta[lk.index] * a, rel=1e-4), lk
     z = js("return document.querySelector('.unittext[data-unit=\"a2_1\"]').textContent")
     assert z.startswith("z=") and float(z[2:]) == pytest.approx(z2[0], rel=1e-4)
     d.save_screenshot(str(ARTIFACTS / "explorer_signals.png"))

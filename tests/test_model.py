@@ -142,7 +142,7 @@ def test_set_bias_and_link_weight():
     link = net.connect(x, h, weight=2.5)
     net.set_bias(h, -1.5)
     assert h.bias == -1.5 and link.weight == 2.5
-    net.forward([[2.0]])
+    net.backward([[2.0]], [1])  # the pass nodes show (a forward pass leaves them)
     assert h.z[0] == pytest.approx(-1.5 + 2.5 * 2.0)
     assert link.signal[0] == pytest.approx(5.0)
     with pytest.raises(ng.InputValueError, match="finite"):
@@ -152,9 +152,10 @@ def test_set_bias_and_link_weight():
 # --- reprs -----------------------------------------------------------------------------
 def test_reprs_show_what_a_debugger_needs():
     net = ng.Network.from_thetas([[[-30.0, 20, 20]]])
-    net.forward([[1, 1]])
+    assert repr(net["a2_1"]) == "Node('a2_1', layer=2, output, sigmoid)"  # no pass shown
+    net.backward([[1, 1]], [0])
     r = repr(net["a2_1"])
-    assert r == "Node('a2_1', layer=2, output, sigmoid, z=10, a=1)"
+    assert r == "Node('a2_1', layer=2, output, sigmoid, z=10, a=1, δ=1)"
     assert repr(net.link("x1", "a2_1")) == "Link('x1' → 'a2_1', w=20)"
     assert repr(net) == "Network(s=[2, 1], nodes=3, links=3, activations=sigmoid, compiled)"
     tr = net.backward([[1, 1]], [1])

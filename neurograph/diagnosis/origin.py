@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engines.base import Phase
+from ..engines.losses import loss_of
 from ..engines.passes import resolved_loss, targets
 from ..notation import link_label
 from ..train.trainer import Trainer
@@ -23,15 +24,9 @@ ADVICE = ("lower α (the weights grew until a value overflowed); with linear or 
 
 
 def _element_cost(loss, act, z, a, y):
-    """The cost of each output of each instance (the terms J sums)."""
+    """The cost of each output of each instance (the terms J sums): the loss's own."""
     with np.errstate(over="ignore", invalid="ignore"):
-        if loss == "mse":
-            return 0.5 * (a - y) ** 2
-        if act.layerwise:  # softmax
-            zmax = z.max(axis=1, keepdims=True)
-            lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
-            return -(y * (z - lse))
-        return np.logaddexp(0.0, z) - y * z
+        return loss_of(loss, act).element(z, a, y)
 
 
 def _first_bad(arr):

@@ -5,6 +5,13 @@ imports this module when a method is called, so ``neurograph.model`` imports
 no engine. Inputs and targets are checked here, once, at the boundary; every
 pass then runs through :class:`~neurograph.engines.sweep.Pass`.
 
+What nodes show (``node.z``, ``node.delta``, ``link.grad``: ``net.last_trace``)
+changes only when asked: ``backward`` returns its Trace and makes it the one
+nodes show; ``forward`` (unless ``show=True``), ``predict``, ``cost`` and
+``gradients`` return their numbers and leave it as it was (as scikit-learn's
+``predict`` leaves a fitted model's state alone), so a ``net.cost(...)`` at a
+debugger prompt does not change what ``node.z`` says.
+
 >>> import neurograph as ng
 >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
 >>> run_backward(net, [[0.0, 1.0]], [1]).phase
@@ -54,22 +61,26 @@ def resolved_loss(net, loss: str) -> str:
     return resolve_loss(loss, [u.activation for u in net.outputs])
 
 
-def run_forward(net, X, engine: str = "auto") -> Trace:
-    """Forward pass; records and returns the Trace (z, a per layer)."""
+def run_forward(net, X, engine: str = "auto", show: bool = False) -> Trace:
+    """Forward pass; returns the Trace (z, a per layer). ``show=True`` makes it the
+    one nodes show (``net.last_trace``)."""
     check_ready(net)
     X = inputs(net, X)
     e = make_engine(net, engine=engine, shared=True)
     p = Pass(net, e, X)
     p.complete()
-    net.last_trace = trace = p.trace(Phase("forward"))
+    trace = p.trace(Phase("forward"))
+    if show:
+        net.last_trace = trace
     return trace
 
 
 def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
-                 grad: bool = True) -> Trace:
+                 grad: bool = True, show: bool = False) -> Trace:
     """Forward and backward pass: J, δ per layer and ∂J/∂w per weight, in a Trace.
 
     With ``grad=False`` only the forward pass and J (no δ, no gradients).
+    ``show=True`` makes the Trace the one nodes show (``net.last_trace``).
     """
     lam = check_lam(lam)
     check_ready(net)
@@ -80,18 +91,29 @@ def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = 
         raise ConfigError("cost and gradients need at least one instance, got 0")
     p = Pass(net, e, X, Y, backward=grad)
     p.complete()
-    net.last_trace = trace = p.trace(Phase("backward" if grad else "cost"), with_grad=grad)
+    trace = p.trace(Phase("backward" if grad else "cost"), with_grad=grad)
+    if show:
+        net.last_trace = trace
     return trace
 
 
-def forward(net, X, engine: str = "auto") -> np.ndarray:
-    """h_Θ(x): a(L) for each instance, (n, s_L)."""
-    return run_forward(net, X, engine).a[-1]
+def forward(net, X, engine: str = "auto", show: bool = False) -> np.ndarray:
+    """h_Θ(x): a(L) for each instance, (n, s_L); what nodes show is left as it was
+    unless ``show=True`` (then it is this pass).
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])       # AND
+    >>> h = forward(net, [[1.0, 1.0]]); net.outputs[0].z is None   # nothing shown
+    True
+    >>> h = forward(net, [[1.0, 1.0]], show=True); net.outputs[0].z
+    array([10.])
+    """
+    return run_forward(net, X, engine, show=show).a[-1]
 
 
 def predict(net, X, engine: str = "auto") -> np.ndarray:
     """Class index per instance: argmax over outputs, or for one output a ≥ its
-    activation's threshold (0.5; tanh: 0)."""
+    activation's threshold (0.5; tanh: 0); what nodes show is left as it was."""
     return labels_of(net, forward(net, X, engine))
 
 
@@ -103,12 +125,13 @@ def labels_of(net, out: np.ndarray) -> np.ndarray:
 
 
 def cost(net, X, Y, lam=0.0, loss="auto", engine="auto") -> float:
-    """J(Θ) of the instances."""
+    """J(Θ) of the instances; what nodes show is left as it was."""
     return run_backward(net, X, Y, lam, loss, engine, grad=False).cost
 
 
 def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
     """(J, [D(1), …, D(L−1)]) from one pass; the D(l) are views of ``D.flat`` (θ's layout).
+    What nodes show is left as it was (``backward`` changes it).
 
     Raises
     ------
@@ -137,10 +160,10 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
 
 
 def gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
-    """[D(1), …, D(L−1)]."""
+    """[D(1), …, D(L−1)]; what nodes show is left as it was."""
     return cost_and_gradients(net, X, Y, lam, loss, engine)[1]
 
 
 def backward(net, X, Y, lam=0.0, loss="auto", engine="auto") -> Trace:
-    """Forward and backward pass: the Trace."""
-    return run_backward(net, X, Y, lam, loss, engine)
+    """Forward and backward pass: the Trace, made the one nodes show."""
+    return run_backward(net, X, Y, lam, loss, engine, show=True)

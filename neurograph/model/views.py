@@ -130,20 +130,23 @@ class NetworkViews:
         return ths[l - 1]
 
 
-    def forward(self, X, engine: str = "auto") -> np.ndarray:
+    def forward(self, X, engine: str = "auto", show: bool = False) -> np.ndarray:
         """h_Θ(x) for each instance: (n, s_L); a single instance (1-D) gives (1, s_L).
 
         ``engine`` is "auto" (the compiled matrix engine when the network is
-        layered, else the graph engine), "matrix" or "graph".
+        layered, else the graph engine), "matrix" or "graph". What nodes show is
+        left as it was (``backward`` changes it) unless asked: ``show=True`` makes
+        this pass the one nodes show, to read its z and a unit by unit.
         """
         from ..engines import passes
 
-        return passes.forward(self, X, engine=engine)
+        return passes.forward(self, X, engine=engine, show=show)
 
     def predict(self, X, engine: str = "auto", names: bool = False) -> np.ndarray:
         """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output.
 
         With ``names=True`` the class names of :attr:`classes` instead of indices.
+        What nodes show is left as it was.
         """
         from ..engines import passes
 
@@ -155,19 +158,22 @@ class NetworkViews:
         return np.asarray(self.classes)[k]
 
     def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto") -> float:
-        """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ²."""
+        """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ².
+        What nodes show is left as it was."""
         from ..engines import passes
 
         return passes.cost(self, X, Y, lam=lam, loss=loss, engine=engine)
 
     def gradients(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
-        """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward)."""
+        """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward).
+        What nodes show is left as it was."""
         from ..engines import passes
 
         return passes.gradients(self, X, Y, lam=lam, loss=loss, engine=engine)
 
     def backward(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
-        """Forward and backward pass; returns the Trace (per node z, a, δ, blame)."""
+        """Forward and backward pass; returns the Trace (per node z, a, δ, blame) and
+        makes it the one nodes show (``node.z``, ``link.grad`` …: ``net.last_trace``)."""
         from ..engines import passes
 
         return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine)
