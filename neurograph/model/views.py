@@ -132,24 +132,27 @@ class NetworkViews:
         return ths[l - 1]
 
 
-    def forward(self, X, engine: str = "auto") -> np.ndarray:
+    def forward(self, X, engine: str = "auto", backend: str = "numpy", device=None) -> np.ndarray:
         """h_Θ(x) for each instance: (n, s_L); a single instance (1-D) gives (1, s_L).
 
         ``engine`` is "auto" (the compiled matrix engine when the network is
-        layered, else the graph engine), "matrix" or "graph".
+        layered, else the graph engine), "matrix" or "graph". ``backend`` is
+        "numpy" or "torch" (the matrix engine on PyTorch's kernels, on ``device``
+        "cpu" or "cuda"); every pass method takes both.
         """
         from ..engines import passes
 
-        return passes.forward(self, X, engine=engine)
+        return passes.forward(self, X, engine=engine, backend=backend, device=device)
 
-    def predict(self, X, engine: str = "auto", names: bool = False) -> np.ndarray:
+    def predict(self, X, engine: str = "auto", names: bool = False, backend: str = "numpy",
+                device=None) -> np.ndarray:
         """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output.
 
         With ``names=True`` the class names of :attr:`classes` instead of indices.
         """
         from ..engines import passes
 
-        k = passes.predict(self, X, engine=engine)
+        k = passes.predict(self, X, engine=engine, backend=backend, device=device)
         if not names:
             return k
         if self._classes is None:
@@ -186,23 +189,29 @@ class NetworkViews:
             raise ConfigError(f"class names must be distinct, got {list(names)}")
         self._classes = names
 
-    def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto") -> float:
+    def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+             backend: str = "numpy", device=None) -> float:
         """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ²."""
         from ..engines import passes
 
-        return passes.cost(self, X, Y, lam=lam, loss=loss, engine=engine)
+        return passes.cost(self, X, Y, lam=lam, loss=loss, engine=engine, backend=backend,
+                           device=device)
 
-    def gradients(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
+    def gradients(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+                  backend: str = "numpy", device=None):
         """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward)."""
         from ..engines import passes
 
-        return passes.gradients(self, X, Y, lam=lam, loss=loss, engine=engine)
+        return passes.gradients(self, X, Y, lam=lam, loss=loss, engine=engine, backend=backend,
+                                device=device)
 
-    def backward(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
+    def backward(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+                 backend: str = "numpy", device=None):
         """Forward and backward pass; returns the Trace (per node z, a, δ, blame)."""
         from ..engines import passes
 
-        return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine)
+        return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine, backend=backend,
+                               device=device)
 
     def render(self, path, show: str = "structure", trace=None, **options):
         """Write a diagram to ``path``: .svg, .png, .pdf or .dot by extension.

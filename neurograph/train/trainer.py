@@ -21,6 +21,7 @@ from ..engines.base import Phase
 from ..engines.losses import check_lam
 from ..engines.passes import inputs, labels_of, resolved_loss, targets
 from ..engines.sweep import Pass, make_engine
+from ..engines.torch_kernels import check_backend
 from ..errors import ConfigError, NonFiniteError
 from . import state
 from .checks import count_arg, real_arg
@@ -66,6 +67,9 @@ class Trainer:
     tol_grad : stop when ‖D‖ < tol_grad ("weights converge").
     tol_cost : stop when |J(e) − J(e−1)| < tol_cost.
     loss, engine : as for ``net.cost``.
+    backend, device : "numpy" (the default) or "torch": the matrix engine and the
+        update on PyTorch's kernels, on ``device`` "cpu" (θ shared with the links,
+        zero copy) or "cuda"; the same numbers, one kernel set per run.
     on_nonfinite : "stop" (History.stopped = "diverged") or "raise" (NonFiniteError).
 
     Examples
@@ -81,7 +85,8 @@ class Trainer:
     def __init__(self, net, alpha: float = 1.0, lam: float = 0.0, batch_size: int | None = None,
                  momentum: float = 0.0, seed: int | None = 0, tol_grad: float | None = None,
                  tol_cost: float | None = None, loss: str = "auto", engine: str = "auto",
-                 shuffle: bool = True, on_nonfinite: str = "stop"):
+                 shuffle: bool = True, on_nonfinite: str = "stop", backend: str = "numpy",
+                 device=None):
         alpha, lam = real_arg("alpha", alpha, low=0.0), check_lam(lam)
         momentum = real_arg("momentum", momentum, low=0.0)
         if momentum >= 1:
@@ -93,6 +98,8 @@ class Trainer:
         if on_nonfinite not in ("stop", "raise"):
             raise ConfigError(f"on_nonfinite must be 'stop' or 'raise', got {on_nonfinite!r}")
         self.on_nonfinite = on_nonfinite
+        check_backend(backend, device)  # refused here, not at the first fit
+        self.backend, self.device = backend, device
         self.net = net
         self.alpha, self.lam, self.batch_size = float(alpha), float(lam), batch_size
         self.momentum, self.seed, self.shuffle = float(momentum), seed, shuffle
@@ -228,7 +235,8 @@ class Trainer:
                 f"{self._epoch_shape[1]} (next batch {self._next_batch}); this call has n={n}, "
                 f"batch size {bs}: call trainer.restart_epoch() to drop the epoch in progress, "
                 "or make a new Trainer")
-        engine = self._engine = make_engine(self.net, self.lam, self.loss, self.engine)
+        engine = self._engine = make_engine(self.net, self.lam, self.loss, self.engine,
+                                            backend=self.backend, device=self.device)
         theta = engine.theta
         n_batches = -(-n // bs)
         if self._velocity is None or self._velocity.shape != theta.shape:
@@ -252,7 +260,9 @@ class Trainer:
                     for phase in p.run(pause=every == "layer"):
                         yield self._show(Step(e, b, None, phase, p.trace(phase), p.J))
                     J = p.J
-                    gsq = float(engine.grad @ engine.grad)  # ‖D‖², and a cheap finiteness test
+                    # ‖D‖², and a cheap finiteness test (on the engine's own kernels)
+                    gsq = engine.grad_sq() if hasattr(engine, "grad_sq") else \
+                        float(engine.grad @ engine.grad)
                     if not (math.isfinite(J) and finite(engine.grad, gsq)):
                         # recorded before the bad pass is shown: the one who looks at it
                         # may close the steps or quit the debugger there
@@ -362,8 +372,9 @@ class Trainer:
 
         Frozen weights (``net.weights.frozen``) take no step and keep no velocity
         (their gradient is still computed and shown)."""
-        descend(engine.theta, engine.grad, self.alpha, self.net.weights.frozen_mask(),
-                self.momentum, self._velocity)
+        step = getattr(engine, "descend", descend)  # an engine on other kernels has its own
+        step(engine.theta, engine.grad, self.alpha, self.net.weights.frozen_mask(),
+             self.momentum, self._velocity)
 
     def _end_epoch(self, has_labels: bool) -> None:
         s = self._epoch_sums
