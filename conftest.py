@@ -13,6 +13,7 @@ import sys
 EXTRAS = {
     "neurograph/interop/sklearn.py": "sklearn",
     "neurograph/interop/torch.py": "torch",
+    "neurograph/engines/torch_backend.py": "torch",
 }
 
 collect_ignore: list[str] = []
