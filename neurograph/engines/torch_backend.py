@@ -123,9 +123,11 @@ class TorchEngine:
         torch, w = self.torch, self.work
         d_next, T, Dl = w.td[l], self.T[l - 1], self.D[l - 1]
         n = d_next.shape[0]
-        torch.mm(d_next.t(), w.ta[l - 1], out=Dl[:, 1:])
-        torch.sum(d_next, 0, out=Dl[:, 0])
-        Dl.mul_(1.0 / n)
+        # Δ(l)/n with the 1/n inside the products (no pass of its own over D(l)); the bias
+        # column is δᵀ(1/n), one matrix-vector product, as numpy's engine takes 1ᵀδ
+        torch.addmm(Dl[:, 1:], d_next.t(), w.ta[l - 1], beta=0.0, alpha=1.0 / n,
+                    out=Dl[:, 1:])
+        torch.mv(d_next.t(), w.inv_n, out=Dl[:, 0])
         if self.lam:
             Dl[:, 1:].add_(T[:, 1:] * (self.lam / (n if n_reg is None else n_reg)))
         m = self.masks[l - 1]
@@ -204,6 +206,7 @@ class TorchWorkspace(Workspace):
             self.a = [None] * len(shapes)
         self.tmp = make()[1]
         self.tmp2 = torch.empty_like(self.tmp[-1])
+        self.inv_n = torch.full((n,), 1.0 / n, dtype=self.tmp2.dtype, device=e.device)
         self.seal()
 
     def arrays(self):
