@@ -167,7 +167,7 @@ def test_momentum_velocity_of_a_weight_frozen_midway_is_dropped():
     link.frozen = True
     w = link.weight
     t.fit(X, y, epochs=3)
-    assert link.weight == w and t._velocity[link.index] == 0
+    assert link.weight == w and t.state.velocity[link.index] == 0
 
 
 @pytest.mark.parametrize("rule", ["online", "batch"])

@@ -21,13 +21,6 @@ ADVICE = ("lower α (the weights grew until a value overflowed); with linear or 
           "scale the inputs and targets; check the data for huge values")
 
 
-def _batch_rows(t, b: int, n: int) -> np.ndarray:
-    bs = n if t.batch_size is None else min(t.batch_size, n)
-    if t._perm is not None:
-        return np.asarray(t._perm[b * bs:(b + 1) * bs])
-    return np.arange(b * bs, min(n, (b + 1) * bs))
-
-
 def _element_cost(loss, act, z, a, y):
     """The cost of each output of each instance (the terms J sums)."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -57,7 +50,7 @@ def _path(net, tr, unit, row, backward: bool):
     while cur.name not in outs:
         best, score = None, -1.0
         for k in net.out_links(cur):
-            s = abs(float(tr.w[k.index]))
+            s = abs(float(tr.theta[k.index]))
             d = tr.node_value(k.target, "delta") if backward else None
             if d is not None and np.isfinite(d[row]):
                 s *= abs(float(d[row]))
@@ -78,7 +71,7 @@ def _carried_in(net, tr, unit, row) -> dict:
         a = 1.0 if k.is_bias else tr.node_value(k.source, "a")
         if a is None:
             continue
-        v = abs(float(tr.w[k.index]) * (a if np.isscalar(a) else float(a[row])))
+        v = abs(float(tr.theta[k.index]) * (a if np.isscalar(a) else float(a[row])))
         if v > big or best is None:
             best, big = k, v
     return {} if best is None else {"carried in by": link_name(best), "its |w·a|": big}
@@ -104,7 +97,7 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
     t = Trainer(net)
     t.load_state_dict(trainer.state_dict())
     where = {"epoch": e, "batch": b}
-    if (t.epoch, t._next_batch) != (e, b):
+    if (t.epoch, t.state.next_batch) != (e, b):
         return Finding("nonfinite", f"the run diverged in epoch {e}, batch {b}; the trainer "
                        "has moved on since, so the pass cannot be re-run", where=where,
                        confidence=0.5, advice=ADVICE)
@@ -134,9 +127,9 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
                     found = ("delta", ph.layer, hit, tr, ph, True)
         if found is not None or ph == "update":
             break
-    rows = _batch_rows(t, b, n)
+    rows = t.state.batch_rows(b, n, t.batch_size)
     if found is None:
-        grad = t._engine.grad if t._engine is not None else None
+        grad = t.grad
         if grad is not None and not _finite(grad):
             bad = set(np.nonzero(~np.isfinite(grad))[0].tolist())
             names = tuple(link_name(k) for k in net.links if k.index in bad)

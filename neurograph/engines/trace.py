@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import StaleTraceError
+from ..errors import StaleTraceError, renamed
 
 
 @dataclass(eq=False)
@@ -24,8 +24,9 @@ class Trace:
     z, a, delta : list of arrays (n, s_l), index 0 = Layer 1 (``z[0]`` and
         ``delta[0]`` are None: inputs have neither). ``delta`` holds ∂cost/∂z
         per instance (δ(L) = a(L) − y for cross-entropy), not divided by n.
-    w : the weights used (a copy of the store, the layout of ``link.index``).
-    grad : ∂J/∂w per weight in the same layout (None after a forward pass).
+    theta : θ, the weights used (a copy of the store, the layout of ``link.index``;
+        ``w`` is its former name).
+    grad : ∂J/∂θ per weight in the same layout (None after a forward pass).
     cost : J(Θ) (None after a forward pass).
 
     Examples
@@ -44,7 +45,7 @@ class Trace:
     version: int  # the network's layout version at the pass
     z: list
     a: list
-    w: np.ndarray
+    theta: np.ndarray
     delta: list | None = None
     grad: np.ndarray | None = None
     cost: float | None = None
@@ -55,6 +56,12 @@ class Trace:
     owner: int = 0  # id() of the network whose pass this is
     # a weak reference to that network (a trace must not keep a network alive)
     network_ref: object = field(default=None, repr=False)
+
+    @property
+    def w(self) -> np.ndarray:
+        """Former name of :attr:`theta`."""
+        renamed("trace.w", "trace.theta")
+        return self.theta
 
     @property
     def network(self):
@@ -88,7 +95,7 @@ class Trace:
         """``what`` ("z", "a" or "delta") of one node over the instances, or None."""
         self.check(node.network)
         if node.is_bias:
-            return np.ones(self.n, dtype=self.w.dtype) if what == "a" else None
+            return np.ones(self.n, dtype=self.theta.dtype) if what == "a" else None
         arrs = getattr(self, what)
         if arrs is None:
             return None
@@ -112,10 +119,10 @@ class Trace:
                 continue
             fn = link.target.input_function
             if fn is None or fn.name == "weighted_sum":
-                out[link.target.name] = self.w[link.index] * d
+                out[link.target.name] = self.theta[link.index] * d
             else:  # the share is ∂z_j/∂a_i · δ_j
                 a = self.node_value(node, "a") if a is None else a
-                w = np.array([self.w[link.index]])
+                w = np.array([self.theta[link.index]])
                 out[link.target.name] = fn.dz_da(a[:, None], w)[:, 0] * d
         return out
 
@@ -123,7 +130,7 @@ class Trace:
         """w·a(source): the link's activation level over the instances."""
         self.check(link.target.network)
         a = self.node_value(link.source, "a") if link.source is not None else 1.0
-        return self.w[link.index] * a
+        return self.theta[link.index] * a
 
     def link_grad(self, link):
         """∂J/∂w for this link (scalar), or None after a forward pass only."""
