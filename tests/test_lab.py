@@ -337,7 +337,7 @@ def test_copy_leaves_its_links_out_of_the_young_generation_and_frozen_objects_al
     gc.collect()
     b = net.copy()
     # what was built went to the oldest generation: no young collection walks it again
-    mine = {id(d) for _, _, d in b._graph.edges(data=True)}  # the copy's edge dicts
+    mine = {id(d) for _, _, d in b.topology.graph.edges(data=True)}  # the copy's edge dicts
     old = sum(id(o) in mine for o in gc.get_objects(generation=2))
     assert old == len(mine) == 11_110
     del b

@@ -74,6 +74,18 @@ class Node:
         lays out its layers; a bias unit's position is −1)."""
         self._layer, self._pos = layer, position
 
+    def assign(self, layer: Layer) -> None:
+        """Make ``layer`` the one this unit was put in (a copy's layering calls this)."""
+        self._assigned_layer = layer
+
+    def copy_to(self, net: Network) -> Node:
+        """This unit for ``net``: same name, kind and functions, its bias link at the
+        same index of ``net``'s weights (its source, layers and place are set by
+        ``net``'s topology and layering)."""
+        b = self._bias_link
+        return Node(net, self.name, self._kind, self._activation, self._input_function,
+                    bias_index=None if b is None else b.index)
+
     # --- the unit's functions (changing one invalidates compiled forms and traces) ---
     @property
     def activation(self):

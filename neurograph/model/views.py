@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 class NetworkViews:
     """The methods of :class:`~neurograph.model.network.Network` that use a built network."""
 
-    _classes: tuple[str, ...] | None
-
     # --- the architecture ------------------------------------------------------------
     @property
     def L(self) -> int:
@@ -155,39 +153,9 @@ class NetworkViews:
         k = passes.predict(self, X, engine=engine, backend=backend, device=device)
         if not names:
             return k
-        if self._classes is None:
+        if self.classes is None:
             raise ConfigError("predict(names=True) needs class names: set net.classes first")
-        return np.asarray(self._classes)[k]
-
-    @property
-    def classes(self) -> tuple[str, ...] | None:
-        """Names of the classes the outputs stand for (output unit k is class k;
-        one output unit stands for two classes, 0 and 1), or None.
-
-        Examples
-        --------
-        >>> import neurograph as ng
-        >>> net = ng.Network.from_architecture([2, 3, 3], seed=0)
-        >>> net.classes = ["cat", "dog", "fish"]
-        >>> net.predict([[0.0, 1.0]], names=True).tolist()
-        ['cat']
-        """
-        return self._classes
-
-    @classes.setter
-    def classes(self, names) -> None:
-        if names is None:
-            self._classes = None
-            return
-        names = tuple(str(c) for c in names)
-        k = len(self.outputs)
-        want = 2 if k == 1 else k
-        if len(names) != want:
-            raise ShapeError(f"classes must name {want} classes for {k} output unit(s), "
-                             f"got {len(names)}: {list(names)[:5]}")
-        if len(set(names)) != len(names):
-            raise ConfigError(f"class names must be distinct, got {list(names)}")
-        self._classes = names
+        return np.asarray(self.classes)[k]
 
     def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
              backend: str = "numpy", device=None) -> float:

@@ -134,6 +134,26 @@ class Weights:
         c = self.compiled
         return c if c is not None and c.version == self.version else None
 
+    def copy(self, theta: np.ndarray | None = None, frozen: np.ndarray | None = None) -> Weights:
+        """An independent store of these weights and frozen flags (or of ``theta`` and
+        ``frozen``, laid out like θ: a lesion's intact values), with the indices
+        links hold unchanged; compiled when this store is, Θ(l) views of the new θ.
+
+        >>> import neurograph as ng
+        >>> w = ng.Network.from_architecture([2, 1], seed=0).weights
+        >>> c = w.copy(); c.set(0, 5.0); w.get(0) == 5.0, c.current() is None
+        (False, True)
+        """
+        new = Weights(self.dtype)
+        new._buf, new._frozen = self._buf.copy(), self._frozen.copy()
+        if theta is not None:
+            new._buf[: self.n], new._frozen[: self.n] = theta, frozen
+        new.n, new.n_frozen = self.n, int(new._frozen[: self.n].sum())
+        c = self.current()
+        if c is not None:
+            new.compiled = c.moved_to(new.theta, new.version)
+        return new
+
 
 @contextmanager
 def no_gc():
@@ -231,19 +251,49 @@ def _shape_text(value) -> str:
 
 @dataclass(eq=False)
 class Compiled:
-    """The compiled form: θ, its Θ(l) views, masks of fixed zeros, activations."""
+    """The compiled form: θ, its layout (each Θ(l)'s shape and offset in θ) and Θ(l)
+    as views of θ, masks of fixed zeros, activations.
+
+    The layout is kept, not re-derived: anything laid out like θ (a Trace's copy of
+    θ, a gradient) is cut into its Θ(l) by :meth:`views`.
+
+    >>> import neurograph as ng
+    >>> c = ng.Network.from_architecture([3, 2, 1], seed=0).compile()
+    >>> c.shapes, c.offsets
+    ([(2, 4), (1, 3)], [0, 8, 11])
+    >>> [T.shape for T in c.views(np.arange(11.0))]
+    [(2, 4), (1, 3)]
+    """
 
     theta: np.ndarray
-    thetas: list[np.ndarray]
+    shapes: list[tuple[int, int]]  # Θ(l): s_{l+1} × (s_l + 1)
     masks: list[np.ndarray | None]  # True where a link exists; None when the block is full
     s: list[int]
     activations: list[Activation]  # g of layers 2..L
     version: int
+    offsets: list[int] = field(init=False)  # Θ(l) is θ[offsets[l-1]:offsets[l]]; last = len θ
+    thetas: list[np.ndarray] = field(init=False)  # Θ(1), Θ(2), … as views of θ
     handed_out: list = field(default_factory=list)  # [θ, Θ(1), …] as ThetaViews, once made
 
-    @property
-    def shapes(self) -> list[tuple[int, int]]:
-        return [t.shape for t in self.thetas]
+    def __post_init__(self) -> None:
+        self.shapes = [(int(r), int(c)) for r, c in self.shapes]
+        self.offsets = offsets_of(self.shapes)
+        self.thetas = self.views(self.theta)
+
+    def moved_to(self, theta: np.ndarray, version: int) -> Compiled:
+        """This layout over another θ (a copied store's), masks copied."""
+        return Compiled(theta, self.shapes, [None if m is None else m.copy() for m in self.masks],
+                        list(self.s), list(self.activations), version)
+
+    def views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Θ(1), Θ(2), … of ``flat``, a vector laid out like θ, as views (no copy).
+
+        Raises ShapeError when ``flat`` is not of θ's length."""
+        if np.shape(flat) != (self.offsets[-1],):
+            raise ShapeError(f"a vector laid out like θ has shape ({self.offsets[-1]},), got "
+                             f"{np.shape(flat)}")
+        return [flat[a:b].reshape(shape)
+                for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
 
     def public(self) -> list[ThetaView]:
         """[θ, Θ(1), Θ(2), …] as the ThetaViews users get (made once: a change of
@@ -263,6 +313,18 @@ class Compiled:
 def theta_shapes(s: list[int]) -> list[tuple[int, int]]:
     """Shapes of Θ(1)…Θ(L−1) for an architecture s: s_{l+1} × (s_l + 1)."""
     return [(s[i + 1], s[i] + 1) for i in range(len(s) - 1)]
+
+
+def offsets_of(shapes: list[tuple[int, int]]) -> list[int]:
+    """Where each Θ(l) of these shapes starts in θ, and θ's length last.
+
+    >>> offsets_of([(2, 4), (1, 3)])
+    [0, 8, 11]
+    """
+    out = [0]
+    for r, c in shapes:
+        out.append(out[-1] + r * c)
+    return out
 
 
 def split(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
@@ -318,14 +380,14 @@ def compile_network(net: Network) -> Compiled:
         acts.append(lay.nodes[0].activation)
     s = [lay.size for lay in layers]
     shapes = theta_shapes(s)
-    offsets = np.cumsum([0] + [r * c for r, c in shapes])
+    offsets = offsets_of(shapes)
     with no_gc():  # a tuple per link
         return _compile(net, store, acts, s, shapes, offsets)
 
 
 def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
     old, old_frozen = store.theta, store._frozen
-    theta = np.zeros(int(offsets[-1]), dtype=store.dtype)
+    theta = np.zeros(offsets[-1], dtype=store.dtype)
     frozen = np.zeros(len(theta), dtype=bool)
     links = []
     counts = [0] * len(shapes)
@@ -340,7 +402,7 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
                 "Run this network with the graph engine (engine='graph')."
             )
         col = 0 if link.source._kind == "bias" else link.source._pos + 1
-        pos = int(offsets[li - 1]) + link.target._pos * shapes[li - 1][1] + col
+        pos = offsets[li - 1] + link.target._pos * shapes[li - 1][1] + col
         links.append((link, pos, li - 1))
         counts[li - 1] += 1
     masks: list[np.ndarray | None] = []
@@ -353,11 +415,10 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
     store.layout_changed()  # weights moved: traces and plans of the old layout are stale
     store._buf, store.n = theta, len(theta)
     store._frozen, store.n_frozen = frozen, int(frozen.sum())
-    thetas = split(theta, shapes)
     mask_flat = [None if m is None else m.reshape(-1) for m in masks]
     for _, pos, k in links:
         if masks[k] is not None:
             mask_flat[k][pos - offsets[k]] = True
-    c = Compiled(theta, thetas, masks, s, acts, store.version)
+    c = Compiled(theta, shapes, masks, s, acts, store.version)
     store.compiled = c
     return c
