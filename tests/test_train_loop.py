@@ -158,7 +158,8 @@ def test_settings_are_one_list_read_by_constructor_state_dict_and_checkpoint(tmp
     assert params == ["net", *SETTINGS]
     net = ng.Network.from_architecture([2, 1], seed=0)
     given = dict(alpha=0.25, lam=0.5, batch_size=3, momentum=0.5, seed=9, tol_grad=1e-3,
-                 tol_cost=1e-4, loss="mse", engine="graph", shuffle=False, on_nonfinite="raise")
+                 tol_cost=1e-4, loss="mse", engine="graph", shuffle=False, on_nonfinite="raise",
+                 backend="numpy", device="cpu")
     assert set(given) == set(SETTINGS)
     t = ng.Trainer(net, **given)
     assert {k: getattr(t, k) for k in SETTINGS} == given
@@ -173,7 +174,7 @@ def test_settings_are_one_list_read_by_constructor_state_dict_and_checkpoint(tmp
     assert ng.Trainer(net, 0.5, 0.1, 4).settings == Settings(alpha=0.5, lam=0.1, batch_size=4)
     assert repr(t) == ("Trainer(α=0.25, λ=0.5, batch_size=3, momentum=0.5, seed=9, "
                        "tol_grad=0.001, tol_cost=0.0001, loss='mse', engine='graph', "
-                       "shuffle=False, on_nonfinite='raise', epoch=0)")
+                       "shuffle=False, on_nonfinite='raise', device='cpu', epoch=0)")
 
 
 @pytest.mark.parametrize("name, value", [("momentum", 1.0), ("alpha", -0.5),

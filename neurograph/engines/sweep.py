@@ -28,6 +28,8 @@ from .base import Engine, Phase
 from .graph import GraphEngine
 from .losses import check_lam, resolve_loss
 from .matrix import MatrixEngine
+from .torch_backend import TorchEngine
+from .torch_kernels import check_backend
 from .trace import Trace
 
 ENGINES = ("auto", "matrix", "graph")
@@ -73,25 +75,44 @@ def choose(net, engine: str = "auto") -> str:
 
 
 def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
-                shared: bool = False) -> Engine:
-    """The engine that runs ``net`` with this λ and loss ("auto": from the outputs).
+                shared: bool = False, backend: str = "numpy", device=None) -> Engine:
+    """The engine that runs ``net`` with this λ and loss ("auto": from the outputs),
+    on ``backend``'s kernels ("numpy", or "torch" on ``device``: the matrix engine only).
 
     ``shared=True`` gives the network's shared engine for whole passes (its
     workspaces are reused across calls, as long as no Trace holds them); a
     trainer, whose passes pause, takes an engine of its own.
     """
     lam = check_lam(lam)
-    kind = choose(net, engine)
+    backend, dev = check_backend(backend, device)
+    kind = choose(net, engine) if backend == "numpy" else torch_kind(net, engine)
     loss = resolve_loss(loss, [u.activation for u in net.outputs])
-    key = (kind, net.version, lam, loss)
+    key = (kind, net.version, lam, loss, backend, dev)
     if shared:
         cached = _SHARED.get(net)
         if cached is not None and cached[0] == key:
             return cached[1]
-    e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
+    if backend == "torch":
+        e = TorchEngine(net, lam, loss, dev)
+    else:
+        e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
     if shared:
         _SHARED[net] = (key, e)
     return e
+
+
+def torch_kind(net, engine: str) -> str:
+    """"matrix" for a torch run, or ConfigError: the graph engine has no torch backend."""
+    if engine == "graph":
+        raise ConfigError("engine='graph' runs on numpy only; backend='torch' runs the "
+                          "matrix engine (engine='matrix' or 'auto'): use backend='numpy' "
+                          "for the graph engine")
+    try:
+        return choose(net, "matrix" if engine == "auto" else engine)
+    except CompileError as exc:
+        raise ConfigError(f"backend='torch' runs the matrix engine, and this network does not "
+                          f"compile to Θ ({exc}); the graph engine has no torch backend: use "
+                          "backend='numpy'") from None
 
 
 class Pass:

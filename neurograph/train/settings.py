@@ -16,6 +16,7 @@ import inspect
 from dataclasses import dataclass, fields, replace
 
 from ..engines.losses import check_lam
+from ..engines.torch_kernels import check_backend
 from ..errors import ConfigError
 from .checks import count_arg, real_arg
 
@@ -39,6 +40,8 @@ class Settings:
     engine: str = "auto"
     shuffle: bool = True
     on_nonfinite: str = "stop"
+    backend: str = "numpy"
+    device: str | None = None
 
     def __post_init__(self) -> None:
         alpha, lam = real_arg("alpha", self.alpha, low=0.0), check_lam(self.lam)
@@ -53,8 +56,10 @@ class Settings:
         if self.on_nonfinite not in ON_NONFINITE:
             raise ConfigError(f"on_nonfinite must be 'stop' or 'raise', got "
                               f"{self.on_nonfinite!r}")
+        check_backend(self.backend, self.device)  # refused here, not at the first fit
         checked = dict(alpha=float(alpha), lam=float(lam), momentum=float(momentum),
-                       batch_size=bs, **tol)
+                       batch_size=bs, device=None if self.device is None else str(self.device),
+                       **tol)
         for k, v in checked.items():
             object.__setattr__(self, k, v)  # frozen: the checked value replaces the given one
 

@@ -54,6 +54,9 @@ class Trainer:
     tol_cost : stop when |J(e) − J(e−1)| < tol_cost.
     loss, engine : as for ``net.cost``.
     on_nonfinite : "stop" (History.stopped = "diverged") or "raise" (NonFiniteError).
+    backend, device : "numpy" (the default) or "torch": the matrix engine and the
+        update on PyTorch's kernels, on ``device`` "cpu" (θ shared with the links,
+        zero copy) or "cuda"; the same numbers, one kernel set per run.
 
     A trainer holds ``settings`` (the above, one frozen ``Settings``; ``trainer.alpha``
     & co. read it, and writing them checks the value), ``state`` (a ``RunState``: where
@@ -195,7 +198,8 @@ class Trainer:
         epochs = count_arg("epochs", run.epochs, "an int ≥ 1")
         bs = batch_size_for(data.n, self.batch_size)
         self.state.check_epoch(data.n, bs)
-        engine = self.state.engine = make_engine(self.net, self.lam, self.loss, self.engine)
+        engine = self.state.engine = make_engine(self.net, self.lam, self.loss, self.engine,
+                                                 backend=self.backend, device=self.device)
         token = self._start(engine, epochs, run)
         h = self.history
         try:
@@ -262,7 +266,8 @@ class Trainer:
         for phase in p.run(pause=run.every == "layer"):
             yield self._show(Step(e, b, None, phase, p.trace(phase), p.J))
         J, grad = p.J, p.engine.grad
-        gsq = float(grad @ grad)  # ‖D‖², and a cheap finiteness test
+        # ‖D‖², and a cheap finiteness test; on the engine's own kernels when it has them
+        gsq = p.engine.grad_sq() if hasattr(p.engine, "grad_sq") else float(grad @ grad)
         if not (math.isfinite(J) and finite(grad, gsq)):
             # recorded before the bad pass is shown: the one who looks at it may close
             # the steps or quit the debugger there
@@ -283,8 +288,9 @@ class Trainer:
         """Θ ← Θ − αD (with momentum: v ← μv − αD, Θ ← Θ + v), in place; ‖D‖ kept for
         the epoch's record. Frozen weights (``net.weights.frozen``) take no step and keep
         no velocity (their gradient is still computed and shown)."""
-        descend(engine.theta, engine.grad, self.alpha, self.net.weights.frozen_mask(),
-                self.momentum, self.state.velocity)
+        step = getattr(engine, "descend", descend)  # an engine on other kernels has its own
+        step(engine.theta, engine.grad, self.alpha, self.net.weights.frozen_mask(),
+             self.momentum, self.state.velocity)
         self.state.sums.grad_norm = math.sqrt(gsq)
 
     def _count(self, p: Pass, labels) -> None:
