@@ -158,6 +158,18 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     >>> open(out, encoding="utf-8").read().count('class="frame"')
     3
     """
+    doc = document(*parts(fr, net, show, instances, maps, y, vmin, vmax, static, **options))
+    page = Page(path)
+    atomic_write(os.fspath(page), doc.encode("utf-8"))
+    return page
+
+
+def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | None = None,
+          y=None, vmin: float | None = None, vmax: float | None = None,
+          static: bool | None = None, **options) -> tuple[str, dict]:
+    """(body, data) of the explorer page of ``fr``: its markup (names escaped) and the
+    numbers its script draws; :func:`page` writes them as one file, the live explorer
+    sends them to its widget. The arguments are :func:`page`'s."""
     if net is None:
         raise ConfigError("player needs net=the network the steps belong to")
     if show not in ex.PAGE_VIEWS:
@@ -202,28 +214,31 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
         f'data-j="{"" if tr.cost is None else colors.fmt(tr.cost)}" data-title="'
         f'{esc.text(_title(net, show, w or labels[0], tr.cost))}">{_static(pic, note)}</div>'
         for info, w, tr, pic in zip(infos, who, traces, pictures))
-    doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-           f"<title>neurograph explorer</title><style>{_asset('explorer.css')}</style></head>"
-           f"<body><h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
-           f'<div id="title" data-s="{net.s}"></div>'
-           f'<div id="controls"><button id="prev">◀ step</button>'
-           f'<button id="play">▶ play</button><button id="next">step ▶</button>'
-           f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
-           f'<label>show <select id="view">{views}</select></label>'
-           f'<label>instance <select id="instance">{picker}</select></label>'
-           f'<span id="info"></span></div>'
-           f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
-           f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
-           f'a link: its numbers and formulas appear here.</div></div>'
-           f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
-           f'<div id="frames">{frames}</div>'
-           f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
-           f'Click the J curve to jump.</p>'
-           f'<script>const DATA = {esc.json_for_script(data)};</script>'
-           f"<script>{_asset('explorer.js')}</script></body></html>\n")
-    page = Page(path)
-    atomic_write(os.fspath(page), doc.encode("utf-8"))
-    return page
+    body = (f"<h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
+            f'<div id="title" data-s="{net.s}"></div>'
+            f'<div id="controls"><button id="prev">◀ step</button>'
+            f'<button id="play">▶ play</button><button id="next">step ▶</button>'
+            f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
+            f'<label>show <select id="view">{views}</select></label>'
+            f'<label>instance <select id="instance">{picker}</select></label>'
+            f'<span id="info"></span></div>'
+            f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
+            f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
+            f'a link: its numbers and formulas appear here.</div></div>'
+            f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
+            f'<div id="frames">{frames}</div>'
+            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
+            f'Click the J curve to jump.</p>')
+    return body, data
+
+
+def document(body: str, data: dict) -> str:
+    """The self-contained page (one HTML document) of :func:`parts`' body and data."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>neurograph explorer</title><style>{_asset('explorer.css')}</style></head>"
+            f"<body>{body}"
+            f'<script>const DATA = {esc.json_for_script(data)};</script>'
+            f"<script>{_asset('explorer.js')}</script></body></html>\n")
 
 
 def _title(net, show, who, cost) -> str:

@@ -1,12 +1,16 @@
 "use strict";
-(function () {
+// One entry point: the page calls it on its document; the live explorer (a notebook
+// widget) on the element it draws into, with the frame, view and instance to keep.
+function neurographExplorer(root, DATA, start) {
+start = start || {};
+const box = root.body || root;  // where the test hooks (data-*) go
 const D = DATA, L = D.layout, O = D.offsets, P = D.palette, S = D.packed.sizes;
 const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
 for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
 const F = new Float32Array(bytes.buffer);
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
-const st = { k: 0, inst: 0, view: D.view, sel: null, timer: null };
-const $ = (id) => document.getElementById(id);
+const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, sel: null, timer: null };
+const $ = (id) => root.querySelector('#' + id);
 // Names are data: every name goes into the page as a text node or an attribute value
 // (el, textContent, setAttribute), never through innerHTML, so '</b><img onerror=…>' stays text.
 function el(tag, attrs, ...kids) {
@@ -18,7 +22,7 @@ function el(tag, attrs, ...kids) {
 const sub = (t) => el('sub', null, t), sup = (t) => el('sup', null, t);
 const fm = (...kids) => el('div', { class: 'f' }, ...kids);  // one line of a formula
 const row = (...cells) => el('tr', null, ...cells.map((c) => el('td', null, ...[].concat(c))));
-const frames = Array.from(document.querySelectorAll('.frame'));
+const frames = Array.from(root.querySelectorAll('.frame'));
 
 const cache = {};
 function layerOffsets(k) {
@@ -417,10 +421,10 @@ function redraw() {
   $('title').textContent = 's = ' + $('title').dataset.s + ', show = ' + st.view + ', instance ' +
     who() + (J ? ', J = ' + J : '');
   if (marker) { marker.setAttribute('cx', D.marker.x[st.k]); marker.setAttribute('cy', D.marker.y[st.k]); }
-  document.body.dataset.frame = String(st.k);
-  document.body.dataset.instance = String(st.inst);
-  document.body.dataset.view = st.view;
-  document.body.dataset.redrawMs = (performance.now() - t0).toFixed(2);
+  box.dataset.frame = String(st.k);
+  box.dataset.instance = String(st.inst);
+  box.dataset.view = st.view;
+  box.dataset.redrawMs = (performance.now() - t0).toFixed(2);
 }
 function go(k) { st.k = Math.max(0, Math.min(frames.length - 1, k)); redraw(); }
 function play() {
@@ -436,7 +440,7 @@ $('next').addEventListener('click', () => go(st.k + 1));
 $('play').addEventListener('click', play);
 $('view').addEventListener('change', () => { st.view = $('view').value; redraw(); });
 $('instance').addEventListener('change', () => { st.inst = parseInt($('instance').value, 10) || 0; redraw(); });
-document.addEventListener('keydown', (e) => {
+root.addEventListener('keydown', (e) => {
   const tag = e.target.tagName;
   if (tag === 'SELECT' || tag === 'INPUT' || tag === 'BUTTON' && e.key === ' ') return;
   const keys = { ArrowRight: () => go(st.k + 1), ArrowLeft: () => go(st.k - 1), ' ': play,
@@ -450,7 +454,10 @@ if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
   D.marker.x.forEach((mx, k) => { if (Math.abs(mx - x) < Math.abs(D.marker.x[best] - x)) best = k; });
   go(best);
 });
-go(0);
-document.body.dataset.openMs = performance.now().toFixed(1);
-document.body.dataset.ready = '1';
-})();
+$('view').value = st.view; $('instance').value = String(st.inst);
+go(start.frame === undefined ? 0 : start.frame);
+box.dataset.openMs = performance.now().toFixed(1);
+box.dataset.ready = '1';
+return { state: st, go: go, stop: () => { if (st.timer) play(); } };
+}
+if (typeof DATA !== 'undefined') neurographExplorer(document, DATA);
