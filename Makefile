@@ -22,7 +22,7 @@ $(DEMO_STAMP): pyproject.toml
 
 $(STAMP): $(DEMO_STAMP)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[plot,test]'
+	$(BIN)/python -m pip install --quiet -e '.[plot,live,test]'
 	touch $@
 
 system-deps:

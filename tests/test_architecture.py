@@ -42,7 +42,8 @@ CALL_TIME_UP = {("neurograph.model.views", "engines"), ("neurograph.model.views"
 # imports that stay inside a function for a reason the order does not cover: an optional
 # extra's module is loaded only when asked for (a missing one raises MissingExtraError)
 OPTIONAL = {("neurograph.interop", "neurograph.interop.sklearn"),
-            ("neurograph.interop", "neurograph.errors")}
+            ("neurograph.interop", "neurograph.errors"),
+            ("neurograph.explorer.live", "neurograph.explorer.widget")}
 MAX_LINES = 450
 REPEAT = 6
 

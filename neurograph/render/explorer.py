@@ -172,16 +172,29 @@ def _per(layers, policy: str, values_of):
     return _amax(values_of(None))
 
 
-def _link_values(net, tr, rows, factors, layer=None) -> list:
+def link_table(net) -> dict:
+    """Every link's index, and its ends' layers (1-based) and positions, as arrays (a bias
+    link's source: layer 0), read once per page: the scales index them per frame."""
+    links = net.links
+    src = [(0, 0) if k.is_bias else (k.source.layer, k.source.position) for k in links]
+    return {"index": np.array([k.index for k in links], dtype=np.intp),
+            "bias": np.array([k.is_bias for k in links], dtype=bool),
+            "target": np.array([(k.target.layer, k.target.position) for k in links],
+                               dtype=np.intp).reshape(-1, 2),
+            "source": np.array(src, dtype=np.intp).reshape(-1, 2)}
+
+
+def _link_values(table, tr, rows, factors, layer=None) -> list:
     """|product of the factors| of every link (into Layer ``layer + 1`` when given), per
     row: the page's link values of one frame, as numbers."""
-    links = [k for k in net.links if layer is None or k.target.layer - 1 == layer]
+    keep = np.ones(len(table["index"]), dtype=bool) if layer is None \
+        else table["target"][:, 0] - 1 == layer
     if "w" in factors and "delta@target" in factors:
-        links = [k for k in links if not k.is_bias]  # the bias unit takes no blame
-    if not links or not rows:
+        keep &= ~table["bias"]  # the bias unit takes no blame
+    if not keep.any() or not rows:
         return []
-    out = np.ones((len(rows), len(links)))
-    idx = np.array([k.index for k in links])
+    out = np.ones((len(rows), int(keep.sum())))
+    idx = table["index"][keep]
     for f in factors:
         if f in ("w", "grad"):
             arr = tr.theta if f == "w" else tr.grad
@@ -193,13 +206,15 @@ def _link_values(net, tr, rows, factors, layer=None) -> list:
         arrs = getattr(tr, what)
         if arrs is None:
             return []
-        col = np.ones((len(rows), len(links)))
-        for j, k in enumerate(links):
-            node = None if end == "source" and k.is_bias else \
-                k.source if end == "source" else k.target
-            if node is not None:  # the bias unit's a is 1
-                arr = arrs[node.layer - 1]
-                col[:, j] = np.nan if arr is None else np.asarray(arr, float)[rows, node.position]
+        ends = table[end][keep]
+        col = np.ones_like(out)
+        for l in np.unique(ends[:, 0]):
+            if l == 0:  # a bias link's source, whose a is 1
+                continue
+            at = ends[:, 0] == l
+            arr = arrs[l - 1]
+            col[:, at] = np.nan if arr is None else \
+                np.asarray(arr, float)[np.ix_(rows, ends[at, 1])]
         out = out * col
     return [out]
 
@@ -207,7 +222,7 @@ def _link_values(net, tr, rows, factors, layer=None) -> list:
 def scales(net, traces: list, rows: list[int], user=None) -> dict:
     """Each view's scales for the whole run, as its entry says (per run or per layer):
     its units' and its links' ends. ``user``: (vmin, vmax) given for the error scale."""
-    layers = net.layers
+    layers, table = net.layers, link_table(net)
     out = {}
     for name in PAGE_VIEWS:
         v = VIEWS[name]
@@ -226,7 +241,7 @@ def scales(net, traces: list, rows: list[int], user=None) -> dict:
         if v.link:
             f = v.link if v.link != ("grad",) else None
             sc["link"] = _per(layers, v.link_scale.policy, lambda l, f=f: [
-                x for tr in traces for x in (_link_values(net, tr, rows, f, l) if f else
+                x for tr in traces for x in (_link_values(table, tr, rows, f, l) if f else
                                              [tr.grad] if tr.grad is not None else [])])
         if v.shared:
             sc["unit"] = sc["link"] = max(sc["unit"], sc["link"])

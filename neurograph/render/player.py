@@ -33,9 +33,14 @@ class Page(type(Path())):
     """The path of a written page; Jupyter shows the page itself inline (an iframe)."""
 
     def _repr_html_(self) -> str:
-        doc = Path(self).read_text(encoding="utf-8")
-        return (f'<iframe srcdoc="{esc.text(doc)}" '
-                'style="width:100%;height:860px;border:1px solid #ddd"></iframe>')
+        return inline(Path(self).read_text(encoding="utf-8"))
+
+
+def inline(doc: str) -> str:
+    """A page shown inside a notebook's output: an iframe of the whole document, so its
+    script and style stay inside it."""
+    return (f'<iframe srcdoc="{esc.text(doc)}" '
+            'style="width:100%;height:860px;border:1px solid #ddd"></iframe>')
 
 
 def _ticks(lo: float, hi: float, k: int = 5) -> list[float]:

@@ -1,0 +1,103 @@
+// The live explorer's widget (anywidget). It follows render's explorer.js in one module:
+// neurographExplorer draws the page from the numbers Python sends; this adds the weight
+// editor and the training buttons, which only send requests. Python changes the network,
+// recomputes the Trace and sends the page again; nothing is computed here.
+function liveEl(tag, attrs, ...kids) {  // names are data: text nodes and attributes only
+  const e = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
+  kids.forEach((k) => { if (k !== null && k !== undefined) e.append(k); });
+  return e;
+}
+
+function render({ model, el }) {
+  const host = liveEl('div', { class: 'ng-live', tabindex: '-1' });
+  const epochs = liveEl('input', { type: 'number', min: '1', value: '20', class: 'ng-epochs',
+    'aria-label': 'epochs to train' });
+  const btn = (cls, label) => liveEl('button', { class: cls, type: 'button' }, label);
+  const train = btn('ng-train', 'train k epochs'), batch = btn('ng-batch', 'one batch');
+  const stop = btn('ng-stop', '■ stop'), undo = btn('ng-undo', '↶ undo');
+  const reset = btn('ng-reset', 'reset');
+  const alpha = liveEl('span', { class: 'ng-alpha' });
+  const bar = liveEl('div', { class: 'ng-bar' }, liveEl('b', null, 'live'), ' k =', epochs,
+    train, batch, stop, undo, reset, alpha);
+  const which = liveEl('span', { class: 'ng-which' }, 'click a link (or focus it and press Enter) to edit its weight');
+  const box = liveEl('input', { type: 'number', step: '0.05', class: 'ng-weight', disabled: '',
+    'aria-label': 'weight of the chosen link' });
+  const drag = liveEl('input', { type: 'range', class: 'ng-drag', min: '-8', max: '8', step: '0.01',
+    disabled: '', 'aria-label': 'drag the weight of the chosen link' });
+  const editor = liveEl('div', { class: 'ng-editor' }, which, box, drag);
+  const note = liveEl('div', { class: 'ng-note', role: 'alert' });
+  const stage = liveEl('div', { class: 'ng-stage' });
+  host.append(bar, editor, note, stage);
+  el.appendChild(host);
+
+  let ui = null, chosen = null, sentAt = null;
+  function choose(i) {
+    const lk = model.get('links')[i];
+    if (!lk) return;
+    chosen = i;
+    which.textContent = 'w(' + lk[0] + ' → ' + lk[1] + ')' + (lk[2] ? ' (frozen)' : '') + ' =';
+    const w = model.get('weights')[i];
+    box.value = String(w);
+    const m = Math.max(8, Math.ceil(Math.abs(w) * 2));
+    drag.min = String(-m); drag.max = String(m); drag.value = String(w);
+    box.disabled = false; drag.disabled = false;
+    host.dataset.chosen = String(i);
+  }
+  function edit(value) {
+    if (chosen === null) return;
+    sentAt = performance.now();
+    model.send({ edit: [chosen, value] });
+  }
+  box.addEventListener('change', () => edit(box.value));
+  drag.addEventListener('input', () => { box.value = drag.value; edit(drag.value); });
+  train.addEventListener('click', () => model.send({ train: parseInt(epochs.value, 10) || 1 }));
+  batch.addEventListener('click', () => model.send({ batch: 1 }));
+  stop.addEventListener('click', () => model.send({ stop: 1 }));
+  undo.addEventListener('click', () => model.send({ undo: 1 }));
+  reset.addEventListener('click', () => model.send({ reset: 1 }));
+
+  function draw() {
+    const data = JSON.parse(model.get('page_data'));
+    if (!data.layout) return;
+    const keep = ui ? { view: ui.state.view, inst: ui.state.inst } : {};
+    if (ui) ui.stop();
+    // the body is the page's markup as render wrote it, names already escaped there
+    const page = liveEl('div', { class: 'ng-page', tabindex: '-1' });
+    page.innerHTML = model.get('page_body');
+    stage.replaceChildren(page);
+    keep.frame = data.frames.length - 1;  // a change shows the network as it is now
+    ui = neurographExplorer(page, data, keep);
+    page.querySelectorAll('#net line.link').forEach((line) => {
+      const i = parseInt(line.dataset.i, 10);
+      line.setAttribute('tabindex', '0');
+      line.addEventListener('click', () => choose(i));
+      line.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); choose(i); box.focus(); } });
+    });
+    if (chosen !== null && document.activeElement !== box) choose(chosen);
+    host.dataset.frames = String(data.frames.length);
+    if (sentAt !== null) { host.dataset.editMs = (performance.now() - sentAt).toFixed(1); sentAt = null; }
+    host.dataset.draws = String((parseInt(host.dataset.draws || '0', 10)) + 1);
+  }
+  function status() {
+    const s = model.get('status');
+    alpha.textContent = 'α = ' + s.alpha + (s.training ? ' · training…' : '') +
+      ' · frames ' + s.frames;
+    train.disabled = batch.disabled = !!s.training;
+    stop.disabled = !s.training;
+    undo.disabled = !!s.training || !s.undo;
+    host.dataset.training = s.training ? '1' : '0';
+  }
+  function showNote() {
+    note.textContent = model.get('note');
+    host.dataset.note = model.get('note') ? '1' : '0';
+  }
+  model.on('change:page_data', draw);
+  model.on('change:status', status);
+  model.on('change:note', showNote);
+  draw(); status(); showNote();
+  host.dataset.ready = '1';
+  return () => { if (ui) ui.stop(); };
+}
+
+export default { render };

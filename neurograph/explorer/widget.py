@@ -1,0 +1,129 @@
+"""The live explorer's widget (anywidget): the explorer page's own script and style in
+the notebook, and the messages between the page and Python.
+
+The widget's JavaScript is render's ``explorer.js`` (the page's drawing, shared, not
+copied) followed by ``static/live.js`` (the edit box, the training buttons, the
+messages). Python sends the page's body and numbers (render's :func:`parts`); the page
+sends back what the user asked for: ``{"edit": [link index, weight]}``, ``{"train":
+epochs}``, ``{"batch": 1}``, ``{"stop": 1}``, ``{"undo": 1}``, ``{"reset": 1}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from importlib import resources
+
+import anywidget
+import traitlets
+
+from ..errors import NeurographError
+from ..render import htmlsafe as esc
+from ..render.player import document, inline
+from .live import Live
+
+
+def _text(package: str, name: str) -> str:
+    return resources.files(package).joinpath("static", name).read_text(encoding="utf-8")
+
+
+def scoped(css: str, scope: str = ".ng-live") -> str:
+    """``css`` with every selector inside ``scope`` (a page's ``body`` is the scope):
+    the page's style must not restyle the notebook around the widget.
+
+    >>> scoped("body { margin: 0; }\\n#net .unit, #panel { x: 1; }")
+    '.ng-live { margin: 0; }\\n.ng-live #net .unit, .ng-live #panel { x: 1; }'
+    """
+    def one(m):
+        sels = [s.strip() for s in m.group(2).split(",")]
+        return m.group(1) + ", ".join(scope if s == "body" else f"{scope} {s}"
+                                      for s in sels) + " {"
+    return re.sub(r"(\s*)([^{}\s][^{}]*?)\s*\{", one, css)
+
+
+ESM = _text("neurograph.render", "explorer.js") + "\n" + _text(__package__, "live.js")
+CSS = scoped(_text("neurograph.render", "explorer.css")) + "\n" + _text(__package__, "live.css")
+
+
+class Explorer(Live, anywidget.AnyWidget):
+    """The live explorer in a notebook: :class:`Live` with the page in a widget.
+
+    ``page_body`` and ``page_data`` are the explorer page's markup and numbers,
+    ``links`` each link's ends and whether it is frozen (by link index), ``weights`` θ
+    now (by link index), ``note`` the latest refusal or error in words, ``status`` α,
+    training or not, frames and undo steps.
+    """
+
+    _esm = ESM
+    _css = CSS
+    page_body = traitlets.Unicode("").tag(sync=True)
+    page_data = traitlets.Unicode("{}").tag(sync=True)
+    links = traitlets.List([]).tag(sync=True)
+    weights = traitlets.List([]).tag(sync=True)
+    note = traitlets.Unicode("").tag(sync=True)
+    status = traitlets.Dict({}).tag(sync=True)
+
+    def __init__(self, net, X, y, **settings):
+        anywidget.AnyWidget.__init__(self)
+        Live.__init__(self, net, X, y, on_change=self._push, **settings)
+        self.on_msg(self._received)
+
+    def _push(self) -> None:
+        body, data = self.page_parts()
+        with self.hold_sync():  # one message: the page redraws once
+            self.links = self._link_rows()
+            self.weights = self.net.weights.theta.tolist()
+            self.page_body, self.page_data = body, esc.json_for_script(data)
+            self.status = {"alpha": self.alpha, "training": self.training,
+                           "frames": len(self._frames), "undo": len(self._undo)}
+
+    def _link_rows(self) -> list:
+        rows = [None] * self.net.weights.theta.size
+        for k in self.net.links:
+            rows[k.index] = ["+1" if k.is_bias else k.source.name, k.target.name, k.frozen]
+        return rows
+
+    def _received(self, _widget, content, _buffers) -> None:
+        """A request of the page: done, or refused with the reason in ``note``."""
+        try:
+            if "edit" in content:
+                self.set_link(*content["edit"])
+            elif "train" in content or "batch" in content:
+                self._train_in_background(content)
+                return
+            elif "stop" in content:
+                self.stop()
+            elif "undo" in content:
+                self.undo()
+            elif "reset" in content:
+                self.reset()
+            self.note = ""
+        except NeurographError as exc:
+            self.note = str(exc)
+            self._push()  # the page puts back what it showed: the network is unchanged
+
+    def _train_in_background(self, content) -> None:
+        """Training from the page runs in a thread, so the stop button's message is
+        heard while it runs; its frames reach the page as they come."""
+        if self.training:
+            self.note = "training is already running"
+            return
+        epochs = 1 if "batch" in content else content["train"]
+
+        def run():
+            try:
+                self.train(epochs=epochs, batch="batch" in content)
+                self.note = ""
+            except NeurographError as exc:
+                self.note = str(exc)
+
+        threading.Thread(target=run, daemon=True).start()
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, and the explorer page of its current state where no kernel runs
+        (a saved notebook, nbconvert, a notebook viewer)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data["text/html"] = inline(document(self.page_body, json.loads(self.page_data)))
+        return data, meta
