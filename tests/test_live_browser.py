@@ -1,0 +1,129 @@
+"""The live explorer served by a real kernel in headless chromium: solara's test server
+(pytest-ipywidgets' ``solara_test``) runs the kernel and the page, Playwright drives
+Debian's chromium. An edit in the page changes ``link.weight``, the δ shown is the
+recomputed Trace's (and numpy's), a weight set in Python redraws its link, the training
+button adds frames, and the console stays clean."""
+
+import os
+import shutil
+import time
+
+import numpy as np
+import pytest
+from test_player import ARTIFACTS
+
+import neurograph as ng
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Playwright cannot download its own browser here: Debian's chromium, unsandboxed as root
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (`make test` installs it as root)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}
+
+
+@pytest.fixture(scope="session")
+def browser(launch_browser):
+    """Playwright's browser for solara's page (conftest's ``browser`` is selenium's)."""
+    b = launch_browser()
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def errors(page_session):
+    """The page's console errors and uncaught exceptions during the test."""
+    seen = []
+    on_console = lambda m: seen.append(m.text) if m.type == "error" else None  # noqa: E731
+    on_error = lambda e: seen.append(str(e))  # noqa: E731
+    page_session.on("console", on_console)
+    page_session.on("pageerror", on_error)
+    yield seen
+    page_session.remove_listener("console", on_console)
+    page_session.remove_listener("pageerror", on_error)
+
+
+def until(check, what: str, timeout: float = 20.0):
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def numpy_deltas(net, X, y):
+    """δ(2), δ(3) of a 2-s-1 sigmoid net by the lecture's formulas, from net.thetas."""
+    g = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    T1, T2 = (np.array(t) for t in net.thetas)
+    a1 = np.c_[np.ones(len(X)), X]
+    a2 = g(a1 @ T1.T)
+    a3 = g(np.c_[np.ones(len(X)), a2] @ T2.T)
+    d3 = a3 - np.asarray(y, float).reshape(-1, 1)
+    d2 = (d3 @ T2[:, 1:]) * a2 * (1 - a2)
+    return d2, d3
+
+
+def fmt(v: float) -> str:
+    """The page's number format (5 significant digits) for |v| in [1e-3, 1e5)."""
+    return str(float(f"{v:.5g}")).removesuffix(".0")
+
+
+def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session, errors):
+    from IPython.display import display
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    w = ng.explore(net, X, y, alpha=2.0)
+    display(w)
+    page = page_session
+    live = page.locator(".ng-live[data-ready='1']")
+    live.wait_for()
+
+    # an edit in the page: click the link x1 → a2_1, type its weight
+    link = net.link("x1", "a2_1")
+    page.locator(f"#net line.link[data-i='{link.index}']").click(force=True)
+    page.locator(".ng-weight").fill("-1.75")
+    page.locator(".ng-weight").press("Enter")
+    until(lambda: link.weight == -1.75, "the edit to reach link.weight")
+    page.locator(".ng-live[data-frames='2']").wait_for()
+    d2, d3 = numpy_deltas(net, X, y)
+    np.testing.assert_allclose(w.trace.delta[1], d2, rtol=1e-9, atol=1e-12)
+    # the δ the page shows under each unit (instance x(1)) is the recomputed Trace's
+    for name, value in (("a2_1", d2[0, 0]), ("a2_2", d2[0, 1]), ("a3_1", d3[0, 0])):
+        shown = page.locator(f"#net text.unittext[data-unit='{name}']").text_content()
+        assert shown == f"δ={fmt(value)}", (name, shown, value)
+    page.locator("#net circle#u_a2_1").hover()
+    panel = float(page.locator("#panel b[data-q='delta']").text_content())
+    assert panel == pytest.approx(d2[0, 0], rel=1e-4)
+    page.screenshot(path=str(ARTIFACTS / "live_edited.png"))
+
+    # a weight set in Python redraws its link
+    other = net.link("a2_2", "a3_1")
+    before = page.locator(f"#net line.link[data-i='{other.index}']").get_attribute("stroke-width")
+    w.set_weight("a2_2", "a3_1", 3.0)
+    page.locator(".ng-live[data-frames='2']").wait_for()  # edits in a row share a frame
+    until(lambda: page.locator(f"#net line.link[data-i='{other.index}']")
+          .get_attribute("stroke-width") != before, "the link redrawn")
+    page.locator(f"#net line.link[data-i='{other.index}']").hover(force=True)
+    assert page.locator("#panel b[data-q='w']").text_content() == "3"
+
+    # an edit the network refuses: the reason in the page, the network unchanged
+    theta = net.weights.theta.copy()
+    page.locator(".ng-weight").fill("")
+    page.locator(".ng-weight").press("Enter")
+    page.locator(".ng-live[data-note='1']").wait_for()
+    assert "finite number" in page.locator(".ng-note").text_content()
+    assert np.array_equal(net.weights.theta, theta)
+
+    # the training button: k epochs, frames stream in
+    page.locator(".ng-epochs").fill("5")
+    page.locator(".ng-train").click()
+    page.locator(".ng-live[data-frames='7'][data-training='0']").wait_for()
+    assert len(w.frames) == 7 and [f.kind for f in w.frames][-5:] == ["train"] * 5
+    assert page.locator(".ng-note").text_content() == ""
+    page.screenshot(path=str(ARTIFACTS / "live_trained.png"))
+    assert errors == []
