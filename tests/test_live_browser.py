@@ -7,12 +7,20 @@ button adds frames, and the console stays clean."""
 import os
 import shutil
 import time
+from importlib import metadata
 
 import numpy as np
 import pytest
+from test_live import numpy_deltas
 from test_player import ARTIFACTS
 
 import neurograph as ng
+
+try:  # the plugin that serves a kernel's widgets to the browser (the test extra)
+    metadata.version("pytest-ipywidgets")
+except metadata.PackageNotFoundError:
+    pytest.skip("pytest-ipywidgets is not installed (`make test` installs the test extra)",
+                allow_module_level=True)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -52,18 +60,6 @@ def until(check, what: str, timeout: float = 20.0):
     while not check():
         assert time.monotonic() < end, f"timed out waiting for {what}"
         time.sleep(0.02)
-
-
-def numpy_deltas(net, X, y):
-    """δ(2), δ(3) of a 2-s-1 sigmoid net by the lecture's formulas, from net.thetas."""
-    g = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
-    T1, T2 = (np.array(t) for t in net.thetas)
-    a1 = np.c_[np.ones(len(X)), X]
-    a2 = g(a1 @ T1.T)
-    a3 = g(np.c_[np.ones(len(X)), a2] @ T2.T)
-    d3 = a3 - np.asarray(y, float).reshape(-1, 1)
-    d2 = (d3 @ T2[:, 1:]) * a2 * (1 - a2)
-    return d2, d3
 
 
 def fmt(v: float) -> str:

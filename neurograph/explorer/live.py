@@ -177,8 +177,7 @@ class Live:
                         if last or k % every == 0:  # the frame's pass gives its J
                             what = f"batch {step.batch + 1} of epoch {step.epoch + 1}" \
                                 if batch else f"epoch {self.trainer.epoch}"
-                            self._record("train", f"trained: {what}, J = {step.cost:.5g}",
-                                         notify=False)
+                            self._record("train", f"trained: {what}", notify=False)
                         else:  # the epoch's own J, one point of the curve between frames
                             self.costs.append(float(step.cost))
                     self._notify()
