@@ -22,15 +22,11 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import CompileError, EmptyNetworkError, InputValueError, ShapeError, StaleTraceError
 from .activations import Activation
-
-if TYPE_CHECKING:
-    from .network import Network
 
 
 class Weights:
@@ -341,7 +337,7 @@ def split(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
     return out
 
 
-def compile_network(net: Network) -> Compiled:
+def compile_network(net) -> Compiled:
     """Compile ``net`` (cached until its topology changes) and return the compiled form.
 
     Raises
