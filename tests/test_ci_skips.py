@@ -46,11 +46,8 @@ def _run(tmp_path, ci: str | None, test: str) -> str:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     if ci is not None:
         env["CI"] = ci
-    # a plugin's own deprecation warning (solara's server, for the live explorer's browser
-    # test) would change the summary line this reads
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-W", "ignore::DeprecationWarning", str(tmp_path)], cwd=tmp_path,
-                          env=env,
+                           str(tmp_path)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     # warnings from installed plugins (outside this test's say) are left out of the line
     return re.sub(r", \d+ warnings?", "", done.stdout.strip().splitlines()[-1])
