@@ -1,5 +1,6 @@
 """Every example runs (in seconds), the tour notebook executes, and the CLI behaves."""
 
+import html
 import importlib.util
 import subprocess
 import sys
@@ -66,6 +67,10 @@ def test_tour_notebook_executes():
     outs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outs if o.output_type == "error"]
     assert any("image/svg+xml" in o.get("data", {}) for o in outs)  # diagrams inline
+    # the live explorer: the widget, and its page for wherever no kernel runs
+    live = [o["data"] for o in outs if "application/vnd.jupyter.widget-view+json"
+            in o.get("data", {})]
+    assert live and "neurographExplorer(document, DATA)" in html.unescape(live[0]["text/html"])
 
 
 # --- command line ---------------------------------------------------------------------------
