@@ -160,3 +160,21 @@ def test_an_edit_of_a_64_25_10_network_is_quick():
         took.append(time.perf_counter() - t)
     # Python's half of the edit → redraw budget of 100 ms; generous on a shared machine
     assert min(took) < 0.25, took
+
+
+def test_the_page_trains_in_the_background_and_stops(xor):
+    net, X, y = xor
+    w = ng.explore(net, X, y, alpha=2.0)
+    w._received(w, {"train": 100000}, [])  # the page's button: a thread, not the kernel's
+    until = time.monotonic() + 30
+    while w.trainer.epoch < 3:
+        assert time.monotonic() < until
+        time.sleep(0.01)
+    w._received(w, {"edit": [net.link("x1", "a2_1").index, 1.0]}, [])
+    assert "while training runs" in w.note
+    w._received(w, {"stop": 1}, [])
+    while w.training:
+        assert time.monotonic() < until
+        time.sleep(0.01)
+    assert w.trainer.epoch < 100000 and w.frames[-1].kind == "train"
+    assert w.frames[-1].trace.theta.tolist() == net.weights.theta.tolist()
