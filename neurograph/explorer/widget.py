@@ -66,6 +66,7 @@ class Explorer(Live, anywidget.AnyWidget):
 
     def __init__(self, net, X, y, **settings):
         anywidget.AnyWidget.__init__(self)
+        self._answers = 0
         Live.__init__(self, net, X, y, on_change=self._push, **settings)
         self.on_msg(self._received)
 
@@ -75,13 +76,18 @@ class Explorer(Live, anywidget.AnyWidget):
             self.links = self._link_rows()
             self.weights = self.net.weights.theta.tolist()
             self.page_body, self.page_data = body, esc.json_for_script(data)
+            self._answers += 1  # the page's edits wait on it
             self.status = {"alpha": self.alpha, "training": self.training,
-                           "frames": len(self._frames), "undo": len(self._undo)}
+                           "frames": len(self._frames), "undo": len(self._undo),
+                           "n": self._answers}
 
     def _link_rows(self) -> list:
-        rows = [None] * self.net.weights.theta.size
+        """[source, target, frozen] by link index (θ's layout moves when the net compiles)."""
+        frozen = self.net.weights.frozen
+        rows = [None] * frozen.size
         for k in self.net.links:
-            rows[k.index] = ["+1" if k.is_bias else k.source.name, k.target.name, k.frozen]
+            rows[k.index] = ["+1" if k.is_bias else k.source.name, k.target.name,
+                             bool(frozen[k.index])]
         return rows
 
     def _received(self, _widget, content, _buffers) -> None:

@@ -54,11 +54,9 @@ def layout(net) -> dict:
                           "r": round(r, 1), "g": node.activation.name if node.activation else ""})
         layers.append({"l": lay.index, "units": units, "big": lay.size > COLLAPSE})
         x += (cols - 1) * gap + 170
-    links = []
-    for link in net.links:
-        s = link.source
-        links.append({"i": link.index, "t": [link.target.layer, link.target.position],
-                      "s": None if link.is_bias else [s.layer, s.position]})
+    at = places(net)
+    links = [{"i": link.index, "t": list(at[link.target.name]),
+              "s": None if link.is_bias else list(at[link.source.name])} for link in net.links]
     classes = getattr(net, "classes", None)
     return {"layers": layers, "links": links, "width": x - 110,
             "classes": list(classes) if classes else None}
@@ -172,16 +170,23 @@ def _per(layers, policy: str, values_of):
     return _amax(values_of(None))
 
 
+def places(net) -> dict:
+    """Each unit's (layer, position), layer 1-based, by name: read off the layers once (a
+    node's own ``layer`` checks the layout at every call, 4 per link on a page)."""
+    return {node.name: (lay.index, p) for lay in net.layers for p, node in enumerate(lay.nodes)}
+
+
 def link_table(net) -> dict:
     """Every link's index, and its ends' layers (1-based) and positions, as arrays (a bias
     link's source: layer 0), read once per page: the scales index them per frame."""
-    links = net.links
-    src = [(0, 0) if k.is_bias else (k.source.layer, k.source.position) for k in links]
+    links, at = net.links, places(net)
+    bias = [k.is_bias for k in links]
     return {"index": np.array([k.index for k in links], dtype=np.intp),
-            "bias": np.array([k.is_bias for k in links], dtype=bool),
-            "target": np.array([(k.target.layer, k.target.position) for k in links],
+            "bias": np.array(bias, dtype=bool),
+            "target": np.array([at[k.target.name] for k in links],
                                dtype=np.intp).reshape(-1, 2),
-            "source": np.array(src, dtype=np.intp).reshape(-1, 2)}
+            "source": np.array([(0, 0) if b else at[k.source.name] for k, b in zip(links, bias)],
+                               dtype=np.intp).reshape(-1, 2)}
 
 
 def _link_values(table, tr, rows, factors, layer=None) -> list:

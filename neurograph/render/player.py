@@ -219,22 +219,23 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
         f'data-j="{"" if tr.cost is None else colors.fmt(tr.cost)}" data-title="'
         f'{esc.text(_title(net, show, w or labels[0], tr.cost))}">{_static(pic, note)}</div>'
         for info, w, tr, pic in zip(infos, who, traces, pictures))
-    body = (f"<h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
-            f'<div id="title" data-s="{net.s}"></div>'
-            f'<div id="controls"><button id="prev">◀ step</button>'
-            f'<button id="play">▶ play</button><button id="next">step ▶</button>'
-            f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
-            f'<label>show <select id="view">{views}</select></label>'
-            f'<label>instance <select id="instance">{picker}</select></label>'
-            f'<span id="info"></span></div>'
-            f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
-            f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
-            f'a link: its numbers and formulas appear here.</div></div>'
-            f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
-            f'<div id="frames">{frames}</div>'
-            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
-            f'Click the J curve to jump.</p>')
-    return body, data
+    # the body of the page, in the order it shows; document() puts it in a file
+    out = (f"<h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
+           f'<div id="title" data-s="{net.s}"></div>'
+           f'<div id="controls"><button id="prev">◀ step</button>'
+           f'<button id="play">▶ play</button><button id="next">step ▶</button>'
+           f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
+           f'<label>show <select id="view">{views}</select></label>'
+           f'<label>instance <select id="instance">{picker}</select></label>'
+           f'<span id="info"></span></div>'
+           f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
+           f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
+           f'a link: its numbers and formulas appear here.</div></div>'
+           f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
+           f'<div id="frames">{frames}</div>'
+           f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
+           f'Click the J curve to jump.</p>')
+    return out, data
 
 
 def document(body: str, data: dict) -> str:

@@ -31,7 +31,7 @@ function render({ model, el }) {
   host.append(bar, editor, note, stage);
   el.appendChild(host);
 
-  let ui = null, chosen = null, sentAt = null;
+  let ui = null, chosen = null, sentAt = null, pending = null;
   function choose(i) {
     const lk = model.get('links')[i];
     if (!lk) return;
@@ -44,10 +44,16 @@ function render({ model, el }) {
     box.disabled = false; drag.disabled = false;
     host.dataset.chosen = String(i);
   }
+  // one edit in flight: a drag sends its latest value when Python has answered the last
   function edit(value) {
     if (chosen === null) return;
+    if (sentAt !== null) { pending = [chosen, value]; return; }
     sentAt = performance.now();
     model.send({ edit: [chosen, value] });
+  }
+  function answered() {  // every answer of Python's moves status.n on
+    if (sentAt !== null) { host.dataset.editMs = (performance.now() - sentAt).toFixed(1); sentAt = null; }
+    if (pending) { const [i, v] = pending; pending = null; sentAt = performance.now(); model.send({ edit: [i, v] }); }
   }
   box.addEventListener('change', () => edit(box.value));
   drag.addEventListener('input', () => { box.value = drag.value; edit(drag.value); });
@@ -80,7 +86,6 @@ function render({ model, el }) {
     });
     if (chosen !== null && document.activeElement !== box) choose(chosen);
     host.dataset.frames = String(data.frames.length);
-    if (sentAt !== null) { host.dataset.editMs = (performance.now() - sentAt).toFixed(1); sentAt = null; }
     host.dataset.drawMs = (performance.now() - t0).toFixed(1);
     host.dataset.draws = String((parseInt(host.dataset.draws || '0', 10)) + 1);
   }
@@ -92,13 +97,14 @@ function render({ model, el }) {
     stop.disabled = !s.training;
     undo.disabled = !!s.training || !s.undo;
     host.dataset.training = s.training ? '1' : '0';
+    setTimeout(answered, 0);  // after every handler of this message (the redraw too)
   }
   function showNote() {
     note.textContent = model.get('note');
     host.dataset.note = model.get('note') ? '1' : '0';
   }
   model.on('change:page_data', draw);
-  model.on('change:status', status);
+  model.on('change:status', status);  // after the page's change: the sync holds both
   model.on('change:note', showNote);
   draw(); status(); showNote();
   host.dataset.ready = '1';
