@@ -122,6 +122,24 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     assert len(w.frames) == 7 and [f.kind for f in w.frames][-5:] == ["train"] * 5
     assert page.locator(".ng-note").text_content() == ""
     page.screenshot(path=str(ARTIFACTS / "live_trained.png"))
+
+    # the keyboard: focus a link, Enter, type; then the undo and one-batch buttons
+    keyed = net.link("x2", "a2_1")
+    page.locator(f"#net line.link[data-i='{keyed.index}']").focus()
+    page.keyboard.press("Enter")
+    page.locator(f".ng-live[data-chosen='{keyed.index}']").wait_for()
+    assert page.locator(".ng-which").text_content() == "w(x2 → a2_1) ="
+    page.keyboard.press("Control+A")
+    page.keyboard.type("-2.5")
+    page.keyboard.press("Enter")
+    until(lambda: keyed.weight == -2.5, "the keyboard's edit")
+    page.locator(".ng-live[data-frames='8']").wait_for()
+    page.locator(".ng-undo").click()
+    until(lambda: keyed.weight != -2.5 and len(w.frames) == 9, "undo from the page")
+    np.testing.assert_array_equal(net.weights.theta, w.frames[6].trace.theta)
+    page.locator(".ng-batch").click()
+    page.locator(".ng-live[data-frames='10'][data-training='0']").wait_for()
+    assert w.frames[-1].info == "trained: batch 1 of epoch 6"
     assert errors == []
 
 
