@@ -198,7 +198,8 @@ def _link_values(table, tr, rows, factors, layer=None) -> list:
         keep &= ~table["bias"]  # the bias unit takes no blame
     if not keep.any() or not rows:
         return []
-    out = np.ones((len(rows), int(keep.sum())))
+    # a weight factor is one row for every instance: broadcast, not repeated per row
+    out = np.ones((1, int(keep.sum())))
     idx = table["index"][keep]
     for f in factors:
         if f in ("w", "grad"):
@@ -212,7 +213,7 @@ def _link_values(table, tr, rows, factors, layer=None) -> list:
         if arrs is None:
             return []
         ends = table[end][keep]
-        col = np.ones_like(out)
+        col = np.ones((len(rows), out.shape[1]))
         for l in np.unique(ends[:, 0]):
             if l == 0:  # a bias link's source, whose a is 1
                 continue
