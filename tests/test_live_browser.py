@@ -137,8 +137,16 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.locator(".ng-undo").click()
     until(lambda: keyed.weight != -2.5 and len(w.frames) == 9, "undo from the page")
     np.testing.assert_array_equal(net.weights.theta, w.frames[6].trace.theta)
+    # a unit's bias: click the unit (the page draws no line from "+1")
+    bias = [k for k in net.in_links("a3_1") if k.is_bias][0]
+    page.locator("#net circle#u_a3_1").click()
+    page.locator(f".ng-live[data-chosen='{bias.index}']").wait_for()
+    assert page.locator(".ng-which").text_content() == "w(+1 → a3_1) ="
+    page.locator(".ng-weight").fill("-3")
+    page.locator(".ng-weight").press("Enter")
+    until(lambda: bias.weight == -3.0, "the bias edited from the page")
     page.locator(".ng-batch").click()
-    page.locator(".ng-live[data-frames='10'][data-training='0']").wait_for()
+    page.locator(".ng-live[data-frames='11'][data-training='0']").wait_for()
     assert w.frames[-1].info == "trained: batch 1 of epoch 6"
     assert errors == []
 

@@ -20,7 +20,8 @@ function render({ model, el }) {
   const alpha = liveEl('span', { class: 'ng-alpha' });
   const bar = liveEl('div', { class: 'ng-bar' }, liveEl('b', null, 'live'), ' k =', epochs,
     train, batch, stop, undo, reset, alpha);
-  const which = liveEl('span', { class: 'ng-which' }, 'click a link (or focus it and press Enter) to edit its weight');
+  const which = liveEl('span', { class: 'ng-which' },
+    'click a link (or focus it and press Enter) to edit its weight; a unit: its bias');
   const box = liveEl('input', { type: 'number', step: '0.05', class: 'ng-weight', disabled: '',
     'aria-label': 'weight of the chosen link' });
   const drag = liveEl('input', { type: 'range', class: 'ng-drag', min: '-8', max: '8', step: '0.01',
@@ -78,7 +79,16 @@ function render({ model, el }) {
     // one listener for every link (a 64-25-10 network draws 1850 of them)
     const svg = page.querySelector('#net');
     page.querySelectorAll('#net line.link').forEach((line) => line.setAttribute('tabindex', '0'));
-    const linkOf = (e) => e.target.matches && e.target.matches('line.link') ? parseInt(e.target.dataset.i, 10) : null;
+    // a link's own line, or a unit: its bias link (the page draws no line from "+1")
+    const linkOf = (e) => {
+      const t = e.target;
+      if (!t.matches) return null;
+      if (t.matches('line.link')) return parseInt(t.dataset.i, 10);
+      if (!t.matches('circle.unit')) return null;
+      const name = t.querySelector('title').textContent;
+      const i = model.get('links').findIndex((r) => r && r[0] === '+1' && r[1] === name);
+      return i < 0 ? null : i;
+    };
     svg.addEventListener('click', (e) => { const i = linkOf(e); if (i !== null) choose(i); });
     svg.addEventListener('keydown', (e) => {
       const i = linkOf(e);
