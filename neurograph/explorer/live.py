@@ -282,9 +282,8 @@ def explore(net, X, y, **settings):
     ``w.set_weight(u, v, w)``, ``w.trace``, ``w.train(epochs=20)``, ``w.frames``,
     ``w.undo()``, ``w.reset()``, ``w.refresh()``; in the page, a click on a link edits
     its weight (a click on a unit, its bias) and the buttons train. Without a kernel the
-    widget shows the explorer
-    page of its current state. ``settings``: :class:`Live`'s (alpha, lam, batch_size,
-    seed, show, instances).
+    widget shows the explorer page of its current state. ``settings``: :class:`Live`'s
+    (alpha, lam, batch_size, seed, show, instances).
 
     >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
