@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model.parameters import ties
 from ..model.weights import Compiled, compile_network, split
 from .base import Pool, Workspace
 from .losses import output_cost, output_delta
@@ -45,6 +46,9 @@ class MatrixEngine:
         self.pool = Pool(lambda n: MatrixWorkspace(self.c, n))
         self.work: MatrixWorkspace | None = None
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
+        # shared weights: each tied link's own term a·δ, summed into its parameter at finish
+        self.table = ties(net) if self.c.tied else None
+        self.terms = np.zeros(0 if self.table is None else self.table.n_slots, self.theta.dtype)
 
     def start(self, X: np.ndarray) -> None:
         self.work = self.pool.get(X.shape[0])
@@ -62,19 +66,30 @@ class MatrixEngine:
 
     def cost(self, Y, n_reg: int | None = None) -> float:
         w = self.work
-        return cost(self.c, w.z, w.a, Y, self.lam, self.loss, w, n_reg)
+        J = cost(self.c, w.z, w.a, Y, self.lam, self.loss, w, n_reg)
+        if self.lam and self.table is not None:  # each parameter once
+            p = self.theta[self.table.p_reg]
+            J += self.lam / (2.0 * (Y.shape[0] if n_reg is None else n_reg)) * float(p @ p)
+        return J
 
     def output_delta(self, Y) -> None:
         output_layer_delta(self.c, self.work, Y, self.loss)
 
     def backward_layer(self, l: int, n_reg: int | None = None) -> None:
-        backward_layer(self.c, l, self.work, self.D, self.lam, n_reg)
+        backward_layer(self.c, l, self.work, self.D, self.lam, n_reg, self.terms)
         cols = self.silent.get(l - 1) if l > 1 else None
         if cols is not None:  # a silenced unit's a is constant: δ = 0
             self.work.delta[l - 1][:, cols] = 0.0
 
     def finish(self, n_reg: int | None = None) -> None:
-        pass  # each D(l) was completed by its backward_layer
+        # each D(l) was completed by its backward_layer; a parameter's ∂J/∂p is the sum
+        # of its links' terms, plus λ/n·p once
+        t = self.table
+        if t is not None:
+            t.sum_terms(self.terms, self.grad)
+            if self.lam:
+                n = self.work.n if n_reg is None else n_reg
+                self.grad[t.p_reg] += (self.lam / n) * self.theta[t.p_reg]
 
     def views(self):
         w = self.work
@@ -102,7 +117,7 @@ class MatrixWorkspace(Workspace):
 
 def forward_layer(c: Compiled, l: int, work: MatrixWorkspace) -> None:
     """z(l+1), a(l+1) from a(l) into the workspace; ``l`` is 1-based (uses Θ(l))."""
-    T = c.thetas[l - 1]
+    T = c.full(l - 1)
     z = work.z[l]
     np.matmul(work.a[l - 1], T[:, 1:].T, out=z)
     z += T[:, 0]
@@ -135,22 +150,27 @@ def output_layer_delta(c: Compiled, work: MatrixWorkspace, Y, loss: str) -> None
 
 
 def backward_layer(c: Compiled, l: int, work: MatrixWorkspace, D: list, lam: float,
-                   n_reg: int | None = None) -> None:
+                   n_reg: int | None = None, terms: np.ndarray | None = None) -> None:
     """Fill D(l) from δ(l+1), then δ(l) into the workspace (none for l = 1: inputs).
 
     D(l) = Δ(l)/m + (λ/n)Θ(l) for a batch of m out of n (``n_reg``; default m):
-    every batch size steps along the gradient of the same J.
+    every batch size steps along the gradient of the same J. A tied link's own
+    term goes into ``terms`` (its slot); its parameter's entry is summed at finish.
     """
     delta_next = work.delta[l]
     n = delta_next.shape[0]
-    T = c.thetas[l - 1]
+    T = c.thetas[l - 1]  # the block: a tied link's place in it is a hole (0)
     Dl = D[l - 1]
     np.matmul(delta_next.T, work.a[l - 1], out=Dl[:, 1:])
     Dl[:, 0] = work.ones @ delta_next
     Dl *= 1.0 / n
+    tie = c.ties[l - 1] if c.ties else None
+    if tie is not None:
+        terms[tie.slots] = Dl.ravel()[tie.pos]
+        T = c.full(l - 1)  # δ(l) flows back through the tied weights too
     if lam:
         Dl[:, 1:] += (lam / (n if n_reg is None else n_reg)) * T[:, 1:]
-    m = c.masks[l - 1]
+    m = c.masks[l - 1]  # also zeroes the tied links' places: λ went to their parameter
     if m is not None:
         Dl *= m  # missing links are fixed zeros: no gradient, no update
     if l > 1:

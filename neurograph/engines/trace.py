@@ -8,11 +8,35 @@ true after an update. Blame is computed when asked, never stored whole.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import StaleTraceError
+from ..errors import StaleTraceError, TopologyError
+from ..model.parameters import Parameter, ParameterArray, ties
+
+
+class Gradient(np.ndarray):
+    """∂J/∂θ in θ's layout (index it as an array), that also answers for a shared
+    weight: ``trace.grad(p)`` for a Parameter (a number) or a ParameterArray (an
+    array of its shape). Arithmetic on it gives plain arrays."""
+
+    def __array_finalize__(self, obj) -> None:
+        self._trace = getattr(obj, "_trace", None)
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        out = arr.view(np.ndarray)
+        return out[()] if return_scalar else out
+
+    def __reduce__(self):
+        return self.view(np.ndarray).__reduce__()
+
+    def __call__(self, p):
+        tr = None if self._trace is None else self._trace()
+        if tr is None:
+            raise StaleTraceError("this gradient's Trace is gone: run a new pass")
+        return tr.param_grad(p)
 
 
 @dataclass(eq=False)
@@ -27,6 +51,9 @@ class Trace:
     w : the weights used (a copy of the store, the layout of ``link.index``).
     grad : ∂J/∂w per weight in the same layout (None after a forward pass).
     cost : J(Θ) (None after a forward pass).
+    terms : each link that shares a parameter, its own term ∂J/∂w (the mean of
+        a·δ, without λ), in the slots of the network's tie table; None when no
+        link shares one. ``grad(p)`` is the sum of p's terms plus λ/n·p once.
 
     Examples
     --------
@@ -55,6 +82,38 @@ class Trace:
     owner: int = 0  # id() of the network whose pass this is
     # a weak reference to that network (a trace must not keep a network alive)
     network_ref: object = field(default=None, repr=False)
+    terms: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.grad is not None:
+            self.grad = np.asarray(self.grad).view(Gradient)
+            self.grad._trace = weakref.ref(self)
+
+    def param_grad(self, p):
+        """∂J/∂p of a shared weight: Σ over p.links of each link's term, plus λ/n·p.
+
+        A Parameter gives a number, a ParameterArray an array of its shape.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(); x = net.add_input("x"); h = net.add_node("h")
+        >>> o = net.add_node("o", activation="linear"); p = net.parameter(0.5, name="k")
+        >>> _ = net.connect(x, h, p); _ = net.connect(h, o, p)
+        >>> tr = net.backward([[1.0]], [[0.0]])
+        >>> bool(np.isclose(tr.grad(p), sum(tr.link_grad(li) for li in p.links)))
+        True
+        """
+        net = self.network
+        if net is None:
+            raise StaleTraceError("this trace is of a network that is gone or was changed "
+                                  "since: run a new pass")
+        if self.grad is None:
+            return None
+        if isinstance(p, ParameterArray):
+            return self.grad.view(np.ndarray)[p.indices].copy()
+        if not isinstance(p, Parameter) or ties(net).by_index.get(p._i) is not p:
+            raise TopologyError(f"expected a Parameter or ParameterArray of this trace's "
+                                f"network, got {p!r}")
+        return float(self.grad[p._i])
 
     @property
     def network(self):
@@ -126,9 +185,21 @@ class Trace:
         return self.w[link.index] * a
 
     def link_grad(self, link):
-        """∂J/∂w for this link (scalar), or None after a forward pass only."""
-        self.check(link.target.network)
-        return None if self.grad is None else float(self.grad[link.index])
+        """∂J/∂w for this link (scalar), or None after a forward pass only.
+
+        For a link that shares a parameter, its own term: ∂J/∂w as if the weight
+        were its own, the mean of a·δ without λ (λ/n·p is counted once, in
+        ``grad(p)``); the parameter's gradient is the sum of these terms.
+        """
+        net = link.target.network
+        self.check(net)
+        if self.grad is None:
+            return None
+        if self.terms is not None and len(self.terms):
+            k = ties(net).slot.get(link)
+            if k is not None:
+                return float(self.terms[k])
+        return float(self.grad[link.index])
 
     def node(self, node) -> dict:
         """Everything about one node: z, a, delta, blame."""

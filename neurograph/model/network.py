@@ -25,13 +25,13 @@ from .edit import NetworkEdits
 from .inputs import InputFunction, get_input_function
 from .layer import Layer
 from .node import Link, Node, _check_weight
+from .parameters import Parameter
+from .sharing import NetworkParameters
 from .views import NetworkViews
 from .weights import Weights
 
-DEFAULT_EPSILON = 0.12  # the course's ε_init for a link made one at a time
 
-
-class Network(WholeNetworks, NetworkViews, NetworkEdits):
+class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
     """A feed-forward network of explicit nodes and links.
 
     Parameters
@@ -217,7 +217,9 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         """Link ``source`` → ``target`` with ``weight`` and return the Link.
 
         Without a weight, it is drawn from U[−0.12, 0.12] by the network's
-        generator (never all equal: symmetric weights never learn).
+        generator (never all equal: symmetric weights never learn). A
+        :class:`~neurograph.model.parameters.Parameter` (``net.parameter``) as
+        the weight makes the link read and write that shared weight.
 
         Raises
         ------
@@ -241,10 +243,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         self._not_in_lesion("connect")
         u, v = self._node(source), self._node(target)
         build.check_links(self._graph, [u], [v])
-        if weight is None:
-            weight = self.rng.uniform(-DEFAULT_EPSILON, DEFAULT_EPSILON)
-        w = _check_weight(weight, f"link {u.name!r} → {v.name!r}", self.dtype)
-        link = Link(u, v, self.weights, self.weights.append(np.array([w])))
+        link = Link(u, v, self.weights, self._link_entry(weight, u, v))  # p: a shared weight
         self._graph.add_edge(u.name, v.name, link=link)
         self._changed()
         return link
@@ -261,7 +260,10 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         node = self._node(node)
         if node.bias_link is None:
             raise TopologyError(f"{node.kind} unit {node.name!r} has no bias link")
-        node.bias_link.weight = w
+        if isinstance(w, Parameter):
+            self._bias_through(node, w)
+        else:
+            node.bias_link.weight = w
 
     def add_layer(
         self,

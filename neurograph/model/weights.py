@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import CompileError, EmptyNetworkError, InputValueError, ShapeError, StaleTraceError
+from ..errors import (
+    CompileError,
+    EmptyNetworkError,
+    InputValueError,
+    ShapeError,
+    StaleTraceError,
+    TopologyError,
+)
+from . import parameters
 from .activations import Activation
 
 if TYPE_CHECKING:
@@ -171,6 +179,7 @@ class ThetaView(np.ndarray):
     """
 
     _name = "Θ"
+    _tied = False  # Θ(l) of a layer with shared weights: a read-only copy
 
     def __array_finalize__(self, obj) -> None:
         self._name = getattr(obj, "_name", "Θ")
@@ -194,6 +203,11 @@ class ThetaView(np.ndarray):
 
     def _why(self, key, value, exc: ValueError) -> Exception:
         where = f"{self._name}[{_key_text(key)}]"
+        if self._tied:
+            return TopologyError(
+                f"{where} is read-only: {self._name} has links that share parameters, so "
+                "its tied entries are copies; expected a write through a parameter "
+                "(p.value = …, net.parameters[name].value = …) or a link (link.weight = …)")
         if not self.flags.writeable:
             return StaleTraceError(
                 f"{where} is read-only: a view of a layout that no longer exists (the "
@@ -240,6 +254,26 @@ class Compiled:
     activations: list[Activation]  # g of layers 2..L
     version: int
     handed_out: list = field(default_factory=list)  # [θ, Θ(1), …] as ThetaViews, once made
+    # per Θ(l): its tied links (holes of the block, read from the parameters), or None
+    ties: list = field(default_factory=list)
+
+    @property
+    def tied(self) -> bool:
+        """True when some Θ(l) has links that share a parameter."""
+        return any(t is not None for t in self.ties)
+
+    def full(self, k: int, theta: np.ndarray | None = None) -> np.ndarray:
+        """Θ(k+1) as the lecture writes it: the block with each tied link's entry
+        read from its parameter (the block itself when no link of it is tied).
+        ``theta`` defaults to θ; a Trace's copy of θ gives that pass's Θ."""
+        theta = self.theta if theta is None else theta
+        T = self.thetas[k] if theta is self.theta else split(theta, self.shapes)[k]
+        t = self.ties[k] if self.ties else None
+        if t is None:
+            return T
+        T = T.copy()
+        T.ravel()[t.pos] = theta[t.tidx]
+        return T
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
@@ -257,7 +291,16 @@ class Compiled:
                 for v in views:
                     v.flags.writeable = False
             self.handed_out = views
-        return self.handed_out
+        if not self.tied:
+            return self.handed_out
+        out = list(self.handed_out)
+        for k, t in enumerate(self.ties):
+            if t is not None:  # a copy: the tied entries live in their parameters
+                v = self.full(k).view(ThetaView)
+                v._name, v._tied = f"Θ({k + 1})", True
+                v.flags.writeable = False
+                out[k + 1] = v
+        return out
 
 
 def theta_shapes(s: list[int]) -> list[tuple[int, int]]:
@@ -325,9 +368,11 @@ def compile_network(net: Network) -> Compiled:
 
 def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
     old, old_frozen = store.theta, store._frozen
-    theta = np.zeros(int(offsets[-1]), dtype=store.dtype)
+    # shared parameters go after the Θ blocks; their links are holes of the blocks
+    where = parameters.relocate(net, int(offsets[-1]))
+    theta = np.zeros(int(offsets[-1]) + len(where), dtype=store.dtype)
     frozen = np.zeros(len(theta), dtype=bool)
-    links = []
+    links, tied = [], []
     counts = [0] * len(shapes)
     for _, _, d in net.graph.edges(data=True):
         link = d["link"]
@@ -341,6 +386,9 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
             )
         col = 0 if link.source._kind == "bias" else link.source._pos + 1
         pos = int(offsets[li - 1]) + link.target._pos * shapes[li - 1][1] + col
+        if link._i in where:
+            tied.append((link, pos, li - 1))
+            continue
         links.append((link, pos, li - 1))
         counts[li - 1] += 1
     masks: list[np.ndarray | None] = []
@@ -350,6 +398,11 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
         theta[pos] = old[link._i]
         frozen[pos] = old_frozen[link._i]
         link._i = pos
+    for i, j in where.items():
+        theta[j], frozen[j] = old[i], old_frozen[i]
+    for link, _, _ in tied:
+        link._i = where[link._i]
+    parameters.moved(net, where)
     store.layout_changed()  # weights moved: traces and plans of the old layout are stale
     store._buf, store.n = theta, len(theta)
     store._frozen, store.n_frozen = frozen, int(frozen.sum())
@@ -359,5 +412,6 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
         if masks[k] is not None:
             mask_flat[k][pos - offsets[k]] = True
     c = Compiled(theta, thetas, masks, s, acts, store.version)
+    c.ties = parameters.layer_ties(net, tied, offsets, len(shapes))
     store.compiled = c
     return c

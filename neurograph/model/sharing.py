@@ -1,0 +1,103 @@
+"""The network's side of shared weights: make, tie, list and count parameters.
+
+``Network`` inherits these methods; the parameters themselves, the tie table
+and what compiling does with them are in ``parameters.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .node import _check_weight
+from .parameters import (
+    Parameter,
+    ParameterArray,
+    check_kind,
+    new_parameter,
+    new_parameter_array,
+    own,
+    registry,
+    tie,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+DEFAULT_EPSILON = 0.12  # the course's ε_init for a link made one at a time
+
+
+class NetworkParameters:
+    """The methods of :class:`~neurograph.model.network.Network` for shared weights."""
+
+    def parameter(self: Network, value: float = 0.0, name: str | None = None) -> Parameter:
+        """A new shared weight; link through it with ``connect(u, v, weight=p)``.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(); p = net.parameter(0.3, name="k"); p.value
+        0.3
+        """
+        return new_parameter(self, value, name)
+
+    def parameter_array(self: Network, values, name: str | None = None) -> ParameterArray:
+        """Shared weights shaped like ``values`` (a kernel, W_h …); ``p[i, j]`` is one.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(); net.parameter_array(np.zeros((2, 2)), name="K").shape
+        (2, 2)
+        """
+        return new_parameter_array(self, values, name)
+
+    def tie(self: Network, *links, name: str | None = None) -> Parameter:
+        """Make ``links`` share one new parameter whose value is their mean weight.
+
+        Raises TopologyError for a link tied to itself, links of another network
+        or of a parameter already, bias with weight links, frozen with unfrozen.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(); x = net.add_input("x"); h, o = net.add_node("h"), net.add_node("o")
+        >>> a, b = net.connect(x, h, weight=1.0), net.connect(x, o, weight=3.0)
+        >>> p = net.tie(a, b, name="k"); p.value, b.parameter is p
+        (2.0, True)
+        """
+        self._not_in_lesion("tie")
+        if len(links) == 1 and isinstance(links[0], (list, tuple)):
+            links = tuple(links[0])
+        return tie(self, links, name)
+
+    @property
+    def parameters(self: Network) -> dict:
+        """{name: Parameter or ParameterArray} of the shared weights (builders name theirs)."""
+        return dict(registry(self).named)
+
+    @property
+    def n_params(self: Network) -> int:
+        """Trainable numbers: each link's own weight once, each shared parameter once.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(); x = net.add_input("x"); h, o = net.add_node("h"), net.add_node("o")
+        >>> p = net.parameter(1.0); _ = net.connect(x, h, p); _ = net.connect(x, o, p)
+        >>> net.n_links, net.n_params      # 2 bias links + 2 links; 2 biases + p
+        (4, 3)
+        """
+        return len({li._i for li in self.links})
+
+    def _link_entry(self: Network, weight, u, v) -> int:
+        """The index into θ of a new link u → v: a parameter's, or a new entry."""
+        if isinstance(weight, Parameter):
+            p = own(self, weight)
+            check_kind(p, False, f"link {u.name!r} → {v.name!r}")
+            return p._i
+        if weight is None:
+            weight = self.rng.uniform(-DEFAULT_EPSILON, DEFAULT_EPSILON)
+        w = _check_weight(weight, f"link {u.name!r} → {v.name!r}", self.dtype)
+        return self.weights.append(np.array([w]))
+
+    def _bias_through(self: Network, node, p) -> None:
+        """Let ``node``'s bias link read and write the parameter ``p``."""
+        p = own(self, p)
+        check_kind(p, True, f"the bias link of {node.name!r}")
+        self._not_in_lesion("share a bias")
+        node.bias_link._i = p._i
+        self.layout_changed()
