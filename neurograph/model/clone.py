@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from .layer import Layer
 from .node import Link, Node
+from .parameters import copy_parameters
 from .weights import Compiled, no_gc, split
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +48,7 @@ def clone(net: Network) -> Network:
         _copy_layers(net, new, nodes)
         _copy_links(net, new, nodes)
     _copy_compiled(net, new)
+    copy_parameters(net, new)
     return new
 
 
@@ -150,4 +152,5 @@ def _copy_compiled(net: Network, new: Network) -> None:
     masks = [None if m is None else m.copy() for m in c.masks]
     new.weights.compiled = Compiled(theta, split(theta, c.shapes), masks, list(c.s),
                                     list(c.activations), new.weights.version)
+    new.weights.compiled.ties = list(c.ties)  # same parameters, same link order: same slots
 

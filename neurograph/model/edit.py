@@ -24,6 +24,7 @@ from ..errors import TopologyError
 from .clone import clone
 from .layer import Layer
 from .node import Link, Node
+from .parameters import Parameter, ParameterArray, own, whole_parameters
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -52,7 +53,8 @@ class NetworkEdits:
         if link.is_bias:
             raise TopologyError(f"{link!r} is a bias link, part of its unit: use "
                                 "set_bias(node, 0) and freeze it to cut it")
-        self.weights.set_frozen(link.index, False)
+        if link.parameter is None:  # a shared parameter stays as its other links have it
+            self.weights.set_frozen(link.index, False)
         self._graph.remove_edge(link.source.name, link.target.name)
         self._removed()
 
@@ -74,7 +76,8 @@ class NetworkEdits:
                                 "when the layer's last unit goes")
         was_output = node in self.outputs
         for link in self.in_links(node) + self.out_links(node):
-            self.weights.set_frozen(link.index, False)
+            if link.parameter is None:
+                self.weights.set_frozen(link.index, False)
         self._graph.remove_node(node.name)
         self._units.remove(node)
         if node.assigned_layer is not None:
@@ -102,7 +105,8 @@ class NetworkEdits:
     def links_of(self: Network, x) -> list[Link]:
         """The links ``x`` stands for: a Link; a node or its name (its incoming links,
         bias link included); a Layer or 1-based layer number (the links into its
-        units); "bias" (every bias link); or a list of these.
+        units); "bias" (every bias link); a shared Parameter or ParameterArray
+        (its links); or a list of these.
 
         >>> import neurograph as ng
         >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
@@ -111,6 +115,10 @@ class NetworkEdits:
         """
         if isinstance(x, Link):
             return [self._own_link(x)]
+        if isinstance(x, ParameterArray):
+            return [li for p in x for li in p.links]
+        if isinstance(x, Parameter):
+            return own(self, x).links
         if isinstance(x, str) and x == "bias":
             return [u.bias_link for u in self.nodes if u.bias_link is not None]
         if isinstance(x, (Layer, int, np.integer)) and not isinstance(x, bool):
@@ -141,7 +149,7 @@ class NetworkEdits:
         >>> net.link("bias1", "a2_1").frozen, net.link("x1", "a2_1").frozen
         (True, False)
         """
-        for link in self.links_of(x):
+        for link in whole_parameters(self.links_of(x), "freeze"):
             self.weights.set_frozen(link.index, True)
 
     def unfreeze(self: Network, x) -> None:
@@ -152,7 +160,7 @@ class NetworkEdits:
         >>> net.freeze(2); net.unfreeze("bias"); int(net.weights.frozen.sum())
         2
         """
-        for link in self.links_of(x):
+        for link in whole_parameters(self.links_of(x), "unfreeze"):
             self.weights.set_frozen(link.index, False)
 
     # --- silencing ----------------------------------------------------------------

@@ -378,3 +378,42 @@ def layer_ties(net, tied: list, offsets, n_blocks: int) -> list:
         a = np.array(rows, dtype=np.intp)
         out.append(LayerTie(a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy()))
     return out
+
+
+def copy_parameters(net, new) -> None:
+    """Give ``new`` (a copy of ``net`` whose links keep their θ indices) parameters
+    of the same names at the same entries."""
+    reg = net.__dict__.get("_param_registry")
+    if reg is None:
+        return
+    out = registry(new)
+    made = {}
+    for p in reg.all:
+        made[id(p)] = Parameter(new, p.name, p._i)
+        out.all.append(made[id(p)])
+    for name, x in reg.named.items():
+        if isinstance(x, ParameterArray):
+            params = np.empty(x.shape, dtype=object)
+            for ix in np.ndindex(x.shape):
+                params[ix] = made[id(x.params[ix])]
+            out.named[name] = ParameterArray(name, params)
+        else:
+            out.named[name] = made[id(x)]
+
+
+def whole_parameters(links: list, what: str) -> list:
+    """``links`` when every shared parameter among them comes with all its links;
+    else a TopologyError naming the parameter (freezing one link of a shared weight
+    would freeze the others behind their back)."""
+    chosen = {id(li) for li in links}
+    for li in links:
+        p = li.parameter
+        if p is not None:
+            rest = [x for x in p.links if id(x) not in chosen]
+            if rest:
+                raise TopologyError(
+                    f"cannot {what} {li!r} alone: it shares parameter {p.name!r} with "
+                    f"{', '.join(repr(x) for x in rest[:3])}{' …' if len(rest) > 3 else ''}; "
+                    f"expected the parameter itself: net.{what}(net.parameters[{p.name!r}]) "
+                    f"or p.frozen = …")
+    return links
