@@ -153,7 +153,8 @@ def make_plan(net) -> Plan:
                 w_idx = np.array([li.index for li in links], dtype=np.intp)
                 order = np.argsort(cols, kind="stable")
                 cols, w_idx = cols[order], w_idx[order]
-                reg.append(w_idx)
+                if u.input_function.weighted:  # a pooling unit's links carry no weight
+                    reg.append(w_idx)
                 slots = np.array([slot.get(li, -1) for li in links], dtype=np.intp)[order]
                 b_slot = slot.get(u._bias_link, -1)
                 if u.input_function.name == "weighted_sum":

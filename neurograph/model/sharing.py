@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import grids
 from .node import _check_weight
 from .parameters import (
     Parameter,
@@ -81,7 +82,51 @@ class NetworkParameters:
         >>> net.n_links, net.n_params      # 2 bias links + 2 links; 2 biases + p
         (4, 3)
         """
-        return len({li._i for li in self.links})
+        return len({li._i for li in self.links
+                    if li.target.input_function is None or li.target.input_function.weighted})
+
+    # --- grids: inputs, convolution, pooling (model/grids.py) -------------------------
+    def add_inputs(self: Network, shape, name: str = "x"):
+        """A grid of input units ``x[c, r, col]`` (shape (rows, cols) or (maps, rows,
+        cols)); X's columns are its units in C order.
+
+        >>> import neurograph as ng
+        >>> x = ng.Network().add_inputs((2, 3, 3)); x.shape, x[1, 0, 2].name
+        ((2, 3, 3), 'x[1, 0, 2]')
+        """
+        return grids.add_inputs(self, shape, name)
+
+    def add_conv(self: Network, x, maps: int, kernel, stride=1, padding=0,
+                 activation="relu", name: str | None = None):
+        """A convolution layer over the grid ``x``: ``maps`` feature maps, each unit
+        z = b[m] + Σ K[m, c, i, j]·x[c, r·s + i − p, col·s + j − p] over the links
+        that exist (zero padding: no link). The kernels (maps, input maps, kh, kw)
+        and biases (maps,) are shared weights, ``net.parameters[name + ".kernels"]``.
+
+        Raises ConfigError (maps, kernel or stride < 1, padding < 0), ShapeError (a
+        kernel larger than the padded input), TopologyError (``x`` not a grid).
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(seed=0); x = net.add_inputs((3, 4, 4))
+        >>> c = net.add_conv(x, maps=8, kernel=2, stride=2, padding=2, name="c1")
+        >>> c.shape, c.kernels.shape, c.biases.shape
+        ((8, 4, 4), (8, 3, 2, 2), (8,))
+        """
+        return grids.add_conv(self, x, maps, kernel, stride, padding, activation, name)
+
+    def add_pool(self: Network, x, size, stride=None, kind: str = "max",
+                 name: str | None = None):
+        """A pooling layer over the grid ``x``: each unit's input function is the max
+        ("max") or mean ("avg") of its size×size window (stride defaults to size),
+        its activation the identity. Max passes δ to the window's winner only (the
+        first on ties); the mean divides it among the window.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(seed=0); x = net.add_inputs((4, 4))
+        >>> net.add_pool(x, size=2).shape
+        (1, 2, 2)
+        """
+        return grids.add_pool(self, x, size, stride, kind, name)
 
     def _link_entry(self: Network, weight, u, v) -> int:
         """The index into θ of a new link u → v: a parameter's, or a new entry."""
