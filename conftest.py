@@ -4,10 +4,17 @@ The doctests of a module that needs an optional extra (scikit-learn, PyTorch)
 are skipped when that extra is not installed, the way networkx skips its
 pygraphviz modules. ``--without torch`` (repeatable) makes pytest act as if a
 package were missing, to check exactly that.
+
+On CI (the environment variable CI set, as `.ci/run` and every hosted CI do)
+nothing may be skipped: CI installs every extra and system tool, so a skip
+there means a test silently did not run, and it is reported as a failure.
 """
 
 import importlib.util
+import os
 import sys
+
+import pytest
 
 # module (relative to this folder) -> the optional package its doctests need
 EXTRAS = {
@@ -34,3 +41,31 @@ def pytest_configure(config):
     for package in config.getoption("without"):
         sys.modules[package] = None
     collect_ignore[:] = [path for path, package in EXTRAS.items() if _missing(package)]
+
+
+def on_ci() -> bool:
+    """CI=true (GitHub, GitLab, `.ci/run`); unset, empty, 0 or false locally."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _fail_skip(report) -> None:
+    # longrepr of a skip is (file, line, "Skipped: reason"); a failure's is text
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+    report.outcome = "failed"
+    report.longrepr = f"skipped on CI, where every dependency is installed: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and on_ci():
+        _fail_skip(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and on_ci():  # a module-level skip: every test in it did not run
+        _fail_skip(report)

@@ -237,7 +237,7 @@ def make_keep(case: Case, contender: str, k: int):
         seen, total = set(), 0
         for st in kept:
             tr = st.trace
-            for arr in [*tr.z, *tr.a, *(tr.delta or []), tr.w, tr.grad]:
+            for arr in [*tr.z, *tr.a, *(tr.delta or []), tr.theta, tr.grad]:
                 if isinstance(arr, np.ndarray):
                     base = arr if arr.base is None else arr.base
                     if id(base) not in seen:

@@ -8,6 +8,8 @@ fix the call without reading the source.
 True
 """
 
+import warnings
+
 
 class NeurographError(Exception):
     """Base of every error neurograph raises on purpose."""
@@ -64,6 +66,21 @@ class StaleTraceError(ConfigError):
 
 class MissingExtraError(NeurographError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
+
+
+def renamed(old: str, new: str) -> None:
+    """Warn that ``old`` is a former name of ``new``: the old name still works, and the
+    warning points at the caller's line (the old name's own code is one frame up).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     renamed("trace.w", "trace.theta")
+    >>> str(caught[0].message)
+    'trace.w is renamed trace.theta; use trace.theta (trace.w will be removed)'
+    """
+    warnings.warn(f"{old} is renamed {new}; use {new} ({old} will be removed)",
+                  DeprecationWarning, stacklevel=3)
 
 
 __all__ = [

@@ -241,8 +241,8 @@ def compare(a, b, instance: int = 0) -> Comparison:
             not 0 <= instance < min(ta.n, tb.n):
         raise ConfigError(f"instance must be a 0-based row in 0..{min(ta.n, tb.n) - 1}, "
                           f"got {instance!r}")
-    links = [(*_key(li), float(ta.w[li.index]), float(tb.w[li.index]),
-              float(tb.w[li.index] - ta.w[li.index])) for li in net.links]
+    links = [(*_key(li), float(ta.theta[li.index]), float(tb.theta[li.index]),
+              float(tb.theta[li.index] - ta.theta[li.index])) for li in net.links]
     units = []
     for u in net.nodes:
         va, vb = ta.node_value(u, "a"), tb.node_value(u, "a")

@@ -1,6 +1,11 @@
 """Each activation's facts (range, largest slope, saturation, dying) agree with g itself,
 and leaky_relu, added as one definition, runs through every part."""
 
+import base64
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -98,4 +103,13 @@ def test_the_explorer_page_of_a_leaky_relu_network_carries_its_g_prime(tmp_path)
     X, y = ng.data.truth_table("XOR")
     steps = list(ng.Trainer(net, alpha=0.5).steps(X, y, epochs=3))
     page = ng.player(steps, tmp_path / "p.html", net=net, X=X, y=y)
-    assert (tmp_path / "p.html").stat().st_size > 1000 and page is not None
+    text = Path(page).read_text(encoding="utf-8")
+    data = json.loads(re.search(r"const DATA = (\{.*?\});</script>", text).group(1))
+    flat = np.frombuffer(base64.b64decode(data["packed"]["b64"]), dtype=np.float32)
+    tr, start = steps[0].trace, data["offsets"]["frame"][0]
+    p = start + 2 * tr.theta.size + 4 * 2  # after θ, D and the inputs (frame 0 only)
+    z2, dg2 = flat[p:p + 12].reshape(4, 3), flat[p + 36:p + 48].reshape(4, 3)
+    np.testing.assert_allclose(z2, tr.z[1], rtol=1e-6)
+    # g'(z) of leaky ReLU by hand: 1 above 0, its slope 0.01 below
+    np.testing.assert_allclose(dg2, np.where(tr.z[1] > 0, 1.0, 0.01), rtol=1e-6)
+    assert (tr.z[1] < 0).any() and (tr.z[1] > 0).any()  # both branches are on the page

@@ -75,17 +75,44 @@ def test_alpha_50_makes_J_rise_or_oscillate(engine):
     assert d.units("learning_rate") == ["a3_1"]
 
 
+def chain_at_z0(L, w):
+    """1-1-…-1 sigmoid chain whose every z is 0: Θ(1) = [0, 0], then bias −w/2 and weight w
+    (a = ½ feeds w·½ − w/2 = 0). By hand, g'(0) = ¼ in every layer and δ(L) = ½ − y, so
+    δ(l) = w · ¼ · δ(l+1): ‖δ(l)‖ = ½ (w/4)^(L−l) on every instance."""
+    net = ng.Network.from_architecture([1] * L, seed=0)
+    net.thetas[0][:] = [[0.0, 0.0]]
+    for T in net.thetas[1:]:
+        T[:] = [[-w / 2, w]]
+    return net
+
+
+@pytest.mark.parametrize("w, kind", [(0.5, "vanishing"), (32.0, "exploding")])
+def test_delta_falling_or_growing_by_hand_per_layer(w, kind):
+    L, Xz, yz = 7, np.linspace(-2, 2, 5)[:, None], np.ones(5)
+    net = chain_at_z0(L, w)
+    tr = net.backward(Xz, yz)
+    hand = {l: 0.5 * (w / 4) ** (L - l) for l in range(2, L + 1)}  # ×8 or ×⅛ per layer
+    for l in hand:
+        np.testing.assert_allclose(np.abs(tr.delta[l - 1]), hand[l], rtol=1e-12)
+    (f,) = ng.diagnose(tr).of(kind)
+    for l in hand:
+        assert f.evidence[f"‖δ({l})‖ rms"] == pytest.approx(hand[l], rel=1e-12)
+    assert f.evidence["factor per layer going back"] == pytest.approx(w / 4, rel=1e-12)
+    # the default factor is 4 per layer and its square (16) over the sweep: layers 2 … 5
+    # are 64 to 32768 times off δ(7); layer 6 (8 times) is not
+    assert f.units == ("a2_1", "a3_1", "a4_1", "a5_1")
+    # a factor per layer of 9 is more than the chain's 8: nothing to find
+    assert ng.diagnose(tr, delta_factor=9).of(kind) == []
+    # a factor of 6 (36 over the sweep): again layers 2 … 5, 64 or more times off δ(7)
+    assert ng.diagnose(tr, delta_factor=6).of(kind)[0].units == f.units
+
+
 def test_deep_sigmoid_stack_vanishing_delta_names_the_early_layers():
     Xc, yc, _, _ = ng.data.four_classes(200, seed=0)
     net = ng.Network.from_architecture([4, 8, 8, 8, 8, 8, 8, 4], seed=0)
-    tr = net.backward(Xc, yc)
-    d = ng.diagnose(tr)
-    rms = {l: np.sqrt(np.mean(tr.delta[l - 1] ** 2)) for l in range(2, 9)}
-    far = sorted(l for l in rms if rms[l] / rms[8] < 1 / 16)
-    assert far and far[0] == 2
-    assert d.units("vanishing") == [u.name for l in far for u in net.layers[l - 1]]
-    # a threshold the user sets: a per-layer factor no sweep reaches finds nothing
-    assert ng.diagnose(tr, delta_factor=1e6).units("vanishing") == []
+    named = set(ng.diagnose(net.backward(Xc, yc)).units("vanishing"))
+    assert {u.name for u in net.layers[1]} <= named  # the layer farthest back
+    assert not named & {u.name for u in net.layers[-1]}  # δ(L) itself never vanishes
 
 
 def test_stuck_output_and_nonfinite_trace():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_player import ARTIFACTS, _driver, xor_steps
+from test_player import ARTIFACTS, xor_steps
 
 import neurograph as ng
 
@@ -33,10 +33,10 @@ def test_the_packed_numbers_are_the_traces(xor_run):
     assert n == 4 and d["instances"] == ["x(1)", "x(2)", "x(3)", "x(4)"]
     for k in (0, 7, 19):
         tr, start = steps[k].trace, off["frame"][k]
-        np.testing.assert_allclose(flat[start:start + tr.w.size], tr.w, rtol=1e-6)
-        np.testing.assert_allclose(flat[start + tr.w.size:start + 2 * tr.w.size], tr.grad,
+        np.testing.assert_allclose(flat[start:start + tr.theta.size], tr.theta, rtol=1e-6)
+        np.testing.assert_allclose(flat[start + tr.theta.size:start + 2 * tr.theta.size], tr.grad,
                                    rtol=1e-6, atol=1e-9)
-        p = start + 2 * tr.w.size + (8 if k == 0 else 0)  # inputs once, in frame 0
+        p = start + 2 * tr.theta.size + (8 if k == 0 else 0)  # inputs once, in frame 0
         z2, a2, d2 = (flat[p + j * 8:p + (j + 1) * 8].reshape(4, 2) for j in range(3))
         np.testing.assert_allclose(z2, tr.z[1], rtol=1e-6)
         np.testing.assert_allclose(a2, tr.a[1], rtol=1e-6)
@@ -58,7 +58,7 @@ def test_decision_map_uses_each_frames_weights(xor_run):
     x = np.array([m["box"][0], m["box"][2]])
     for k, s in enumerate((steps[0], steps[-1])):
         t1, t2 = [np.array(t, copy=True) for t in net.thetas]
-        w = s.trace.w
+        w = s.trace.theta
         for lk in net.links:  # the frame's weights, by link index
             ref = (t1 if lk.target.layer == 2 else t2)
             col = 0 if lk.is_bias else lk.source.position + 1
@@ -92,63 +92,60 @@ def _number(d, q):
     return float(d.find_element("css selector", f'#panel [data-q="{q}"]').text)
 
 
-def test_explorer_in_headless_chromium(xor_run):
+def test_explorer_in_headless_chromium(xor_run, browser):
     from selenium.webdriver import ActionChains
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
 
     path, steps, net, X, y = xor_run
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    d = _driver()
-    try:
-        d.get(Path(path).resolve().as_uri())
-        assert d.execute_script("return document.body.dataset.ready") == "1"
-        shot = lambda name: d.save_screenshot(str(ARTIFACTS / f"explorer_{name}.png"))  # noqa: E731
-        # hover a hidden unit: its δ is the Trace's for x(1) at frame 0
-        ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
-        assert _number(d, "delta") == pytest.approx(steps[0].trace.delta[1][0, 0], rel=1e-4)
-        assert _number(d, "z") == pytest.approx(steps[0].trace.z[1][0, 0], rel=1e-4)
-        shot("hover")
-        # another instance: the other instance's δ
-        Select(d.find_element("id", "instance")).select_by_visible_text("x(3)")
-        assert _number(d, "delta") == pytest.approx(steps[0].trace.delta[1][2, 0], rel=1e-4)
-        shot("instance3")
-        # the show switch changes the drawing
-        fill = lambda: d.find_element("id", "u_a2_1").get_attribute("fill")  # noqa: E731
-        before = fill()
-        Select(d.find_element("id", "view")).select_by_value("activations")
-        assert fill() != before and d.execute_script("return document.body.dataset.view") \
-            == "activations"
-        shot("activations")
-        # → and End change the frame
-        d.find_element("tag name", "h2").click()
-        body = d.find_element("tag name", "body")
-        body.send_keys(Keys.ARROW_RIGHT)
-        assert d.execute_script("return document.body.dataset.frame") == "1"
-        body.send_keys(Keys.END)
-        assert d.execute_script("return document.body.dataset.frame") == "19"
-        ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
-        assert _number(d, "delta") == pytest.approx(steps[19].trace.delta[1][2, 0], rel=1e-4)
-        shot("trained_hover")
-        body.send_keys(Keys.HOME)
-        assert d.execute_script("return document.body.dataset.frame") == "0"
-        # the decision map and the hidden units' heat maps are drawn
-        assert d.find_element("id", "map").get_attribute("width") == "200"
-        hrefs = d.execute_script("return Array.from(document.querySelectorAll('.unitmap'))"
-                                 ".map(e => e.getAttribute('href'))")
-        assert len(hrefs) == 2 and all(h.startswith("data:image/png") for h in hrefs)
-        # click on the J curve jumps to the nearest frame
-        xs = page_data(path)["marker"]["x"]
-        curve = d.find_element("id", "curve")
-        ActionChains(d).move_to_element_with_offset(
-            curve, int(xs[10] - curve.size["width"] / 2), 0).click().perform()
-        assert d.execute_script("return document.body.dataset.frame") == "10"
-        shot("end")
-        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
-        assert severe == [], severe
-        assert (ARTIFACTS / "explorer_hover.png").stat().st_size > 10_000
-    finally:
-        d.quit()
+    d = browser
+    d.get(Path(path).resolve().as_uri())
+    assert d.execute_script("return document.body.dataset.ready") == "1"
+    shot = lambda name: d.save_screenshot(str(ARTIFACTS / f"explorer_{name}.png"))  # noqa: E731
+    # hover a hidden unit: its δ is the Trace's for x(1) at frame 0
+    ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
+    assert _number(d, "delta") == pytest.approx(steps[0].trace.delta[1][0, 0], rel=1e-4)
+    assert _number(d, "z") == pytest.approx(steps[0].trace.z[1][0, 0], rel=1e-4)
+    shot("hover")
+    # another instance: the other instance's δ
+    Select(d.find_element("id", "instance")).select_by_visible_text("x(3)")
+    assert _number(d, "delta") == pytest.approx(steps[0].trace.delta[1][2, 0], rel=1e-4)
+    shot("instance3")
+    # the show switch changes the drawing
+    fill = lambda: d.find_element("id", "u_a2_1").get_attribute("fill")  # noqa: E731
+    before = fill()
+    Select(d.find_element("id", "view")).select_by_value("activations")
+    assert fill() != before and d.execute_script("return document.body.dataset.view") \
+        == "activations"
+    shot("activations")
+    # → and End change the frame
+    d.find_element("tag name", "h2").click()
+    body = d.find_element("tag name", "body")
+    body.send_keys(Keys.ARROW_RIGHT)
+    assert d.execute_script("return document.body.dataset.frame") == "1"
+    body.send_keys(Keys.END)
+    assert d.execute_script("return document.body.dataset.frame") == "19"
+    ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
+    assert _number(d, "delta") == pytest.approx(steps[19].trace.delta[1][2, 0], rel=1e-4)
+    shot("trained_hover")
+    body.send_keys(Keys.HOME)
+    assert d.execute_script("return document.body.dataset.frame") == "0"
+    # the decision map and the hidden units' heat maps are drawn
+    assert d.find_element("id", "map").get_attribute("width") == "200"
+    hrefs = d.execute_script("return Array.from(document.querySelectorAll('.unitmap'))"
+                             ".map(e => e.getAttribute('href'))")
+    assert len(hrefs) == 2 and all(h.startswith("data:image/png") for h in hrefs)
+    # click on the J curve jumps to the nearest frame
+    xs = page_data(path)["marker"]["x"]
+    curve = d.find_element("id", "curve")
+    ActionChains(d).move_to_element_with_offset(
+        curve, int(xs[10] - curve.size["width"] / 2), 0).click().perform()
+    assert d.execute_script("return document.body.dataset.frame") == "10"
+    shot("end")
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe
+    assert (ARTIFACTS / "explorer_hover.png").stat().st_size > 10_000
 
 
 def test_the_page_shows_inline_in_jupyter(xor_run):
@@ -278,52 +275,49 @@ def test_an_unknown_view_names_the_choices(tmp_path, health_runs):
         ng.player(steps, tmp_path / "x.html", net=net, show="helth")
 
 
-def test_health_view_in_headless_chromium(health_runs):
+def test_health_view_in_headless_chromium(health_runs, browser):
     from selenium.webdriver import ActionChains
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    d = _driver()
-    try:
-        js = d.execute_script
-        rings = lambda: js("return Array.from(document.querySelectorAll('#findings .ring'))"  # noqa: E731
-                           ".map(e => [e.dataset.unit, e.dataset.kind, e.getAttribute('stroke')])")
-        legend = lambda: d.find_element("id", "legend").text  # noqa: E731
-        # zero weights, opened on health: both hidden units ringed and badged "symmetric"
-        d.get(Path(health_runs["zero"][0]).resolve().as_uri())
-        assert js("return document.body.dataset.view") == "health"
-        got = rings()
-        assert ["a2_1", "symmetric", "#7b3294"] in got and ["a2_2", "symmetric", "#7b3294"] in got
-        assert not any(u.startswith("a1_") for u, _, _ in got)
-        badge = js("return document.querySelector('#findings .badge[data-unit=\"a2_1\"]')"
-                   ".textContent")
-        assert badge.startswith("≡")
-        assert "symmetric: 2 units of layer 2 have the same incoming and outgoing weights" \
-            in legend() and "healthy" not in legend()
-        ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
-        panel = d.find_element("id", "panel").text
-        assert "symmetric" in panel and "NOT to 0" in panel  # the finding and what to try
-        d.save_screenshot(str(ARTIFACTS / "explorer_health_symmetric.png"))
-        # output bias 8: frame 0's output is stuck, the trained last frame is clean
-        d.get(Path(health_runs["stuck"][0]).resolve().as_uri())
-        assert js("return document.body.dataset.view") == "errors" and rings() == []
-        ActionChains(d).move_to_element(d.find_element("id", "u_a3_1")).perform()
-        assert "stuck_output" in d.find_element("id", "panel").text  # every view lists it
-        Select(d.find_element("id", "view")).select_by_value("health")
-        assert rings() == [["a3_1", "stuck_output", "#a6611a"]]
-        assert "stuck_output: 1 output(s) decide the same" in legend()
-        greyed = js("return Array.from(document.querySelectorAll('#net .link'))"
-                    ".map(e => e.getAttribute('stroke'))")
-        assert set(greyed) == {"#d0d0d0"}  # this finding names no link
-        d.save_screenshot(str(ARTIFACTS / "explorer_health_stuck.png"))
-        d.find_element("tag name", "h2").click()
-        d.find_element("tag name", "body").send_keys(Keys.END)
-        assert js("return document.body.dataset.frame") == "19"
-        assert rings() == [] and "healthy: no findings" in legend()
-        d.save_screenshot(str(ARTIFACTS / "explorer_health_trained.png"))
-        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
-        assert severe == [], severe
-        assert (ARTIFACTS / "explorer_health_symmetric.png").stat().st_size > 10_000
-    finally:
-        d.quit()
+    d = browser
+    js = d.execute_script
+    rings = lambda: js("return Array.from(document.querySelectorAll('#findings .ring'))"  # noqa: E731
+                       ".map(e => [e.dataset.unit, e.dataset.kind, e.getAttribute('stroke')])")
+    legend = lambda: d.find_element("id", "legend").text  # noqa: E731
+    # zero weights, opened on health: both hidden units ringed and badged "symmetric"
+    d.get(Path(health_runs["zero"][0]).resolve().as_uri())
+    assert js("return document.body.dataset.view") == "health"
+    got = rings()
+    assert ["a2_1", "symmetric", "#7b3294"] in got and ["a2_2", "symmetric", "#7b3294"] in got
+    assert not any(u.startswith("a1_") for u, _, _ in got)
+    badge = js("return document.querySelector('#findings .badge[data-unit=\"a2_1\"]')"
+               ".textContent")
+    assert badge.startswith("≡")
+    assert "symmetric: 2 units of layer 2 have the same incoming and outgoing weights" \
+        in legend() and "healthy" not in legend()
+    ActionChains(d).move_to_element(d.find_element("id", "u_a2_1")).perform()
+    panel = d.find_element("id", "panel").text
+    assert "symmetric" in panel and "NOT to 0" in panel  # the finding and what to try
+    d.save_screenshot(str(ARTIFACTS / "explorer_health_symmetric.png"))
+    # output bias 8: frame 0's output is stuck, the trained last frame is clean
+    d.get(Path(health_runs["stuck"][0]).resolve().as_uri())
+    assert js("return document.body.dataset.view") == "errors" and rings() == []
+    ActionChains(d).move_to_element(d.find_element("id", "u_a3_1")).perform()
+    assert "stuck_output" in d.find_element("id", "panel").text  # every view lists it
+    Select(d.find_element("id", "view")).select_by_value("health")
+    assert rings() == [["a3_1", "stuck_output", "#a6611a"]]
+    assert "stuck_output: 1 output(s) decide the same" in legend()
+    greyed = js("return Array.from(document.querySelectorAll('#net .link'))"
+                ".map(e => e.getAttribute('stroke'))")
+    assert set(greyed) == {"#d0d0d0"}  # this finding names no link
+    d.save_screenshot(str(ARTIFACTS / "explorer_health_stuck.png"))
+    d.find_element("tag name", "h2").click()
+    d.find_element("tag name", "body").send_keys(Keys.END)
+    assert js("return document.body.dataset.frame") == "19"
+    assert rings() == [] and "healthy: no findings" in legend()
+    d.save_screenshot(str(ARTIFACTS / "explorer_health_trained.png"))
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe
+    assert (ARTIFACTS / "explorer_health_symmetric.png").stat().st_size > 10_000

@@ -9,14 +9,13 @@ import pytest
 
 import neurograph as ng
 
-torch = pytest.importorskip("torch")
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("s, act, out", [([3, 5, 2], "sigmoid", "sigmoid"),
                                          ([4, 6, 5, 3], "tanh", "softmax"),
                                          ([2, 7, 1], "relu", "linear")])
-def test_to_torch_equal_outputs_and_gradients(s, act, out):
+def test_to_torch_equal_outputs_and_gradients(torch, s, act, out):
     rng = np.random.default_rng(0)
     net = ng.Network.from_architecture(s, activation=act, output_activation=out, seed=1)
     X = rng.normal(size=(9, s[0]))
@@ -41,7 +40,7 @@ def test_to_torch_equal_outputs_and_gradients(s, act, out):
         np.testing.assert_allclose(Dl[:, 0], m.bias.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
-def test_from_torch_round_trip_and_errors():
+def test_from_torch_round_trip_and_errors(torch):
     net = ng.Network.from_architecture([3, 4, 2], activation="tanh", seed=2)
     back = ng.from_torch(ng.to_torch(net))
     for a, b in zip(back.thetas, net.thetas):
@@ -75,6 +74,7 @@ def test_missing_sklearn_names_the_extra(monkeypatch):
 
 
 def test_sklearn_estimator():
+    pytest.importorskip("sklearn")
     from sklearn.model_selection import GridSearchCV, cross_val_score
     from sklearn.utils.estimator_checks import check_estimator
 
@@ -110,7 +110,7 @@ def test_graphml_round_trip(tmp_path):
         ng.from_graphml(tmp_path / "bad.graphml")
 
 
-def test_pytorch_roundtrip_example(tmp_path):
+def test_pytorch_roundtrip_example(tmp_path, torch):  # the example needs PyTorch
     spec = importlib.util.spec_from_file_location("rt", ROOT / "examples" / "pytorch_roundtrip.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

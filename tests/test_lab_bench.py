@@ -100,7 +100,7 @@ def test_compare_steps_per_unit_and_per_link():
     steps = list(ng.Trainer(net, alpha=1.0).steps(X, y, every="batch", epochs=2))
     c = ng.compare(steps[0], steps[1], instance=2)
     t0, t1 = steps[0].trace, steps[1].trace
-    dw = t1.w - t0.w
+    dw = t1.theta - t0.theta
     assert abs(max(abs(r[4]) for r in c.links) - np.abs(dw).max()) < 1e-15
     h = net["a2_1"]
     want = t1.delta[1][2, h.position] - t0.delta[1][2, h.position]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_player import _driver
 
 import neurograph as ng
 from neurograph.render.htmlsafe import json_for_script
@@ -88,46 +87,43 @@ def test_the_page_carries_names_as_json_that_parses_back(pages):
         assert text.count("<script") == 2 and text.count("</script>") == 2
 
 
-def test_hostile_names_stay_text_in_headless_chromium(pages):
+def test_hostile_names_stay_text_in_headless_chromium(pages, browser):
     from selenium.webdriver import ActionChains
 
-    d = _driver()
-    try:
-        js = d.execute_script
-        for key, (path, net) in pages.items():
-            d.get(Path(path).resolve().as_uri())
-            assert js("return document.body.dataset.ready") == "1", key  # the page works
-            assert js("return window.__pwned === undefined"), key  # nothing injected ran
-            assert js("return document.querySelectorAll('img').length") == 0, key
-            shown = js("return Array.from(document.querySelectorAll('#net > text'))"
-                       ".map(t => t.textContent)")
-            names = [u.name for u in net.nodes]
-            # small networks label every unit by name, the output layer by class
-            assert set(shown) == set(names[:-net.s[-1]]) | set(net.classes), key
-            ids = js("return Array.from(document.querySelectorAll('#net circle.unit'))"
-                     ".map(c => c.id)")
-            assert ids == ["u_" + n for lay in net.layers for n in
-                           (u.name for u in lay.nodes)], key
-            for n in names:  # the panel names the unit literally
-                circle = js("return document.getElementById(arguments[0])", "u_" + n)
-                ActionChains(d).move_to_element(circle).perform()
-                panel = d.find_element("id", "panel")
-                assert js("return arguments[0].querySelector('b').textContent", panel) == n
-                assert panel.find_elements("css selector", "b[data-q='a']"), key
-            js("document.querySelector('#net .link').dispatchEvent(new Event('mouseenter'))")
-            first = next(k for k in net.links if not k.is_bias)
-            assert js("return document.querySelector('#panel b').textContent") == \
-                f"link {first.source.name} → {first.target.name}", key
-            if key == "typed":
-                assert js("return document.getElementById('mapbox').textContent") \
-                    .startswith("decision map of " + HOSTILE[4])
-                assert js("return document.querySelector('#legend .finding .who')"
-                          ".textContent") == f"[→h, {IMG}]"
-            assert js("return window.__pwned === undefined"), key
-            severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
-            assert severe == [], severe
-    finally:
-        d.quit()
+    d = browser
+    js = d.execute_script
+    for key, (path, net) in pages.items():
+        d.get(Path(path).resolve().as_uri())
+        assert js("return document.body.dataset.ready") == "1", key  # the page works
+        assert js("return window.__pwned === undefined"), key  # nothing injected ran
+        assert js("return document.querySelectorAll('img').length") == 0, key
+        shown = js("return Array.from(document.querySelectorAll('#net > text'))"
+                   ".map(t => t.textContent)")
+        names = [u.name for u in net.nodes]
+        # small networks label every unit by name, the output layer by class
+        assert set(shown) == set(names[:-net.s[-1]]) | set(net.classes), key
+        ids = js("return Array.from(document.querySelectorAll('#net circle.unit'))"
+                 ".map(c => c.id)")
+        assert ids == ["u_" + n for lay in net.layers for n in
+                       (u.name for u in lay.nodes)], key
+        for n in names:  # the panel names the unit literally
+            circle = js("return document.getElementById(arguments[0])", "u_" + n)
+            ActionChains(d).move_to_element(circle).perform()
+            panel = d.find_element("id", "panel")
+            assert js("return arguments[0].querySelector('b').textContent", panel) == n
+            assert panel.find_elements("css selector", "b[data-q='a']"), key
+        js("document.querySelector('#net .link').dispatchEvent(new Event('mouseenter'))")
+        first = next(k for k in net.links if not k.is_bias)
+        assert js("return document.querySelector('#panel b').textContent") == \
+            f"link {first.source.name} → {first.target.name}", key
+        if key == "typed":
+            assert js("return document.getElementById('mapbox').textContent") \
+                .startswith("decision map of " + HOSTILE[4])
+            assert js("return document.querySelector('#legend .finding .who')"
+                      ".textContent") == f"[→h, {IMG}]"
+        assert js("return window.__pwned === undefined"), key
+        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], severe
 
 
 def _svg_texts(g) -> list[str]:

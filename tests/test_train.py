@@ -37,12 +37,26 @@ def test_fit_equals_the_slide_loop_by_hand():
     assert h.stopped == "max_epochs" and h.epochs == 20
 
 
+def _accuracy_by_hand(thetas, X, y):
+    """Share of argmax(h_Θ(x)) == y, a sigmoid forward pass in numpy."""
+    a = X
+    for T in thetas:
+        a = 1 / (1 + np.exp(-(a @ T[:, 1:].T + T[:, 0])))
+    return float(np.mean(a.argmax(axis=1) == y))
+
+
 def test_cost_decreases_every_epoch_full_batch_small_alpha():
     X, y = blobs(1)
     net = ng.Network.from_architecture([2, 5, 3], seed=0)
+    first = _accuracy_by_hand([T.copy() for T in net.thetas], X, y)
     h = ng.Trainer(net, alpha=0.1).fit(X, y, epochs=200)
     assert all(b < a for a, b in zip(h.cost, h.cost[1:]))
-    assert len(h.accuracy) == 200 and 0 <= h.accuracy[-1] <= 1
+    # full batch: epoch e's accuracy is the network's before that epoch's update
+    before_last = ng.Network.from_architecture([2, 5, 3], seed=0)
+    ng.Trainer(before_last, alpha=0.1).fit(X, y, epochs=199)
+    assert len(h.accuracy) == 200 and h.accuracy[0] == first
+    assert h.accuracy[-1] == _accuracy_by_hand(before_last.thetas, X, y)
+    assert h.accuracy[-1] > first  # it learned something: the blobs separate
 
 
 @pytest.mark.parametrize("s, seed, bound", [([2, 2, 1], 3, 5000), ([2, 3, 1], 0, 3000)])
@@ -164,14 +178,21 @@ def test_stepping_to_the_end_is_bit_identical_to_fit(every, batch_size, engine):
 def test_layer_steps_show_delta_L_before_delta_L_minus_1(engine):
     X, y = blobs(8, n=10)
     net = ng.Network.from_architecture([2, 4, 3, 3], seed=0)
+    thetas0 = [T.copy() for T in net.thetas]
     gen = ng.Trainer(net, alpha=0.5, engine=engine).steps(X, y, every="layer", epochs=1)
     phases = []
     for step in gen:
         phases.append(step.phase)
         if step.phase == "backward layer 4":
-            assert step.trace.layer(4)["delta"] is not None
+            # δ(4) = a(4) − y and J of the initial Θ, each computed here in numpy
+            a, Y = X, np.eye(3)[y]
+            for T in thetas0:
+                z = a @ T[:, 1:].T + T[:, 0]
+                a = 1 / (1 + np.exp(-z))
+            np.testing.assert_allclose(step.trace.layer(4)["delta"], a - Y, rtol=1e-12)
             assert step.trace.layer(3)["delta"] is None
-            assert step.cost is not None
+            J = np.mean(np.sum(np.logaddexp(0, -z) * Y + np.logaddexp(0, z) * (1 - Y), axis=1))
+            assert step.cost == pytest.approx(J, rel=1e-12)
         if step.phase == "forward layer 2":
             assert step.trace.layer(3)["a"] is None and step.cost is None
         if step.phase == "update":
@@ -341,7 +362,7 @@ def test_step_traces_hold_the_weights_of_their_pass(every):
     net = ng.Network.from_architecture([2, 3, 3], seed=0)
     before = net.theta_flat.copy()
     step = next(ng.Trainer(net, alpha=0.5).steps(X, y, every=every, epochs=1))
-    np.testing.assert_array_equal(step.trace.w, before)  # not the updated θ
+    np.testing.assert_array_equal(step.trace.theta, before)  # not the updated θ
     u = net["a2_1"]
     share = sum(step.trace.blame(u).values())
     np.testing.assert_allclose(step.trace.node(u)["delta"], u.activation.dg(

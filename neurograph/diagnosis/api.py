@@ -32,8 +32,8 @@ def trace_findings(net, trace, th: Thresholds, Y=None, notes=None) -> list:
     """Findings of one pass: non-finite values (z, a, δ, J, weights), huge weights,
     symmetric, saturated and dead units, vanishing or exploding δ (over the units those
     do not already explain), stuck outputs; what cannot be judged goes to ``notes``."""
-    found = checks.nonfinite(net, trace) + checks.weights(net, trace.w, th)
-    found += checks.symmetric(net, trace.w, th)
+    found = checks.nonfinite(net, trace) + checks.weights(net, trace.theta, th)
+    found += checks.symmetric(net, trace.theta, th)
     if any(f.kind == "nonfinite" for f in found):
         return found  # the other measures of a non-finite pass mean nothing
     found += checks.saturated(net, trace, th, trace.loss)
@@ -44,11 +44,11 @@ def trace_findings(net, trace, th: Thresholds, Y=None, notes=None) -> list:
     return found
 
 
-def diagnose(x, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
+def diagnose(subject, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
              **overrides) -> Diagnosis:
     """Why a network does not learn: a :class:`Diagnosis` of findings (empty when healthy).
 
-    ``x`` is one moment — a Trace or a training Step — or a run — a Trainer or
+    ``subject`` is one moment — a Trace or a training Step — or a run — a Trainer or
     its History — or a Network; with data (``diagnose(net, X, y)``,
     ``diagnose(trainer, X, y)``) a pass over it is diagnosed too, and for a
     diverged trainer the first non-finite value is found by re-running the bad
@@ -65,7 +65,7 @@ def diagnose(x, X=None, Y=None, thresholds: Thresholds | None = None, net=None,
     th = _thresholds(thresholds, overrides)
     # a diagnosis looks at NaN and inf on purpose: numpy's warnings about them are noise
     with np.errstate(over="ignore", invalid="ignore"):
-        return _diagnose(x, X, Y, th, net)
+        return _diagnose(subject, X, Y, th, net)
 
 
 def _diagnose(x, X, Y, th, net) -> Diagnosis:
@@ -108,7 +108,7 @@ def _diagnose(x, X, Y, th, net) -> Diagnosis:
     if isinstance(x, History):
         return Diagnosis(_diverged(x) + checks.history(net if net is not None else _NoNet,
                                                        x.cost, th), subject=repr(x))
-    if hasattr(x, "z") and hasattr(x, "delta") and hasattr(x, "w"):
+    if hasattr(x, "z") and hasattr(x, "delta") and hasattr(x, "theta"):
         return _of_trace(x, th, net, Y)
     raise ConfigError("diagnose() takes a Trace, a Step, a Trainer, a History or a Network "
                       f"(with X, y); got {type(x).__name__}")

@@ -168,7 +168,7 @@ def explained(net, trace, found) -> set:
     for l, lay in enumerate(net.layers[1:-1], start=1):
         quiet = set(net.silenced.get(l, ()))
         out.update(u.name for k, u in enumerate(lay.nodes) if k in quiet or
-                   all(trace.w[o.index] == 0 for o in u.outgoing))
+                   all(trace.theta[o.index] == 0 for o in u.outgoing))
     return out
 
 

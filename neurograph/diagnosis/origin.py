@@ -57,7 +57,7 @@ def _path(net, tr, unit, row, backward: bool):
     while cur.name not in outs:
         best, score = None, -1.0
         for k in net.out_links(cur):
-            s = abs(float(tr.w[k.index]))
+            s = abs(float(tr.theta[k.index]))
             d = tr.node_value(k.target, "delta") if backward else None
             if d is not None and np.isfinite(d[row]):
                 s *= abs(float(d[row]))
@@ -78,7 +78,7 @@ def _carried_in(net, tr, unit, row) -> dict:
         a = 1.0 if k.is_bias else tr.node_value(k.source, "a")
         if a is None:
             continue
-        v = abs(float(tr.w[k.index]) * (a if np.isscalar(a) else float(a[row])))
+        v = abs(float(tr.theta[k.index]) * (a if np.isscalar(a) else float(a[row])))
         if v > big or best is None:
             best, big = k, v
     return {} if best is None else {"carried in by": link_name(best), "its |w·a|": big}

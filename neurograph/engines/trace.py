@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import StaleTraceError, TopologyError
+from ..errors import StaleTraceError, TopologyError, renamed
 from ..model.parameters import Parameter, ParameterArray, ties
 
 
@@ -48,8 +48,9 @@ class Trace:
     z, a, delta : list of arrays (n, s_l), index 0 = Layer 1 (``z[0]`` and
         ``delta[0]`` are None: inputs have neither). ``delta`` holds ∂cost/∂z
         per instance (δ(L) = a(L) − y for cross-entropy), not divided by n.
-    w : the weights used (a copy of the store, the layout of ``link.index``).
-    grad : ∂J/∂w per weight in the same layout (None after a forward pass).
+    theta : θ, the weights used (a copy of the store, the layout of ``link.index``;
+        ``w`` is its former name).
+    grad : ∂J/∂θ per weight in the same layout (None after a forward pass).
     cost : J(Θ) (None after a forward pass).
     terms : each link that shares a parameter, its own term ∂J/∂w (the mean of
         a·δ, without λ), in the slots of the network's tie table; None when no
@@ -71,7 +72,7 @@ class Trace:
     version: int  # the network's layout version at the pass
     z: list
     a: list
-    w: np.ndarray
+    theta: np.ndarray
     delta: list | None = None
     grad: np.ndarray | None = None
     cost: float | None = None
@@ -116,6 +117,12 @@ class Trace:
         return float(self.grad[p._i])
 
     @property
+    def w(self) -> np.ndarray:
+        """Former name of :attr:`theta`."""
+        renamed("trace.w", "trace.theta")
+        return self.theta
+
+    @property
     def network(self):
         """The network of this pass while it exists with this layout; else None."""
         net = None if self.network_ref is None else self.network_ref()
@@ -147,7 +154,7 @@ class Trace:
         """``what`` ("z", "a" or "delta") of one node over the instances, or None."""
         self.check(node.network)
         if node.is_bias:
-            return np.ones(self.n, dtype=self.w.dtype) if what == "a" else None
+            return np.ones(self.n, dtype=self.theta.dtype) if what == "a" else None
         arrs = getattr(self, what)
         if arrs is None:
             return None
@@ -171,10 +178,10 @@ class Trace:
                 continue
             fn = link.target.input_function
             if fn is None or fn.name == "weighted_sum":
-                out[link.target.name] = self.w[link.index] * d
+                out[link.target.name] = self.theta[link.index] * d
             else:  # the share is ∂z_j/∂a_i · δ_j
                 a = self.node_value(node, "a") if a is None else a
-                w = np.array([self.w[link.index]])
+                w = np.array([self.theta[link.index]])
                 out[link.target.name] = fn.dz_da(a[:, None], w)[:, 0] * d
         return out
 
@@ -182,7 +189,7 @@ class Trace:
         """w·a(source): the link's activation level over the instances."""
         self.check(link.target.network)
         a = self.node_value(link.source, "a") if link.source is not None else 1.0
-        return self.w[link.index] * a
+        return self.theta[link.index] * a
 
     def link_grad(self, link):
         """∂J/∂w for this link (scalar), or None after a forward pass only.

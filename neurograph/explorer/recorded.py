@@ -2,7 +2,7 @@
 
 ``render`` never runs a pass, so the activations of a grid of inputs (one
 per frame, with that frame's weights) are computed here and handed to
-:func:`neurograph.render.player` as numbers.
+:func:`neurograph.render.page` as numbers.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..engines.trace import Trace
 from ..errors import ConfigError, ShapeError
 from ..render import explorer
 from ..render.player import Page
-from ..render.player import player as _page
+from ..render.player import page as _page
 from ..render.plots import decision_boundary, point_classes
 from ..train.checks import real_arg
 from ..train.records import History
@@ -51,7 +51,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
     try:
         for tr in traces:
             tr.check(net)
-            store[:] = tr.w
+            store[:] = tr.theta
             t = run_forward(net, grid)
             frames.append([t.a[l][:, p].copy() for l in range(1, len(t.a))
                            for p in range(t.a[l].shape[1])])
@@ -67,7 +67,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
 
 def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = None,
            res: int = 40, **options) -> Page:
-    """Write the explorer page (see :func:`neurograph.render.player`); with two inputs and
+    """Write the explorer page (see :func:`neurograph.render.page`); with two inputs and
     ``X``, each frame also carries the decision map and each hidden unit its heat map.
 
     ``maps``: None draws them when possible, True insists (an error when not), False never.

@@ -7,8 +7,8 @@ Reads a network and a Trace; never runs a pass. ``net.render``,
 from .diagrams import SHOWS, diagram
 from .output import FORMATS, RenderError
 from .pictures import hidden_unit_grid
-from .player import player
+from .player import page, player
 from .publish import mimebundle, render
 
 __all__ = ["FORMATS", "SHOWS", "RenderError", "diagram", "hidden_unit_grid", "mimebundle",
-           "player", "render"]
+           "page", "player", "render"]

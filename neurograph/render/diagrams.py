@@ -164,7 +164,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     trace, data_index = _unpack(trace)
     row = _check(net, show, trace, instance)
     layers = net.layers
-    w_of = (lambda link: float(trace.w[link._i])) if trace is not None else \
+    w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
     ids = Ids([n.name for lay in layers for n in ([lay.bias] if lay.bias else []) + lay.nodes])
     pictures = unit_pictures(net, hidden_images, weight=w_of) if hidden_images else {}
@@ -259,7 +259,7 @@ def edge_values(net, show: str, trace, instance: int | None = None) -> dict:
     """
     trace, _ = _unpack(trace)
     row = _check(net, show, trace, instance)
-    w_of = (lambda link: float(trace.w[link._i])) if trace is not None else \
+    w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
     out = {}
     for lay in net.layers[1:]:
@@ -406,7 +406,7 @@ def _own_gradient(link, trace, row):
     fn = link.target.input_function
     if link.is_bias or fn is None or fn.name == "weighted_sum":
         return float(a[row] * d[row])
-    w = np.array([trace.w[link._i]])
+    w = np.array([trace.theta[link._i]])
     return float(fn.dz_dw(a[row:row + 1, None], w)[0, 0] * d[row])
 
 

@@ -121,7 +121,7 @@ def _col(arrs, l, rows, shape):
 
 def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[dict, dict]:
     """(offsets, arrays): every frame's numbers as one float32 vector and where each sits."""
-    nw = traces[0].w.size
+    nw = traces[0].theta.size
     sizes = [lay.size for lay in net.layers]
     n = len(rows)
     parts, off, pos = [], {"nw": nw, "n": n, "frame": [], "layer": {}}, 0
@@ -130,7 +130,7 @@ def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[
     off["inputs_once"] = same
     for k, tr in enumerate(traces):
         start = pos
-        block = [np.asarray(tr.w, float),
+        block = [np.asarray(tr.theta, float),
                  np.full(nw, np.nan) if tr.grad is None else np.asarray(tr.grad, float)]
         if n and (not same or k == 0):
             block.append(inputs[k].ravel())
@@ -179,14 +179,14 @@ def scales(net, traces: list, rows: list[int]) -> dict:
                 if arr is None or not sel.any():
                     continue
                 peak = np.nanmax(np.abs(np.asarray(arr, float)[rows]), axis=0)
-                out.append(np.abs(tr.w[idx[sel]]) * peak[pos[sel]])
+                out.append(np.abs(tr.theta[idx[sel]]) * peak[pos[sel]])
         return out
 
     a_units = [np.asarray(tr.a[l], float)[rows] for tr in traces
                for l in range(1, len(tr.a)) if tr.a[l] is not None and rows]
     deltas = [np.asarray(tr.delta[l], float)[rows] for tr in traces if tr.delta is not None
               for l in range(1, len(tr.delta)) if tr.delta[l] is not None and rows]
-    w = _amax([tr.w for tr in traces])
+    w = _amax([tr.theta for tr in traces])
     sig = _amax(each(lambda t: t.a, "source"))
     share = _amax(each(lambda t: t.delta, "target"))
     grad = _amax([tr.grad for tr in traces if tr.grad is not None])

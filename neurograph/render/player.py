@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engines.trace import Trace
-from ..errors import ConfigError
+from ..errors import ConfigError, renamed
 from ..io import atomic_write
 from ..notation import instance_label
 from ..train.records import History
@@ -115,7 +115,7 @@ def _frames_of(source, net, max_frames):
     if isinstance(source, History):
         theta = np.array(net.weights.theta, copy=True)
         tr = Trace(version=net.version, z=[None] * net.L, a=[np.zeros((0, s)) for s in net.s],
-                   w=theta, owner=id(net))
+                   theta=theta, owner=id(net))
         costs = list(source.cost)
         return [tr], [f"after {len(costs)} epochs"], [len(costs) - 1], costs, [(0, 0)], [None]
     items = list(source)
@@ -135,10 +135,10 @@ def _frames_of(source, net, max_frames):
             [(items[i].epoch, items[i].batch) for i in keep], who)
 
 
-def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int = 60,
-           instances=None, history: History | None = None, maps: dict | None = None,
-           y=None, vmin: float | None = None, vmax: float | None = None,
-           static: bool | None = None, **options) -> Page:
+def page(steps_or_trace, path, net=None, show: str = "errors", max_frames: int = 60,
+         instances=None, history: History | None = None, maps: dict | None = None,
+         y=None, vmin: float | None = None, vmax: float | None = None,
+         static: bool | None = None, **options) -> Page:
     """Write the explorer of a run to ``path`` (one HTML file) and return it as a :class:`Page`.
 
     Parameters
@@ -252,6 +252,12 @@ def player(steps_or_trace, path, net=None, show: str = "errors", max_frames: int
     page = Page(path)
     atomic_write(os.fspath(page), doc.encode("utf-8"))
     return page
+
+
+def player(*args, **kwargs) -> Page:
+    """Former name of :func:`page`: ``ng.player`` (the explorer's) is the one to call."""
+    renamed("neurograph.render.player", "neurograph.render.page")
+    return page(*args, **kwargs)
 
 
 def _title(net, show, who, cost) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engines.trace import Trace
+from ..errors import renamed
 from ..notation import instance_label
 
 
@@ -77,6 +78,8 @@ class History:
 
     @property
     def J(self) -> list:
+        """Former name of :attr:`cost` (J per epoch)."""
+        renamed("history.J", "history.cost")
         return self.cost
 
     def record(self, series: str, value: float) -> None:
@@ -150,7 +153,7 @@ class Step:
     @property
     def weights_before(self) -> np.ndarray | None:
         """θ the step's pass used (before its update): the trace's weights."""
-        return None if self.trace is None else self.trace.w
+        return None if self.trace is None else self.trace.theta
 
     def __repr__(self) -> str:
         where = f"epoch={self.epoch}, batch={self.batch}"
