@@ -276,7 +276,7 @@ class Link:
         >>> p = net.parameter(0.3, name="k"); net.connect(x, h, weight=p).parameter is p
         True
         """
-        return parameter_of(self.target._net, self._i)
+        return parameter_of(self.target.network, self._i)
 
     @property
     def index(self) -> int:
