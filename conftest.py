@@ -7,7 +7,9 @@ package were missing, to check exactly that.
 
 On CI (the environment variable CI set, as `.ci/run` and every hosted CI do)
 nothing may be skipped: CI installs every extra and system tool, so a skip
-there means a test silently did not run, and it is reported as a failure.
+there means a test silently did not run, and it is reported as a failure. The
+one exception is hardware no install can bring: a test marked
+``@pytest.mark.hardware`` (a GPU) may skip, with its one-line reason.
 """
 
 import importlib.util
@@ -20,6 +22,7 @@ import pytest
 EXTRAS = {
     "neurograph/interop/sklearn.py": "sklearn",
     "neurograph/interop/torch.py": "torch",
+    "neurograph/engines/torch_backend.py": "torch",
 }
 
 collect_ignore: list[str] = []
@@ -38,6 +41,8 @@ def _missing(package: str) -> bool:
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "hardware: needs hardware CI may lack (a GPU); "
+                                       "its skip is allowed on CI")
     for package in config.getoption("without"):
         sys.modules[package] = None
     collect_ignore[:] = [path for path, package in EXTRAS.items() if _missing(package)]
@@ -59,7 +64,8 @@ def _fail_skip(report) -> None:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and not hasattr(report, "wasxfail") and on_ci():
+    if report.skipped and not hasattr(report, "wasxfail") and on_ci() \
+            and item.get_closest_marker("hardware") is None:
         _fail_skip(report)
 
 

@@ -59,11 +59,11 @@ def repeat(fn, k: int):
     return run
 
 
-def _fit(X, Y, thetas, alpha, k):
+def _fit(X, Y, thetas, alpha, k, backend="numpy"):
     import neurograph as ng
 
     net = ng.Network.from_thetas(thetas, dtype=X.dtype)
-    trainer = ng.Trainer(net, alpha=alpha, lam=0)
+    trainer = ng.Trainer(net, alpha=alpha, lam=0, backend=backend)
     return timer(lambda: trainer.fit(X, Y, epochs=k), k), trainer
 
 
@@ -93,6 +93,10 @@ def make_step(case: Case, contender: str, k: int):
     alpha = 0.1
     if contender == "ours":
         return _fit(X, Y, thetas, alpha, k)[0]
+    if contender == "ours_torch":
+        return _fit(X, Y, thetas, alpha, k, backend="torch")[0]
+    if contender == "torch_products":
+        return timer(repeat(ref.make_torch_products(thetas, X), k), k)
     if contender == "torch":
         return timer(repeat(ref.make_torch_step(thetas, X, Y, alpha, dtype=dtype), k), k)
     if contender == "sklearn":
@@ -290,7 +294,7 @@ def make_lab(case: Case, contender: str, k: int):
         net = ng.Network.from_architecture([784, 1000, 10], seed=0)
         net.compile()
         # the reference: networkx copying the bare graph alone (no weights, no Links)
-        return timer(net.copy if contender == "copy" else net._graph.copy, 1)
+        return timer(net.copy if contender == "copy" else net.topology.graph.copy, 1)
     X, y = ng.data.load_digits()
     net = ng.Network.from_architecture([64, 25, 10], seed=0)
     net.compile()
@@ -301,6 +305,9 @@ def _step_case(s, n, dtype, number, extra=()):
     tag = "-".join(map(str, s))
     dt = {"float64": "f64", "float32": "f32"}[dtype]
     targets = (Target("ours", "torch", 0.9, what="PyTorch eager"),
+               Target("ours_torch", "torch", 1.0, what="PyTorch eager"),
+               Target("ours_torch", "torch_products", 1.15,
+                      what="the step's own matrix products on PyTorch"),
                Target("ours", "products", 1.15, what="the step's own matrix products"),
                # the bound on the line above: products + numpy's exp of every z, nothing else
                Target("floor", "products", 1.15,
@@ -309,7 +316,8 @@ def _step_case(s, n, dtype, number, extra=()):
     if "numpy" in extra:
         targets += (Target("ours", "numpy", 1.1, what="a lean bare-numpy step"),)
     return Case(f"step-{tag}-{dt}", f"full-batch step {tag}, n={n}, {dtype}",
-                ("ours", "torch", "sklearn", "products", "floor", *extra), targets, number,
+                ("ours", "ours_torch", "torch", "sklearn", "products", "torch_products", "floor",
+                 *extra), targets, number,
                 {"s": s, "n": n, "dtype": dtype})
 
 

@@ -132,8 +132,24 @@ def make_products(thetas, X):
         for a, b, out in calls:
             np.matmul(a, b, out=out)
 
-    products.count = len(calls)
+    products.count, products.calls = len(calls), calls
     return products
+
+
+def make_torch_products(thetas, X):
+    """:func:`make_products` on PyTorch's kernels: the same products, the same shapes,
+    into preallocated tensors (the bound for ``backend="torch"``)."""
+    import torch
+
+    products = make_products(thetas, X)  # numpy builds the operands; torch only multiplies
+    calls = [tuple(map(torch.from_numpy, call)) for call in products.calls]  # zero copy
+
+    def run():
+        for a, b, out in calls:
+            torch.mm(a, b, out=out)
+
+    run.count = len(calls)
+    return run
 
 
 def make_floor(thetas, X):

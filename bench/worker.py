@@ -93,7 +93,7 @@ def main(argv=None) -> int:
         known = ", ".join(f"{c.name} ({' '.join(c.contenders)})" for c in CASES.values())
         print(f"no case/contender {args.case} {args.contender}; known: {known}", file=sys.stderr)
         return 2
-    if args.contender == "torch":
+    if "torch" in args.contender:  # PyTorch eager, the torch backend, its products
         import torch
 
         torch.set_num_threads(args.threads)

@@ -33,7 +33,7 @@ def main() -> dict:
         print("compile:", exc)
     history = ng.Trainer(net, alpha=2.0).fit(X, y, epochs=3000)
     print("predictions:", net.predict(X).tolist(), "targets:", y.tolist())
-    trace = net.backward(X, y)  # the latest pass is what nodes and links show
+    trace = net.backward(X, y)  # a backward pass is what nodes and links show
     print(f"engine: {trace.engine}; J: {history.cost[0]:.4f} → {history.cost[-1]:.4f}")
     for link in net["o"].incoming:
         print(f"  {link!r}  ∂J/∂w = {link.grad:+.2e}")

@@ -57,7 +57,7 @@ def main() -> dict[str, np.ndarray]:
     for name in UNITS:
         net = unit(name)
         X = INPUTS if name != "NOT" else np.array([[0.0], [1.0]])
-        h = net.forward(X)[:, 0]
+        h = net.forward(X, show=True)[:, 0]  # show: the units show this pass's z and a
         tables[name] = h
         node = net.outputs[0]
         print(f"{name}: {node!r}")

@@ -46,7 +46,7 @@ _WHERE = {
     "History": "train", "PerceptronResult": "train", "Step": "train", "Trainer": "train",
     "perceptron": "train",
     "load": "checkpoint", "save": "checkpoint",
-    "RenderError": "render", "diagram": "render", "hidden_unit_grid": "render",
+    "RenderError": "render", "diagram": "lab", "hidden_unit_grid": "render",
     "player": "explorer", "plot_decision_boundary": "explorer",
     "plot_hidden_units": "render.plots",
     "check_by_hand": "teaching", "explain": "teaching.worked", "textbook": "teaching",

@@ -45,6 +45,7 @@ from .errors import ActivationError, ConfigError, FileFormatError, NeurographErr
 from .io import atomic_write
 from .model.network import Network
 from .train import Trainer
+from .train.settings import SETTINGS
 
 FORMAT = "neurograph"
 VERSION = 1
@@ -60,10 +61,9 @@ def _sha(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
 
-# The trainer's state_dict in network.json: its settings, then the rest by these keys;
-# its arrays (velocity, perm, the best weights of early stopping) as members.
-SETTINGS = ("alpha", "lam", "batch_size", "momentum", "seed", "tol_grad", "tol_cost", "loss",
-            "engine", "shuffle", "on_nonfinite")
+# The trainer's state_dict in network.json: its settings (train.settings.SETTINGS, the
+# Settings fields), then the rest by these keys; its arrays (velocity, perm, the best
+# weights of early stopping) as members.
 STATE = ("epoch", "next_batch", "epoch_sums", "epoch_shape", "rng", "history")
 
 

@@ -33,7 +33,7 @@ def run(out: Path, quick: bool = False) -> list[Path]:
     for name, theta in {"AND": [-30, 20, 20], "OR": [-10, 20, 20],
                         "NOR": [10, -20, -20]}.items():
         net = ng.Network.from_thetas([[theta]])
-        h = net.forward(X4).ravel()
+        h = net.forward(X4, show=True).ravel()  # show: the unit shows this pass's z
         z = net.layers[1][0].z
         print(f"   {name:<4} θ = {theta}:  " +
               "  ".join(f"g({zi:+.0f}) = {hi:.4f}" for zi, hi in zip(z, h)))

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .diagnosis import diagnose
 from .engines.passes import inputs, labels_of, targets
 from .engines.sweep import Pass, make_engine
 from .engines.trace import Trace
 from .errors import ConfigError, StaleTraceError
 from .model import Network
-from .render import diagram
+from .render import diagrams
 from .train.records import Step
 
 
@@ -73,7 +74,7 @@ class LesionStudy:
 
     def diagram(self, net, **options):
         """The network with units filled by ΔJ when silenced (a graphviz.Digraph)."""
-        return diagram(net, values=self.values(), label="ΔJ when silenced", **options)
+        return diagrams.diagram(net, values=self.values(), label="ΔJ when silenced", **options)
 
     def _table(self) -> list[tuple]:
         return [(r.unit, f"{r.J:.6g}", f"{r.dJ:+.6g}" if np.isfinite(r.dJ) else "undefined",
@@ -266,3 +267,40 @@ def _compare_networks(a: Network, b: Network) -> Comparison:
     links = [(s, t, la[s, t], lb[s, t], lb[s, t] - la[s, t]) for s, t in la if (s, t) in lb]
     links.sort(key=lambda r: -abs(r[4]))
     return Comparison("networks", links, [], None, only_a, only_b)
+
+
+def diagram(net, show: str = "structure", trace=None, *, between=None, diagnosis=None,
+            **options):
+    """``ng.diagram``: what the view needs is made here, then render draws it.
+
+    show="health" diagnoses ``trace`` (or the weights alone) unless ``diagnosis`` is
+    given; show="changes" compares ``between=(a, b)`` (two networks, Traces or Steps)
+    unless a Comparison is given. Everything else is
+    :func:`neurograph.render.diagram`'s (its parameters, its errors): render stands
+    below diagnosis and the lab bench and draws the data it is handed.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1]); net.weights.theta[:] = 0
+    >>> "symmetric" in ng.diagram(net, show="health", trace=net.backward(X, y)).source
+    True
+    >>> "Δw" in ng.diagram(net, show="changes", between=(net, net.copy())).source
+    True
+    """
+    return diagrams.diagram(net, show=show, trace=trace, **view_data(net, show, trace,
+                                                                      between, diagnosis),
+                            **options)
+
+
+def view_data(net, show: str, trace=None, between=None, diagnosis=None) -> dict:
+    """``between=`` and ``diagnosis=`` as render takes them: the Diagnosis of ``trace``
+    (or of the weights) for show="health", the Comparison of a pair for "changes"."""
+    if show == "health" and diagnosis is None:
+        tr = trace.trace if isinstance(trace, Step) else trace
+        diagnosis = diagnose(tr, net=net) if tr is not None else diagnose(net)
+    if show == "changes" and isinstance(between, (tuple, list)):
+        if len(between) != 2:
+            raise ConfigError(f"show='changes' needs between=(a, b): two networks, Traces or "
+                              f"Steps; got {len(between)} item(s)")
+        between = compare(*between)
+    return {"between": between, "diagnosis": diagnosis}

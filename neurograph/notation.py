@@ -8,6 +8,9 @@ does, x(1) … x(n).
 'x(1)'
 >>> instance_label(1, 4)
 'x(2) of 4'
+
+A link is named ``source→target`` (``+1→target`` for a bias link) wherever a person
+reads it: findings, reports, the explorer's panel.
 """
 
 from __future__ import annotations
@@ -21,3 +24,14 @@ def instance_label(index: int, n: int | None = None) -> str:
     """
     name = f"x({int(index) + 1})"
     return name if n is None else f"{name} of {n}"
+
+
+def link_label(link) -> str:
+    """The one readable name of a link: 'source→target', '+1→target' for a bias link.
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
+    >>> link_label(net.link("x1", "a2_1")), link_label(net["a2_1"].bias_link)
+    ('x1→a2_1', '+1→a2_1')
+    """
+    return f"{'+1' if link.is_bias else link.source.name}→{link.target.name}"

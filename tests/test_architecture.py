@@ -43,9 +43,6 @@ CALL_TIME_UP = {("neurograph.model.views", "engines"), ("neurograph.model.views"
 # extra's module is loaded only when asked for (a missing one raises MissingExtraError)
 OPTIONAL = {("neurograph.interop", "neurograph.interop.sklearn"),
             ("neurograph.interop", "neurograph.errors")}
-# TEMPORARY (issue 20, items 1 and 8): render computes nothing once a view is one entry of
-# one table and render receives a Diagnosis or a Comparison; these go then
-UNTIL_VIEWS = {"neurograph.render.health", "neurograph.render.lab", "neurograph.render.diagrams"}
 MAX_LINES = 450
 REPEAT = 6
 
@@ -148,8 +145,6 @@ def test_no_part_imports_a_part_above_it():
             continue
         if (imp.source, dst) in CALL_TIME_UP and not imp.module_level:
             continue
-        if imp.source in UNTIL_VIEWS and not imp.module_level:
-            continue
         where = "module level" if imp.module_level else "call time"
         wrong.append(f"{imp.source}:{imp.line} imports {imp.target} ({src} -> {dst}, {where})")
     assert wrong == []
@@ -170,7 +165,7 @@ def test_imports_inside_functions_are_only_the_upward_delegates():
     hidden = [f"{i.source}:{i.line} imports {i.target}" for i in all_imports()
               if not i.module_level and not i.type_only
               and (i.source, part_of(i.target)) not in CALL_TIME_UP
-              and (i.source, i.target) not in OPTIONAL and i.source not in UNTIL_VIEWS
+              and (i.source, i.target) not in OPTIONAL
               ]
     assert hidden == []
 
@@ -251,7 +246,7 @@ ns = {}
 exec("from neurograph import *", ns)
 missing = [n for n in ng.__all__ if n not in ns]
 assert missing == [], missing
-assert ns["Network"] is ng.model.Network and ns["diagram"] is ng.render.diagram
+assert ns["Network"] is ng.model.Network and ns["diagram"] is ng.lab.diagram
 try:
     ng.no_such_name
 except AttributeError as exc:
@@ -263,3 +258,11 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_render_draws_what_it_is_handed():
+    """Render stands below train, diagnosis and lab: it never runs, diagnoses or compares."""
+    reach = [f"{i.source}:{i.line} imports {i.target}" for i in all_imports()
+             if part_of(i.source) == "render"
+             and part_of(i.target) in ("train", "diagnosis", "lab")]
+    assert reach == []

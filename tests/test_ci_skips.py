@@ -93,3 +93,22 @@ def test_a_missing_extra_skips_only_the_tests_that_use_it():
     assert skipped == ["'selenium.webdriver'", "'sklearn'"] + ["'torch'"] * 4, done.stdout
     passed = int(done.stdout.strip().splitlines()[-1].split(" passed")[0])
     assert passed >= 30, done.stdout[-2000:]
+
+
+HARDWARE = '''
+import pytest
+
+@pytest.mark.hardware
+@pytest.mark.skipif(True, reason="no CUDA GPU visible to PyTorch here")
+def test_on_a_gpu():
+    pass
+
+@pytest.mark.skipif(True, reason="a missing package")
+def test_not_hardware():
+    pass
+'''
+
+
+def test_on_ci_only_a_hardware_skip_stays_a_skip(tmp_path):
+    # a GPU cannot be installed: its test may skip on CI; any other skip still fails
+    assert _run(tmp_path, "true", HARDWARE).startswith("1 skipped, 1 error in ")

@@ -201,3 +201,14 @@ def test_health_diagram_marks_each_finding(tmp_path):
     assert "healthy: no findings" in ok
     svg = subprocess.run(["dot", "-Tsvg"], input=src, capture_output=True, text=True)
     assert svg.returncode == 0 and "<svg" in svg.stdout
+
+
+def test_a_finding_names_its_links_by_theta_index_and_one_label():
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    net.weights.theta[[1, 4]] = 1e12  # two astronomically large weights
+    f = ng.diagnose(net).of("huge_weights")[0]
+    assert sorted(f.links) == [1, 4]
+    by_index = {k.index: k for k in net.links}
+    want = tuple(f"{'+1' if by_index[i].is_bias else by_index[i].source.name}→"
+                 f"{by_index[i].target.name}" for i in f.links)
+    assert f.link_names == want and want[0] in f.line() + ng.diagnose(net).to_markdown()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import neurograph as ng
-from neurograph.render import health
+from neurograph.explorer.recorded import frames
 
 X, y = ng.data.truth_table("XOR")
 
@@ -52,7 +52,7 @@ def test_a_stopped_divergence_is_never_healthy(tmp_path):
     for src in (ng.diagram(net, show="health").source,
                 ng.diagram(net, show="health", trace=step.trace).source):
         assert "healthy: no findings" not in src
-    assert health.frame_diagnoses(net, [step.trace])[0]
+    assert frames(step.trace, net).findings[0]
     # a saved and reloaded trainer keeps the stop and its reason
     ng.save(net, tmp_path / "run.ngz", trainer=t)
     net2, t2 = ng.load(tmp_path / "run.ngz", trainer=True)

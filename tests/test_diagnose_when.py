@@ -225,3 +225,15 @@ def test_quitting_the_debugger_at_a_divergence_keeps_the_record(monkeypatch, cap
     with pytest.raises(bdb.BdbQuit):
         t.fit(XR, YR, epochs=300, break_on=ng.when.nonfinite)
     assert t.history.stopped == "diverged" and t.history.diverged_at is not None
+
+
+def test_saturated_judges_the_units_diagnose_judges():
+    # hidden units near z = 0 (g' ≈ 0.25), the output at z ≈ 20 (g' ≈ 2e-9): under
+    # cross-entropy δ(L) = a − y whatever g' is, so diagnose calls nothing saturated, and
+    # the breakpoint must not either (before, it counted the output: 1 of 3 units)
+    net = ng.Network.from_thetas([[[0.0, 0.1, -0.1], [0.0, -0.1, 0.1]], [[20.0, 1.0, 1.0]]])
+    step = next(ng.Trainer(net).steps(X, y, every="batch", epochs=1))
+    a2, a3 = step.trace.a[1], step.trace.a[2]
+    assert np.all(a2 * (1 - a2) > 0.2) and np.all(a3 * (1 - a3) < 0.05 * 0.25)
+    assert ng.diagnose(step).of("saturated") == []
+    assert not ng.when.saturated(0.3)(step)

@@ -321,3 +321,56 @@ def test_health_view_in_headless_chromium(health_runs, browser):
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe
     assert (ARTIFACTS / "explorer_health_symmetric.png").stat().st_size > 10_000
+
+
+def test_signals_and_activations_views_in_headless_chromium(xor_run, browser):
+    """The page draws a view's numbers from its entry: a signals link label is numpy's
+    w·a of the instance; the activations view's links are w, as in the diagram."""
+    from selenium.webdriver.support.ui import Select
+
+    path, steps, net, X, _ = xor_run
+    d = browser
+    d.get(Path(path).resolve().as_uri())
+    js = d.execute_script
+    Select(d.find_element("id", "view")).select_by_value("signals")
+    Select(d.find_element("id", "instance")).select_by_visible_text("x(3)")
+    tr = steps[0].trace
+    a1 = np.r_[1.0, X[2]]  # bias unit first
+    z2 = np.zeros(2)  # frame 0's own weights, summed link by link
+    for lk in net.links:
+        if lk.target.layer == 2:
+            z2[lk.target.position] += tr.theta[lk.index] * (
+                1.0 if lk.is_bias else a1[lk.source.position + 1])
+    a2 = np.r_[1.0, 1 / (1 + np.exp(-z2))]
+    for lk in net.links:
+        if lk.is_bias:
+            continue
+        a = (a1 if lk.source.layer == 1 else a2)[lk.source.position + 1]
+        shown = js(f"return document.querySelector('.linklabel[data-i=\"{lk.index}\"]')"
+                   ".textContent")
+        assert float(shown) == pytest.approx(tr.theta[lk.index] * a, rel=1e-4), lk
+    z = js("return document.querySelector('.unittext[data-unit=\"a2_1\"]').textContent")
+    assert z.startswith("z=") and float(z[2:]) == pytest.approx(z2[0], rel=1e-4)
+    d.save_screenshot(str(ARTIFACTS / "explorer_signals.png"))
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe
+
+
+def test_the_activations_view_draws_w_on_links_as_the_diagram_does(xor_run, browser):
+    """The page drew w·a on the activations view's links while ng.diagram drew w; one
+    entry now: the link widths of the activations view are the weights view's."""
+    from selenium.webdriver.support.ui import Select
+
+    path = xor_run[0]
+    d = browser
+    d.get(Path(path).resolve().as_uri())
+    js = d.execute_script
+    Select(d.find_element("id", "instance")).select_by_visible_text("x(1)")  # a = 0
+    widths = lambda: js("return Array.from(document.querySelectorAll('#net .link'))"  # noqa: E731
+                        ".map(e => e.getAttribute('stroke-width'))")
+    Select(d.find_element("id", "view")).select_by_value("weights")
+    by_w = widths()
+    Select(d.find_element("id", "view")).select_by_value("activations")
+    assert widths() == by_w  # links are w in the activations view, on the w scale
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe

@@ -167,7 +167,7 @@ def test_momentum_velocity_of_a_weight_frozen_midway_is_dropped():
     link.frozen = True
     w = link.weight
     t.fit(X, y, epochs=3)
-    assert link.weight == w and t._velocity[link.index] == 0
+    assert link.weight == w and t.state.velocity[link.index] == 0
 
 
 @pytest.mark.parametrize("rule", ["online", "batch"])
@@ -337,7 +337,7 @@ def test_copy_leaves_its_links_out_of_the_young_generation_and_frozen_objects_al
     gc.collect()
     b = net.copy()
     # what was built went to the oldest generation: no young collection walks it again
-    mine = {id(d) for _, _, d in b._graph.edges(data=True)}  # the copy's edge dicts
+    mine = {id(d) for _, _, d in b.topology.graph.edges(data=True)}  # the copy's edge dicts
     old = sum(id(o) in mine for o in gc.get_objects(generation=2))
     assert old == len(mine) == 11_110
     del b

@@ -53,7 +53,7 @@ def test_slide_values_for_and():
 
 def test_xnor_two_layers():
     net = gates.xnor()
-    h = net.forward(X2)[:, 0]
+    h = net.forward(X2, show=True)[:, 0]
     assert np.round(h).tolist() == [1, 0, 0, 1]
     assert net.s == [2, 2, 1]
     # hidden units are the AND and NOR units of the slide

@@ -142,7 +142,7 @@ def test_set_bias_and_link_weight():
     link = net.connect(x, h, weight=2.5)
     net.set_bias(h, -1.5)
     assert h.bias == -1.5 and link.weight == 2.5
-    net.forward([[2.0]])
+    net.backward([[2.0]], [1])  # the pass nodes show (a forward pass leaves them)
     assert h.z[0] == pytest.approx(-1.5 + 2.5 * 2.0)
     assert link.signal[0] == pytest.approx(5.0)
     with pytest.raises(ng.InputValueError, match="finite"):
@@ -152,9 +152,10 @@ def test_set_bias_and_link_weight():
 # --- reprs -----------------------------------------------------------------------------
 def test_reprs_show_what_a_debugger_needs():
     net = ng.Network.from_thetas([[[-30.0, 20, 20]]])
-    net.forward([[1, 1]])
+    assert repr(net["a2_1"]) == "Node('a2_1', layer=2, output, sigmoid)"  # no pass shown
+    net.backward([[1, 1]], [0])
     r = repr(net["a2_1"])
-    assert r == "Node('a2_1', layer=2, output, sigmoid, z=10, a=1)"
+    assert r == "Node('a2_1', layer=2, output, sigmoid, z=10, a=1, δ=1)"
     assert repr(net.link("x1", "a2_1")) == "Link('x1' → 'a2_1', w=20)"
     assert repr(net) == "Network(s=[2, 1], nodes=3, links=3, activations=sigmoid, compiled)"
     tr = net.backward([[1, 1]], [1])
@@ -253,3 +254,60 @@ def test_connect_layers_memory_per_link():
     used = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert used / 20000 <= 400, f"{used / 20000:.0f} bytes per link"
+
+
+def test_compiled_form_keeps_each_thetas_offset_and_shape():
+    net = ng.Network.from_architecture([3, 3, 2, 1], seed=0)
+    c = net.compile()
+    sizes = [(b, a + 1) for a, b in zip([3, 3, 2], [3, 2, 1])]  # s_{l+1} × (s_l + 1)
+    assert c.shapes == sizes
+    assert c.offsets == [0, 12, 20, 23]
+    v = np.arange(23.0) * 7  # anything laid out like θ: a Trace's copy, a gradient
+    for (r, k), a, T in zip(sizes, [0, 12, 20], c.views(v)):
+        assert np.shares_memory(T, v) and np.array_equal(T, v[a:a + r * k].reshape(r, k))
+    for k, T in enumerate(c.views(net.weights.theta), start=1):
+        assert np.shares_memory(T, net.theta(k)) and np.array_equal(T, net.theta(k))
+    with pytest.raises(ng.ShapeError, match=r"shape \(23,\), got \(22,\)"):
+        c.views(np.zeros(22))
+
+
+def test_copy_is_made_part_by_part_equal_and_independent():
+    net = ng.Network.from_architecture([3, 4, 2], seed=0)
+    net.classes = ["cat", "dog"]
+    net.freeze("bias")
+    net.compile()
+    late = net.add_node("late", layer=2)  # a unit of an assigned layer, after compiling
+    net.connect("x1", late, 0.5)
+    net.connect(late, "a3_1", -0.5)
+    theta0, frozen0 = net.weights.theta.copy(), net.weights.frozen.copy()
+    with net.lesion(units=["a2_1"], links=[("x2", "a2_2")]):
+        b = net.copy()
+    for part in ("topology", "weights", "layering", "lesions"):
+        assert type(getattr(b, part)) is type(getattr(net, part))
+        assert getattr(b, part) is not getattr(net, part)
+    # the intact network: the cut link's own weight and flag, nothing silenced
+    assert b.silenced == {} and not b.lesions.active
+    np.testing.assert_array_equal(b.weights.theta, theta0)
+    np.testing.assert_array_equal(b.weights.frozen, frozen0)
+    assert b.classes == ("cat", "dog") and b.rng.random() == net.rng.random()
+    assert [u.name for u in b.nodes] == [u.name for u in net.nodes]
+    names = [[u.name for u in lay] for lay in net.layers]
+    assert [[u.name for u in lay] for lay in b.layers] == names
+    assert [lay.index for lay in b.assigned_layers] == [2, 3] and b["late"].assigned_layer is \
+        b.assigned_layers[0] and b.assigned_layers[0] is b.layers[1]
+    assert not {id(x) for lay in b.layers for x in (lay, *lay.nodes)} & \
+        {id(x) for lay in net.layers for x in (lay, *lay.nodes)}
+    # independent: edits of the copy's every part leave the original as it was
+    b.classes = ["x", "y"]
+    b.add_node("later", layer=2)
+    b.link("x1", "late").weight = 9.0
+    b.freeze(2)
+    with b.lesion(units=["a2_3"]):
+        assert net.silenced == {}
+    assert net.classes == ("cat", "dog") and "later" not in net and net.s == [3, 5, 2]
+    np.testing.assert_array_equal(net.weights.theta, theta0)
+    np.testing.assert_array_equal(net.weights.frozen, frozen0)
+    X = np.random.default_rng(1).normal(size=(5, 3))
+    a = 1 / (1 + np.exp(-(X @ net.theta(1)[:, 1:].T + net.theta(1)[:, 0])))
+    want = 1 / (1 + np.exp(-(a @ net.theta(2)[:, 1:].T + net.theta(2)[:, 0])))
+    np.testing.assert_allclose(net.forward(X), want, rtol=1e-12)

@@ -253,3 +253,24 @@ def test_checkpoint_without_newer_trainer_keys_still_loads(tmp_path):
     _, t2 = ng.load(path, trainer=True)
     d = t2.state_dict()
     assert (d["epoch_shape"], d["on_nonfinite"], d["next_batch"]) == (None, "stop", 1)
+
+
+def test_network_methods_go_through_its_parts():
+    # the methods Network inherits (views, edits, building) keep no state of their own and
+    # touch none of the Network's fields: each change goes to the part that owns it
+    # (topology, weights, layering, lesions), so a part can copy itself whole
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    private = {k for k in vars(net) if k.startswith("_")}
+    bad = []
+    for name in ("views.py", "edit.py", "build.py"):
+        for n in ast.walk(ast.parse((MODEL / name).read_text())):
+            targets = n.targets if isinstance(n, ast.Assign) else \
+                [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []
+            bad += [(name, n.lineno, ast.unparse(t)) for t in targets
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                    and t.value.id == "self"  # a public setter checks what it is given
+                    and not isinstance(getattr(ng.Network, t.attr, None), property)]
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) \
+                    and n.value.id == "self" and n.attr in private:
+                bad.append((name, n.lineno, ast.unparse(n)))
+    assert bad == []

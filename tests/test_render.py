@@ -205,3 +205,54 @@ def test_a_diagram_writes_no_file_until_it_is_rendered(tmp_path, monkeypatch):
     svg = dot.pipe(format="svg", encoding="utf-8")  # what Jupyter's display does
     assert svg.count("data:image/png;base64,") == 1
     assert list(tmp_path.iterdir()) == []  # the run's folder is gone with the run
+
+
+def test_signals_labels_are_numpy_w_times_a_and_units_show_z():
+    net = ng.Network.from_architecture([2, 3, 1], seed=2)
+    trace = net.backward(X4, XOR_y)
+    t1, t2 = (np.array(t, dtype=float) for t in net.thetas)
+    x = X4[2]  # instance x(3), row 2
+    a1 = np.r_[1.0, x]
+    z2 = t1 @ a1
+    a2 = np.r_[1.0, 1 / (1 + np.exp(-z2))]
+    src = ng.diagram(net, show="signals", trace=trace, instance=2).source
+    names1 = [u.name for u in net.layers[0]]
+    names2 = [u.name for u in net.layers[1]]
+    for j, v in enumerate(names2):
+        for i, s in enumerate(names1):
+            want = t1[j, i + 1] * a1[i + 1]  # w·a, bias column first
+            assert label_of_edge(src, s, v) == pytest.approx(want, rel=1e-3, abs=1e-12)
+    for i, s in enumerate(names2):
+        want = t2[0, i + 1] * a2[i + 1]
+        assert label_of_edge(src, s, "a3_1") == pytest.approx(want, rel=1e-3, abs=1e-12)
+    z = float(re.search(r'a2_2 \[label="a2_2\\nz=([^"]+)"', src).group(1))
+    assert z == pytest.approx(z2[1], rel=1e-3)
+    assert "w·a &gt; 0: excitatory" in src and "instance x(3) of 4" in src
+
+
+def label_of_edge(src: str, a: str, b: str) -> float:
+    line = next(ln for ln in src.splitlines() if ln.strip().startswith(f"{a} -> {b} "))
+    return float(re.search(r'label="?([^" \]]+)', line).group(1))
+
+
+def test_an_unknown_show_lists_every_view_of_the_table():
+    with pytest.raises(ng.ConfigError) as err:
+        ng.diagram(xnor_net(), show="helth")
+    for name in ("structure", "weights", "activations", "signals", "errors", "blame",
+                 "gradients", "health", "changes"):
+        assert name in str(err.value)
+
+
+def test_the_delegates_draw_data_they_are_given_and_say_what_to_pass():
+    net = ng.Network.from_architecture([2, 2, 1])
+    net.weights.theta[:] = 0
+    trace = net.backward(X4, XOR_y)
+    with pytest.raises(ng.ConfigError, match=r"diagnosis=ng.diagnose\(trace\)"):
+        net.diagram(show="health", trace=trace)
+    with pytest.raises(ng.ConfigError, match=r"between=ng.compare\(a, b\)"):
+        net.diagram(show="changes", between=(net, net.copy()))
+    drawn = net.diagram(show="health", trace=trace, diagnosis=ng.diagnose(trace)).source
+    assert drawn == ng.diagram(net, show="health", trace=trace).source
+    cmp = ng.compare(net, net.copy())
+    assert net.diagram(show="changes", between=cmp).source == \
+        ng.diagram(net, show="changes", between=(net, net.copy())).source

@@ -284,3 +284,24 @@ def test_parameter_array_value_reads_and_writes():
     assert W[1, 0].links[0].weight == 2.0
     with pytest.raises(ng.ShapeError, match=r"\(2, 1\)"):
         W.value = np.zeros(3)
+
+
+def test_a_copy_has_parameters_of_its_own_over_its_own_links():
+    net = tied_net()
+    net.compile()
+    c = net.copy()
+    k, ck = net.parameters["k"], c.parameters["k"]
+    assert ck is not k and ck.index == k.index
+    assert all(li.target.network is c for li in ck.links)
+    assert [li.target.name for li in ck.links] == [li.target.name for li in k.links]
+    X, Y = data()
+    np.testing.assert_array_equal(c.backward(X, Y, lam=0.5).grad(ck),
+                                  net.backward(X, Y, lam=0.5).grad(k))
+
+
+def test_the_torch_backend_refuses_tied_networks_by_name():
+    pytest.importorskip("torch")
+    net = tied_net()
+    X, Y = data()
+    with pytest.raises(ng.ConfigError, match="share parameters.*backend='numpy'"):
+        net.cost(X, Y, backend="torch")

@@ -306,7 +306,7 @@ def test_resumed_run_is_bit_identical(tmp_path):
     ng.save(b, tmp_path / "ck.ngz", trainer=tb)
     c, tc = ng.load(tmp_path / "ck.ngz", trainer=True)
     # the 10th update ended epoch 2 (index 1) but its epoch-end bookkeeping is still due
-    assert (tc.epoch, tc._next_batch) == (1, 5)
+    assert (tc.epoch, tc.state.next_batch) == (1, 5)
     hc = tc.fit(X, y, epochs=6 - tc.epoch)
     np.testing.assert_array_equal(a.theta_flat, c.theta_flat)
     assert hc.epochs == 6
@@ -385,5 +385,5 @@ def test_kept_step_traces_are_never_overwritten():
     t = ng.Trainer(net, alpha=0.5)
     for _ in t.steps(X, y, every="epoch", epochs=6):
         pass
-    runner_pools = list(t._engine.pool.counts().values())
+    runner_pools = list(t.state.engine.pool.counts().values())
     assert runner_pools == [2]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import neurograph as ng
 
 from ..errors import ConfigError
+from ..lab import view_data
 from ..render.diagrams import NEEDS_TRACE
+from ..render.views import VIEWS
 from .common import load_for, out_path
 
 
@@ -13,7 +15,7 @@ def add(sub) -> None:
     r = sub.add_parser("render", help="draw a checkpoint's network (svg, png, pdf or dot)")
     r.add_argument("checkpoint")
     r.add_argument("--show", default="weights",
-                   help="structure|weights|activations|errors|blame|gradients|health")
+                   help="|".join(v for v in VIEWS if v != "changes"))
     r.add_argument("--data", help="data file for activations, errors, blame, gradients")
     r.add_argument("--out", default="network.svg", help="output file; format by extension")
     r.set_defaults(func=main)
@@ -29,6 +31,8 @@ def main(args) -> int:
     if args.data is not None:
         X, y = load_for(net, args.data)
         trace = net.backward(X, y)
-    written = net.render(out, show=args.show, trace=trace)
+    # render draws what it is handed: the diagnosis a health picture shows is made here
+    written = net.render(out, show=args.show, trace=trace,
+                         diagnosis=view_data(net, args.show, trace)["diagnosis"])
     print(f"wrote {written}")
     return 0

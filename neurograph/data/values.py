@@ -26,6 +26,18 @@ import numpy as np
 from ..errors import ConfigError, InputValueError, ShapeError
 
 
+def count_number(name: str, v, want: str) -> int:
+    """``v`` as an int ≥ 1, or ConfigError saying ``name`` must be ``want`` (True, 2.5
+    and "3" are refused, not cast).
+
+    >>> count_number("top_k", 3, "an int ≥ 1")
+    3
+    """
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
+        raise ConfigError(f"{name} must be {want}, got {v!r}")
+    return int(v)
+
+
 def real_number(name: str, v, low: float) -> float:
     """``v`` as a float when it is a finite real number ≥ ``low``; ConfigError naming
     ``name`` otherwise (bools and strings too: not what anyone meant by a number).

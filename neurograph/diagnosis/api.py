@@ -36,7 +36,7 @@ def trace_findings(net, trace, th: Thresholds, Y=None, notes=None) -> list:
     found += checks.symmetric(net, trace.theta, th)
     if any(f.kind == "nonfinite" for f in found):
         return found  # the other measures of a non-finite pass mean nothing
-    found += checks.saturated(net, trace, th, trace.loss)
+    found += checks.saturated(net, trace, th)
     found += checks.dead(net, trace, th)
     found += checks.delta_flow(net, trace, th, checks.explained(net, trace, found))
     found += checks.stuck_output(net, trace, checks.targets_of(trace) if Y is None else Y, th,

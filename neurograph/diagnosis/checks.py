@@ -12,7 +12,7 @@ import numpy as np
 
 from ..train.stepping import finite
 from . import advice
-from .findings import Finding, Thresholds
+from .findings import Finding, Thresholds, linked
 
 
 def saturating(u) -> bool:
@@ -71,17 +71,27 @@ def _times(lg: float) -> str:
     return f"×{_exp(lg):.3g}" if lg < 709 else f"×1e{lg / math.log(10):.0f}"
 
 
+def nonfinite_at(trace) -> tuple[int, str] | None:
+    """(layer l, "z" | "a" | "delta") of the first NaN or inf in the pass (forward, then
+    backward), or None: the one test of ``nonfinite`` and ``when.nonfinite``."""
+    L = len(trace.z)
+    order = [(l, w) for l in range(2, L + 1) for w in ("z", "a")]
+    if trace.delta is not None:
+        order += [(l, "delta") for l in range(L, 1, -1)]
+    for l, what in order:
+        arr = getattr(trace, what)[l - 1]
+        if arr is not None and not _finite(arr):
+            return l, what
+    return None
+
+
 def nonfinite(net, trace) -> list[Finding]:
     """The first layer (forward, then backward) with a NaN or inf in z, a or δ."""
     lays = _layers(net)
-    order = [(l, w) for l in range(2, len(lays) + 1) for w in ("z", "a")]
-    if trace.delta is not None:
-        order += [(l, "delta") for l in range(len(lays), 1, -1)]
-    for l, what in order:
-        arr = getattr(trace, what)[l - 1]
-        if arr is None or _finite(arr):
-            continue
-        bad = ~np.isfinite(arr)
+    first = nonfinite_at(trace)
+    if first is not None:
+        l, what = first
+        bad = ~np.isfinite(getattr(trace, what)[l - 1])
         rows, cols = np.nonzero(bad)
         units = _units_of(lays[l - 1], sorted(set(cols.tolist())))
         r0 = int(rows[0])
@@ -100,38 +110,53 @@ def nonfinite(net, trace) -> list[Finding]:
     return []
 
 
-def _link_names(net, indices) -> tuple:
+def _links_at(net, indices) -> dict:
     want = set(int(i) for i in indices)
-    return tuple(link_name(k) for k in net.links if k.index in want)
+    return linked(k for k in net.links if k.index in want)
 
 
-def link_name(link) -> str:
-    """'source→target' ('+1→target' for a bias link)."""
-    return f"{'+1' if link.is_bias else link.source.name}→{link.target.name}"
-
-
-def saturated(net, trace, th: Thresholds, loss: str | None) -> list[Finding]:
-    """Saturating units (sigmoid, tanh) with g'(z) < th.saturated × max g' on most instances."""
+def saturation(net, trace, below: float):
+    """(unit, share of instances where its g'(z) < ``below`` × its largest slope) for each
+    saturating unit (sigmoid, tanh) of the pass, the one measure of ``saturated`` and
+    ``when.saturated``. Output units under cross-entropy are left out: they pass
+    δ = a − y back whatever g' is, so a confident output is no problem."""
     lays = _layers(net)
-    names, share = [], {}
-    # output units under cross-entropy pass δ = a − y whatever g' is: not a problem
-    last = len(lays) if loss == "cross_entropy" else len(lays) + 1
+    last = len(lays) if trace.loss == "cross_entropy" else len(lays) + 1
     for l in range(2, last):
-        a = trace.a[l - 1]
-        if a is None:
+        a, z = trace.a[l - 1], trace.z[l - 1]
+        if a is None or z is None:
             continue
-        z = trace.z[l - 1]
         for k, u in enumerate(lays[l - 1].nodes):
-            if not saturating(u):
-                continue
-            sh = gprime_share(u, z[:, k], a[:, k], th.saturated)
-            if sh >= th.saturated_share:
-                names.append(u.name)
-                share[f"{u.name}: share of instances saturated"] = sh
-    if not names:
+            if saturating(u):
+                yield u, gprime_share(u, z[:, k], a[:, k], below)
+
+
+def dead_units(net, trace, share: float) -> dict[str, float]:
+    """{name: max z} of the units that can die (ReLU) with g'(z) = 0 on at least ``share``
+    of the instances: the one test of ``dead`` and ``when.dead``."""
+    lays = _layers(net)
+    out = {}
+    for l in range(2, len(lays) + 1):
+        z, a = trace.z[l - 1], trace.a[l - 1]
+        if z is None:
+            continue
+        for k, u in enumerate(lays[l - 1].nodes):
+            if can_die(u) and gprime_share(u, z[:, k], None if a is None else a[:, k],
+                                           1e-300) >= share:
+                out[u.name] = float(np.max(z[:, k]))
+    return out
+
+
+def saturated(net, trace, th: Thresholds) -> list[Finding]:
+    """Saturating units (sigmoid, tanh) with g'(z) < th.saturated × max g' on most instances."""
+    found = [(u.name, sh) for u, sh in saturation(net, trace, th.saturated)
+             if sh >= th.saturated_share]
+    if not found:
         return []
+    names = tuple(name for name, _ in found)
+    share = {f"{name}: share of instances saturated": sh for name, sh in found}
     return [Finding("saturated", f"{len(names)} unit(s) with g'(z) ≈ 0 on most instances: "
-                    "they pass almost no δ back", units=tuple(names), evidence=share,
+                    "they pass almost no δ back", units=names, evidence=share,
                     confidence=min(1.0, 0.5 + 0.5 * min(share.values())),
                     advice="initialise with smaller weights (ε ≈ √6/√(s_l + s_l+1)); "
                            "scale the inputs; lower α")]
@@ -139,25 +164,13 @@ def saturated(net, trace, th: Thresholds, loss: str | None) -> list[Finding]:
 
 def dead(net, trace, th: Thresholds) -> list[Finding]:
     """Units that can die (ReLU) with g'(z) = 0 on (at least th.dead_share of) every instance."""
-    lays = _layers(net)
-    names, ev = [], {}
-    for l in range(2, len(lays) + 1):
-        z = trace.z[l - 1]
-        if z is None:
-            continue
-        for k, u in enumerate(lays[l - 1].nodes):
-            if not can_die(u):
-                continue
-            a = trace.a[l - 1]
-            if gprime_share(u, z[:, k], None if a is None else a[:, k], 1e-300) \
-                    >= th.dead_share:
-                names.append(u.name)
-                ev[f"{u.name}: max z"] = float(np.max(z[:, k]))
-    if not names:
+    found = dead_units(net, trace, th.dead_share)
+    if not found:
         return []
-    kinds = sorted({net[n].activation.name for n in names})
-    return [Finding("dead", f"{len(names)} {'/'.join(kinds)} unit(s) with g'(z) = 0 on every "
-                    "instance: δ is 0 for good", units=tuple(names), evidence=ev,
+    ev = {f"{name}: max z": v for name, v in found.items()}
+    kinds = sorted({net[n].activation.name for n in found})
+    return [Finding("dead", f"{len(found)} {'/'.join(kinds)} unit(s) with g'(z) = 0 on every "
+                    "instance: δ is 0 for good", units=tuple(found), evidence=ev,
                     confidence=1.0, advice=advice.dead(net))]
 
 
@@ -222,7 +235,8 @@ def symmetric(net, theta, th: Thresholds) -> list[Finding]:
             continue
         groups: dict = {}
         for u in lay.nodes:
-            ins = sorted((link_name(k).split("→")[0], theta[k.index]) for k in u.incoming)
+            ins = sorted(("+1" if k.is_bias else k.source.name, theta[k.index])
+                         for k in u.incoming)
             outs = sorted((k.target.name, theta[k.index]) for k in u.outgoing)
             w_in = np.array([w for _, w in ins], dtype=float)
             w_out = np.array([w for _, w in outs], dtype=float)
@@ -248,11 +262,7 @@ def _keys(V, th) -> np.ndarray:
 
 def _symmetric_compiled(lays, c, theta, th) -> list[Finding]:
     """The same test on Θ(l): rows of Θ(l−1) with columns of Θ(l), one layer at a time."""
-    base, size = c.theta.__array_interface__["data"][0], c.theta.itemsize
-    thetas = []
-    for T in c.thetas:  # each Θ(l) of ``theta`` (the trace's copy) at the store's offsets
-        off = (T.__array_interface__["data"][0] - base) // size
-        thetas.append(theta[off:off + T.size].reshape(T.shape))
+    thetas = c.views(theta)  # each Θ(l) of ``theta`` (the trace's copy) by the layout
     out = []
     for i, lay in enumerate(lays[1:-1]):
         if len(lay.nodes) < 2:
@@ -374,7 +384,7 @@ def weights(net, theta, th: Thresholds) -> list[Finding]:
     """Links whose weight is NaN or inf, or astronomically large (|w| > th.huge_weight)."""
     if not _finite(theta):
         bad = np.nonzero(~np.isfinite(theta))[0]
-        return [Finding("nonfinite", "weights are NaN or inf", links=_link_names(net, bad),
+        return [Finding("nonfinite", "weights are NaN or inf", **_links_at(net, bad),
                         evidence={"non-finite weights": len(bad)},
                         advice="training diverged: retrain with a smaller α")]
     big = np.nonzero(np.abs(theta) > th.huge_weight)[0]
@@ -382,6 +392,6 @@ def weights(net, theta, th: Thresholds) -> list[Finding]:
         return []
     return [Finding("huge_weights", f"{len(big)} weight(s) beyond ±{th.huge_weight:g}, up to "
                     f"{float(scale(theta)):.3g}: the run that made them diverged",
-                    links=_link_names(net, big), confidence=1.0,
+                    **_links_at(net, big), confidence=1.0,
                     evidence={"max |w|": float(scale(theta)), "weights that large": len(big)},
                     advice=advice.unbounded(net))]

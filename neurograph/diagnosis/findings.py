@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from ..errors import ConfigError
+from ..notation import link_label
 
 KINDS = ("nonfinite", "huge_weights", "symmetric", "saturated", "dead", "vanishing",
          "exploding", "stuck_output", "stuck_cost", "learning_rate")
@@ -75,9 +76,10 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing wrong: its kind, the units and links it concerns (by name), the
-    evidence as numbers, how sure it is (0…1), what to try, and where (for a
-    non-finite value: epoch, batch, instance, layer, phase)."""
+    """One thing wrong: its kind, the units (by name) and links (by θ index,
+    ``link.index``; ``link_names`` say them as 'source→target' for reports) it
+    concerns, the evidence as numbers, how sure it is (0…1), what to try, and where
+    (for a non-finite value: epoch, batch, instance, layer, phase)."""
 
     kind: str
     summary: str
@@ -87,12 +89,27 @@ class Finding:
     confidence: float = 1.0
     advice: str = ""
     where: dict = field(default_factory=dict)
-    path: tuple = ()  # links that carried a non-finite value, from the loss back to its origin
+    path: tuple = ()  # units that carried a non-finite value, from the loss back to its origin
+    link_names: tuple = ()  # the links' readable names, in the order of ``links``
 
     def line(self) -> str:
         """One line: kind, units, summary."""
-        who = _names(self.units) or _names(self.links)
+        who = _names(self.units) or _names(self.link_names)
         return f"{self.kind}: {self.summary}" + (f" [{who}]" if who else "")
+
+
+def linked(links) -> dict:
+    """``links=`` and ``link_names=`` of a Finding about these Links (one place that
+    names them both ways).
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
+    >>> linked([net.link("x1", "a2_1"), net.link("x2", "a2_1")])
+    {'links': (1, 2), 'link_names': ('x1→a2_1', 'x2→a2_1')}
+    """
+    links = list(links)
+    return {"links": tuple(int(k.index) for k in links),
+            "link_names": tuple(link_label(k) for k in links)}
 
 
 def _names(names, k: int = 6) -> str:
@@ -178,8 +195,8 @@ class Diagnosis:
             out.append("")
             if f.units:
                 out.append(f"- units: {_names(f.units, 20)}")
-            if f.links:
-                out.append(f"- links: {_names(f.links, 20)}")
+            if f.link_names:
+                out.append(f"- links: {_names(f.link_names, 20)}")
             if f.where:
                 out.append("- where: " + ", ".join(f"{k2} = {v}" for k2, v in f.where.items()))
             if f.path:

@@ -12,32 +12,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..engines.base import Phase
+from ..engines.losses import loss_of
 from ..engines.passes import resolved_loss, targets
+from ..notation import link_label
 from ..train.trainer import Trainer
-from .checks import _finite, link_name
-from .findings import Finding
+from .checks import _finite
+from .findings import Finding, linked
 
 ADVICE = ("lower α (the weights grew until a value overflowed); with linear or ReLU units "
           "scale the inputs and targets; check the data for huge values")
 
 
-def _batch_rows(t, b: int, n: int) -> np.ndarray:
-    bs = n if t.batch_size is None else min(t.batch_size, n)
-    if t._perm is not None:
-        return np.asarray(t._perm[b * bs:(b + 1) * bs])
-    return np.arange(b * bs, min(n, (b + 1) * bs))
-
-
 def _element_cost(loss, act, z, a, y):
-    """The cost of each output of each instance (the terms J sums)."""
+    """The cost of each output of each instance (the terms J sums): the loss's own."""
     with np.errstate(over="ignore", invalid="ignore"):
-        if loss == "mse":
-            return 0.5 * (a - y) ** 2
-        if act.layerwise:  # softmax
-            zmax = z.max(axis=1, keepdims=True)
-            lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
-            return -(y * (z - lse))
-        return np.logaddexp(0.0, z) - y * z
+        return loss_of(loss, act).element(z, a, y)
 
 
 def _first_bad(arr):
@@ -65,7 +54,7 @@ def _path(net, tr, unit, row, backward: bool):
                 best, score = k, s
         if best is None:
             break
-        links.append(link_name(best))
+        links.append(best)
         cur = best.target
         units.append(cur.name)
     return ("J",) + tuple(reversed(units)), tuple(reversed(links))
@@ -81,7 +70,7 @@ def _carried_in(net, tr, unit, row) -> dict:
         v = abs(float(tr.theta[k.index]) * (a if np.isscalar(a) else float(a[row])))
         if v > big or best is None:
             best, big = k, v
-    return {} if best is None else {"carried in by": link_name(best), "its |w·a|": big}
+    return {} if best is None else {"carried in by": link_label(best), "its |w·a|": big}
 
 
 def first_bad_step(trainer, X, Y) -> Finding | None:
@@ -104,15 +93,15 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
     t = Trainer(net)
     t.load_state_dict(trainer.state_dict())
     where = {"epoch": e, "batch": b}
-    if (t.epoch, t._next_batch) != (e, b):
+    if (t.epoch, t.state.next_batch) != (e, b):
         return Finding("nonfinite", f"the run diverged in epoch {e}, batch {b}; the trainer "
                        "has moved on since, so the pass cannot be re-run", where=where,
                        confidence=0.5, advice=ADVICE)
     if not _finite(net.weights.theta):
         bad = np.nonzero(~np.isfinite(net.weights.theta))[0]
-        names = tuple(link_name(k) for k in net.links if k.index in set(bad.tolist()))
+        names = linked(k for k in net.links if k.index in set(bad.tolist()))
         return Finding("nonfinite", "weights were already NaN or inf when the pass started "
-                       "(an earlier update overflowed)", links=names, where=where,
+                       "(an earlier update overflowed)", **names, where=where,
                        evidence={"non-finite weights": len(bad)}, advice=ADVICE)
     n = len(X)
     lays = net.layers
@@ -134,14 +123,14 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
                     found = ("delta", ph.layer, hit, tr, ph, True)
         if found is not None or ph == "update":
             break
-    rows = _batch_rows(t, b, n)
+    rows = t.state.batch_rows(b, n, t.batch_size)
     if found is None:
-        grad = t._engine.grad if t._engine is not None else None
+        grad = t.grad
         if grad is not None and not _finite(grad):
             bad = set(np.nonzero(~np.isfinite(grad))[0].tolist())
-            names = tuple(link_name(k) for k in net.links if k.index in bad)
+            names = linked(k for k in net.links if k.index in bad)
             return Finding("nonfinite", "∂J/∂w is NaN or inf (z, a, J and δ were finite): "
-                           "the sum over the batch's instances overflowed", links=names,
+                           "the sum over the batch's instances overflowed", **names,
                            where={**where, "value": "∂J/∂w"},
                            evidence={"non-finite gradients": len(bad)}, advice=ADVICE)
         return Finding("nonfinite", f"the run diverged in epoch {e}, batch {b}, but the "
@@ -168,7 +157,7 @@ def first_bad_step(trainer, X, Y) -> Finding | None:
     name = {"delta": "δ", "J": "the cost J"}.get(what, what)
     return Finding(
         "nonfinite", f"{name} of {unit.name} became NaN or inf first: epoch {e}, batch {b}, "
-        f"instance x({row + 1}), layer {l}", units=units, links=links, evidence=ev,
+        f"instance x({row + 1}), layer {l}", units=units, **linked(links), evidence=ev,
         where={**where, "instance": row, "layer": l, "unit": unit.name, "value": what,
                "phase": str(ph)}, path=path, confidence=1.0, advice=ADVICE)
 

@@ -20,30 +20,18 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..train.stepping import Condition
-from .checks import _finite, can_die, gprime_share, saturating
+from .checks import _finite, dead_units, nonfinite_at, saturation
 
 __all__ = ["Condition", "nonfinite", "saturated", "dead", "cost_above", "unit"]
-
-
-def _arrays(step):
-    tr = step.trace
-    if tr is None:
-        return []
-    # a(1) is left out: it is X, which every pass checks finite on the way in (with
-    # 784 inputs it is a third of what the probe would read)
-    out = [x for x in tr.z + tr.a[1:] if x is not None]
-    if tr.delta is not None:
-        out += [x for x in tr.delta if x is not None]
-    return out
 
 
 def _nonfinite(step) -> bool:
     if step.cost is not None and not math.isfinite(step.cost):
         return True
-    if any(not _finite(x) for x in _arrays(step)):
-        return True
     tr = step.trace
-    return tr is not None and tr.grad is not None and not _finite(tr.grad)
+    # a(1) is X, which every pass checks finite on the way in: nonfinite_at starts at layer 2
+    return tr is not None and (nonfinite_at(tr) is not None or
+                               (tr.grad is not None and not _finite(tr.grad)))
 
 
 nonfinite = Condition(_nonfinite, "when.nonfinite")
@@ -57,41 +45,30 @@ def _real(fn: str, arg: str, v, want: str, ok) -> float:
     return float(v)
 
 
-def _units(step, pick):
+def _network(step):
     tr = step.trace
-    net = None if tr is None else tr.network
-    if net is None:
-        return
-    for l, lay in enumerate(net.layers[1:], start=2):
-        for k, u in enumerate(lay.nodes):
-            if pick(u):
-                yield l, k, u, tr
+    return None if tr is None else tr.network
 
 
 def saturated(fraction: float = 0.5, gprime: float = 0.05) -> Condition:
     """True when at least ``fraction`` of the saturating units (sigmoid, tanh) have g'(z)
-    below ``gprime`` × its maximum on most (90 %) of the step's instances."""
+    below ``gprime`` × its maximum on most (90 %) of the step's instances; the units
+    are those ``ng.diagnose`` judges (outputs under cross-entropy left out)."""
     fraction = _real("saturated", "fraction", fraction, "in (0, 1]", lambda v: 0 < v <= 1)
     gprime = _real("saturated", "gprime", gprime, "in (0, 1]", lambda v: 0 < v <= 1)
 
     def test(step):
-        total = sat = 0
-        for l, k, u, tr in _units(step, saturating):
-            a, z = tr.a[l - 1], tr.z[l - 1]
-            if a is None or z is None:
-                continue
-            total += 1
-            sat += gprime_share(u, z[:, k], a[:, k], gprime) >= 0.9
-        return total > 0 and sat / total >= fraction
+        net = _network(step)
+        if net is None:
+            return False
+        shares = [sh for _, sh in saturation(net, step.trace, gprime)]
+        return bool(shares) and sum(sh >= 0.9 for sh in shares) / len(shares) >= fraction
     return Condition(test, f"when.saturated({fraction:g})")
 
 
 def _dead(step) -> bool:
-    for l, k, u, tr in _units(step, can_die):
-        z = tr.z[l - 1]
-        if z is not None and gprime_share(u, z[:, k], None, 1e-300) == 1.0:
-            return True
-    return False
+    net = _network(step)
+    return net is not None and bool(dead_units(net, step.trace, 1.0))
 
 
 dead = Condition(_dead, "when.dead")

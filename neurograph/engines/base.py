@@ -2,17 +2,20 @@
 
 An engine runs the lecture's algorithm one layer at a time over a batch:
 
-    start(X)               a(1) = x
+    start(X)               a(1) = x for the batch's m instances
     forward_layer(l)       z(l+1) = Θ(l) a(l), a(l+1) = g(z(l+1))        l = 1 … L−1
-    cost(Y)                J(Θ)
+    summed_cost(Y)         Σ over instances and outputs of the loss's element cost
     output_delta(Y)        δ(L) = a(L) − y   (or (a − y)·g'(z) for squared error)
-    backward_layer(l)      D(l) from δ(l+1) and a(l); then δ(l)          l = L−1 … 1
-    finish()               ∂J/∂θ complete in ``grad``
+    backward_layer(l)      Δ(l)/m from δ(l+1) and a(l); then δ(l)        l = L−1 … 1
+    finish()               Δ/m complete in ``grad`` (θ's layout)
 
 The matrix engine does each step with the compiled Θ(l); the graph engine
-unit by unit over any DAG. One generator, :class:`neurograph.engines.sweep.Pass`,
-drives either, so ``net.backward``, ``Trainer.fit`` and ``Trainer.steps`` run
-the same code.
+unit by unit over any DAG. Both read their loss (δ(L), the element cost) from
+:mod:`neurograph.engines.losses`. One generator,
+:class:`neurograph.engines.sweep.Pass`, drives either and alone puts J and D
+together: J = Σ/m + λ/(2n)ΣΘ², D = Δ/m + (λ/n)Θ with the engine's ``reg``
+(an :class:`~neurograph.engines.losses.L2`), so ``net.backward``,
+``Trainer.fit`` and ``Trainer.steps`` run the same code.
 
 >>> Phase("forward", 2), Phase("forward", 2).kind, Phase("epoch end") == "epoch end"
 ('forward layer 2', 'forward', True)
@@ -25,6 +28,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
+
+from .losses import L2
 
 
 class Phase(str):
@@ -47,29 +52,32 @@ class Engine(Protocol):
     """One engine's side of a pass; see the module docstring for the order of calls.
 
     ``theta`` is the network's θ (a live view: updating it updates the links)
-    and ``grad`` ∂J/∂θ in the same layout, complete after ``finish``. ``lam``
-    and ``loss`` are fixed for the engine; ``n_reg`` is the n of λ/n (the
-    whole training set when the batch is part of it; None: the batch).
+    and ``grad`` in the same layout: Δ/m after ``finish``, ∂J/∂θ once the pass
+    driver has added the λ term. ``loss`` (its name) and ``reg`` (the λ term over
+    this engine's non-bias weights; ``lam`` is ``reg.lam``) are fixed for the engine.
     """
 
     kind: str  # "matrix" or "graph"
     L: int
-    lam: float
     loss: str
+    reg: L2
     theta: np.ndarray
     grad: np.ndarray
+
+    @property
+    def lam(self) -> float: ...
 
     def start(self, X: np.ndarray) -> None: ...
 
     def forward_layer(self, l: int) -> None: ...
 
-    def cost(self, Y: np.ndarray, n_reg: int | None = None) -> float: ...
+    def summed_cost(self, Y: np.ndarray) -> float: ...
 
     def output_delta(self, Y: np.ndarray) -> None: ...
 
-    def backward_layer(self, l: int, n_reg: int | None = None) -> None: ...
+    def backward_layer(self, l: int) -> None: ...
 
-    def finish(self, n_reg: int | None = None) -> None: ...
+    def finish(self) -> None: ...
 
     def views(self) -> tuple[list, list, list | None]:
         """z, a, δ per layer of the pass in progress (index 0 = Layer 1; z[0] and
@@ -103,17 +111,18 @@ class Pool:
 
     def __init__(self, make: Callable[[int], Workspace]):
         self._make = make
-        self._by_n: dict[int, list[Workspace]] = {}
+        self._by_m: dict[int, list[Workspace]] = {}
 
-    def get(self, n: int) -> Workspace:
-        works = self._by_n.setdefault(n, [])
+    def get(self, m: int) -> Workspace:
+        """A free workspace for a batch of m instances (made when none is free)."""
+        works = self._by_m.setdefault(m, [])
         for work in works:
             if work.free():
                 return work
-        work = self._make(n)
+        work = self._make(m)
         works.append(work)
         return work
 
     def counts(self) -> dict[int, int]:
-        """{batch size: workspaces made}."""
-        return {n: len(w) for n, w in self._by_n.items()}
+        """{batch size m: workspaces made}."""
+        return {m: len(w) for m, w in self._by_m.items()}

@@ -102,6 +102,9 @@ def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
     and for every shared parameter once (moving it moves all its links).
 
     Slow (2 passes per parameter): for checking only, on small networks.
+    Like ``net.backward``, its backprop pass becomes the one nodes show (``link.grad``
+    is the backprop column of the report); the cost passes of the differences are
+    not shown.
 
     Examples
     --------
@@ -116,7 +119,7 @@ def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
     """
     if not c > 0:
         raise ConfigError(f"c must be > 0, got {c}")
-    trace = run_backward(net, X, Y, lam, loss, engine)
+    trace = run_backward(net, X, Y, lam, loss, engine, show=True)
     links = checked(net)
     idx = np.array([li.index for li in links], dtype=np.intp)
     bp = trace.grad[idx].astype(np.float64)
@@ -132,7 +135,6 @@ def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
         finally:
             w[i] = old
         num[k] = (jp - jm) / (2.0 * c)
-    net.last_trace = trace
     denom = np.linalg.norm(num + bp)
     rel = float(np.linalg.norm(num - bp) / denom) if denom > 0 else float(np.linalg.norm(num - bp))
     return GradCheckReport(links, num, bp, rel, c)

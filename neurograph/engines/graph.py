@@ -25,7 +25,7 @@ import numpy as np
 
 from ..model.parameters import registry, ties
 from .base import Pool, Workspace
-from .losses import output_cost, output_delta
+from .losses import L2, loss_of
 
 
 @dataclass(eq=False)
@@ -220,14 +220,14 @@ def block_weights(blk: Block, w: np.ndarray) -> np.ndarray:
 
 
 class GraphWorkspace(Workspace):
-    """(n, width) arrays of every unit's z, a, δ and received blame ∂J/∂a."""
+    """(m, width) arrays of every unit's z, a, δ and received blame ∂J/∂a."""
 
-    def __init__(self, plan: Plan, n: int, dtype):
+    def __init__(self, plan: Plan, m: int, dtype):
         # column-major: each unit's column, and each layer's block of columns, is one
         # contiguous piece of memory, so products and g run on it in place
-        self.Z, self.A, self.delta, self.dJ_da = (np.empty((n, plan.width), dtype=dtype,
+        self.Z, self.A, self.delta, self.dJ_da = (np.empty((m, plan.width), dtype=dtype,
                                                            order="F") for _ in range(4))
-        self.tmp = np.empty((n, max(lp.stop - lp.start for lp in plan.layers)), dtype=dtype,
+        self.tmp = np.empty((m, max(lp.stop - lp.start for lp in plan.layers)), dtype=dtype,
                             order="F")  # scratch for g
         self.seal()
 
@@ -270,18 +270,12 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
     return W
 
 
-def cost(plan: Plan, w, Z, A, Y, lam: float, loss: str, n_reg: int | None = None) -> float:
-    """J from the output columns plus λ/(2n)Σw² over non-bias links (n = ``n_reg``,
-    the whole training set's size, when this is a batch of it)."""
-    n = Y.shape[0]
+def summed_cost(plan: Plan, Z, A, Y, loss: str) -> float:
+    """Σ over the batch's instances and the output columns of the loss's element cost."""
     last = plan.layers[-1]
     zL, aL = Z[:, last.start : last.stop], A[:, last.start : last.stop]
-    J = sum(output_cost(loss, act, zL[:, c], aL[:, c], Y[:, c]) for act, c in plan.out_groups)
-    J /= n
-    if lam:
-        wr = w[plan.reg_idx]
-        J += lam / (2.0 * (n if n_reg is None else n_reg)) * float(wr @ wr)
-    return J
+    return sum(loss_of(loss, act).total(zL[:, c], aL[:, c], Y[:, c])
+               for act, c in plan.out_groups)
 
 
 def output_deltas(plan: Plan, Z, A, Y, loss: str, dJ_da, delta) -> None:
@@ -292,7 +286,7 @@ def output_deltas(plan: Plan, Z, A, Y, loss: str, dJ_da, delta) -> None:
     sl = slice(last.start, last.stop)
     zL, aL, dL = Z[:, sl], A[:, sl], delta[:, sl]
     for act, c in plan.out_groups:
-        dL[:, c] = output_delta(loss, act, zL[:, c], aL[:, c], Y[:, c])
+        dL[:, c] = loss_of(loss, act).delta(act, zL[:, c], aL[:, c], Y[:, c])
 
 
 def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None, terms=None) -> None:
@@ -349,31 +343,20 @@ def delta_of(plan: Plan, i: int, Z, A, dJ_da, delta, tmp=None) -> None:
             delta[:, cols] = act.backprop(Z[:, cols], A[:, cols], dJ_da[:, cols])
 
 
-def finish_grad(plan: Plan, w, grad, n: int, lam: float, n_reg: int | None = None,
-                terms=None) -> None:
-    """Σ → mean over the n instances, a shared parameter's entry the sum of its links'
-    terms, plus λ/n_reg·w on non-bias links and parameters, once each (in place)."""
-    grad *= 1.0 / n
-    if plan.table is not None:
-        terms *= 1.0 / n
-        plan.table.sum_terms(terms, grad)
-    if lam:
-        grad[plan.reg_idx] += (lam / (n if n_reg is None else n_reg)) * w[plan.reg_idx]
-
-
 class GraphEngine:
     """Any feed-forward DAG as an :class:`~neurograph.engines.base.Engine`: every
-    unit's z, a, δ are columns of (n, width) arrays, filled layer by layer."""
+    unit's z, a, δ are columns of (m, width) arrays, filled layer by layer."""
 
     kind = "graph"
 
     def __init__(self, net, lam: float, loss: str):
         self.plan = make_plan(net)
         self.L = len(self.plan.layers)
-        self.lam, self.loss = float(lam), loss
+        self.loss = loss
+        self.reg = L2(lam, [self.plan.reg_idx])
         self.theta = net.weights.theta  # a view: updates write the links' weights
         self.grad = np.zeros_like(self.theta)
-        self.pool = Pool(lambda n: GraphWorkspace(self.plan, n, self.theta.dtype))
+        self.pool = Pool(lambda m: GraphWorkspace(self.plan, m, self.theta.dtype))
         self.Z = self.A = self.dJ_da = self.delta = self.X = None
         self.has_delta = False
         self.W: list = [None] * self.L  # each layer's block weights, as this pass used them
@@ -407,15 +390,19 @@ class GraphEngine:
                                   self.X if l == 1 else None)
         self._silence(self.A, l)
 
-    def cost(self, Y, n_reg: int | None = None) -> float:
-        return cost(self.plan, self.theta, self.Z, self.A, Y, self.lam, self.loss, n_reg)
+    @property
+    def lam(self) -> float:
+        return self.reg.lam
+
+    def summed_cost(self, Y) -> float:
+        return summed_cost(self.plan, self.Z, self.A, Y, self.loss)
 
     def output_delta(self, Y) -> None:
         output_deltas(self.plan, self.Z, self.A, Y, self.loss, self.dJ_da, self.delta)
         self.has_delta = True
         self.grad[...] = 0.0
 
-    def backward_layer(self, l: int, n_reg: int | None = None) -> None:
+    def backward_layer(self, l: int) -> None:
         # the links of Θ(l) run into Layer l+1 (list index l); then δ of Layer l
         links_into(self.plan, l, self.theta, self.X if l == 1 else self.A, self.dJ_da,
                    self.delta, self.grad, self.W[l], self.terms)
@@ -423,9 +410,13 @@ class GraphEngine:
             delta_of(self.plan, l - 1, self.Z, self.A, self.dJ_da, self.delta, self.tmp)
             self._silence(self.delta, l - 1)  # a silenced unit's a is constant: δ = 0
 
-    def finish(self, n_reg: int | None = None) -> None:
-        finish_grad(self.plan, self.theta, self.grad, self.A.shape[0], self.lam, n_reg,
-                    self.terms)
+    def finish(self) -> None:
+        m = self.delta.shape[0]
+        self.grad *= 1.0 / m  # Σ over the batch → Δ/m
+        t = self.plan.table
+        if t is not None:  # a shared parameter's entry: the sum of its links' terms
+            self.terms *= 1.0 / m
+            t.sum_terms(self.terms, self.grad)
 
     def views(self):
         p = self.plan
@@ -437,7 +428,7 @@ class GraphEngine:
 
 
 def layer_views(plan: Plan, M: np.ndarray, first_none: bool = True) -> list:
-    """Per-layer column views of an (n, width) array."""
+    """Per-layer column views of an (m, width) array."""
     out = [M[:, lp.start : lp.stop] for lp in plan.layers]
     if first_none:
         out[0] = None

@@ -5,6 +5,13 @@ imports this module when a method is called, so ``neurograph.model`` imports
 no engine. Inputs and targets are checked here, once, at the boundary; every
 pass then runs through :class:`~neurograph.engines.sweep.Pass`.
 
+What nodes show (``node.z``, ``node.delta``, ``link.grad``: ``net.last_trace``)
+changes only when asked: ``backward`` returns its Trace and makes it the one
+nodes show; ``forward`` (unless ``show=True``), ``predict``, ``cost`` and
+``gradients`` return their numbers and leave it as it was (as scikit-learn's
+``predict`` leaves a fitted model's state alone), so a ``net.cost(...)`` at a
+debugger prompt does not change what ``node.z`` says.
+
 >>> import neurograph as ng
 >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
 >>> run_backward(net, [[0.0, 1.0]], [1]).phase
@@ -54,45 +61,63 @@ def resolved_loss(net, loss: str) -> str:
     return resolve_loss(loss, [u.activation for u in net.outputs])
 
 
-def run_forward(net, X, engine: str = "auto") -> Trace:
-    """Forward pass; records and returns the Trace (z, a per layer)."""
+def run_forward(net, X, engine: str = "auto", show: bool = False, backend: str = "numpy",
+                device=None) -> Trace:
+    """Forward pass; returns the Trace (z, a per layer). ``show=True`` makes it the
+    one nodes show (``net.last_trace``)."""
     check_ready(net)
     X = inputs(net, X)
-    e = make_engine(net, engine=engine, shared=True)
+    e = make_engine(net, engine=engine, shared=True, backend=backend, device=device)
     p = Pass(net, e, X)
     p.complete()
-    net.last_trace = trace = p.trace(Phase("forward"))
+    trace = p.trace(Phase("forward"))
+    if show:
+        net.last_trace = trace
     return trace
 
 
 def run_backward(net, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
-                 grad: bool = True) -> Trace:
+                 grad: bool = True, show: bool = False, backend: str = "numpy",
+                 device=None) -> Trace:
     """Forward and backward pass: J, δ per layer and ∂J/∂w per weight, in a Trace.
 
     With ``grad=False`` only the forward pass and J (no δ, no gradients).
+    ``show=True`` makes the Trace the one nodes show (``net.last_trace``).
     """
     lam = check_lam(lam)
     check_ready(net)
     X = inputs(net, X)
-    e = make_engine(net, lam, loss, engine, shared=True)
+    e = make_engine(net, lam, loss, engine, shared=True, backend=backend, device=device)
     Y = targets(net, Y, X.shape[0], e.loss)
     if X.shape[0] == 0:
         raise ConfigError("cost and gradients need at least one instance, got 0")
     p = Pass(net, e, X, Y, backward=grad)
     p.complete()
-    net.last_trace = trace = p.trace(Phase("backward" if grad else "cost"), with_grad=grad)
+    trace = p.trace(Phase("backward" if grad else "cost"), with_grad=grad)
+    if show:
+        net.last_trace = trace
     return trace
 
 
-def forward(net, X, engine: str = "auto") -> np.ndarray:
-    """h_Θ(x): a(L) for each instance, (n, s_L)."""
-    return run_forward(net, X, engine).a[-1]
+def forward(net, X, engine: str = "auto", show: bool = False, backend: str = "numpy",
+            device=None) -> np.ndarray:
+    """h_Θ(x): a(L) for each instance, (n, s_L); what nodes show is left as it was
+    unless ``show=True`` (then it is this pass).
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])       # AND
+    >>> h = forward(net, [[1.0, 1.0]]); net.outputs[0].z is None   # nothing shown
+    True
+    >>> h = forward(net, [[1.0, 1.0]], show=True); net.outputs[0].z
+    array([10.])
+    """
+    return run_forward(net, X, engine, show=show, backend=backend, device=device).a[-1]
 
 
-def predict(net, X, engine: str = "auto") -> np.ndarray:
+def predict(net, X, engine: str = "auto", backend: str = "numpy", device=None) -> np.ndarray:
     """Class index per instance: argmax over outputs, or for one output a ≥ its
-    activation's threshold (0.5; tanh: 0)."""
-    return labels_of(net, forward(net, X, engine))
+    activation's threshold (0.5; tanh: 0); what nodes show is left as it was."""
+    return labels_of(net, forward(net, X, engine, backend=backend, device=device))
 
 
 def labels_of(net, out: np.ndarray) -> np.ndarray:
@@ -102,13 +127,16 @@ def labels_of(net, out: np.ndarray) -> np.ndarray:
     return out.argmax(axis=1)
 
 
-def cost(net, X, Y, lam=0.0, loss="auto", engine="auto") -> float:
-    """J(Θ) of the instances."""
-    return run_backward(net, X, Y, lam, loss, engine, grad=False).cost
+def cost(net, X, Y, lam=0.0, loss="auto", engine="auto", backend="numpy", device=None) -> float:
+    """J(Θ) of the instances; what nodes show is left as it was."""
+    return run_backward(net, X, Y, lam, loss, engine, grad=False, backend=backend,
+                        device=device).cost
 
 
-def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
+def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto", backend="numpy",
+                       device=None):
     """(J, [D(1), …, D(L−1)]) from one pass; the D(l) are views of ``D.flat`` (θ's layout).
+    What nodes show is left as it was (``backward`` changes it).
 
     Raises
     ------
@@ -124,7 +152,7 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
     >>> [d.shape for d in D], D.flat.shape
     ([(3, 3), (1, 4)], (13,))
     """
-    trace = run_backward(net, X, Y, lam, loss, engine)
+    trace = run_backward(net, X, Y, lam, loss, engine, grad=True, backend=backend, device=device)
     c = net.weights.current()
     if c is None:
         raise CompileError(
@@ -136,11 +164,13 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
     return trace.cost, D
 
 
-def gradients(net, X, Y, lam=0.0, loss="auto", engine="auto"):
-    """[D(1), …, D(L−1)]."""
-    return cost_and_gradients(net, X, Y, lam, loss, engine)[1]
+def gradients(net, X, Y, lam=0.0, loss="auto", engine="auto", backend="numpy", device=None):
+    """[D(1), …, D(L−1)]; what nodes show is left as it was."""
+    return cost_and_gradients(net, X, Y, lam, loss, engine, backend, device)[1]
 
 
-def backward(net, X, Y, lam=0.0, loss="auto", engine="auto") -> Trace:
-    """Forward and backward pass: the Trace."""
-    return run_backward(net, X, Y, lam, loss, engine)
+def backward(net, X, Y, lam=0.0, loss="auto", engine="auto", backend="numpy",
+             device=None) -> Trace:
+    """Forward and backward pass: the Trace, made the one nodes show."""
+    return run_backward(net, X, Y, lam, loss, engine, show=True, backend=backend,
+                        device=device)

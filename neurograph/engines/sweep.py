@@ -28,6 +28,8 @@ from .base import Engine, Phase
 from .graph import GraphEngine
 from .losses import check_lam, resolve_loss
 from .matrix import MatrixEngine
+from .torch_backend import TorchEngine
+from .torch_kernels import check_backend
 from .trace import Trace
 
 ENGINES = ("auto", "matrix", "graph")
@@ -73,39 +75,64 @@ def choose(net, engine: str = "auto") -> str:
 
 
 def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
-                shared: bool = False) -> Engine:
-    """The engine that runs ``net`` with this λ and loss ("auto": from the outputs).
+                shared: bool = False, backend: str = "numpy", device=None) -> Engine:
+    """The engine that runs ``net`` with this λ and loss ("auto": from the outputs),
+    on ``backend``'s kernels ("numpy", or "torch" on ``device``: the matrix engine only).
 
     ``shared=True`` gives the network's shared engine for whole passes (its
     workspaces are reused across calls, as long as no Trace holds them); a
     trainer, whose passes pause, takes an engine of its own.
     """
     lam = check_lam(lam)
-    kind = choose(net, engine)
+    backend, dev = check_backend(backend, device)
+    kind = choose(net, engine) if backend == "numpy" else torch_kind(net, engine)
     loss = resolve_loss(loss, [u.activation for u in net.outputs])
-    key = (kind, net.version, lam, loss)
+    key = (kind, net.version, lam, loss, backend, dev)
     if shared:
         cached = _SHARED.get(net)
         if cached is not None and cached[0] == key:
             return cached[1]
-    e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
+    if backend == "torch":
+        e = TorchEngine(net, lam, loss, dev)
+    else:
+        e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
     if shared:
         _SHARED[net] = (key, e)
     return e
 
 
+def torch_kind(net, engine: str) -> str:
+    """"matrix" for a torch run, or ConfigError: the graph engine has no torch backend."""
+    if engine == "graph":
+        raise ConfigError("engine='graph' runs on numpy only; backend='torch' runs the "
+                          "matrix engine (engine='matrix' or 'auto'): use backend='numpy' "
+                          "for the graph engine")
+    try:
+        return choose(net, "matrix" if engine == "auto" else engine)
+    except CompileError as exc:
+        raise ConfigError(f"backend='torch' runs the matrix engine, and this network does not "
+                          f"compile to Θ ({exc}); the graph engine has no torch backend: use "
+                          "backend='numpy'") from None
+
+
 class Pass:
-    """One pass of ``engine`` over the instances X (and targets Y).
+    """One pass of ``engine`` over the m instances X (and targets Y).
 
     Without Y only the forward sweep runs; with ``backward=False`` the
-    forward sweep and J. ``n_reg`` is the n of λ/n (the whole training set
-    when X is one batch of it).
+    forward sweep and J. ``n`` is the training set's size, the n of λ/(2n) and
+    λ/n, when X is a batch of it (default: m, the whole set is this batch).
+    (``n_reg`` is its old name.)
+
+    The pass is where J and D are put together, once for both engines:
+    J = (1/m)·Σ element cost + λ/(2n)·ΣΘ², D = Δ/m + (λ/n)·Θ off the bias
+    column (the engine's ``reg``), so every batch size steps along the same J.
     """
 
     def __init__(self, net, engine: Engine, X: np.ndarray, Y: np.ndarray | None = None,
-                 n_reg: int | None = None, backward: bool = True):
+                 n: int | None = None, backward: bool = True, *, n_reg: int | None = None):
         self.net, self.engine, self.X, self.Y = net, engine, X, Y
-        self.n_reg, self.backward = n_reg, backward and Y is not None
+        self.n = n if n is not None else (n_reg if n_reg is not None else X.shape[0])
+        self.backward = backward and Y is not None
         self.J: float | None = None
         self.forward_done = 1  # layers 1..forward_done have z and a
         self.delta_from = engine.L + 1  # layers delta_from..L have δ
@@ -125,7 +152,7 @@ class Pass:
                 yield Phase(Phase.FORWARD, l + 1)
         if self.Y is None:
             return None
-        self.J = e.cost(self.Y, self.n_reg)
+        self.J = e.summed_cost(self.Y) / self.X.shape[0] + e.reg.cost(e.theta, self.n)
         if not self.backward:
             return self.J
         e.output_delta(self.Y)
@@ -133,11 +160,12 @@ class Pass:
         if pause:
             yield Phase(Phase.BACKWARD, L)
         for l in range(L - 1, 0, -1):
-            e.backward_layer(l, self.n_reg)
+            e.backward_layer(l)
             self.delta_from = max(l, 2)
             if pause and l > 1:
                 yield Phase(Phase.BACKWARD, l)
-        e.finish(self.n_reg)
+        e.finish()
+        e.reg.add_grad(e.theta, e.grad, self.n)
         self.grad_done = True
         return self.J
 

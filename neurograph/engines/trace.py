@@ -4,6 +4,13 @@ Both engines fill the same Trace. Arrays are kept per layer (list index 0 is
 Layer 1) with one column per unit; a node's values are views of its column.
 The weights used by the pass are snapshotted, so blame shares Θ_ji·δ_j stay
 true after an update. Blame is computed when asked, never stored whole.
+
+A network shows one Trace, ``net.last_trace``: what ``node.z``, ``node.delta``,
+``link.grad`` read. ``net.backward`` returns its Trace and makes it that one
+(so does a trainer's step, at a pause of ``trainer.steps``, and
+``net.forward(X, show=True)``); ``net.forward``, ``predict``, ``cost`` and
+``gradients`` return their numbers and leave it as it was: asking for J never
+changes what a node says.
 """
 
 from __future__ import annotations
@@ -45,9 +52,9 @@ class Trace:
 
     Attributes
     ----------
-    z, a, delta : list of arrays (n, s_l), index 0 = Layer 1 (``z[0]`` and
+    z, a, delta : list of arrays (m, s_l), index 0 = Layer 1 (``z[0]`` and
         ``delta[0]`` are None: inputs have neither). ``delta`` holds ∂cost/∂z
-        per instance (δ(L) = a(L) − y for cross-entropy), not divided by n.
+        per instance (δ(L) = a(L) − y for cross-entropy), not divided by m.
     theta : θ, the weights used (a copy of the store, the layout of ``link.index``;
         ``w`` is its former name).
     grad : ∂J/∂θ per weight in the same layout (None after a forward pass).
@@ -214,6 +221,12 @@ class Trace:
                 "delta": self.node_value(node, "delta"), "blame": self.blame(node)}
 
     def __repr__(self) -> str:
-        s = [a.shape[1] for a in self.a]
+        # a paused pass has no a for the layers it has not reached: their size is the
+        # network's, or "?" (a repr must never raise at a debugger prompt)
+        net = self.network
+        s = [a.shape[1] if a is not None else (net.s[i] if net is not None else "?")
+             for i, a in enumerate(self.a)]
         more = "" if self.cost is None else f", J={self.cost:.6g}"
-        return f"Trace(s={s}, n={self.n}, engine={self.engine!r}{more})"
+        reached = all(a is not None for a in self.a)
+        at = "" if reached or not self.phase else f", phase={str(self.phase)!r}"
+        return f"Trace(s={s}, n={self.n}, engine={self.engine!r}{more}{at})"

@@ -2,7 +2,7 @@
 
 ``render`` never runs a pass, so the activations of a grid of inputs (one
 per frame, with that frame's weights) are computed here and handed to
-:func:`neurograph.render.page` as numbers.
+:func:`neurograph.render.player` as numbers.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import numbers
 
 import numpy as np
 
+from .. import diagnosis
 from ..data.labels import check_inputs
 from ..engines.passes import run_forward
 from ..engines.trace import Trace
 from ..errors import ConfigError, ShapeError
+from ..notation import instance_label
 from ..render import explorer
-from ..render.player import Page
-from ..render.player import page as _page
+from ..render.player import Frames, Page, page
 from ..render.plots import decision_boundary, point_classes
 from ..train.checks import real_arg
 from ..train.records import History
@@ -66,9 +67,15 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
 
 
 def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = None,
-           res: int = 40, **options) -> Page:
-    """Write the explorer page (see :func:`neurograph.render.page`); with two inputs and
-    ``X``, each frame also carries the decision map and each hidden unit its heat map.
+           res: int = 40, history: History | None = None, **options) -> Page:
+    """Write the explorer of a run to ``path`` (one HTML file) and return it as a Page.
+
+    ``steps_or_trace``: Steps (``trainer.steps(...)``), one Trace, or a History (its J
+    curve and ``net`` as it is now: weights only); ``max_frames`` (default 60) samples
+    them evenly; ``history``: a History whose validation J is drawn beside the steps' J.
+    The page's own options (show, instances, vmin, vmax, static, and ng.diagram's for
+    the static pictures) are :func:`neurograph.render.player.page`'s. With two inputs
+    and ``X``, each frame also carries the decision map and each hidden unit its heat map.
 
     ``maps``: None draws them when possible, True insists (an error when not), False never.
 
@@ -83,6 +90,7 @@ def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = N
     if net is None:
         raise ConfigError("player needs net=the network the steps belong to")
     res = explorer.whole(res, "res (grid points along each input of a decision map)", 2)
+    max_frames = explorer.whole(options.pop("max_frames", 60), "max_frames")
     source = steps_or_trace if isinstance(steps_or_trace, (Trace, History)) \
         else list(steps_or_trace)
     if not isinstance(source, (Trace, History)) and not source:
@@ -104,11 +112,63 @@ def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = N
         if net.s[0] != 2:
             raise ConfigError(f"a decision map needs a network with two inputs, this one "
                               f"has {net.s[0]} (s = {net.s})")
-        chosen = _chosen(source, options.get("max_frames", 60))
+        chosen = _chosen(source, max_frames)
         n = chosen[0].n if chosen[0] is not None else 0
         rows = explorer.pick_instances(n, options.get("instances"))
         data = decision_maps(net, chosen, X, y, res=res, rows=rows)
-    return _page(source, path, net=net, maps=data, y=y, **options)
+    fr = frames(source, net, max_frames, history)
+    return page(fr, path, net=net, maps=data, y=y, **options)
+
+
+def frames(source, net, max_frames: int = 60, history=None) -> Frames:
+    """The Frames of a page: Steps sampled evenly down to ``max_frames``, one Trace, or a
+    History (its J curve and ``net`` as it is now: weights only); each frame diagnosed
+    once, for the health view and its static picture alike."""
+    val, val_x = None, None
+    if isinstance(source, Trace):
+        J = "" if source.cost is None else f", J = {source.cost:.5g}"
+        fr = Frames([source], [f"one pass{J}"], [0], [source.cost], [(0, 0)], [None],
+                    [source], [])
+    elif isinstance(source, History):
+        tr = Trace(version=net.version, z=[None] * net.L, a=[np.zeros((0, s)) for s in net.s],
+                   theta=np.array(net.weights.theta, copy=True), owner=id(net))
+        costs = list(source.cost)
+        fr = Frames([tr], [f"after {len(costs)} epochs"], [len(costs) - 1], costs, [(0, 0)],
+                    [None], [tr], [], weights_only=True)
+        if source.val_cost:
+            val, val_x = list(source.val_cost), list(range(len(source.val_cost)))
+    else:
+        fr = _sampled(list(source), max_frames)
+        if history is not None and history.val_cost:
+            ends = {s.epoch: k for k, s in enumerate(source)}
+            at = [ends.get(e) for e in range(len(history.val_cost))]
+            val = [v for v, x in zip(history.val_cost, at) if x is not None]
+            val_x = [x for x in at if x is not None]
+    fr.val, fr.val_x = val, val_x
+    explorer.check_frames(net, fr.traces, fr.where)  # before any diagnosis of them
+    # a History's frame holds θ and no pass: only what the weights and J can say
+    diagnose = diagnosis.diagnose
+    fr.findings = [list(diagnose(net)) + list(diagnose(source, net=net)) for _ in fr.traces] \
+        if fr.weights_only else [list(diagnose(tr, net=net)) for tr in fr.traces]
+    return fr
+
+
+def _sampled(items: list, max_frames: int) -> Frames:
+    if not items:
+        raise ConfigError("the player needs at least one Step (got an empty list)")
+    keep = sorted(set(np.linspace(0, len(items) - 1, min(max_frames, len(items)))
+                      .round().astype(int).tolist()))
+    infos = []
+    for i in keep:
+        s = items[i]
+        J = "" if s.cost is None else f", J = {s.cost:.5g}"
+        who = "" if s.instance is None else f", instance {instance_label(s.instance)}"
+        infos.append(f"epoch {s.epoch}, batch {s.batch}{who}, {s.phase}{J}")
+    who = [None if items[i].instance is None or items[i].trace is None
+           or items[i].trace.n != 1 else instance_label(items[i].instance) for i in keep]
+    return Frames([items[i].trace for i in keep], infos, keep, [s.cost for s in items],
+                  [(items[i].epoch, items[i].batch) for i in keep], who,
+                  [items[i] for i in keep], [])
 
 
 def _rows(source) -> int:

@@ -1,8 +1,8 @@
-"""Building a network: the checks every new link passes, blocks of links, and
-whole networks (``from_architecture``, ``from_thetas``, ``from_spec``: the
-class ``WholeNetworks``, which ``Network`` inherits; they build through the
-Network's own methods). The plain functions here are what the Network's
-building methods call.
+"""Building a network: the checks every new link passes, and a layer or a whole
+network at a time (``add_layer``, ``connect_layers``, ``from_architecture``,
+``from_thetas``, ``from_spec``: the class ``WholeNetworks``, which ``Network``
+inherits; they build through the Network's unit-by-unit methods and its parts).
+The plain functions here are what the Network's building methods call.
 
 >>> check_architecture([3, 3, 2, 1])
 [3, 3, 2, 1]
@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -22,11 +21,9 @@ import numpy as np
 from ..data.values import real_array
 from ..errors import ConfigError, CycleError, ShapeError, TopologyError
 from . import spec as _spec
-from .activations import Activation
+from .activations import Activation, get_activation
 from .initialization import initial_weights
 from .layer import Layer
-from .node import Link
-from .weights import Weights, no_gc
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -184,30 +181,118 @@ def block_weights(init, sa: int, sb: int, rng, dtype):
     return W, bias
 
 
-def add_block(graph: nx.DiGraph, store: Weights, src: list[Node], dst: list[Node],
-              W: np.ndarray) -> None:
-    """Link every unit of ``src`` to every unit of ``dst`` with W (sb × sa), checked
-    already: θ grows by W's entries source by source, each target's incoming
-    links keep the order of ``src``."""
-    sb = len(dst)
-    succ, pred = graph._succ, graph._pred  # the dicts themselves: millions of links
-    dnames = [v.name for v in dst]
-    start = store.append(W.T.reshape(-1))
-    with no_gc():  # millions of new containers, none of them garbage
-        for i, u in enumerate(src):
-            base = start + i * sb
-            links = map(Link, repeat(u, sb), dst, repeat(store, sb), range(base, base + sb))
-            datas = [{"link": li} for li in links]
-            succ[u.name].update(zip(dnames, datas))
-            un = u.name
-            for vn, d in zip(dnames, datas):
-                pred[vn][un] = d
-    if hasattr(nx, "_clear_cache"):
-        nx._clear_cache(graph)
-
-
 class WholeNetworks:
-    """The whole-network constructors of :class:`~neurograph.model.network.Network`."""
+    """The methods of :class:`~neurograph.model.network.Network` that build a layer or
+    a whole network at a time, through its unit-by-unit methods and its parts."""
+
+    def add_layer(
+        self,
+        n: int,
+        activation: str | Activation | None = None,
+        names: Sequence[str] | None = None,
+    ) -> Layer:
+        """Append a layer of ``n`` units and return it.
+
+        The first call makes Layer 1, the input layer (``activation`` must be
+        None); later calls make Layer 2, 3, … of computing units named
+        ``a<l>_<i>`` unless ``names`` are given. Bias weights start at 0;
+        :meth:`connect_layers` initialises them with the links.
+
+        Examples
+        --------
+        >>> import neurograph as ng
+        >>> net = ng.Network(seed=0)
+        >>> l1, l2 = net.add_layer(2), net.add_layer(3, activation="tanh")
+        >>> l2
+        Layer(2, 3 units, tanh)
+        """
+        self.lesions.refuse("add_layer")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ConfigError(f"a layer needs a whole number of units ≥ 1, got {n!r}")
+        if names is not None and len(names) != n:
+            raise ConfigError(f"expected {n} names for the layer, got {len(names)}")
+        if self.layering.empty:
+            if activation is not None:
+                raise ConfigError("Layer 1 is the input layer: it takes no activation")
+            if names is None:
+                names = [f"x{i}" for i in range(1, n + 1)]
+            for nm in names:
+                check_new_name(self.topology.graph, nm)
+            for nm in names:
+                self.add_input(nm)
+            return self.layering.input
+        act = get_activation(activation)
+        index = len(self.layering.assigned) + 2
+        if names is None:
+            names = [f"a{index}_{i}" for i in range(1, n + 1)]
+        if len(set(names)) != len(names):
+            raise TopologyError("layer names must be distinct")
+        for nm in names:
+            check_new_name(self.topology.graph, nm)
+        layer = self.new_layer(act)
+        for nm in names:
+            self.add_node(nm, layer=layer)
+        return layer
+
+    def new_layer(self, activation: str | Activation | None = None) -> Layer:
+        """An empty layer after the last one made, to fill with ``add_node(layer=…)``.
+
+        Examples
+        --------
+        >>> import neurograph as ng
+        >>> net = ng.Network(); x = net.add_input("x")
+        >>> lay = net.new_layer("tanh"); h = net.add_node("h", layer=lay)
+        >>> lay
+        Layer(2, 1 units, tanh)
+        """
+        self.lesions.refuse("new_layer")
+        act = None if activation is None else get_activation(activation)
+        return self.layering.new_layer(act)
+
+    @property
+    def assigned_layers(self) -> list[Layer]:
+        """Layers 2, 3, … as made by add_layer / new_layer, in order (even unused)."""
+        return list(self.layering.assigned)
+
+    def connect_layers(self, a: Layer, b: Layer, init="uniform") -> None:
+        """Link every unit of layer ``a`` to every unit of layer ``b`` (a full block).
+
+        Parameters
+        ----------
+        init : "uniform" (U[−ε, ε], ε = √6/√(s_a + s_b), the default), "normal",
+            "xavier", "he", a number ε, or an array of weights: shape
+            (s_b, s_a + 1) in the course layout (bias column first, which also
+            sets the biases) or (s_b, s_a) (biases left as they are).
+            A scheme draws the biases too, from the network's generator.
+
+        Raises
+        ------
+        TopologyError
+            Layers of another network, a backward block, or links that exist.
+        ShapeError, InputValueError
+            For an array of the wrong shape or with NaN/inf.
+
+        Examples
+        --------
+        >>> import neurograph as ng
+        >>> net = ng.Network(seed=1)
+        >>> l1, l2 = net.add_layer(3), net.add_layer(2)
+        >>> net.connect_layers(l1, l2)
+        >>> net.theta(1).shape
+        (2, 4)
+        """
+        self.lesions.refuse("connect_layers")
+        src = [self._node(u) for u in as_node_list(a)]
+        dst = [self._node(v) for v in as_node_list(b)]
+        if not src or not dst:
+            raise TopologyError("connect_layers needs two non-empty layers")
+        check_links(self.topology.graph, src, dst)
+        W, bias = block_weights(init, len(src), len(dst), self.rng, self.dtype)
+        self.topology.add_block(self.weights, src, dst, W)
+        if bias is not None:
+            for v, w in zip(dst, bias):
+                v.bias_link.weight = w
+        self.layout_changed()
 
     @classmethod
     def from_architecture(

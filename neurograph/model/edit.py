@@ -1,6 +1,8 @@
-"""Experiments on a built network: remove, freeze, silence, copy.
+"""Experiments on a built network: remove, freeze, silence.
 
-``Network`` inherits these methods. Removing bumps the layout version, so the
+``Network`` inherits these methods; they keep no state of their own but hand
+each change to the part that owns it (``net.topology``, ``net.layering``,
+``net.weights``, ``net.lesions``). Removing bumps the layout version, so the
 compiled form, plans and Traces of before are stale (``trace.check`` raises
 StaleTraceError) and θ moves to a new buffer: Θ views taken before refuse
 writes. Freezing marks entries of θ that training leaves as they are
@@ -21,7 +23,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import TopologyError
-from .clone import clone
 from .layer import Layer
 from .node import Link, Node
 from .parameters import Parameter, ParameterArray, own, whole_parameters
@@ -32,9 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class NetworkEdits:
     """The methods of :class:`~neurograph.model.network.Network` that take a network apart."""
-
-    _silenced: dict
-    _lesions: list
 
     # --- removing -----------------------------------------------------------------
     def disconnect(self: Network, source, target=None) -> None:
@@ -48,14 +46,14 @@ class NetworkEdits:
         >>> net.disconnect("x1", "a2_1"); net.n_links
         2
         """
-        self._not_in_lesion("disconnect")
+        self.lesions.refuse("disconnect")
         link = self._own_link(source) if target is None else self.link(source, target)
         if link.is_bias:
             raise TopologyError(f"{link!r} is a bias link, part of its unit: use "
                                 "set_bias(node, 0) and freeze it to cut it")
         if link.parameter is None:  # a shared parameter stays as its other links have it
             self.weights.set_frozen(link.index, False)
-        self._graph.remove_edge(link.source.name, link.target.name)
+        self.topology.remove_link(link)
         self._removed()
 
     def remove_node(self: Network, node) -> None:
@@ -69,7 +67,7 @@ class NetworkEdits:
         >>> net.remove_node("x3"); net.s, net.theta(1).shape
         ([2, 2, 1], (2, 3))
         """
-        self._not_in_lesion("remove_node")
+        self.lesions.refuse("remove_node")
         node = self._node(node)
         if node.is_bias:
             raise TopologyError(f"bias unit {node.name!r} belongs to its layer: it goes "
@@ -78,12 +76,10 @@ class NetworkEdits:
         for link in self.in_links(node) + self.out_links(node):
             if link.parameter is None:
                 self.weights.set_frozen(link.index, False)
-        self._graph.remove_node(node.name)
-        self._units.remove(node)
-        if node.assigned_layer is not None:
-            node.assigned_layer.nodes.remove(node)
+        self.topology.remove_unit(node)
+        self.layering.take(node)
         if was_output:
-            self._classes = None  # the outputs no longer stand for those classes
+            self.classes = None  # the outputs no longer stand for those classes
         self._removed()
 
     def _removed(self: Network) -> None:
@@ -93,10 +89,9 @@ class NetworkEdits:
     def _own_link(self: Network, link) -> Link:
         if not isinstance(link, Link):
             raise TopologyError(f"expected a Link (or source and target), got {link!r}")
-        self._ensure_layers()
+        self.layering.current()
         src = link.source
-        d = None if src is None else self._graph.get_edge_data(src.name, link.target.name)
-        if d is None or d["link"] is not link:
+        if src is None or self.topology.link(src.name, link.target.name) is not link:
             raise TopologyError(f"{link!r} is not a link of this network (removed, or of "
                                 "another network)")
         return link
@@ -168,7 +163,7 @@ class NetworkEdits:
     def silenced(self) -> dict:
         """{0-based layer index: positions of the silenced units}: the live mapping the
         engines read after g to set those units' a (and δ) to 0. Empty outside a lesion."""
-        return self._silenced
+        return self.lesions.silenced
 
     @contextmanager
     def lesion(self: Network, units=(), links=()):
@@ -195,35 +190,11 @@ class NetworkEdits:
                 raise TopologyError(f"cannot silence {u.kind} unit {u.name!r}: only input "
                                     "and hidden units can be silenced")
         cut = [self._own_link(li) if isinstance(li, Link) else self.link(*li) for li in links]
-        store = self.weights
-        saved = [(li, li.weight, li.frozen) for li in cut]
-        before = dict(self._silenced)
-        pos: dict[int, set] = {k: set(v.tolist()) for k, v in before.items()}
+        positions: dict[int, set] = {}
         for u in nodes:
-            pos.setdefault(u.layer - 1, set()).add(u.position)
-        self._lesions.append(saved)
-        try:
-            for li in cut:
-                store.set(li.index, 0.0)
-                store.set_frozen(li.index, True)
-            self._silenced.update({k: np.array(sorted(v), dtype=np.intp) for k, v in pos.items()})
+            positions.setdefault(u.layer - 1, set()).add(u.position)
+        with self.lesions.hold(self.weights, cut, positions):
             yield self
-        finally:
-            self._lesions.pop()
-            self._silenced.clear()
-            self._silenced.update(before)
-            for li, w, fz in reversed(saved):  # a link listed twice ends as it began
-                store.set(li.index, w)
-                store.set_frozen(li.index, fz)
-
-    def _not_in_lesion(self: Network, what: str) -> None:
-        # a lesion holds links and unit positions of this layout to put back on leaving:
-        # an edit of the topology inside it would restore weights into other links
-        if self._lesions or self._silenced:
-            raise TopologyError(f"cannot {what} inside `with net.lesion(...)`: a lesion is an "
-                                "experiment on a fixed layout (expected no topology edits "
-                                "until the with block ends); leave it first, or edit a "
-                                "net.copy() (the intact network)")
 
     def intact_weights(self: Network) -> tuple[np.ndarray, np.ndarray]:
         """Copies of θ and the frozen flags as they are outside any lesion: a cut link's
@@ -236,21 +207,4 @@ class NetworkEdits:
         ...     net.theta_flat.tolist(), net.intact_weights()[0].tolist()
         ([0.5, 0.0], [0.5, 2.0])
         """
-        theta, frozen = self.weights.theta.copy(), self.weights.frozen.copy()
-        for saved in reversed(self._lesions):  # the outermost lesion saw the intact values
-            for li, w, fz in reversed(saved):
-                theta[li.index], frozen[li.index] = w, fz
-        return theta, frozen
-
-    # --- copying ------------------------------------------------------------------
-    def copy(self: Network) -> Network:
-        """An independent network: same names, kinds, layers, activations, frozen flags,
-        weights, classes and generator state; changing one never changes the other.
-        Inside a lesion the copy is of the intact network (no unit silenced, no link cut).
-
-        >>> import neurograph as ng
-        >>> a = ng.Network.from_architecture([2, 2, 1], seed=0); b = a.copy()
-        >>> b.link("x1", "a2_1").weight = 9.0; a.link("x1", "a2_1").weight == 9.0
-        False
-        """
-        return clone(self)
+        return self.lesions.intact(self.weights)

@@ -26,13 +26,10 @@ from __future__ import annotations
 from itertools import product
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from ..errors import ConfigError, ShapeError, TopologyError
 from .layer import Layer
-from .node import Link
-from .weights import no_gc
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -121,7 +118,7 @@ def _grid(net: Network, x) -> Grid:
     if not isinstance(x, Grid):
         raise TopologyError(f"expected a grid of units (net.add_inputs, add_conv, add_pool), "
                             f"got {type(x).__name__}: only a grid has rows and columns")
-    if x.layer not in (net._input_layer, *net._assigned):
+    if x.layer not in (net.layering.input, *net.layering.assigned):
         raise TopologyError(f"grid {x.name!r} belongs to another network")
     return x
 
@@ -129,15 +126,7 @@ def _grid(net: Network, x) -> Grid:
 def _link_all(net: Network, rows: list) -> None:
     """Add the links (source, target, θ index) at once: the targets are new units of a
     new layer, so no link can exist already or close a cycle."""
-    g = net._graph
-    succ, pred, store = g._succ, g._pred, net.weights
-    with no_gc():
-        for u, v, i in rows:
-            d = {"link": Link(u, v, store, i)}
-            succ[u.name][v.name] = d
-            pred[v.name][u.name] = d
-    if hasattr(nx, "_clear_cache"):
-        nx._clear_cache(g)
+    net.topology.add_links(net.weights, rows)
     net.layout_changed()
 
 
@@ -159,7 +148,7 @@ def add_inputs(net: Network, shape, name: str = "x") -> Grid:
     nodes = np.empty(shape, dtype=object)
     for ix in np.ndindex(*shape):
         nodes[ix] = net.add_input(f"{name}[{', '.join(map(str, ix))}]")
-    return Grid(name, nodes, net._input_layer, "input")
+    return Grid(name, nodes, net.layering.input, "input")
 
 
 def add_conv(net: Network, x, maps: int, kernel, stride=1, padding=0,
@@ -175,7 +164,7 @@ def add_conv(net: Network, x, maps: int, kernel, stride=1, padding=0,
         raise ShapeError(f"kernel {kh}×{kw} is larger than the padded input "
                          f"{H + 2 * ph}×{W + 2 * pw} (expected a kernel that fits)")
     Ho, Wo = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
-    name = name if name is not None else f"c{len(net._assigned) + 2}"
+    name = name if name is not None else f"c{len(net.layering.assigned) + 2}"
     bound = 1.0 / np.sqrt(C * kh * kw)  # PyTorch's default scale for conv2d
     K = net.parameter_array(net.rng.uniform(-bound, bound, (maps, C, kh, kw)),
                             name=f"{name}.kernels")
@@ -209,7 +198,7 @@ def add_pool(net: Network, x, size, stride=None, kind: str = "max",
         raise ShapeError(f"a {kh}×{kw} window does not fit a {H}×{W} map (expected a "
                          "window no larger than the map)")
     Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
-    name = name if name is not None else f"s{len(net._assigned) + 2}"
+    name = name if name is not None else f"s{len(net.layering.assigned) + 2}"
     layer = net.new_layer("linear")
     out = _units(net, name, (C, Ho, Wo), layer, input_function=POOLS[kind])
     src = x.nodes.reshape(C, H, W)

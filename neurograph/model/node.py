@@ -1,8 +1,11 @@
 """The lecture's parts: a unit (`Node`) and a weighted connection (`Link`).
 
-A Node holds its name, kind, input function and activation function; after a
-pass it shows its ``z``, ``a``, ``delta`` and ``blame`` (arrays over the
-instances of the batch), read from the network's latest Trace. A Link holds
+A Node holds its name, kind, input function and activation function; it shows
+its ``z``, ``a``, ``delta`` and ``blame`` (arrays over the instances of the
+batch) from the Trace the network shows: the latest ``net.backward`` (or
+``gradcheck``), or the training step a ``trainer.steps`` loop stands at.
+``net.forward``, ``predict``, ``cost`` and ``gradients`` leave it as it was
+(``net.forward(X, show=True)`` shows a forward pass when asked). A Link holds
 its ends and its weight; the weight lives in the network's weight store, so
 that after compiling it *is* an entry of Θ(l) (one source of truth).
 """
@@ -41,6 +44,13 @@ class Node:
     Create nodes through :meth:`Network.add_input` / :meth:`Network.add_node`,
     never directly. ``layer`` is the 1-based layer number as on the slides.
 
+    What a node shows (``z``, ``a``, ``delta``, ``blame``, and its links'
+    ``signal`` and ``grad``) is one Trace, ``net.last_trace``: ``net.backward``
+    makes its Trace that one, and so do a trainer's steps (each step's values, at
+    a pdb prompt inside ``for step in trainer.steps(...)``) and
+    ``net.forward(X, show=True)``. ``net.forward``, ``predict``, ``cost`` and
+    ``gradients`` return their numbers and leave what nodes show as it was.
+
     Examples
     --------
     >>> import neurograph as ng
@@ -48,9 +58,11 @@ class Node:
     >>> x = net.add_input("x1")
     >>> h = net.add_node("h", activation="sigmoid")
     >>> _ = net.connect(x, h, weight=2.0)
-    >>> _ = net.forward([[0.0]])
+    >>> _ = net.backward([[0.0]], [1])
     >>> h
-    Node('h', layer=2, output, sigmoid, z=0, a=0.5)
+    Node('h', layer=2, output, sigmoid, z=0, a=0.5, δ=-0.5)
+    >>> _ = net.cost([[5.0]], [1]); h.z          # another pass: h still shows backward's
+    array([0.])
     """
 
     __slots__ = ("name", "_kind", "_activation", "_input_function", "_net", "_layer", "_pos",
@@ -74,6 +86,18 @@ class Node:
         """Put the unit at ``position`` of ``layer`` (the Network calls this when it
         lays out its layers; a bias unit's position is −1)."""
         self._layer, self._pos = layer, position
+
+    def assign(self, layer: Layer) -> None:
+        """Make ``layer`` the one this unit was put in (a copy's layering calls this)."""
+        self._assigned_layer = layer
+
+    def copy_to(self, net: Network) -> Node:
+        """This unit for ``net``: same name, kind and functions, its bias link at the
+        same index of ``net``'s weights (its source, layers and place are set by
+        ``net``'s topology and layering)."""
+        b = self._bias_link
+        return Node(net, self.name, self._kind, self._activation, self._input_function,
+                    bias_index=None if b is None else b.index)
 
     # --- the unit's functions (changing one invalidates compiled forms and traces) ---
     @property
@@ -161,7 +185,7 @@ class Node:
         """Weight of the link from the bias unit (θ0), None for inputs and bias units."""
         return None if self._bias_link is None else self._bias_link.weight
 
-    # --- values of the latest pass ---------------------------------------------
+    # --- values of the Trace the network shows (net.last_trace) ------------------
     def _state(self, what: str):
         trace = self._net.current_trace()
         if trace is None:
@@ -170,22 +194,22 @@ class Node:
 
     @property
     def z(self):
-        """Input-function value z over the instances of the latest pass (None before one)."""
+        """Input-function value z over the instances of the shown Trace (None before one)."""
         return self._state("z")
 
     @property
     def a(self):
-        """Output a = g(z) over the instances of the latest pass (1 for a bias unit)."""
+        """Output a = g(z) over the instances of the shown Trace (1 for a bias unit)."""
         return self._state("a")
 
     @property
     def delta(self):
-        """Error δ = ∂cost/∂z over the instances of the latest backward pass."""
+        """Error δ = ∂cost/∂z over the instances of the shown Trace (a backward pass's)."""
         return self._state("delta")
 
     @property
     def blame(self):
-        """Blame shares {downstream node name: Θ_ji·δ_j} of the latest backward pass."""
+        """Blame shares {downstream node name: Θ_ji·δ_j} of the shown Trace."""
         trace = self._net.current_trace()
         return None if trace is None else trace.blame(self)
 
@@ -285,13 +309,13 @@ class Link:
 
     @property
     def signal(self):
-        """The link's activation level w·a(source) over the latest pass's instances."""
+        """The link's activation level w·a(source) over the shown Trace's instances."""
         trace = self.target.network.current_trace()
         return None if trace is None else trace.link_signal(self)
 
     @property
     def grad(self):
-        """∂J/∂w of the latest backward pass (a_i·δ_j averaged, plus λ/n·w off bias)."""
+        """∂J/∂w of the shown Trace (a_i·δ_j averaged over m, plus λ/n·w off bias)."""
         trace = self.target.network.current_trace()
         return None if trace is None else trace.link_grad(self)
 

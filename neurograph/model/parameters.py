@@ -162,20 +162,38 @@ class ParameterArray:
 
 
 class Registry:
-    """A network's parameters: by name (what ``net.parameters`` shows) and all of
-    them in the order they were made (the order of the tie table)."""
+    """A network's parameters, the part ``net.shared``: by name (what
+    ``net.parameters`` shows) and all of them in the order they were made (the
+    order of the tie table). It copies itself for a copied network."""
+
+    __slots__ = ("named", "all", "table")
 
     def __init__(self):
         self.named: dict[str, Parameter | ParameterArray] = {}
         self.all: list[Parameter] = []
         self.table: TieTable | None = None
 
+    def copy(self, new: Network) -> Registry:
+        """The same parameters for ``new`` (a copy whose links keep their θ indices):
+        same names, same entries of θ; the tie table is rebuilt when first needed."""
+        out = Registry()
+        made = {}
+        for p in self.all:
+            made[id(p)] = q = Parameter(new, p.name, p._i)
+            out.all.append(q)
+        for name, x in self.named.items():
+            if isinstance(x, ParameterArray):
+                params = np.empty(x.shape, dtype=object)
+                for ix in np.ndindex(x.shape):
+                    params[ix] = made[id(x.params[ix])]
+                out.named[name] = ParameterArray(name, params)
+            else:
+                out.named[name] = made[id(x)]
+        return out
+
 
 def registry(net) -> Registry:
-    reg = net.__dict__.get("_param_registry")
-    if reg is None:
-        reg = net.__dict__["_param_registry"] = Registry()
-    return reg
+    return net.shared
 
 
 def _free_name(reg: Registry, name: str | None, stem: str) -> str:
@@ -330,8 +348,7 @@ def ties(net) -> TieTable:
 
 def parameter_of(net, index: int) -> Parameter | None:
     """The parameter whose entry of θ is ``index``, or None (a weight of its own)."""
-    reg = net.__dict__.get("_param_registry")
-    if reg is None or not reg.all:
+    if not net.shared.all:
         return None
     return ties(net).by_index.get(index)
 
@@ -339,10 +356,7 @@ def parameter_of(net, index: int) -> Parameter | None:
 def relocate(net, base: int) -> dict[int, int]:
     """Old θ index → new of every parameter, laid out after the Θ blocks in the
     order made (what compiling does with them; see :func:`moved`)."""
-    reg = net.__dict__.get("_param_registry")
-    if reg is None:
-        return {}
-    return {p._i: base + k for k, p in enumerate(reg.all)}
+    return {p._i: base + k for k, p in enumerate(net.shared.all)}
 
 
 def moved(net, where: dict[int, int]) -> None:
@@ -378,27 +392,6 @@ def layer_ties(net, tied: list, offsets, n_blocks: int) -> list:
         a = np.array(rows, dtype=np.intp)
         out.append(LayerTie(a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy()))
     return out
-
-
-def copy_parameters(net, new) -> None:
-    """Give ``new`` (a copy of ``net`` whose links keep their θ indices) parameters
-    of the same names at the same entries."""
-    reg = net.__dict__.get("_param_registry")
-    if reg is None:
-        return
-    out = registry(new)
-    made = {}
-    for p in reg.all:
-        made[id(p)] = Parameter(new, p.name, p._i)
-        out.all.append(made[id(p)])
-    for name, x in reg.named.items():
-        if isinstance(x, ParameterArray):
-            params = np.empty(x.shape, dtype=object)
-            for ix in np.ndindex(x.shape):
-                params[ix] = made[id(x.params[ix])]
-            out.named[name] = ParameterArray(name, params)
-        else:
-            out.named[name] = made[id(x)]
 
 
 def whole_parameters(links: list, what: str) -> list:

@@ -62,7 +62,7 @@ class NetworkParameters:
         >>> p = net.tie(a, b, name="k"); p.value, b.parameter is p
         (2.0, True)
         """
-        self._not_in_lesion("tie")
+        self.lesions.refuse("tie")
         if len(links) == 1 and isinstance(links[0], (list, tuple)):
             links = tuple(links[0])
         return tie(self, links, name)
@@ -143,6 +143,6 @@ class NetworkParameters:
         """Let ``node``'s bias link read and write the parameter ``p``."""
         p = own(self, p)
         check_kind(p, True, f"the bias link of {node.name!r}")
-        self._not_in_lesion("share a bias")
+        self.lesions.refuse("share a bias")
         node.bias_link._i = p._i
         self.layout_changed()

@@ -81,8 +81,8 @@ def to_spec(net: Network) -> dict:
 
 
 def _parameters(net: Network, links: list, biased: list, theta, frozen) -> dict:
-    reg = net.__dict__.get("_param_registry")
-    if reg is None or not reg.all:
+    reg = net.shared
+    if not reg.all:
         return {}
     pos = {p._i: k for k, p in enumerate(reg.all)}
     arrays = [{"name": name, "shape": list(x.shape), "start": pos[x.params.flat[0]._i]}

@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 class NetworkViews:
     """The methods of :class:`~neurograph.model.network.Network` that use a built network."""
 
-    _classes: tuple[str, ...] | None
-
     # --- the architecture ------------------------------------------------------------
     @property
     def L(self) -> int:
@@ -136,77 +134,64 @@ class NetworkViews:
         return ths[l - 1]
 
 
-    def forward(self, X, engine: str = "auto") -> np.ndarray:
+    def forward(self, X, engine: str = "auto", show: bool = False, backend: str = "numpy",
+                device=None) -> np.ndarray:
         """h_Θ(x) for each instance: (n, s_L); a single instance (1-D) gives (1, s_L).
 
         ``engine`` is "auto" (the compiled matrix engine when the network is
-        layered, else the graph engine), "matrix" or "graph".
+        layered, else the graph engine), "matrix" or "graph". ``backend`` is
+        "numpy" or "torch" (the matrix engine on PyTorch's kernels, on ``device``
+        "cpu" or "cuda"); every pass method takes both. What nodes show is left as
+        it was (``backward`` changes it) unless asked: ``show=True`` makes this pass
+        the one nodes show, to read its z and a unit by unit.
         """
         from ..engines import passes
 
-        return passes.forward(self, X, engine=engine)
+        return passes.forward(self, X, engine=engine, show=show, backend=backend,
+                              device=device)
 
-    def predict(self, X, engine: str = "auto", names: bool = False) -> np.ndarray:
+    def predict(self, X, engine: str = "auto", names: bool = False, backend: str = "numpy",
+                device=None) -> np.ndarray:
         """Class per instance: argmax over outputs, or 0/1 (a ≥ 0.5) for one output.
 
         With ``names=True`` the class names of :attr:`classes` instead of indices.
+        What nodes show is left as it was.
         """
         from ..engines import passes
 
-        k = passes.predict(self, X, engine=engine)
+        k = passes.predict(self, X, engine=engine, backend=backend, device=device)
         if not names:
             return k
-        if self._classes is None:
+        if self.classes is None:
             raise ConfigError("predict(names=True) needs class names: set net.classes first")
-        return np.asarray(self._classes)[k]
+        return np.asarray(self.classes)[k]
 
-    @property
-    def classes(self) -> tuple[str, ...] | None:
-        """Names of the classes the outputs stand for (output unit k is class k;
-        one output unit stands for two classes, 0 and 1), or None.
-
-        Examples
-        --------
-        >>> import neurograph as ng
-        >>> net = ng.Network.from_architecture([2, 3, 3], seed=0)
-        >>> net.classes = ["cat", "dog", "fish"]
-        >>> net.predict([[0.0, 1.0]], names=True).tolist()
-        ['cat']
-        """
-        return self._classes
-
-    @classes.setter
-    def classes(self, names) -> None:
-        if names is None:
-            self._classes = None
-            return
-        names = tuple(str(c) for c in names)
-        k = len(self.outputs)
-        want = 2 if k == 1 else k
-        if len(names) != want:
-            raise ShapeError(f"classes must name {want} classes for {k} output unit(s), "
-                             f"got {len(names)}: {list(names)[:5]}")
-        if len(set(names)) != len(names):
-            raise ConfigError(f"class names must be distinct, got {list(names)}")
-        self._classes = names
-
-    def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto") -> float:
-        """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ²."""
+    def cost(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+             backend: str = "numpy", device=None) -> float:
+        """J(Θ) as on the slides: cross-entropy over outputs, mean over n, + λ/(2n)ΣΘ².
+        What nodes show is left as it was."""
         from ..engines import passes
 
-        return passes.cost(self, X, Y, lam=lam, loss=loss, engine=engine)
+        return passes.cost(self, X, Y, lam=lam, loss=loss, engine=engine, backend=backend,
+                           device=device)
 
-    def gradients(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
-        """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward)."""
+    def gradients(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+                  backend: str = "numpy", device=None):
+        """[D(1), …, D(L−1)] by backprop (graph engine: per link, see backward).
+        What nodes show is left as it was."""
         from ..engines import passes
 
-        return passes.gradients(self, X, Y, lam=lam, loss=loss, engine=engine)
+        return passes.gradients(self, X, Y, lam=lam, loss=loss, engine=engine, backend=backend,
+                                device=device)
 
-    def backward(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto"):
-        """Forward and backward pass; returns the Trace (per node z, a, δ, blame)."""
+    def backward(self, X, Y, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
+                 backend: str = "numpy", device=None):
+        """Forward and backward pass; returns the Trace (per node z, a, δ, blame) and
+        makes it the one nodes show (``node.z``, ``link.grad`` …: ``net.last_trace``)."""
         from ..engines import passes
 
-        return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine)
+        return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine, backend=backend,
+                               device=device)
 
     def render(self, path, show: str = "structure", trace=None, **options):
         """Write a diagram to ``path``: .svg, .png, .pdf or .dot by extension.

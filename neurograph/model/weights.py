@@ -26,16 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import (
-    CompileError,
-    EmptyNetworkError,
-    InputValueError,
-    ShapeError,
-    StaleTraceError,
-    TopologyError,
-)
+from ..errors import CompileError, EmptyNetworkError, ShapeError
 from . import parameters
 from .activations import Activation
+from .thetaview import ThetaView
 
 if TYPE_CHECKING:
     from .network import Network
@@ -142,6 +136,26 @@ class Weights:
         c = self.compiled
         return c if c is not None and c.version == self.version else None
 
+    def copy(self, theta: np.ndarray | None = None, frozen: np.ndarray | None = None) -> Weights:
+        """An independent store of these weights and frozen flags (or of ``theta`` and
+        ``frozen``, laid out like θ: a lesion's intact values), with the indices
+        links hold unchanged; compiled when this store is, Θ(l) views of the new θ.
+
+        >>> import neurograph as ng
+        >>> w = ng.Network.from_architecture([2, 1], seed=0).weights
+        >>> c = w.copy(); c.set(0, 5.0); w.get(0) == 5.0, c.current() is None
+        (False, True)
+        """
+        new = Weights(self.dtype)
+        new._buf, new._frozen = self._buf.copy(), self._frozen.copy()
+        if theta is not None:
+            new._buf[: self.n], new._frozen[: self.n] = theta, frozen
+        new.n, new.n_frozen = self.n, int(new._frozen[: self.n].sum())
+        c = self.current()
+        if c is not None:
+            new.compiled = c.moved_to(new.theta, new.version)
+        return new
+
 
 @contextmanager
 def no_gc():
@@ -164,95 +178,32 @@ def no_gc():
             gc.enable()
 
 
-class ThetaView(np.ndarray):
-    """Θ(l) or θ as the network hands it out: a view of the weights whose failed
-    writes say why, as NeurographErrors (a wrong shape or a non-number: ShapeError,
-    InputValueError; a view of a layout that is gone: StaleTraceError). Arithmetic
-    on it gives plain arrays, and it prints as one.
-
-    >>> import neurograph as ng
-    >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
-    >>> net.theta(1)[:] = np.zeros((2, 2))
-    Traceback (most recent call last):
-    ...
-    neurograph.errors.ShapeError: Θ(1)[:] has shape (3, 3); got a value of shape (2, 2)
-    """
-
-    _name = "Θ"
-    _tied = False  # Θ(l) of a layer with shared weights: a read-only copy
-
-    def __array_finalize__(self, obj) -> None:
-        self._name = getattr(obj, "_name", "Θ")
-
-    def __array_wrap__(self, arr, context=None, return_scalar=False):
-        # a result of arithmetic is new data, not a view of the network's weights
-        out = arr.view(np.ndarray)
-        return out[()] if return_scalar else out
-
-    def __repr__(self) -> str:
-        return repr(self.view(np.ndarray))
-
-    def __reduce__(self):
-        return self.view(np.ndarray).__reduce__()
-
-    def __setitem__(self, key, value) -> None:
-        try:
-            super().__setitem__(key, value)
-        except ValueError as exc:
-            raise self._why(key, value, exc) from None
-
-    def _why(self, key, value, exc: ValueError) -> Exception:
-        where = f"{self._name}[{_key_text(key)}]"
-        if self._tied:
-            return TopologyError(
-                f"{where} is read-only: {self._name} has links that share parameters, so "
-                "its tied entries are copies; expected a write through a parameter "
-                "(p.value = …, net.parameters[name].value = …) or a link (link.weight = …)")
-        if not self.flags.writeable:
-            return StaleTraceError(
-                f"{where} is read-only: a view of a layout that no longer exists (the "
-                "network's topology changed after it was taken); expected a view of the "
-                "network as it is: take net.thetas / net.theta(l) again")
-        target = np.shape(np.ndarray.__getitem__(self, key))
-        try:
-            got = np.shape(value)
-            np.broadcast_shapes(got, target)
-        except ValueError:
-            return ShapeError(f"{where} has shape {target}; got a value of shape "
-                              f"{_shape_text(value)}")
-        return InputValueError(f"{where} takes real numbers; got {value!r} ({exc})")
-
-
-def _key_text(key) -> str:
-    keys = key if isinstance(key, tuple) else (key,)
-    out = []
-    for k in keys:
-        if isinstance(k, slice):
-            out.append(":" if k == slice(None) else
-                       f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}"
-                       + ("" if k.step is None else f":{k.step}"))
-        else:
-            out.append("..." if k is Ellipsis else repr(k))
-    return ", ".join(out)
-
-
-def _shape_text(value) -> str:
-    try:
-        return str(np.shape(value))
-    except ValueError:  # a ragged nest of lists has no shape
-        return "ragged (rows of different lengths)"
-
-
 @dataclass(eq=False)
 class Compiled:
-    """The compiled form: θ, its Θ(l) views, masks of fixed zeros, activations."""
+    """The compiled form: θ, its layout (each Θ(l)'s shape and offset in θ) and Θ(l)
+    as views of θ, masks of fixed zeros, activations.
+
+    The layout is kept, not re-derived: anything laid out like θ (a Trace's copy of
+    θ, a gradient) is cut into its Θ(l) by :meth:`views`.
+
+    >>> import neurograph as ng
+    >>> c = ng.Network.from_architecture([3, 2, 1], seed=0).compile()
+    >>> c.shapes, c.offsets
+    ([(2, 4), (1, 3)], [0, 8, 11])
+    >>> [T.shape for T in c.views(np.arange(11.0))]
+    [(2, 4), (1, 3)]
+    """
 
     theta: np.ndarray
-    thetas: list[np.ndarray]
+    shapes: list[tuple[int, int]]  # Θ(l): s_{l+1} × (s_l + 1)
     masks: list[np.ndarray | None]  # True where a link exists; None when the block is full
     s: list[int]
     activations: list[Activation]  # g of layers 2..L
     version: int
+    # Θ(l) is θ[offsets[l-1]:offsets[l]]; the last is where shared parameters start (θ's end
+    # when there are none)
+    offsets: list[int] = field(init=False)
+    thetas: list[np.ndarray] = field(init=False)  # Θ(1), Θ(2), … as views of θ
     handed_out: list = field(default_factory=list)  # [θ, Θ(1), …] as ThetaViews, once made
     # per Θ(l): its tied links (holes of the block, read from the parameters), or None
     ties: list = field(default_factory=list)
@@ -267,7 +218,7 @@ class Compiled:
         read from its parameter (the block itself when no link of it is tied).
         ``theta`` defaults to θ; a Trace's copy of θ gives that pass's Θ."""
         theta = self.theta if theta is None else theta
-        T = self.thetas[k] if theta is self.theta else split(theta, self.shapes)[k]
+        T = self.thetas[k] if theta is self.theta else self.views(theta)[k]
         t = self.ties[k] if self.ties else None
         if t is None:
             return T
@@ -275,9 +226,27 @@ class Compiled:
         T.ravel()[t.pos] = theta[t.tidx]
         return T
 
-    @property
-    def shapes(self) -> list[tuple[int, int]]:
-        return [t.shape for t in self.thetas]
+    def __post_init__(self) -> None:
+        self.shapes = [(int(r), int(c)) for r, c in self.shapes]
+        self.offsets = offsets_of(self.shapes)
+        self.thetas = self.views(self.theta)
+
+    def moved_to(self, theta: np.ndarray, version: int) -> Compiled:
+        """This layout over another θ (a copied store's), masks copied; the tie table's
+        positions hold, as the copy's links and parameters keep their θ indices."""
+        return Compiled(theta, self.shapes, [None if m is None else m.copy() for m in self.masks],
+                        list(self.s), list(self.activations), version, ties=list(self.ties))
+
+    def views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Θ(1), Θ(2), … of ``flat``, a vector laid out like θ, as views (no copy).
+
+        Raises ShapeError when ``flat`` is not of θ's length (shared parameters
+        included: they follow the blocks)."""
+        if np.shape(flat) != self.theta.shape:
+            raise ShapeError(f"a vector laid out like θ has shape {self.theta.shape}, got "
+                             f"{np.shape(flat)}")
+        return [flat[a:b].reshape(shape)
+                for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
 
     def public(self) -> list[ThetaView]:
         """[θ, Θ(1), Θ(2), …] as the ThetaViews users get (made once: a change of
@@ -306,6 +275,18 @@ class Compiled:
 def theta_shapes(s: list[int]) -> list[tuple[int, int]]:
     """Shapes of Θ(1)…Θ(L−1) for an architecture s: s_{l+1} × (s_l + 1)."""
     return [(s[i + 1], s[i] + 1) for i in range(len(s) - 1)]
+
+
+def offsets_of(shapes: list[tuple[int, int]]) -> list[int]:
+    """Where each Θ(l) of these shapes starts in θ, and θ's length last.
+
+    >>> offsets_of([(2, 4), (1, 3)])
+    [0, 8, 11]
+    """
+    out = [0]
+    for r, c in shapes:
+        out.append(out[-1] + r * c)
+    return out
 
 
 def split(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
@@ -361,7 +342,7 @@ def compile_network(net: Network) -> Compiled:
         acts.append(lay.nodes[0].activation)
     s = [lay.size for lay in layers]
     shapes = theta_shapes(s)
-    offsets = np.cumsum([0] + [r * c for r, c in shapes])
+    offsets = offsets_of(shapes)
     with no_gc():  # a tuple per link
         return _compile(net, store, acts, s, shapes, offsets)
 
@@ -369,8 +350,8 @@ def compile_network(net: Network) -> Compiled:
 def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
     old, old_frozen = store.theta, store._frozen
     # shared parameters go after the Θ blocks; their links are holes of the blocks
-    where = parameters.relocate(net, int(offsets[-1]))
-    theta = np.zeros(int(offsets[-1]) + len(where), dtype=store.dtype)
+    where = parameters.relocate(net, offsets[-1])
+    theta = np.zeros(offsets[-1] + len(where), dtype=store.dtype)
     frozen = np.zeros(len(theta), dtype=bool)
     links, tied = [], []
     counts = [0] * len(shapes)
@@ -385,7 +366,7 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
                 "Run this network with the graph engine (engine='graph')."
             )
         col = 0 if link.source._kind == "bias" else link.source._pos + 1
-        pos = int(offsets[li - 1]) + link.target._pos * shapes[li - 1][1] + col
+        pos = offsets[li - 1] + link.target._pos * shapes[li - 1][1] + col
         if link._i in where:
             tied.append((link, pos, li - 1))
             continue
@@ -406,12 +387,11 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
     store.layout_changed()  # weights moved: traces and plans of the old layout are stale
     store._buf, store.n = theta, len(theta)
     store._frozen, store.n_frozen = frozen, int(frozen.sum())
-    thetas = split(theta, shapes)
     mask_flat = [None if m is None else m.reshape(-1) for m in masks]
     for _, pos, k in links:
         if masks[k] is not None:
             mask_flat[k][pos - offsets[k]] = True
-    c = Compiled(theta, thetas, masks, s, acts, store.version)
+    c = Compiled(theta, shapes, masks, s, acts, store.version)
     c.ties = parameters.layer_ties(net, tied, offsets, len(shapes))
     store.compiled = c
     return c

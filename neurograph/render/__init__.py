@@ -1,14 +1,18 @@
-"""Rendering: Graphviz diagrams, hidden-unit pictures and the training player.
+"""Rendering: Graphviz diagrams, hidden-unit pictures and the explorer's page.
 
-Reads a network and a Trace; never runs a pass. ``net.render``,
-``net.diagram`` and Jupyter's inline display call into it.
+Draws what it is handed — a network, a Trace, a Diagnosis, a Comparison — and
+never runs a pass, diagnoses or compares. What each picture shows is one entry of
+:data:`neurograph.render.views.TABLE`. ``net.render``, ``net.diagram`` and
+Jupyter's inline display call into it; ``ng.diagram`` (one part above) makes the
+data a view needs and hands it over.
 """
 
 from .diagrams import SHOWS, diagram
 from .output import FORMATS, RenderError
 from .pictures import hidden_unit_grid
-from .player import page, player
+from .player import page
 from .publish import mimebundle, render
+from .views import VIEWS
 
-__all__ = ["FORMATS", "SHOWS", "RenderError", "diagram", "hidden_unit_grid", "mimebundle",
-           "page", "player", "render"]
+__all__ = ["FORMATS", "SHOWS", "VIEWS", "RenderError", "diagram", "hidden_unit_grid", "mimebundle",
+           "page", "render"]

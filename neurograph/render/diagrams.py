@@ -21,16 +21,17 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..notation import instance_label
-from ..train.trainer import Step
 from . import colors
 from .dotsafe import Ids, html, text
+from .health import mark_findings
 from .lab import overlay
 from .output import Diagram
 from .pictures import unit_pictures
+from .views import VIEWS, link_value, node_label, node_values, view
 
-SHOWS = ("structure", "weights", "activations", "errors", "blame", "gradients")
-_NEEDS = {"activations": "a", "errors": "delta", "blame": "delta", "gradients": "grad"}
-NEEDS_TRACE = frozenset(_NEEDS)  # the views drawn from the values of a pass
+# the views drawn from a network and, for values, a Trace (health and changes draw data)
+SHOWS = tuple(v.name for v in VIEWS.values() if v.needs not in ("diagnosis", "comparison"))
+NEEDS_TRACE = frozenset(v.name for v in VIEWS.values() if v.needs_trace())
 STYLE = {
     "input": {"shape": "circle", "style": "filled", "fillcolor": "#dbe9f6"},
     "hidden": {"shape": "circle", "style": "filled", "fillcolor": "#fff2cc"},
@@ -40,9 +41,10 @@ STYLE = {
 }
 
 
-def _unpack(trace):
-    """(Trace, data index of its only row or None): a Step of one instance names x(i)."""
-    if isinstance(trace, Step):
+def unpack(trace):
+    """(Trace, data index of its only row or None): a Step of one instance names x(i).
+    A Step is read by its fields (render stands below train and draws what it is given)."""
+    if hasattr(trace, "phase") and hasattr(trace, "trace"):
         one = trace.instance is not None and trace.trace is not None and trace.trace.n == 1
         return trace.trace, (trace.instance if one else None)
     return trace, None
@@ -50,15 +52,11 @@ def _unpack(trace):
 
 def _check(net, show, trace, instance):
     """The row of the trace drawn: ``instance`` checked, or its default (None: the batch)."""
-    if show not in SHOWS:
-        raise ConfigError(f"unknown show {show!r}; known: {', '.join(SHOWS)}")
-    if show == "gradients" and instance is not None:
-        need = "delta"  # the instance's own a·δ
-    else:
-        need = _NEEDS.get(show)
-    if need is not None:
+    v = view(show)
+    need = "delta" if v.link_one and instance is not None else v.needs
+    if need in ("a", "delta", "grad"):
         if trace is None:
-            how = "net.forward(X)" if show == "activations" else "net.backward(X, Y)"
+            how = "net.forward(X)" if need == "a" else "net.backward(X, Y)"
             raise ConfigError(f"show={show!r} needs a trace: pass trace={how}")
         if need == "grad" and trace.grad is None:
             raise ConfigError("show='gradients' of the batch needs ∂J/∂w: trace=net.backward("
@@ -69,7 +67,7 @@ def _check(net, show, trace, instance):
         return None
     trace.check(net)
     if instance is None:
-        return None if show in ("structure", "weights", "gradients") else 0
+        return 0 if v.needs in ("a", "delta") else None
     if isinstance(instance, bool) or not isinstance(instance, (int, np.integer)):
         raise ConfigError(f"instance must be a 0-based row index or None, got {instance!r}")
     if not 0 <= instance < trace.n:
@@ -109,9 +107,11 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
 
     Parameters
     ----------
-    show : "structure" | "weights" | "activations" | "errors" | "blame" | "gradients".
+    show : a view of :data:`neurograph.render.views.TABLE`: "structure", "weights",
+        "activations", "signals", "errors", "blame", "gradients", "health", "changes".
         Weights colour edges by sign (w > 0 green, w < 0 purple) and width by
-        |w|; activations fill units by a (z and a in the label); errors fill
+        |w|; activations fill units by a (z and a in the label); signals label
+        each link with its w·a of the instance and each unit with z; errors fill
         units by δ on the red/blue error scale; blame labels each edge with
         Θ_ji·δ_j, drawn flowing backward; gradients colour edges by ∂J/∂w of
         the batch, or by one instance's own a_i·δ_j when ``instance`` is given.
@@ -132,10 +132,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         writes them, into ``image_dir`` (kept) or a temporary folder.
     values, label : {node or name: number} filling the units on the red/blue
         scale, with ``label`` in the legend (any per-unit measure).
-    between : (a, b) for show="changes": two networks, Traces or Steps; edges
-        by Δw, units by Δδ (see ``ng.compare``). Frozen links are dashed.
-    diagnosis : for show="health", the findings to draw (default: ``ng.diagnose``
-        of the trace, or of the weights alone).
+    between : for show="changes", a Comparison (``ng.compare(a, b)``): edges by Δw,
+        units by Δδ. Frozen links are dashed. (``ng.diagram`` also takes (a, b).)
+    diagnosis : for show="health", the Diagnosis to draw (``ng.diagnose(trace)``;
+        ``ng.diagram`` makes it when not given). Render draws; it never diagnoses.
 
     Raises
     ------
@@ -154,15 +154,23 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     >>> "instance x(2) of 4" in ng.diagram(net, show="gradients", trace=tr, instance=1).source
     True
     """
-    if show == "health":  # findings of ng.diagnose drawn on the structure
-        from .health import health_diagram
-        return health_diagram(net, trace, diagnosis, collapse=collapse, top_k=top_k,
-                              title=title)
+    v = view(show)
+    if v.needs == "diagnosis":  # findings drawn on the structure
+        if diagnosis is None:
+            raise ConfigError("show='health' draws a diagnosis: pass diagnosis="
+                              "ng.diagnose(trace) (ng.diagram(net, show='health', trace=...) "
+                              "makes it for you)")
+        tr = unpack(trace)[0]
+        n = len(list(diagnosis))
+        title = title or _title(net, v, tr, None, None) + (
+            f", {n} finding(s)" if n else ", healthy")
+        return mark_findings(diagram(net, "structure", tr, collapse=collapse, top_k=top_k,
+                                     title=title), net, diagnosis)
     over = overlay(net, show, values, label, between)
     if over is not None and over.edges is not None:
-        show, trace = "structure", None
-    trace, data_index = _unpack(trace)
-    row = _check(net, show, trace, instance)
+        v, trace = view("structure"), None
+    trace, data_index = unpack(trace)
+    row = _check(net, v.name, trace, instance)
     layers = net.layers
     w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
@@ -179,20 +187,19 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         node_attr={"fontname": "Helvetica", "fontsize": "11", "width": "0.75",
                    "fixedsize": "false"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
-    g.attr(label=text(title or (over.title if over else _title(net, show, trace, row,
+    g.attr(label=text(title or (over.title if over else _title(net, v, trace, row,
                                                               data_index))))
 
     drawn: dict[str, bool] = {}
-    vals = _node_values(net, show, trace, row) if over is None else over.units
+    vals = node_values(net, v, trace, row) if over is None else over.units
     chosen = _chosen_links(net, layers, drawn_names(layers, collapse), collapse, top_k, w_of)
-    evals = [_edge_value(li, show, trace, row, w_of) if over is None or over.edges is None
+    evals = [link_value(v, li, trace, row, w_of) if over is None or over.edges is None
              else over.edges.get((li.source.name, li.target.name)) for li in chosen]
-    signed = [v for v in evals if v is not None] if show in ("blame", "gradients") else []
-    if show in ("errors", "blame"):
-        signed += list(vals.values())
-    lo, hi = _scale(signed if over is None else list(vals.values()), vmin, vmax)
+    lo, hi = _scale(_on_error_scale(v, vals, evals) if over is None else
+                    list(vals.values()), vmin, vmax)
     edge_scale = (lo, hi) if over is None or over.edges is None else \
-        _scale([v for v in evals if v is not None], None, None)
+        _scale([e for e in evals if e is not None], None, None)
+    seq = _seq_ends(v, vals)
     if image_dir is not None and pictures:
         g.attr(imagepath=os.fspath(image_dir))  # the DOT source finds its pictures there
     for lay in layers:
@@ -213,15 +220,15 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                     order.append(ids.own(f"more{lay.index}"))
                 order.append(ids[u.name])
                 attrs = dict(STYLE[kind])
-                label = text(u.name)
+                label = text(over.node_label(u.name)) if over and u.name in vals else \
+                    node_label(u, v, trace, row)
                 if u.name in vals:
-                    v = vals[u.name]
-                    fill = colors.sequential(v) if show == "activations" else \
-                        colors.diverging(v, hi, lo)
+                    x = vals[u.name]
+                    fill = colors.sequential((x - seq[0]) / (seq[1] - seq[0])) \
+                        if over is None and v.unit_palette == "seq" else \
+                        colors.diverging(x, hi, lo)
                     attrs.update(fillcolor=fill, fontcolor=colors.text_color(fill))
-                    label = text(over.node_label(u.name)) if over else \
-                        _node_label(u, show, trace, row)
-                elif show in ("errors", "blame", "gradients"):
+                elif "div" in (v.unit_palette, v.link_palette):
                     # a kind's pastel fill would read as a value on the red/blue error scale
                     attrs["fillcolor"] = "#ffffff"
                 if u.name in files:
@@ -233,9 +240,11 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
             for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
                 c.edge(a, b, style="invis")
     changes = over is not None and over.edges is not None
-    _edges(g, ids, "gradients" if changes else show, chosen, evals, edge_scale, edge_labels)
+    _edges(g, ids, VIEWS["gradients"] if changes else v, chosen, evals, edge_scale,
+           edge_labels)
     extra = [(None, "dashed edge: frozen weight")] if any(li.frozen for li in chosen) else []
-    _legend(g, show, (lo, hi), row, extra, over.legend((lo, hi), edge_scale) if over else None)
+    _legend(g, v, (lo, hi), seq, row, extra,
+            over.legend((lo, hi), edge_scale) if over else None)
     return g
 
 
@@ -246,9 +255,10 @@ def _safe(name: str) -> str:
 def edge_values(net, show: str, trace, instance: int | None = None) -> dict:
     """{(source name, target name): value} of every link, as ``diagram`` draws it.
 
-    The value is w for "weights", the blame share Θ_ji·δ_j for "blame", and
-    for "gradients" the batch's ∂J/∂w (``instance=None``) or instance k's own
-    a_i·δ_j (None where the backward sweep has not reached the link).
+    The value is the product of the view's factors: w for "weights", w·a for
+    "signals", the blame share Θ_ji·δ_j for "blame", and for "gradients" the
+    batch's ∂J/∂w (``instance=None``) or instance k's own a_i·δ_j (None where the
+    backward sweep has not reached the link).
 
     >>> import neurograph as ng
     >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
@@ -257,29 +267,45 @@ def edge_values(net, show: str, trace, instance: int | None = None) -> dict:
     >>> bool(v[("x1", "a2_1")] == tr.layer(1)["a"][0, 0] * tr.layer(2)["delta"][0, 0])
     True
     """
-    trace, _ = _unpack(trace)
+    trace, _ = unpack(trace)
     row = _check(net, show, trace, instance)
     w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
     out = {}
     for lay in net.layers[1:]:
-        for v in lay.nodes:
-            for link in net._in_links(v):
+        for u in lay.nodes:
+            for link in net._in_links(u):
                 if link.source is not None:
-                    out[link.source.name, v.name] = _edge_value(link, show, trace, row, w_of)
+                    out[link.source.name, u.name] = link_value(view(show), link, trace, row,
+                                                               w_of)
     return out
 
 
 def scale_values(net, show: str, trace, instance: int | None = None) -> list:
-    """The values a picture puts on its error scale (δ, blame shares, gradients): none for
-    the other shows. A player takes its one scale for the whole run from these."""
-    signed = []
-    if show in ("blame", "gradients"):
-        signed += [v for v in edge_values(net, show, trace, instance).values() if v is not None]
-    if show in ("errors", "blame"):
-        tr, _ = _unpack(trace)
-        signed += list(_node_values(net, show, tr, _check(net, show, tr, instance)).values())
-    return signed
+    """The values a picture puts on its error scale (its "div" palettes): none for the
+    other views. A player takes its one scale for the whole run from these."""
+    v = view(show)
+    tr, _ = unpack(trace)
+    row = _check(net, show, tr, instance)
+    links = [li for li in net.links if not li.is_bias] if v.link_palette == "div" else []
+    w_of = lambda link: float(tr.theta[link._i])  # noqa: E731
+    return _on_error_scale(v, node_values(net, v, tr, row),
+                           [link_value(v, li, tr, row, w_of) for li in links])
+
+
+def _on_error_scale(v, units: dict, links: list) -> list:
+    """The values of a picture on the red/blue error scale: one scale, one meaning."""
+    out = [x for x in links if x is not None] if v.link_palette == "div" else []
+    return out + (list(units.values()) if v.unit_palette == "div" else [])
+
+
+def _seq_ends(v, units: dict) -> tuple[float, float]:
+    """(lo, hi) of a sequential unit scale: the values' range, covering the view's ends."""
+    lo, hi = v.unit_scale.ends or (0.0, 1.0)
+    if v.unit_scale.policy == "fixed" or not units:
+        return lo, hi
+    finite = [x for x in units.values() if np.isfinite(x)]
+    return min(finite + [lo]), max(finite + [hi])
 
 
 def drawn_names(layers, collapse: int) -> set:
@@ -292,41 +318,18 @@ def drawn_names(layers, collapse: int) -> set:
     return out
 
 
-def _title(net, show, trace, row, data_index) -> str:
-    parts = [f"s = {net.s}", f"show = {show}"]
-    if trace is not None and show != "structure":
-        if show == "gradients" and row is None:
-            parts.append(f"batch of {trace.n}: ∂J/∂w")
-        elif row is not None and show != "weights":
+def _title(net, v, trace, row, data_index) -> str:
+    parts = [f"s = {net.s}", f"show = {v.name}"]
+    if trace is not None and v.name != "structure":
+        if v.needs == "grad" and row is None:
+            parts.append(f"batch of {trace.n}: {v.link_legend}")
+        elif row is not None and v.needs is not None:
             who = instance_label(data_index) if data_index is not None else \
                 instance_label(row, trace.n)
-            parts.append(f"instance {who}" + (": a·δ" if show == "gradients" else ""))
+            parts.append(f"instance {who}" + (": a·δ" if v.link_one else ""))
         if trace.cost is not None:
             parts.append(f"J = {colors.fmt(trace.cost)}")
     return ", ".join(parts)
-
-
-def _node_values(net, show, trace, row) -> dict:
-    if show not in ("activations", "errors", "blame"):
-        return {}
-    what = "a" if show == "activations" else "delta"
-    out = {}
-    for u in net.nodes:
-        v = trace.node_value(u, what)
-        if v is not None:
-            out[u.name] = float(v[row])
-    return out
-
-
-def _node_label(u, show, trace, row) -> str:
-    if show == "activations":
-        z = trace.node_value(u, "z")
-        a = float(trace.node_value(u, "a")[row])
-        if z is None:
-            return text(f"{u.name}\na={colors.fmt(a)}")
-        return text(f"{u.name}\nz={colors.fmt(float(z[row]))}\na={colors.fmt(a)}")
-    d = float(trace.node_value(u, "delta")[row])
-    return text(f"{u.name}\nδ={colors.fmt(d)}")
 
 
 def _chosen_links(net, layers, drawn, collapse, top_k, w_of) -> list:
@@ -352,25 +355,25 @@ def _chosen_links(net, layers, drawn, collapse, top_k, w_of) -> list:
     return chosen
 
 
-def _edges(g, ids, show, chosen, values, scale, edge_labels):
+def _edges(g, ids, v, chosen, values, scale, edge_labels):
     lo, hi = scale
-    vmax = max([abs(v) for v in values if v is not None] + [0.0])
+    vmax = max([abs(x) for x in values if x is not None] + [0.0])
     labels = edge_labels if edge_labels is not None else len(chosen) <= 40
-    for link, v in zip(chosen, values):
+    for link, x in zip(chosen, values):
         attrs = {}
-        if v is None or show == "structure":
+        if x is None or not v.link:
             attrs.update(color=colors.NEUTRAL, penwidth="0.8")
         else:
-            width = 0.6 + 3.4 * abs(v) / vmax if vmax > 0 else 1.0
-            if show in ("blame", "gradients"):
-                attrs["color"] = colors.diverging(v, hi, lo)
+            width = 0.6 + 3.4 * abs(x) / vmax if vmax > 0 else 1.0
+            if v.link_palette == "div":
+                attrs["color"] = colors.diverging(x, hi, lo)
             else:
-                attrs["color"] = colors.EXCITATORY if v >= 0 else colors.INHIBITORY
+                attrs["color"] = colors.EXCITATORY if x >= 0 else colors.INHIBITORY
             attrs["penwidth"] = f"{width:.2f}"
-            if labels and show not in ("activations", "errors"):
-                attrs["label"] = _signed(v)
-                attrs["fontcolor"] = attrs["color"] if show == "weights" else "#333333"
-        if show == "blame" and v is not None:
+            if labels and v.link_labels:
+                attrs["label"] = _signed(x)
+                attrs["fontcolor"] = attrs["color"] if v.link_palette == "sign" else "#333333"
+        if v.backward and x is not None:
             attrs["dir"] = "back"  # blame flows from the unit it was passed back from
         if link.frozen:
             attrs["style"] = "dashed"
@@ -382,52 +385,24 @@ def _signed(v: float) -> str:
     return s if s.startswith("-") or s == "0" else "+" + s
 
 
-def _edge_value(link, show, trace, row, w_of):
-    if show == "structure":
-        return None
-    if show == "gradients":
-        if row is None:
-            return float(trace.grad[link._i])
-        return _own_gradient(link, trace, row)
-    if show == "blame":
-        if link.is_bias:
-            return None
-        share = trace.blame(link.source).get(link.target.name)
-        return None if share is None else float(share[row])
-    return w_of(link)
-
-
-def _own_gradient(link, trace, row):
-    """One instance's own δ_j·∂z_j/∂w_ij (a_i·δ_j for a weighted sum), from the trace."""
-    d = trace.node_value(link.target, "delta")
-    a = trace.node_value(link.source, "a")
-    if d is None or a is None:
-        return None  # the backward sweep has not reached this link yet
-    fn = link.target.input_function
-    if link.is_bias or fn is None or fn.name == "weighted_sum":
-        return float(a[row] * d[row])
-    w = np.array([trace.theta[link._i]])
-    return float(fn.dz_dw(a[row:row + 1, None], w)[0, 0] * d[row])
-
-
-def _legend(g, show, scale, row, extra=(), only=None) -> None:
+def _legend(g, v, scale, seq, row, extra=(), only=None) -> None:
     lo, hi = scale
     rows = [] if only is None else list(only)
-    if only is None and show in ("weights", "activations", "errors"):
-        rows += [(colors.EXCITATORY, "w > 0: excitatory"), (colors.INHIBITORY, "w < 0: inhibitory"),
-                 (None, "edge width ∝ |w|")]
-    if show == "activations":
-        rows += [(colors.sequential(v), f"a = {v:g}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
-    what = None if only is not None else {"errors": "δ", "blame": "δ, Θ_ji·δ_j",
-                                          "gradients": "∂J/∂w" if row is None else "a_i·δ_j"
-                                          }.get(show)
-    if what is not None:
-        rows += [(colors.diverging(v, hi, lo), f"{what} = {colors.fmt(v)}")
-                 for v in (lo, lo / 2, 0.0, hi / 2, hi)]
-    if show == "blame":
-        rows += [(None, "edge: blame share Θ_ji·δ_j, flowing back")]
-    if show == "gradients":
-        rows += [(None, f"edge width ∝ |{what}|")]
+    sym = v.link_legend if v.link_one is None or row is None else v.link_one_legend
+    if only is None and v.link_palette == "sign":
+        rows += [(colors.EXCITATORY, f"{sym} > 0: excitatory"),
+                 (colors.INHIBITORY, f"{sym} < 0: inhibitory"), (None, f"edge width ∝ |{sym}|")]
+    if only is None and v.unit_palette == "seq":
+        rows += [(colors.sequential(t), f"{v.unit_legend} = {seq[0] + (seq[1] - seq[0]) * t:g}")
+                 for t in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    what = [v.unit_legend] if v.unit_palette == "div" else []
+    what += [v.link_symbol or sym] if v.link_palette == "div" else []
+    if only is None and what:
+        rows += [(colors.diverging(x, hi, lo), f"{', '.join(what)} = {colors.fmt(x)}")
+                 for x in (lo, lo / 2, 0.0, hi / 2, hi)]
+    if only is None and v.link_palette == "div":
+        rows += [(None, f"edge: {v.link_legend}" if v.link_symbol else
+                  f"edge width ∝ |{sym}|")]
     if not rows:
         rows = [(STYLE["input"]["fillcolor"], "input unit"),
                 (STYLE["hidden"]["fillcolor"], "hidden unit"),
@@ -441,4 +416,3 @@ def _legend(g, show, scale, row, extra=(), only=None) -> None:
         c.attr(label="legend", style="rounded", color="#bbbbbb", fontsize="10")
         c.node(Ids.own("legend"), label=f'<<TABLE BORDER="0" CELLSPACING="2">{cells}</TABLE>>',
                shape="plaintext", fontsize="9")
-

@@ -3,7 +3,9 @@
 Everything the page shows is read from Traces here and written as numbers:
 per frame θ, ∂J/∂w, and per layer z, a, δ, g'(z) of the instances shown,
 one float32 block (base64) the page reads back (the health view's findings are
-packed by :mod:`neurograph.render.health`). Nothing here runs a pass.
+packed by :mod:`neurograph.render.health`), and each view's scale as its entry
+says. The page multiplies the factors a view's entry names; it holds no view of its
+own. Nothing here runs a pass.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from ..data.labels import as_targets
 from ..errors import ConfigError, InputValueError, LabelError
 from ..notation import instance_label
 from . import colors
+from .views import TABLE, VIEWS
 
 MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns
 COLLAPSE = 100  # links out of a layer larger than this are not drawn (pictures stand in)
-VIEWS = ("weights", "activations", "errors", "blame", "gradients", "health")
+# the views a page offers: every entry of the table but the bare structure and the
+# changes between two moments (a page is one run)
+PAGE_VIEWS = tuple(v.name for v in TABLE if v.name not in ("structure", "changes"))
 
 
 def layout(net) -> dict:
@@ -160,44 +165,77 @@ def _amax(values) -> float:
     return max(vals + [0.0])
 
 
-def scales(net, traces: list, rows: list[int]) -> dict:
-    """One scale per view for the whole run: max |value| of its units and of its links."""
-    links = [k for k in net.links if not k.is_bias]
-    ends = {e: np.array([(k.index, getattr(k, e).layer - 1, getattr(k, e).position)
-                         for k in links], dtype=int).reshape(-1, 3)
-            for e in ("source", "target")}
+def _per(layers, policy: str, values_of):
+    """A scale's end: one over the run, or one per layer (Layer l at l − 1)."""
+    if policy == "layer":
+        return [_amax(values_of(l)) for l in range(len(layers))]
+    return _amax(values_of(None))
 
-    def each(arrs_of, end):
-        # max over instances of |w|·|value at the link's end| = max |w·value|, per link
-        out, (idx, lay, pos) = [], ends[end].T
-        for tr in traces:
-            arrs = arrs_of(tr)
-            if arrs is None or not rows:
-                continue
-            for l, arr in enumerate(arrs):
-                sel = (lay == l)
-                if arr is None or not sel.any():
-                    continue
-                peak = np.nanmax(np.abs(np.asarray(arr, float)[rows]), axis=0)
-                out.append(np.abs(tr.theta[idx[sel]]) * peak[pos[sel]])
-        return out
 
-    a_units = [np.asarray(tr.a[l], float)[rows] for tr in traces
-               for l in range(1, len(tr.a)) if tr.a[l] is not None and rows]
-    deltas = [np.asarray(tr.delta[l], float)[rows] for tr in traces if tr.delta is not None
-              for l in range(1, len(tr.delta)) if tr.delta[l] is not None and rows]
-    w = _amax([tr.theta for tr in traces])
-    sig = _amax(each(lambda t: t.a, "source"))
-    share = _amax(each(lambda t: t.delta, "target"))
-    grad = _amax([tr.grad for tr in traces if tr.grad is not None])
-    lo = min([float(np.nanmin(a)) for a in a_units if np.isfinite(a).any()] + [0.0])
-    hi = max([float(np.nanmax(a)) for a in a_units if np.isfinite(a).any()] + [1.0])
-    d = _amax(deltas)
-    return {"weights": {"unit": None, "link": w, "lk": "w"},
-            "activations": {"unit": [lo, hi], "link": sig, "lk": "w·a"},
-            "errors": {"unit": d, "link": w, "lk": "w"},
-            "blame": {"unit": d, "link": share, "lk": "Θ·δ"},
-            "gradients": {"unit": d, "link": grad, "lk": "∂J/∂w"}}
+def _link_values(net, tr, rows, factors, layer=None) -> list:
+    """|product of the factors| of every link (into Layer ``layer + 1`` when given), per
+    row: the page's link values of one frame, as numbers."""
+    links = [k for k in net.links if layer is None or k.target.layer - 1 == layer]
+    if "w" in factors and "delta@target" in factors:
+        links = [k for k in links if not k.is_bias]  # the bias unit takes no blame
+    if not links or not rows:
+        return []
+    out = np.ones((len(rows), len(links)))
+    idx = np.array([k.index for k in links])
+    for f in factors:
+        if f in ("w", "grad"):
+            arr = tr.theta if f == "w" else tr.grad
+            if arr is None:
+                return []
+            out = out * np.asarray(arr, float)[idx]
+            continue
+        what, end = f.split("@")
+        arrs = getattr(tr, what)
+        if arrs is None:
+            return []
+        col = np.ones((len(rows), len(links)))
+        for j, k in enumerate(links):
+            node = None if end == "source" and k.is_bias else \
+                k.source if end == "source" else k.target
+            if node is not None:  # the bias unit's a is 1
+                arr = arrs[node.layer - 1]
+                col[:, j] = np.nan if arr is None else np.asarray(arr, float)[rows, node.position]
+        out = out * col
+    return [out]
+
+
+def scales(net, traces: list, rows: list[int], user=None) -> dict:
+    """Each view's scales for the whole run, as its entry says (per run or per layer):
+    its units' and its links' ends. ``user``: (vmin, vmax) given for the error scale."""
+    layers = net.layers
+    out = {}
+    for name in PAGE_VIEWS:
+        v = VIEWS[name]
+        sc = {"unit": None, "link": None, "lk": v.link_symbol or v.link_legend}
+        if v.unit == "a":
+            a = [np.asarray(tr.a[l], float)[rows] for tr in traces
+                 for l in range(1, len(tr.a)) if tr.a[l] is not None and rows]
+            lo, hi = v.unit_scale.ends or (0.0, 1.0)
+            sc["unit"] = [min([float(np.nanmin(x)) for x in a if np.isfinite(x).any()] + [lo]),
+                          max([float(np.nanmax(x)) for x in a if np.isfinite(x).any()] + [hi])]
+        elif v.unit is not None:
+            sc["unit"] = _per(layers, v.unit_scale.policy, lambda l, q=v.unit: [
+                np.asarray(getattr(tr, q)[k], float)[rows] for tr in traces
+                if getattr(tr, q) is not None for k in range(1, len(layers))
+                if l in (None, k) and getattr(tr, q)[k] is not None and rows])
+        if v.link:
+            f = v.link if v.link != ("grad",) else None
+            sc["link"] = _per(layers, v.link_scale.policy, lambda l, f=f: [
+                x for tr in traces for x in (_link_values(net, tr, rows, f, l) if f else
+                                             [tr.grad] if tr.grad is not None else [])])
+        if v.shared:
+            sc["unit"] = sc["link"] = max(sc["unit"], sc["link"])
+        if user is not None:
+            m = max(abs(user[0] or 0.0), abs(user[1] or 0.0))
+            sc.update({side: m for side, pal in (("unit", v.unit_palette),
+                                                 ("link", v.link_palette)) if pal == "div"})
+        out[name] = sc
+    return out
 
 
 def palette() -> dict:

@@ -1,6 +1,7 @@
 """show="health": a diagnosis drawn on the network — an outline and badge per kind of
 finding on its units, its links coloured, and a legend; and the same findings per
-frame for the explorer page's health view (one set of colours and badges for both).
+frame packed for the explorer page's health view (one set of colours and badges for
+both). The diagnosis is handed in: render never diagnoses.
 
 >>> import neurograph as ng
 >>> X, y = ng.data.truth_table("XOR")
@@ -24,21 +25,13 @@ BADGES = {
 }
 
 
-def health_diagram(net, trace=None, diagnosis=None, **kw):
-    """The structure diagram with each finding of ``diagnosis`` (default: a diagnosis of
-    ``trace``, or of the weights alone) marked on its units and links."""
-    from ..diagnosis import diagnose
-    from .diagrams import _title, _unpack, diagram
-
-    tr, _ = _unpack(trace)
-    if diagnosis is None:
-        diagnosis = diagnose(tr, net=net) if tr is not None else diagnose(net)
-    n = len(list(diagnosis))  # a Diagnosis, or a frame's list of findings
-    title = kw.pop("title", None) or _title(net, "health", tr, None, None) + (
-        f", {n} finding(s)" if n else ", healthy")
-    g = diagram(net, show="structure", trace=tr, title=title, **kw)
+def mark_findings(g, net, diagnosis):
+    """Mark each finding of ``diagnosis`` (a Diagnosis, or a frame's list of findings) on
+    ``g``, a structure diagram of ``net``: its units ringed and badged, the links it
+    names (by θ index) coloured, and a legend of the kinds found."""
     ids = Ids([n.name for lay in net.layers
                for n in ([lay.bias] if lay.bias else []) + lay.nodes])
+    at = {k.index: k for k in net.links}
     badges: dict[str, list[str]] = {}
     kinds = []
     for f in diagnosis:
@@ -48,10 +41,11 @@ def health_diagram(net, trace=None, diagnosis=None, **kw):
             if u in net:
                 badges.setdefault(u, []).append(badge)
                 g.node(ids[u], color=color, penwidth="3")
-        for name in f.links:
-            src, dst = name.split("→")
-            if src != "+1" and src in net and dst in net:
-                g.edge(ids[src], ids[dst], color=color, penwidth="2.5")
+        for i in f.links:
+            link = at.get(i)
+            if link is not None and not link.is_bias:
+                g.edge(ids[link.source.name], ids[link.target.name], color=color,
+                       penwidth="2.5")
     for u, marks in badges.items():
         g.node(ids[u], xlabel=text(" ".join(dict.fromkeys(marks))))
     rows = "".join(
@@ -65,36 +59,20 @@ def health_diagram(net, trace=None, diagnosis=None, **kw):
     return g
 
 
-def frame_diagnoses(net, traces, history=None) -> list[list]:
-    """The findings of each Trace, one list per frame. A Trace of weights alone
-    (``history`` given: the page of a History) is diagnosed by its weights, with the
-    run's own findings (J flat, α too large) added."""
-    from ..diagnosis import diagnose
-
-    # a History's frame holds θ and no pass: only what the weights and J can say
-    return [list(diagnose(tr, net=net)) if history is None else
-            list(diagnose(net)) + list(diagnose(history, net=net)) for tr in traces]
-
-
-def frame_findings(net, traces, history=None, found=None) -> list[list]:
-    """The findings of each Trace packed for the explorer page, one list per frame
-    (``found``: :func:`frame_diagnoses` of them, when already made).
+def pack_findings(net, found) -> list[list]:
+    """Each frame's findings packed for the explorer page, one list per frame.
 
     A finding is ``[kind, units, links, summary, advice]``: units as positions in
-    layer order (the page's layout), links as indices into θ (``link.index``).
+    layer order (the page's layout), links as indices into θ (``link.index``), as
+    the finding names them.
 
     >>> import neurograph as ng
-    >>> X, y = ng.data.truth_table("XOR")
-    >>> net = ng.Network.from_architecture([2, 2, 1]); net.weights.theta[:] = 0
-    >>> [f[:2] for f in frame_findings(net, [net.backward(X, y)])[0]][0]
-    ['symmetric', [2, 3]]
+    >>> net = ng.Network.from_architecture([2, 2, 1])
+    >>> f = ng.diagnosis.Finding("dead", "never fires", units=("a2_2",), links=(4,))
+    >>> pack_findings(net, [[f]])
+    [[['dead', [3], [4], 'never fires', '']]]
     """
-    from ..diagnosis.checks import link_name
-
-    if found is None:
-        found = frame_diagnoses(net, traces, history)
     unit_at = {u.name: k for k, u in enumerate(u for lay in net.layers for u in lay.nodes)}
-    link_at = {link_name(k): k.index for k in net.links}
     return [[[f.kind, [unit_at[u] for u in f.units if u in unit_at],
-              [link_at[n] for n in f.links if n in link_at], f.summary, f.advice]
+              [int(i) for i in f.links], f.summary, f.advice]
              for f in frame] for frame in found]

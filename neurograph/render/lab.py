@@ -1,5 +1,6 @@
 """What a diagram draws for the lab bench: any per-unit number (``values=``) and the
-changes between two moments (``show="changes", between=(a, b)``).
+changes between two moments (``show="changes", between=ng.compare(a, b)``: a
+Comparison handed in, render never compares).
 
 >>> import neurograph as ng
 >>> net = ng.Network.from_thetas([[[0.0, 1.0]]])
@@ -52,12 +53,11 @@ def overlay(net, show: str, values, label, between) -> Overlay | None:
         if values is not None:
             raise ConfigError("show='changes' draws the changes between=(a, b); values= is "
                               "for show='structure' or 'weights'")
-        if not isinstance(between, (tuple, list)) or len(between) != 2:
-            raise ConfigError(f"show='changes' needs between=(a, b): two networks, Traces or "
-                              f"Steps; got between={between!r}")
-        from ..lab import compare
-
-        cmp = compare(*between)
+        if not hasattr(between, "link_deltas"):
+            raise ConfigError(f"show='changes' draws a Comparison: pass between=ng.compare(a, "
+                              f"b) (ng.diagram takes between=(a, b): two networks, Traces or "
+                              f"Steps); got between={between!r}")
+        cmp = between
         _same_structure(net, cmp)
         return Overlay(cmp.unit_deltas("delta"), cmp.link_deltas(), label or "Δδ", "Δw",
                        f"s = {net.s}, show = changes ({cmp.kind})")

@@ -18,8 +18,8 @@ import os
 
 import numpy as np
 
+from ..data.values import count_number as count_arg
 from ..errors import ConfigError
-from ..train.checks import count_arg
 from .output import write
 from .png import grid, png_bytes, to_gray
 

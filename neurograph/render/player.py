@@ -13,20 +13,20 @@ opens offline.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from ..engines.trace import Trace
-from ..errors import ConfigError, renamed
+from ..errors import ConfigError
 from ..io import atomic_write
 from ..notation import instance_label
-from ..train.records import History
 from . import colors, health
 from . import explorer as ex
 from . import frames as frames_mod
 from . import htmlsafe as esc
+from .views import VIEWS
 
 
 class Page(type(Path())):
@@ -107,51 +107,40 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
 
 
-def _frames_of(source, net, max_frames):
-    """(traces, infos, x positions, costs, where, instance of a one-row Step) per frame."""
-    if isinstance(source, Trace):
-        J = "" if source.cost is None else f", J = {source.cost:.5g}"
-        return [source], [f"one pass{J}"], [0], [source.cost], [(0, 0)], [None]
-    if isinstance(source, History):
-        theta = np.array(net.weights.theta, copy=True)
-        tr = Trace(version=net.version, z=[None] * net.L, a=[np.zeros((0, s)) for s in net.s],
-                   theta=theta, owner=id(net))
-        costs = list(source.cost)
-        return [tr], [f"after {len(costs)} epochs"], [len(costs) - 1], costs, [(0, 0)], [None]
-    items = list(source)
-    if not items:
-        raise ConfigError("the player needs at least one Step (got an empty list)")
-    keep = sorted(set(np.linspace(0, len(items) - 1, min(max_frames, len(items)))
-                      .round().astype(int).tolist()))
-    infos = []
-    for i in keep:
-        s = items[i]
-        J = "" if s.cost is None else f", J = {s.cost:.5g}"
-        who = "" if s.instance is None else f", instance {instance_label(s.instance)}"
-        infos.append(f"epoch {s.epoch}, batch {s.batch}{who}, {s.phase}{J}")
-    who = [None if items[i].instance is None or items[i].trace is None
-           or items[i].trace.n != 1 else instance_label(items[i].instance) for i in keep]
-    return ([items[i].trace for i in keep], infos, keep, [s.cost for s in items],
-            [(items[i].epoch, items[i].batch) for i in keep], who)
+@dataclass
+class Frames:
+    """What a page shows, made by the explorer part: one entry per frame (its Trace, the
+    line under the slider, its x on the J curve, where it sits in the run, the instance a
+    one-row Step is, what its static picture draws, its findings), and the run's J
+    (and validation J) curve. ``weights_only``: a History's page (θ, no pass)."""
+
+    traces: list
+    infos: list
+    xs: list
+    costs: list
+    where: list
+    who: list
+    shown: list
+    findings: list
+    weights_only: bool = False
+    val: list | None = None
+    val_x: list | None = None
 
 
-def page(steps_or_trace, path, net=None, show: str = "errors", max_frames: int = 60,
-         instances=None, history: History | None = None, maps: dict | None = None,
-         y=None, vmin: float | None = None, vmax: float | None = None,
-         static: bool | None = None, **options) -> Page:
-    """Write the explorer of a run to ``path`` (one HTML file) and return it as a :class:`Page`.
+def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
+         maps: dict | None = None, y=None, vmin: float | None = None,
+         vmax: float | None = None, static: bool | None = None, **options) -> Page:
+    """Write the explorer page of ``fr`` to ``path`` (one HTML file) and return it as a
+    :class:`Page` (``ng.player`` makes the Frames of a run and calls this).
 
     Parameters
     ----------
-    steps_or_trace : Steps (``trainer.steps(...)``), one Trace, or a History
-        (its J curve and ``net`` as it is now: weights only).
+    fr : the frames (:class:`Frames`).
     net : the network the Traces are of.
     show : the view shown first: weights, activations, errors, blame, gradients, or health
         (each frame's :func:`neurograph.diagnose` findings: units ringed and badged by
         kind, the links they name coloured, a legend of the frame's findings).
-    max_frames : frames are sampled evenly down to this many.
     instances : rows of the Traces offered by the picker (default: the first 50).
-    history : a History whose validation J is drawn beside the steps' J.
     maps : decision maps per frame (from :func:`neurograph.explorer.decision_maps`).
     y : the targets of the instances, shown in the output panel (default a − δ).
     vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
@@ -171,59 +160,42 @@ def page(steps_or_trace, path, net=None, show: str = "errors", max_frames: int =
     """
     if net is None:
         raise ConfigError("player needs net=the network the steps belong to")
-    if show not in ex.VIEWS:
-        raise ConfigError(f"show must be one of {', '.join(ex.VIEWS)}, got {show!r}")
-    max_frames = ex.whole(max_frames, "max_frames")
+    if show not in ex.PAGE_VIEWS:
+        raise ConfigError(f"show must be one of {', '.join(ex.PAGE_VIEWS)}, got {show!r}")
     frames_mod.check_options(options)
-    traces, infos, xs, costs, where, who = _frames_of(steps_or_trace, net, max_frames)
-    ex.check_frames(net, traces, where)
+    traces, infos, xs, costs, who = fr.traces, fr.infos, fr.xs, fr.costs, fr.who
+    ex.check_frames(net, traces, fr.where)
     if y is not None:
         y = ex.targets(net, y, traces[0].n)
     rows = ex.pick_instances(traces[0].n, instances) if traces[0].n else []
     frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
     offsets, packed = ex.pack(net, traces, rows, frame_maps)
     if static is None:
-        static = net.n_links <= frames_mod.STATIC_LINKS and not isinstance(steps_or_trace,
-                                                                           History)
+        static = net.n_links <= frames_mod.STATIC_LINKS and not fr.weights_only
     pictures = [""] * len(traces)
-    # each frame diagnosed once: the page's health view and its static pictures share it
-    found = health.frame_diagnoses(
-        net, traces, steps_or_trace if isinstance(steps_or_trace, History) else None)
     note, user = "", (vmin is not None or vmax is not None)
     if static:
-        shown = [steps_or_trace] if isinstance(steps_or_trace, Trace) else \
-            [list(steps_or_trace)[i] for i in xs]
-        vmin, vmax = frames_mod.run_scale(net, show, shown, vmin, vmax, options.get("instance"))
-        pictures = frames_mod.static_frames(net, show, shown, vmin, vmax,
-                                            found if show == "health" else None, **options)
+        vmin, vmax = frames_mod.run_scale(net, show, fr.shown, vmin, vmax,
+                                          options.get("instance"))
+        pictures = frames_mod.static_frames(net, show, fr.shown, vmin, vmax,
+                                            fr.findings if show == "health" else None,
+                                            **options)
         note = frames_mod.scale_note(vmin, vmax)
-    scl = ex.scales(net, traces, rows)
-    if user:
-        for v in ("errors", "blame", "gradients"):
-            scl[v]["unit"] = max(abs(vmin or 0.0), abs(vmax or 0.0))
-    val, val_x = None, None
-    if history is not None and history.val_cost and not isinstance(steps_or_trace, History):
-        ends = {}
-        for k, s in enumerate(steps_or_trace):
-            ends[s.epoch] = k
-        val_x = [ends.get(e) for e in range(len(history.val_cost))]
-        val = [v for v, x in zip(history.val_cost, val_x) if x is not None]
-        val_x = [x for x in val_x if x is not None]
-    elif isinstance(steps_or_trace, History) and steps_or_trace.val_cost:
-        val, val_x = list(steps_or_trace.val_cost), list(range(len(steps_or_trace.val_cost)))
-    svg, mx, my = curve(costs, xs, val, val_x)
+    scl = ex.scales(net, traces, rows, (vmin, vmax) if user else None)
+    svg, mx, my = curve(costs, xs, fr.val, fr.val_x)
     data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
             "scales": scl, "palette": ex.palette(),
+            "views": {v: VIEWS[v].page() for v in ex.PAGE_VIEWS},
             "instances": [instance_label(r) for r in rows], "rows": rows,
             "y": None if y is None else y[rows].tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
             "health": {"badges": health.BADGES,
-                       "frames": health.frame_findings(net, traces, found=found)},
+                       "frames": health.pack_findings(net, fr.findings)},
             "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"}}
     picker = "".join(f'<option value="{k}">{esc.text(lab)}</option>'
                      for k, lab in enumerate(data["instances"]))
     views = "".join(f'<option value="{v}"{" selected" if v == show else ""}>{v}</option>'
-                    for v in ex.VIEWS)
+                    for v in ex.PAGE_VIEWS)
     labels = data["instances"] or ["—"]
     frames = "".join(
         f'<div class="frame" data-info="{esc.text(info)}"{esc.attr("data-who", w)} '
@@ -252,12 +224,6 @@ def page(steps_or_trace, path, net=None, show: str = "errors", max_frames: int =
     page = Page(path)
     atomic_write(os.fspath(page), doc.encode("utf-8"))
     return page
-
-
-def player(*args, **kwargs) -> Page:
-    """Former name of :func:`page`: ``ng.player`` (the explorer's) is the one to call."""
-    renamed("neurograph.render.player", "neurograph.render.page")
-    return page(*args, **kwargs)
 
 
 def _title(net, show, who, cost) -> str:

@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
+from ..data.values import count_number as count_arg
 from ..data.values import real_array
 from ..errors import ConfigError, LabelError, MissingExtraError, NonFiniteError, ShapeError
-from ..train.checks import count_arg
 from .pictures import _check_shape, incoming_weights
 
 

@@ -14,8 +14,8 @@ import io
 
 import numpy as np
 
+from ..data.values import count_number as count_arg
 from ..errors import MissingExtraError, ShapeError
-from ..train.checks import count_arg
 
 
 def to_gray(values: np.ndarray) -> np.ndarray:

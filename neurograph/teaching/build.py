@@ -4,7 +4,8 @@ Forward (z = Σ Θ·a with the bias unit, a = g(z)), the cost J term by term,
 δ(L), each hidden δ with its blame shares, Δ(l) and D(l), the updated Θ.
 The numbers are the Trace's own (z, a, δ, blame, ∂J/∂w); the few in between
 (g'(z), a cost term, Δ) are computed from them, by the library's own rules:
-the cost term is ``output_cost``'s, the update the trainer's ``descend``
+each cost term is the loss's element cost and the λ term the engine's ``L2``
+(:mod:`neurograph.engines.losses`), the update the trainer's ``descend``
 (frozen weights stay), a silenced unit's a and δ are 0 as the engines make
 them. Only public names of the network and the Trace are read, so node-by-node
 networks (graph engine) are written out from their links just like compiled
@@ -17,7 +18,8 @@ import re
 
 import numpy as np
 
-from ..engines.losses import output_cost
+from ..engines.losses import loss_of
+from ..engines.sweep import make_engine
 from ..errors import ConfigError
 from ..train.trainer import descend
 from . import hints
@@ -130,18 +132,14 @@ class Builder:
         sec = Section("Cost J", note=what)
         terms = []
         for t in range(n):
-            zL = np.array([float(self.values[u]["z"][t]) for u in out])
-            aL = np.array([float(self.values[u]["a"][t]) for u in out])
+            zL = np.array([[float(self.values[u]["z"][t]) for u in out]])
+            aL = np.array([[float(self.values[u]["a"][t]) for u in out]])
             for k, u in enumerate(out):
                 a, y = float(self.values[u]["a"][t]), float(self.Y[t, k])
                 As, ys = self.unit("a", u, t), Sym("y", None, str(k + 1), self._t(t))
                 # the library's own term (finite forms; inf, never OverflowError, when
                 # a diverged network's outputs are astronomically large)
-                yk = np.zeros_like(zL)
-                yk[k] = y
-                v = output_cost(loss, u.activation, zL[None, :], aL[None, :], yk[None, :]) \
-                    if u.activation.layerwise else \
-                    output_cost(loss, u.activation, zL[k:k + 1], aL[k:k + 1], yk[k:k + 1])
+                v = loss_of(loss, u.activation).element(zL, aL, self.Y[t:t + 1])[0, k]
                 if loss == "mse":
                     segs = [[Op("½("), As, Op(" − "), ys, Op(")²")],
                             [Op("½("), Num(a), Op(" − "), Num(y, True), Op(")²")]]
@@ -158,8 +156,9 @@ class Builder:
                 sec.lines.append(Eq("cost", u.name, [[cs], *segs, [Num(float(v))]], float(v)))
         num = [Op("(")] + _flat(_join([[Num(v, True)] for v in terms])) + [Op(")/"), Num(n)]
         if self.lam:
-            w = np.array([k.weight for k in self.net.links if not k.is_bias])
-            sq = float(w @ w)  # inf for a diverged network, as in J
+            # the λ term's own weights, as the pass that made J read them
+            reg = make_engine(self.net, tr.lam, loss, tr.engine, shared=True).reg
+            sq = reg.squares(tr.theta)  # inf for a diverged network, as in J
             num += [PLUS, Num(self.lam), Op("/(2·"), Num(n), Op(")·"), Num(sq)]
         lhs = [Txt("J")]
         sec.lines.append(Eq("J", "all", [lhs, num, [Num(tr.cost)]], float(tr.cost), "J"))

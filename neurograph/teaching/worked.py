@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import as_targets
+from ..engines.losses import check_lam
 from ..errors import ConfigError, ShapeError
 from ..io import atomic_write
 from ..train.checks import real_arg
@@ -185,11 +186,12 @@ class WorkedExample:
         return self.to_html()
 
 
-def _number(v, name: hints.Spelling, bound: str, strict: bool) -> float:
-    """A finite real ≥ 0 (> 0 when ``strict``), as the trainer takes it; bools, strings,
-    NaN and inf are refused."""
+def _number(v, name: hints.Spelling, bound: str, strict: bool, check=None) -> float:
+    """A finite real ≥ 0 (> 0 when ``strict``), as the trainer takes it (by ``check``,
+    e.g. the one λ check, when given); bools, strings, NaN and inf are refused, in
+    words spelled for Python or the command line."""
     try:
-        x = real_arg(name.python, v, low=0.0)
+        x = real_arg(name.python, v, low=0.0) if check is None else check(v)
     except ConfigError:
         x = None
     if x is None or (strict and x <= 0):
@@ -245,7 +247,7 @@ def explain(net, X, y, alpha: float | None = None, lam: float = 0.0, loss: str =
                       + literal(repr(digits)), digits=hints.DIGITS)
     if alpha is not None:
         alpha = _number(alpha, hints.ALPHA, "> 0", strict=True)
-    lam = _number(lam, hints.LAM, "≥ 0", strict=False)
+    lam = _number(lam, hints.LAM, "≥ 0", strict=False, check=check_lam)
     Xa = np.asarray(X, dtype=float)
     if Xa.ndim == 1:
         Xa = Xa[None, :]

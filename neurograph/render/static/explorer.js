@@ -30,7 +30,7 @@ function layerOffsets(k) {
   for (let l = 1; l < S.length; l++) { lo.push(p); p += 4 * n * S[l]; }
   return (cache[k] = { inputs: inputs, lo: lo, maps: p });
 }
-const QI = { z: 0, a: 1, d: 2, dg: 3 };
+const QI = { z: 0, a: 1, d: 2, delta: 2, dg: 3 };
 function val(q, l, p, k, inst) {  // l is 1-based as on the slides
   k = (k === undefined) ? st.k : k; inst = (inst === undefined) ? st.inst : inst;
   if (!n) return NaN;
@@ -79,6 +79,15 @@ L.links.forEach((lk) => {
   e.addEventListener('mouseenter', () => select({ link: lk }));
   svg.appendChild(e);
 });
+const unitText = {}, valueLayer = document.createElementNS(NS, 'g');
+valueLayer.setAttribute('id', 'values'); svg.appendChild(valueLayer);  // the view's numbers
+if (linkEls.length <= 40) linkEls.forEach((lk) => {  // as many as a diagram labels
+  const a = unitAt(lk.s[0], lk.s[1]), b = unitAt(lk.t[0], lk.t[1]);
+  const t = document.createElementNS(NS, 'text');
+  t.setAttribute('x', (a.x + 2 * b.x) / 3); t.setAttribute('y', (a.y + 2 * b.y) / 3 - 3);
+  t.setAttribute('class', 'linklabel'); t.dataset.i = lk.i; lk.label = t;
+  valueLayer.appendChild(t);
+});
 const small = L.layers.every((lay) => lay.units.length <= 12);
 L.layers.forEach((lay) => lay.units.forEach((u, p) => {
   const c = document.createElementNS(NS, 'circle');
@@ -91,6 +100,12 @@ L.layers.forEach((lay) => lay.units.forEach((u, p) => {
   svg.appendChild(c); units[lay.l + ',' + p] = c;
   let label = small ? u.name : null;
   if (lay.l === L.layers.length && L.classes) label = L.classes[p];
+  if (small) {
+    const ut = document.createElementNS(NS, 'text');
+    ut.setAttribute('x', u.x); ut.setAttribute('y', u.y + u.r + 12);
+    ut.setAttribute('class', 'unittext'); ut.dataset.unit = u.name;
+    valueLayer.appendChild(ut); unitText[lay.l + ',' + p] = ut;
+  }
   if (label !== null) {
     const tx = document.createElementNS(NS, 'text');
     tx.setAttribute('x', u.x + u.r + 4); tx.setAttribute('y', u.y - u.r - 2);
@@ -233,25 +248,29 @@ function drawFindings() {
   });
 }
 
-// --- values of the view ---
-const SC = D.scales;
+// --- values of the view: each view is an entry of Python's table (D.views); the page
+// reads the quantities it names and multiplies a link's factors, nothing more ---
+const SC = D.scales, SYM = { z: 'z', a: 'a', delta: 'δ' };
+const V = () => D.views[st.view];
+// a scale is one number for the run, or one per layer (its entry's policy)
+function scaleAt(side, l) { const s = SC[st.view][side]; return Array.isArray(s) ? s[l - 1] : s; }
 function unitColor(l, p) {
-  const v = st.view;
-  if (v === 'weights' || v === 'health') return '#ffffff';
-  if (v === 'activations') {
-    const [lo, hi] = SC.activations.unit, a = val('a', l, p);
-    return interp(P.seq, (a - lo) / ((hi - lo) || 1));
+  const v = V();
+  if (!v.unit || (l === 1 && v.unit !== 'a')) return '#ffffff';  // layer 1 has only a
+  const x = val(v.unit, l, p);
+  if (v.unit_palette === 'seq') {
+    const [lo, hi] = SC[st.view].unit;
+    return interp(P.seq, (x - lo) / ((hi - lo) || 1));
   }
-  if (l === 1) return '#ffffff';
-  return div(val('d', l, p), SC[v].unit);
+  return div(x, scaleAt('unit', l));
 }
-function linkValue(lk) {
-  const v = st.view;
-  if (v === 'activations') return W(lk.i) * val('a', lk.s[0], lk.s[1]);
-  if (v === 'blame') return W(lk.i) * val('d', lk.t[0], lk.t[1]);
-  if (v === 'gradients') return G(lk.i);
-  return W(lk.i);
+function factor(f, lk) {  // one factor of a link's value: w, ∂J/∂w, or a quantity at an end
+  if (f === 'w') return W(lk.i);
+  if (f === 'grad') return G(lk.i);
+  const [q, end] = f.split('@'), u = end === 'source' ? lk.s : lk.t;
+  return u ? val(q, u[0], u[1]) : 1;  // the bias unit's a is 1
 }
+const linkValue = (lk) => V().link.reduce((prod, f) => prod * factor(f, lk), 1);
 function linkStyle(lk) {
   if (st.view === 'health') {  // links a finding names in its colour, the rest greyed
     const fs = findings().link[lk.i];
@@ -260,12 +279,22 @@ function linkStyle(lk) {
     lk.el.setAttribute('stroke-opacity', fs ? '0.95' : '0.7');
     return;
   }
-  const v = linkValue(lk), m = SC[st.view].link || 1;
-  const signed = st.view === 'blame' || st.view === 'gradients';
-  const col = !isFinite(v) ? P.none : signed ? div(v, m) : (v >= 0 ? P.exc : P.inh);
-  const w = isFinite(v) ? 0.4 + 4 * Math.min(1, Math.abs(v) / m) : 0.5;
+  const v = V(), x = linkValue(lk), m = scaleAt('link', lk.t[0]) || 1;
+  const signed = v.link_palette === 'div';
+  const col = !isFinite(x) || !v.link.length ? P.none : signed ? div(x, m) : (x >= 0 ? P.exc : P.inh);
+  const w = isFinite(x) ? 0.4 + 4 * Math.min(1, Math.abs(x) / m) : 0.5;
   lk.el.setAttribute('stroke', col); lk.el.setAttribute('stroke-width', w.toFixed(2));
-  lk.el.setAttribute('stroke-opacity', signed ? 0.9 : 0.35 + 0.6 * Math.min(1, Math.abs(v) / m));
+  lk.el.setAttribute('stroke-opacity', signed ? 0.9 : 0.35 + 0.6 * Math.min(1, Math.abs(x) / m));
+  if (lk.label) lk.label.textContent = v.link_labels && n ? fmt(x) : '';
+}
+function unitTexts() {  // the quantities the view prints under a unit (small networks)
+  const v = V();
+  L.layers.forEach((lay) => lay.units.forEach((u, p) => {
+    const t = unitText[lay.l + ',' + p];
+    if (!t) return;
+    const parts = (n ? v.unit_text : []).map((q) => [q, val(q, lay.l, p)]).filter(([, x]) => isFinite(x));
+    t.textContent = parts.map(([q, x]) => SYM[q] + '=' + fmt(x)).join(' ');
+  }));
 }
 function bar(stops) { return 'linear-gradient(to right,' + stops.join(',') + ')'; }
 function legend() {
@@ -276,19 +305,22 @@ function legend() {
         [el('div', { class: 'healthy' }, 'healthy: no findings')]));
     return;
   }
-  const sc = SC[st.view], signed = st.view === 'blame' || st.view === 'gradients';
-  let h = '<b>one scale for the whole run</b><br>';
-  if (st.view === 'weights') h += '<div>units: not coloured (weights view)</div>';
-  else if (st.view === 'activations') h += '<div>units: a</div><div class="bar" style="background:' +
+  const v = V(), sc = SC[st.view], one = (s) => Array.isArray(s) ? Math.max(...s) : s;
+  let h = '<b>one scale for the whole run' + (v.shared ? ', units and links alike' : '') + '</b><br>';
+  if (!v.unit) h += '<div>units: not coloured (' + st.view + ' view)</div>';
+  else if (v.unit_palette === 'seq') h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' +
     bar(P.seq) + '"></div><div class="ends" data-which="unit"><span>' + fmt(sc.unit[0]) +
     '</span><span>' + fmt(sc.unit[1]) + '</span></div>';
-  else h += '<div>units: δ</div><div class="bar" style="background:' + bar(P.div) +
-    '"></div><div class="ends" data-which="unit"><span>' + fmt(-sc.unit) + '</span><span>0</span><span>' +
-    fmt(sc.unit) + '</span></div>';
-  h += '<div>links: ' + sc.lk + (signed ? '' : ' (green > 0, purple < 0; width ∝ |value|)') +
-    '</div><div class="bar" style="background:' + (signed ? bar(P.div) : bar([P.inh, '#eeeeee', P.exc])) +
-    '"></div><div class="ends" data-which="link"><span>' + fmt(-sc.link) + '</span><span>0</span><span>' +
-    fmt(sc.link) + '</span></div>';
+  else h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' + bar(P.div) +
+    '"></div><div class="ends" data-which="unit"><span>' + fmt(-one(sc.unit)) + '</span><span>0</span><span>' +
+    fmt(one(sc.unit)) + '</span></div>';
+  if (v.link.length) {
+    const signed = v.link_palette === 'div', m = one(sc.link);
+    h += '<div>links: ' + sc.lk + (signed ? '' : ' (green > 0, purple < 0; width ∝ |value|)') +
+      '</div><div class="bar" style="background:' + (signed ? bar(P.div) : bar([P.inh, '#eeeeee', P.exc])) +
+      '"></div><div class="ends" data-which="link"><span>' + fmt(-m) + '</span><span>0</span><span>' +
+      fmt(m) + '</span></div>';
+  }
   $('legend').innerHTML = h;
 }
 
@@ -373,6 +405,7 @@ function redraw() {
   L.layers.forEach((lay) => lay.units.forEach((u, p) =>
     units[lay.l + ',' + p].setAttribute('fill', unitColor(lay.l, p))));
   linkEls.forEach(linkStyle);
+  unitTexts();
   drawFindings();
   legend();
   drawPictures();

@@ -1,0 +1,245 @@
+"""The matrix engine on PyTorch's kernels: ``backend="torch"``, one kernel set per run.
+
+Every product and every element-wise pass of forward, J, backprop and the
+trainer's update runs in PyTorch, so one thread pool does the work (numpy's
+BLAS and PyTorch's intra-op threads in one run fight for the same cores).
+The numbers are the numpy matrix engine's: the same formulas in the same order.
+
+One weight store. On the CPU θ, ∂J/∂θ and every workspace array are numpy
+arrays that tensors share (``torch.from_numpy``, zero copy both ways): a
+training step on tensors is on the links at once, ``link.weight = 5`` is read
+by the next pass, and a Trace holds plain numpy arrays as on the numpy backend.
+On a GPU θ has a device twin: it is sent to the device when a pass starts and
+brought back after each update (with ∂J/∂θ after each backward sweep), and a
+Trace's arrays are copied to the host when the Trace is taken.
+
+>>> import numpy as np, neurograph as ng
+>>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
+>>> X, y = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([1, 0])
+>>> bool(abs(net.cost(X, y, backend="torch") - net.cost(X, y)) < 1e-12)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..model.weights import compile_network, split
+from .base import Pool, Workspace
+from .losses import L2
+from .matrix import covered
+from .torch_kernels import TorchActivation, check_backend, load_torch, output_cost, output_delta
+
+
+class TorchEngine:
+    """The compiled Θ(l) on PyTorch tensors, as an :class:`~neurograph.engines.base.Engine`.
+
+    ``theta`` and ``grad`` are numpy arrays as on every engine (the network's
+    store and ∂J/∂θ); ``descend`` and ``grad_sq`` give the trainer the update and
+    ‖D‖² on the same kernels. ``host=False`` keeps a device twin of θ even on
+    the CPU: the GPU's path, run where there is no GPU (for tests).
+    """
+
+    kind = "matrix"
+    backend = "torch"
+
+    def __init__(self, net, lam: float, loss: str, device=None, host: bool | None = None):
+        self.torch = torch = load_torch()
+        self.device = dev = check_backend("torch", device)[1]
+        self.host = dev.type == "cpu" if host is None else host
+        self.c = c = compile_network(net)
+        if c.tied:  # its kernels read the Θ blocks, where tied links are holes
+            raise ConfigError("backend='torch' does not run links that share parameters "
+                              "yet; expected backend='numpy' for this network")
+        self.L = len(c.s)
+        self.loss = loss
+        self.theta = c.theta
+        self.grad = np.zeros_like(self.theta)
+        self.t_theta, self.t_grad = self.tensor(self.theta), self.tensor(self.grad)
+        self.T = split(self.t_theta, c.shapes)  # Θ(l) as tensor views of θ
+        self.D = split(self.t_grad, c.shapes)
+        self.reg = TorchL2(self, lam, covered(c))
+        self.masks = [None if m is None else self.tensor(m) for m in c.masks]
+        self.g = [TorchActivation(torch, act, dev) for act in c.activations]
+        self.pool = Pool(lambda n: TorchWorkspace(self, n))
+        self.work: TorchWorkspace | None = None
+        self.silent = net.silenced  # a lesion's units: live {layer index: positions}
+        self._y = (None, None)  # the targets of the pass in progress and their tensor
+        self._step = None  # scratch of the update, θ-shaped
+
+    # --- moving arrays: nothing moves on the CPU ------------------------------------
+    def tensor(self, arr: np.ndarray):
+        """``arr`` as a tensor: its memory on the CPU, a device copy otherwise."""
+        if self.host:
+            if not arr.flags.writeable:  # PyTorch would warn; a copy is never written back
+                arr = arr.copy()
+            return self.torch.from_numpy(arr)
+        return self.torch.as_tensor(arr, device=self.device).clone()
+
+    def to_host(self, t, arr: np.ndarray) -> None:
+        """Write the device tensor ``t`` into ``arr`` (nothing to do on the CPU)."""
+        if not self.host:
+            arr[...] = t.cpu().numpy()
+
+    # --- the Engine protocol ---------------------------------------------------------
+    def start(self, X: np.ndarray) -> None:
+        if not self.host:  # θ as the links hold it now
+            self.t_theta.copy_(self.torch.from_numpy(self.theta))
+        self.work = w = self.pool.get(X.shape[0])
+        cols = self.silent.get(0)
+        if cols is not None:
+            X = X.copy()
+            X[:, cols] = 0.0
+        w.a[0], w.ta[0] = X, self.tensor(np.ascontiguousarray(X))
+
+    def forward_layer(self, l: int) -> None:
+        w, T = self.work, self.T[l - 1]
+        z, a = w.tz[l], w.ta[l]
+        self.torch.addmm(T[:, 0], w.ta[l - 1], T[:, 1:].t(), out=z)
+        self.g[l - 1].g(z, a)
+        self._silence(a, l)
+
+    def _silence(self, arr, l: int) -> None:
+        cols = self.silent.get(l)
+        if cols is not None:
+            arr.index_fill_(1, self.tensor(cols), 0.0)
+
+    def targets(self, Y: np.ndarray):
+        """Y as a tensor, made once per pass."""
+        if self._y[0] is not Y:
+            self._y = (Y, self.tensor(np.ascontiguousarray(Y)))
+        return self._y[1]
+
+    @property
+    def lam(self) -> float:
+        return self.reg.lam
+
+    def summed_cost(self, Y) -> float:
+        w = self.work
+        return output_cost(self.torch, self.loss, self.c.activations[-1], w.tz[-1], w.ta[-1],
+                           self.targets(Y), w.tmp[-1], w.tmp2)
+
+    def output_delta(self, Y) -> None:
+        w = self.work
+        output_delta(self.loss, self.g[-1], w.tz[-1], w.ta[-1], self.targets(Y), w.td[-1],
+                     self.torch)
+
+    def backward_layer(self, l: int) -> None:
+        torch, w = self.torch, self.work
+        d_next, T, Dl = w.td[l], self.T[l - 1], self.D[l - 1]
+        n = d_next.shape[0]
+        # Δ(l)/m with the 1/m inside the products (no pass of its own over D(l)); the bias
+        # column is δᵀ(1/m), one matrix-vector product, as numpy's engine takes 1ᵀδ;
+        # the λ term is the pass driver's (``reg``, on this engine's tensors)
+        torch.addmm(Dl[:, 1:], d_next.t(), w.ta[l - 1], beta=0.0, alpha=1.0 / n,
+                    out=Dl[:, 1:])
+        torch.mv(d_next.t(), w.inv_n, out=Dl[:, 0])
+        m = self.masks[l - 1]
+        if m is not None:
+            Dl.mul_(m)  # missing links are fixed zeros: no gradient, no update
+        if l > 1:
+            d = w.td[l - 1]
+            torch.mm(d_next, T[:, 1:], out=d)
+            self.g[l - 2].backprop(w.tz[l - 1], w.ta[l - 1], d, d)
+            self._silence(d, l - 1)  # a silenced unit's a is constant: δ = 0
+
+    def finish(self) -> None:
+        self.to_host(self.t_grad, self.grad)
+
+    def views(self):
+        w = self.work
+        if self.host:
+            return w.z, w.a, w.delta
+        host = [[None if t is None else t.cpu().numpy() for t in ts]
+                for ts in (w.tz, w.ta, w.td)]
+        host[1][0] = w.a[0]
+        return tuple(host)
+
+    # --- the trainer's update on the same kernels -----------------------------------
+    def grad_sq(self) -> float:
+        """‖∂J/∂θ‖²."""
+        return float(self.torch.dot(self.t_grad, self.t_grad))
+
+    def descend(self, theta, grad, alpha: float, frozen=None, momentum: float = 0.0,
+                velocity=None) -> None:
+        """``train.trainer.descend`` on this engine's θ and ∂J/∂θ (``theta`` and ``grad``
+        are its own): Θ ← Θ − αD, or v ← μv − αD, Θ ← Θ + v; frozen entries keep
+        still and keep no velocity. The same operations in the same order."""
+        torch = self.torch
+        if self._step is None:
+            self._step = torch.empty_like(self.t_theta)
+        g = self.t_grad
+        if frozen is not None:
+            g = torch.where(self.tensor(frozen), 0.0, g)
+        step = torch.mul(g, alpha, out=self._step)
+        if momentum:
+            v = self.tensor(velocity)
+            v.mul_(momentum).sub_(step)
+            if frozen is not None:
+                v.masked_fill_(self.tensor(frozen), 0.0)
+            self.t_theta.add_(v)
+            self.to_host(v, velocity)
+        else:
+            self.t_theta.sub_(step)
+        self.to_host(self.t_theta, self.theta)
+
+
+class TorchL2(L2):
+    """The λ term of :class:`~neurograph.engines.losses.L2` on the engine's tensors: the
+    pass driver calls ``cost`` and ``add_grad`` as on every engine, and the work stays
+    on PyTorch's kernels (and on the device)."""
+
+    def __init__(self, engine: TorchEngine, lam, blocks):
+        super().__init__(lam, blocks)
+        self.e = engine
+
+    def cost(self, theta, n: int) -> float:
+        if not self.lam:
+            return 0.0
+        torch = self.e.torch
+        return self.lam / (2.0 * n) * sum(float(torch.sum(T[:, 1:] * T[:, 1:]))
+                                          for T in self.e.T)
+
+    def add_grad(self, theta, grad, n: int) -> None:
+        if not self.lam:
+            return
+        k = self.lam / n
+        for T, Dl in zip(self.e.T, self.e.D):
+            Dl[:, 1:].add_(T[:, 1:] * k)
+        self.e.to_host(self.e.t_grad, self.e.grad)
+
+
+class TorchWorkspace(Workspace):
+    """z, a, δ per layer and scratch for one batch size, as tensors (see base.Workspace).
+
+    On the CPU the arrays are numpy's and the tensors views of them, so a Trace
+    holds plain numpy arrays and the reference counts that say whether a Trace
+    holds one work as for the numpy engine.
+    """
+
+    def __init__(self, e: TorchEngine, n: int):
+        dt, torch = e.theta.dtype, e.torch
+        shapes = [None] + [(n, k) for k in e.c.s[1:]]
+        self.n = n
+
+        def make():
+            if e.host:
+                arrs = [None if s is None else np.empty(s, dt) for s in shapes]
+                return arrs, [None if x is None else torch.from_numpy(x) for x in arrs]
+            tdt = getattr(torch, dt.name)
+            return None, [None if s is None else torch.empty(s, dtype=tdt, device=e.device)
+                          for s in shapes]
+
+        (self.z, self.tz), (self.a, self.ta), (self.delta, self.td) = make(), make(), make()
+        if self.a is None:
+            self.a = [None] * len(shapes)
+        self.tmp = make()[1]
+        self.tmp2 = torch.empty_like(self.tmp[-1])
+        self.inv_n = torch.full((n,), 1.0 / n, dtype=self.tmp2.dtype, device=e.device)
+        self.seal()
+
+    def arrays(self):
+        if self.z is None:  # device arrays: a Trace holds host copies, never these
+            return []
+        return [x for xs in (self.z[1:], self.a[1:], self.delta[1:]) for x in xs]
