@@ -305,3 +305,67 @@ def test_the_torch_backend_refuses_tied_networks_by_name():
     X, Y = data()
     with pytest.raises(ng.ConfigError, match="share parameters.*backend='numpy'"):
         net.cost(X, Y, backend="torch")
+
+
+def test_gradients_of_a_tied_layer_repeat_the_parameter_gradient_where_it_is():
+    net = tied_net(2)
+    net.compile()
+    X, Y = data(6, 3)
+    lam, c = 0.4, 1e-6
+    D = net.gradients(X, Y, lam=lam)
+
+    def slope(set_to, v):  # central difference of J along one number
+        set_to(v + c)
+        jp = net.cost(X, Y, lam=lam)
+        set_to(v - c)
+        jm = net.cost(X, Y, lam=lam)
+        set_to(v)
+        return (jp - jm) / (2 * c)
+
+    for l, Dl in enumerate(D, start=1):
+        lay_in, lay_out = net.layers[l - 1], net.layers[l]
+        for r, v in enumerate(lay_out.nodes):
+            for li in net.in_links(v):
+                col = 0 if li.is_bias else li.source.position + 1
+                p = li.parameter
+                if p is not None:
+                    want = slope(lambda w, p=p: setattr(p, "value", w), p.value)
+                else:
+                    want = slope(lambda w, li=li: setattr(li, "weight", w), li.weight)
+                assert Dl[r, col] == pytest.approx(want, abs=1e-8), (l, r, col)
+        assert Dl.shape == (len(lay_out.nodes), len(lay_in.nodes) + 1)
+    k = net.parameters["k"]
+    tr = net.backward(X, Y, lam=lam)
+    assert D[0][0, 1] == D[0][1, 2] == D[1][0, 3] == pytest.approx(tr.grad(k), abs=1e-14)
+    # one step of gradient descent on Θ(l) as shown is the step the parameter takes
+    T1 = net.theta(1) - 0.5 * D[0]
+    ng.Trainer(net, alpha=0.5, lam=lam, shuffle=False).fit(X, Y, epochs=1)
+    np.testing.assert_allclose(net.theta(1), T1, rtol=0, atol=1e-14)
+
+
+def test_a_lesion_cuts_a_shared_weight_only_with_all_its_links():
+    net = tied_net()
+    X, _ = data()
+    k = net.parameters["k"]
+    with pytest.raises(ng.TopologyError, match="'k'.*every link of the parameter"), \
+            net.lesion(links=[k.links[0]]):
+        pass
+    before, theta = net.forward(X), net.weights.theta.copy()
+    with net.lesion(links=k.links):
+        assert k.value == 0.0 and k.frozen
+        cut = net.forward(X)
+    k.value = 0.0  # the same network with k = 0, by hand
+    np.testing.assert_array_equal(net.forward(X), cut)
+    net.weights.theta[:] = theta
+    np.testing.assert_array_equal(net.forward(X), before)
+    assert not k.frozen
+
+
+def test_graphml_and_to_torch_refuse_shared_weights_by_name(tmp_path):
+    net = tied_net()
+    with pytest.raises(ng.ConfigError, match="GraphML cannot carry shared weights.*'k'"):
+        ng.to_graphml(net, tmp_path / "t.graphml")
+    assert not (tmp_path / "t.graphml").exists()
+    pytest.importorskip("torch")
+    with pytest.raises(ng.ConfigError, match="to_torch.*cannot carry shared weights.*'W'"):
+        ng.to_torch(net)

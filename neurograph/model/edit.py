@@ -173,7 +173,9 @@ class NetworkEdits:
 
         ``units`` are input or hidden units (nodes or names); ``links`` are Links
         or (source, target) pairs. Raises TopologyError before changing anything
-        for a bias or output unit, or a unit or link that is not there.
+        for a bias or output unit, or a unit or link that is not there, or one link
+        of a shared parameter without all the others (its weight is theirs: cutting
+        it would cut them all; silence a unit, or cut every link of the parameter).
 
         >>> import neurograph as ng
         >>> net = ng.Network.from_thetas([[[0.0, 1.0], [0.0, 1.0]], [[0.0, 1.0, 1.0]]])
@@ -190,6 +192,8 @@ class NetworkEdits:
                 raise TopologyError(f"cannot silence {u.kind} unit {u.name!r}: only input "
                                     "and hidden units can be silenced")
         cut = [self._own_link(li) if isinstance(li, Link) else self.link(*li) for li in links]
+        whole_parameters(cut, "cut", "expected every link of the parameter in links=, "
+                         "or a unit to silence")
         positions: dict[int, set] = {}
         for u in nodes:
             positions.setdefault(u.layer - 1, set()).add(u.position)

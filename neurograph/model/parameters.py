@@ -394,10 +394,11 @@ def layer_ties(net, tied: list, offsets, n_blocks: int) -> list:
     return out
 
 
-def whole_parameters(links: list, what: str) -> list:
+def whole_parameters(links: list, what: str, hint: str | None = None) -> list:
     """``links`` when every shared parameter among them comes with all its links;
-    else a TopologyError naming the parameter (freezing one link of a shared weight
-    would freeze the others behind their back)."""
+    else a TopologyError naming the parameter (freezing or cutting one link of a
+    shared weight would do it to the others behind their back). ``hint`` says what
+    to do instead (default: act on the parameter, ``net.<what>(p)``)."""
     chosen = {id(li) for li in links}
     for li in links:
         p = li.parameter
@@ -407,6 +408,21 @@ def whole_parameters(links: list, what: str) -> list:
                 raise TopologyError(
                     f"cannot {what} {li!r} alone: it shares parameter {p.name!r} with "
                     f"{', '.join(repr(x) for x in rest[:3])}{' …' if len(rest) > 3 else ''}; "
-                    f"expected the parameter itself: net.{what}(net.parameters[{p.name!r}]) "
-                    f"or p.frozen = …")
+                    + (hint or f"expected the parameter itself: "
+                               f"net.{what}(net.parameters[{p.name!r}]) or p.frozen = …"))
     return links
+
+
+def refuse_shared(net, what: str, instead: str) -> None:
+    """ConfigError when links of ``net`` share parameters: ``what`` (a format with a
+    weight per link) cannot carry them; the message names the parameters and says
+    what to use ``instead``."""
+    names = [name for name, x in net.shared.named.items()
+             if any(ties(net).links_of.get(p._i) for p in
+                    (x.params.flat if isinstance(x, ParameterArray) else (x,)))]
+    if names:
+        shown = ", ".join(repr(n) for n in names[:5]) + (" …" if len(names) > 5 else "")
+        raise ConfigError(f"{what} cannot carry shared weights (this network's links share "
+                          f"parameters {shown}): expected a network whose links have "
+                          f"weights of their own; {instead}")
+
