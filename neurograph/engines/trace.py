@@ -97,6 +97,13 @@ class Trace:
             self.grad = np.asarray(self.grad).view(Gradient)
             self.grad._trace = weakref.ref(self)
 
+    def _live_network(self):
+        net = self.network
+        if net is None:
+            raise StaleTraceError("this trace is of a network that is gone or was changed "
+                                  "since: run a new pass")
+        return net
+
     def param_grad(self, p):
         """∂J/∂p of a shared weight: Σ over p.links of each link's term, plus λ/n·p.
 
@@ -110,10 +117,7 @@ class Trace:
         >>> bool(np.isclose(tr.grad(p), sum(tr.link_grad(li) for li in p.links)))
         True
         """
-        net = self.network
-        if net is None:
-            raise StaleTraceError("this trace is of a network that is gone or was changed "
-                                  "since: run a new pass")
+        net = self._live_network()
         if self.grad is None:
             return None
         if isinstance(p, ParameterArray):
@@ -122,6 +126,39 @@ class Trace:
             raise TopologyError(f"expected a Parameter or ParameterArray of this trace's "
                                 f"network, got {p!r}")
         return float(self.grad[p._i])
+
+    def grad_by_layer(self, p) -> dict:
+        """A shared weight's gradient split by the layer its links go into: {layer
+        number: the sum of those links' terms}, a number for a Parameter or an array
+        of its shape for a ParameterArray. λ is not in the terms: the values add
+        up to ``grad(p)`` less λ/n·p. In an unrolled recurrent network h(t) is
+        Layer t + 1, so this is ∂J/∂p step by step (backpropagation through time).
+
+        >>> import numpy as np, neurograph as ng
+        >>> rnn = ng.Network.recurrent(inputs=1, hidden=1, steps=3, outputs=None, seed=0)
+        >>> tr = rnn.backward(np.ones((2, 3)), np.zeros((2, 1)))
+        >>> per = tr.grad_by_layer(rnn.parameters["W_h"]); sorted(per)    # h(1) has no W_h
+        [3, 4]
+        >>> bool(np.isclose(sum(per.values()).item(), tr.grad(rnn.parameters["W_h"]).item()))
+        True
+        """
+        net = self._live_network()
+        if self.grad is None:
+            return None
+        if isinstance(p, ParameterArray):
+            params, shape = list(p.params.flat), p.shape
+        elif isinstance(p, Parameter):
+            params, shape = [p], None
+        else:
+            raise TopologyError(f"expected a Parameter or ParameterArray, got {p!r}")
+        t = ties(net)
+        out: dict[int, np.ndarray] = {}
+        for k, q in enumerate(params):
+            for li in t.links_of.get(q._i, ()):
+                acc = out.setdefault(li.target.layer, np.zeros(len(params)))
+                acc[k] += self.terms[t.slot[li]]
+        return {lay: (float(v[0]) if shape is None else v.reshape(shape))
+                for lay, v in sorted(out.items())}
 
     @property
     def w(self) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import grids
+from . import grids, recurrent
 from .node import _check_weight
 from .parameters import (
     Parameter,
@@ -127,6 +127,33 @@ class NetworkParameters:
         (1, 2, 2)
         """
         return grids.add_pool(self, x, size, stride, kind, name)
+
+    @classmethod
+    def recurrent(cls, inputs: int, hidden: int, steps: int, outputs: int | None = None,
+                  activation="tanh", output_activation="linear", h0: str = "zeros",
+                  W_x=None, W_h=None, b=None, W_y=None, c=None, seed: int | None = 0,
+                  dtype=np.float64) -> Network:
+        """A recurrent network unrolled over ``steps``: h(t) = g(W_x x(t) + W_h h(t−1) + b),
+        y = g_y(W_y h(T) + c), each weight a parameter tied across t (rows: target units).
+
+        X is [h(0) if ``h0="input"``] + x(1) + … + x(T), a block of columns each;
+        ``h0="zeros"`` starts from h(0) = 0; ``outputs=None`` makes h(T) the output.
+        Weights not given are drawn as PyTorch draws nn.RNN's, U[−1/√H, 1/√H], from
+        ``seed``. It runs on the graph engine (x(t) skips to Layer t + 1); a
+        parameter's gradient is the sum over steps, ``trace.grad_by_layer(p)`` per
+        step (h(t) is Layer t + 1).
+
+        Raises ConfigError (a size or steps < 1, an unknown h0, W_y or c without
+        outputs) and ShapeError (a weight of the wrong shape, naming the expected).
+
+        >>> import numpy as np, neurograph as ng
+        >>> rnn = ng.Network.recurrent(inputs=1, hidden=2, steps=3, outputs=1,
+        ...                            W_h=np.eye(2), seed=0)
+        >>> rnn.parameters["W_h"].value.tolist(), rnn.forward(np.zeros((1, 3))).shape
+        ([[1.0, 0.0], [0.0, 1.0]], (1, 1))
+        """
+        return recurrent.recurrent(cls, inputs, hidden, steps, outputs, activation,
+                                   output_activation, h0, W_x, W_h, b, W_y, c, seed, dtype)
 
     def _link_entry(self: Network, weight, u, v) -> int:
         """The index into θ of a new link u → v: a parameter's, or a new entry."""
