@@ -114,6 +114,21 @@ def _pair(what: str, v, low: int = 1) -> tuple[int, int]:
     return k, k
 
 
+def _table(table, maps: int, C: int) -> np.ndarray:
+    """Which input maps each map reads: all (``table`` None) or a (maps, input maps)
+    array of booleans (a partial connection table, as LeNet-5's C3)."""
+    if table is None:
+        return np.ones((maps, C), dtype=bool)
+    t = np.asarray(table)
+    if t.shape != (maps, C) or t.dtype != bool:
+        raise ShapeError(f"a connection table is a ({maps}, {C}) array of booleans (maps × "
+                         f"input maps), got {t.dtype} of shape {t.shape}")
+    if not t.any(axis=1).all():
+        raise ConfigError(f"every map must read an input map: rows "
+                          f"{np.flatnonzero(~t.any(axis=1)).tolist()} of the table read none")
+    return t
+
+
 def _grid(net: Network, x) -> Grid:
     if not isinstance(x, Grid):
         raise TopologyError(f"expected a grid of units (net.add_inputs, add_conv, add_pool), "
@@ -123,14 +138,14 @@ def _grid(net: Network, x) -> Grid:
     return x
 
 
-def _link_all(net: Network, rows: list) -> None:
+def link_all(net: Network, rows: list) -> None:
     """Add the links (source, target, θ index) at once: the targets are new units of a
     new layer, so no link can exist already or close a cycle."""
     net.topology.add_links(net.weights, rows)
     net.layout_changed()
 
 
-def _units(net: Network, name: str, shape, layer: Layer, **kw) -> np.ndarray:
+def units(net: Network, name: str, shape, layer: Layer, **kw) -> np.ndarray:
     out = np.empty(shape, dtype=object)
     for ix in np.ndindex(*shape):
         out[ix] = net.add_node(f"{name}[{', '.join(map(str, ix))}]", layer=layer, **kw)
@@ -152,10 +167,11 @@ def add_inputs(net: Network, shape, name: str = "x") -> Grid:
 
 
 def add_conv(net: Network, x, maps: int, kernel, stride=1, padding=0,
-             activation="relu", name: str | None = None) -> Grid:
+             activation="relu", name: str | None = None, table=None) -> Grid:
     """A convolution layer over the grid ``x`` (see :meth:`Network.add_conv`)."""
     x = _grid(net, x)
     maps = _count("maps", maps)
+    reads = _table(table, maps, x.maps_shape[0])
     kh, kw = _pair("kernel", kernel)
     sh, sw = _pair("stride", stride)
     ph, pw = _pair("padding", padding, low=0)
@@ -170,18 +186,27 @@ def add_conv(net: Network, x, maps: int, kernel, stride=1, padding=0,
                             name=f"{name}.kernels")
     B = net.parameter_array(net.rng.uniform(-bound, bound, maps), name=f"{name}.biases")
     layer = net.new_layer(activation)
-    out = _units(net, name, (maps, Ho, Wo), layer)
+    out = units(net, name, (maps, Ho, Wo), layer)
     src = x.nodes.reshape(C, H, W)
     kidx, bidx = K.indices, B.indices
-    rows = []
-    for m, r, c in product(range(maps), range(Ho), range(Wo)):
-        v = out[m, r, c]
+    for m, v in zip(np.repeat(np.arange(maps), Ho * Wo), out.flat):
         v._bias_link._i = int(bidx[m])
-        for ci, i, j in product(range(C), range(kh), range(kw)):
-            rr, cc = r * sh + i - ph, c * sw + j - pw
-            if 0 <= rr < H and 0 <= cc < W:  # padding: no link
-                rows.append((src[ci, rr, cc], v, int(kidx[m, ci, i, j])))
-    _link_all(net, rows)
+    # every (unit, kernel entry) pair at once, in the order z sums them (unit by unit,
+    # then input map, row, column): the loop in Python costs seconds for LeNet-5
+    shape = (maps, Ho, Wo, C, kh, kw)
+    m, r, c, ci, i, j = np.ix_(*map(np.arange, shape))
+    rr, cc = r * sh + i - ph, c * sw + j - pw
+    keep = np.broadcast_to((rr >= 0) & (rr < H) & (cc >= 0) & (cc < W) & reads[m, ci],
+                           shape).reshape(-1)  # padding: no link
+    m, r, c, ci, rr, cc, i, j = (np.broadcast_to(a, shape).reshape(-1)[keep]
+                                 for a in (m, r, c, ci, rr, cc, i, j))
+    sources, targets = src[ci, rr, cc].tolist(), out[m, r, c].tolist()
+    link_all(net, zip(sources, targets, kidx[m, ci, i, j].tolist()))
+    if not reads.all():  # a map's kernel over an input map it does not read: 0, held
+        unread = np.broadcast_to(~reads[:, :, None, None], K.shape)
+        K.value = np.where(unread, 0.0, K.value)
+        for p in K.params[unread]:
+            p.frozen = True
     return Grid(name, out, layer, "conv", K, B)
 
 
@@ -200,7 +225,7 @@ def add_pool(net: Network, x, size, stride=None, kind: str = "max",
     Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
     name = name if name is not None else f"s{len(net.layering.assigned) + 2}"
     layer = net.new_layer("linear")
-    out = _units(net, name, (C, Ho, Wo), layer, input_function=POOLS[kind])
+    out = units(net, name, (C, Ho, Wo), layer, input_function=POOLS[kind])
     src = x.nodes.reshape(C, H, W)
     store = net.weights
     # the links carry no weight: each a fixed, frozen 1 (drawn, never read by max or mean)
@@ -212,5 +237,5 @@ def add_pool(net: Network, x, size, stride=None, kind: str = "max",
         for i, j in product(range(kh), range(kw)):
             store.set_frozen(i0 + len(rows), True)
             rows.append((src[m, r * sh + i, c * sw + j], v, i0 + len(rows)))
-    _link_all(net, rows)
+    link_all(net, rows)
     return Grid(name, out, layer, kind + " pool")

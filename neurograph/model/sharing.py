@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import grids, recurrent
+from . import grids, lenet, recurrent
 from .node import _check_weight
 from .parameters import (
     Parameter,
@@ -74,7 +74,8 @@ class NetworkParameters:
 
     @property
     def n_params(self: Network) -> int:
-        """Trainable numbers: each link's own weight once, each shared parameter once.
+        """Trainable numbers: each link's own weight once, each shared parameter once;
+        frozen ones and pooling links (which carry no weight) not counted.
 
         >>> import neurograph as ng
         >>> net = ng.Network(); x = net.add_input("x"); h, o = net.add_node("h"), net.add_node("o")
@@ -82,8 +83,9 @@ class NetworkParameters:
         >>> net.n_links, net.n_params      # 2 bias links + 2 links; 2 biases + p
         (4, 3)
         """
-        return len({li._i for li in self.links
-                    if li.target.input_function is None or li.target.input_function.weighted})
+        frozen = self.weights.frozen
+        return len({li._i for li in self.links if not frozen[li._i]
+                    and (li.target.input_function is None or li.target.input_function.weighted)})
 
     # --- grids: inputs, convolution, pooling (model/grids.py) -------------------------
     def add_inputs(self: Network, shape, name: str = "x"):
@@ -97,14 +99,18 @@ class NetworkParameters:
         return grids.add_inputs(self, shape, name)
 
     def add_conv(self: Network, x, maps: int, kernel, stride=1, padding=0,
-                 activation="relu", name: str | None = None):
+                 activation="relu", name: str | None = None, table=None):
         """A convolution layer over the grid ``x``: ``maps`` feature maps, each unit
         z = b[m] + Σ K[m, c, i, j]·x[c, r·s + i − p, col·s + j − p] over the links
         that exist (zero padding: no link). The kernels (maps, input maps, kh, kw)
         and biases (maps,) are shared weights, ``net.parameters[name + ".kernels"]``.
+        ``table``, a (maps, input maps) bool array, says which input maps each map
+        reads (LeNet-5's C3); a kernel's entries over maps it does not read have no
+        links and are held at 0.
 
-        Raises ConfigError (maps, kernel or stride < 1, padding < 0), ShapeError (a
-        kernel larger than the padded input), TopologyError (``x`` not a grid).
+        Raises ConfigError (maps, kernel or stride < 1, padding < 0, a map reading no
+        input map), ShapeError (a kernel larger than the padded input, a table of
+        the wrong shape), TopologyError (``x`` not a grid).
 
         >>> import neurograph as ng
         >>> net = ng.Network(seed=0); x = net.add_inputs((3, 4, 4))
@@ -112,7 +118,7 @@ class NetworkParameters:
         >>> c.shape, c.kernels.shape, c.biases.shape
         ((8, 4, 4), (8, 3, 2, 2), (8,))
         """
-        return grids.add_conv(self, x, maps, kernel, stride, padding, activation, name)
+        return grids.add_conv(self, x, maps, kernel, stride, padding, activation, name, table)
 
     def add_pool(self: Network, x, size, stride=None, kind: str = "max",
                  name: str | None = None):
@@ -154,6 +160,26 @@ class NetworkParameters:
         """
         return recurrent.recurrent(cls, inputs, hidden, steps, outputs, activation,
                                    output_activation, h0, W_x, W_h, b, W_y, c, seed, dtype)
+
+    @classmethod
+    def lenet5(cls, seed: int | None = 0, dtype=np.float64) -> Network:
+        """LeNet-5 as LeCun, Bottou, Bengio and Haffner (1998) describe it: a 32×32
+        input, C1 (6@28×28, 5×5), S2 (6@14×14: a 2×2 sum times one coefficient plus
+        one bias per map), C3 (16@10×10 over the paper's Table I), S4 (16@5×5), C5
+        (120, 5×5 over all 16 maps), F6 (84) and 10 Euclidean RBF outputs.
+
+        Its counts are the paper's: 60,000 trainable parameters, and the 340,908
+        connections plus the 10 output units' bias links (held at 0; every unit
+        here has one). Where it differs: tanh for the paper's 1.7159·tanh(2a/3), and
+        RBF centres of ±1 drawn from ``seed`` and frozen (the paper fixes them by
+        hand as bitmaps of the digits). It runs on the graph engine (RBF outputs).
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.lenet5()
+        >>> net.s, net.n_params
+        ([1024, 4704, 1176, 1600, 400, 120, 84, 10], 60000)
+        """
+        return lenet.lenet5(cls, seed, dtype)
 
     def _link_entry(self: Network, weight, u, v) -> int:
         """The index into θ of a new link u → v: a parameter's, or a new entry."""
