@@ -26,7 +26,6 @@ from .initialization import initial_weights
 from .layer import Layer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
     from .node import Node
 
 _BIAS_NAME = re.compile(r"bias\d+$")
@@ -97,7 +96,7 @@ def check_thetas(thetas: list, dtype) -> tuple[list[np.ndarray], list[int]]:
     return ths, [ths[0].shape[1] - 1] + [t.shape[0] for t in ths]
 
 
-def build_layers(net: Network, s, activation, output_activation, inits, inputs,
+def build_layers(net, s, activation, output_activation, inits, inputs,
                  outputs) -> None:
     """The one layer-building path of from_architecture and from_thetas: layers
     of s units, each block linked with its ``inits`` entry (a scheme or Θ)."""
@@ -306,7 +305,7 @@ class WholeNetworks:
         rng=None,
         inputs: Sequence[str] | None = None,
         outputs: Sequence[str] | None = None,
-    ) -> Network:
+    ):
         """A fully connected layered network with s = [s_1, …, s_L] units per layer.
 
         Weights (biases too) are drawn by ``init`` from a generator made from
@@ -352,7 +351,7 @@ class WholeNetworks:
         dtype=None,
         inputs: Sequence[str] | None = None,
         outputs: Sequence[str] | None = None,
-    ) -> Network:
+    ):
         """A layered network from Θ(1), Θ(2), … in the course layout.
 
         Θ(l) has shape s_{l+1} × (s_l + 1), bias column first. The values are
@@ -388,7 +387,7 @@ class WholeNetworks:
         return net
 
     @classmethod
-    def from_spec(cls, spec: dict) -> Network:
+    def from_spec(cls, spec: dict):
         """The network of a spec (:meth:`to_spec`'s plain data), built with the
         Network's own methods: ``from_spec(net.to_spec())`` gives the same
         outputs bit for bit, names, layers, kinds, dtype and classes.

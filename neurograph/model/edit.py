@@ -18,7 +18,6 @@ writes. Freezing marks entries of θ that training leaves as they are
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,15 +26,12 @@ from .layer import Layer
 from .node import Link, Node
 from .parameters import Parameter, ParameterArray, own, whole_parameters
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
-
 
 class NetworkEdits:
     """The methods of :class:`~neurograph.model.network.Network` that take a network apart."""
 
     # --- removing -----------------------------------------------------------------
-    def disconnect(self: Network, source, target=None) -> None:
+    def disconnect(self, source, target=None) -> None:
         """Remove the link ``source`` → ``target`` (names or nodes), or the Link given.
 
         Raises TopologyError for a link that is not there, of another network,
@@ -56,7 +52,7 @@ class NetworkEdits:
         self.topology.remove_link(link)
         self._removed()
 
-    def remove_node(self: Network, node) -> None:
+    def remove_node(self, node) -> None:
         """Remove a unit (input, hidden or output) with its links and its bias link.
 
         Layers are laid out again; Traces and Θ views of before are stale.
@@ -82,11 +78,11 @@ class NetworkEdits:
             self.classes = None  # the outputs no longer stand for those classes
         self._removed()
 
-    def _removed(self: Network) -> None:
+    def _removed(self) -> None:
         self.weights.detach()
         self.layout_changed()
 
-    def _own_link(self: Network, link) -> Link:
+    def _own_link(self, link) -> Link:
         if not isinstance(link, Link):
             raise TopologyError(f"expected a Link (or source and target), got {link!r}")
         self.layering.current()
@@ -97,7 +93,7 @@ class NetworkEdits:
         return link
 
     # --- freezing -----------------------------------------------------------------
-    def links_of(self: Network, x) -> list[Link]:
+    def links_of(self, x) -> list[Link]:
         """The links ``x`` stands for: a Link; a node or its name (its incoming links,
         bias link included); a Layer or 1-based layer number (the links into its
         units); "bias" (every bias link); a shared Parameter or ParameterArray
@@ -135,7 +131,7 @@ class NetworkEdits:
         raise TopologyError(f"expected a Link, a node, a Layer, a layer number or 'bias', "
                             f"got {x!r}")
 
-    def freeze(self: Network, x) -> None:
+    def freeze(self, x) -> None:
         """Hold the weights of ``x`` fixed in training (see :meth:`links_of` for ``x``);
         their gradients are still computed. Nothing changes when ``x`` is refused.
 
@@ -147,7 +143,7 @@ class NetworkEdits:
         for link in whole_parameters(self.links_of(x), "freeze"):
             self.weights.set_frozen(link.index, True)
 
-    def unfreeze(self: Network, x) -> None:
+    def unfreeze(self, x) -> None:
         """Let training change the weights of ``x`` again (see :meth:`freeze`).
 
         >>> import neurograph as ng
@@ -166,7 +162,7 @@ class NetworkEdits:
         return self.lesions.silenced
 
     @contextmanager
-    def lesion(self: Network, units=(), links=()):
+    def lesion(self, units=(), links=()):
         """Silence ``units`` (a = 0 for every instance) and cut ``links`` (weight 0,
         held frozen) inside the ``with`` block; on leaving, also by an exception,
         every weight and frozen flag is put back exactly.
@@ -200,7 +196,7 @@ class NetworkEdits:
         with self.lesions.hold(self.weights, cut, positions):
             yield self
 
-    def intact_weights(self: Network) -> tuple[np.ndarray, np.ndarray]:
+    def intact_weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of θ and the frozen flags as they are outside any lesion: a cut link's
         own weight and flag, not the 0 and True a lesion holds it at. ``save``,
         ``copy`` and ``to_spec`` write these.

@@ -32,7 +32,6 @@ from ..errors import ConfigError, ShapeError, TopologyError
 from .layer import Layer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
     from .node import Node
     from .parameters import ParameterArray
 
@@ -129,7 +128,7 @@ def _table(table, maps: int, C: int) -> np.ndarray:
     return t
 
 
-def _grid(net: Network, x) -> Grid:
+def _grid(net, x) -> Grid:
     if not isinstance(x, Grid):
         raise TopologyError(f"expected a grid of units (net.add_inputs, add_conv, add_pool), "
                             f"got {type(x).__name__}: only a grid has rows and columns")
@@ -138,21 +137,21 @@ def _grid(net: Network, x) -> Grid:
     return x
 
 
-def link_all(net: Network, rows: list) -> None:
+def link_all(net, rows: list) -> None:
     """Add the links (source, target, θ index) at once: the targets are new units of a
     new layer, so no link can exist already or close a cycle."""
     net.topology.add_links(net.weights, rows)
     net.layout_changed()
 
 
-def units(net: Network, name: str, shape, layer: Layer, **kw) -> np.ndarray:
+def units(net, name: str, shape, layer: Layer, **kw) -> np.ndarray:
     out = np.empty(shape, dtype=object)
     for ix in np.ndindex(*shape):
         out[ix] = net.add_node(f"{name}[{', '.join(map(str, ix))}]", layer=layer, **kw)
     return out
 
 
-def add_inputs(net: Network, shape, name: str = "x") -> Grid:
+def add_inputs(net, shape, name: str = "x") -> Grid:
     """Input units in a grid of ``shape`` ((rows, cols) or (maps, rows, cols)),
     named ``x[c, r, col]``, added in C order (the order of X's columns)."""
     shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
@@ -166,7 +165,7 @@ def add_inputs(net: Network, shape, name: str = "x") -> Grid:
     return Grid(name, nodes, net.layering.input, "input")
 
 
-def add_conv(net: Network, x, maps: int, kernel, stride=1, padding=0,
+def add_conv(net, x, maps: int, kernel, stride=1, padding=0,
              activation="relu", name: str | None = None, table=None) -> Grid:
     """A convolution layer over the grid ``x`` (see :meth:`Network.add_conv`)."""
     x = _grid(net, x)
@@ -210,7 +209,7 @@ def add_conv(net: Network, x, maps: int, kernel, stride=1, padding=0,
     return Grid(name, out, layer, "conv", K, B)
 
 
-def add_pool(net: Network, x, size, stride=None, kind: str = "max",
+def add_pool(net, x, size, stride=None, kind: str = "max",
              name: str | None = None) -> Grid:
     """A pooling layer over the grid ``x`` (see :meth:`Network.add_pool`)."""
     if kind not in POOLS:

@@ -20,14 +20,10 @@ initial weights are U[−2.4/F, 2.4/F], F the unit's fan-in, as in the paper.
 from __future__ import annotations
 
 from itertools import product
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import grids
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
 
 # Table I: which S2 maps (rows of the paper's table, 0–5) each C3 map (0–15) reads
 _TABLE_I = ["012", "123", "234", "345", "045", "015", "0123", "1234", "2345", "0345",
@@ -42,7 +38,7 @@ def table_i() -> np.ndarray:
     return out
 
 
-def subsample(net: Network, x, name: str, activation="tanh") -> grids.Grid:
+def subsample(net, x, name: str, activation="tanh") -> grids.Grid:
     """S2/S4: each unit a · Σ of its 2×2 window (stride 2) + b, a and b one trainable
     parameter each per map (``<name>.coefficients``, ``<name>.biases``)."""
     C, H, W = x.maps_shape
@@ -61,7 +57,7 @@ def subsample(net: Network, x, name: str, activation="tanh") -> grids.Grid:
     return grids.Grid(name, out, layer, "subsampling", coef, bias)
 
 
-def paper_init(net: Network, grid: grids.Grid) -> None:
+def paper_init(net, grid: grids.Grid) -> None:
     """U[−2.4/F, 2.4/F] for a conv grid's kernels and biases, F its units' fan-in."""
     K = net.parameters[f"{grid.name}.kernels"]
     F = len(net.in_links(grid.nodes.flat[0]))  # 25 per input map read, + the bias
@@ -69,7 +65,7 @@ def paper_init(net: Network, grid: grids.Grid) -> None:
     grid.biases = net.rng.uniform(-2.4 / F, 2.4 / F, grid.biases.shape)
 
 
-def lenet5(cls, seed: int | None = 0, dtype=np.float64) -> Network:
+def lenet5(cls, seed: int | None = 0, dtype=np.float64):
     """LeNet-5 (see the module's docstring and ``Network.lenet5``)."""
     net = cls(seed=seed, dtype=dtype)
     x = net.add_inputs((32, 32), name="x")

@@ -25,7 +25,6 @@ from .parameters import parameter_of
 if TYPE_CHECKING:  # pragma: no cover
     from .activations import Activation
     from .layer import Layer
-    from .network import Network
 
 
 def _fmt(v) -> str:
@@ -68,7 +67,7 @@ class Node:
     __slots__ = ("name", "_kind", "_activation", "_input_function", "_net", "_layer", "_pos",
                  "_assigned_layer", "_bias_link", "__weakref__")
 
-    def __init__(self, net: Network, name: str, kind: str, activation: Activation | None = None,
+    def __init__(self, net, name: str, kind: str, activation: Activation | None = None,
                  input_function=None, assigned_layer: Layer | None = None,
                  bias_index: int | None = None):
         # kind is "input", "bias" or "hidden" (hidden or output: the layers decide)
@@ -91,7 +90,7 @@ class Node:
         """Make ``layer`` the one this unit was put in (a copy's layering calls this)."""
         self._assigned_layer = layer
 
-    def copy_to(self, net: Network) -> Node:
+    def copy_to(self, net) -> Node:
         """This unit for ``net``: same name, kind and functions, its bias link at the
         same index of ``net``'s weights (its source, layers and place are set by
         ``net``'s topology and layering)."""
@@ -126,7 +125,7 @@ class Node:
 
     # --- place in the network -------------------------------------------------
     @property
-    def network(self) -> Network:
+    def network(self):
         return self._net
 
     @property

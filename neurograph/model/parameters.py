@@ -36,7 +36,6 @@ from ..data.values import real_array
 from ..errors import ConfigError, InputValueError, ShapeError, TopologyError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
     from .node import Link
 
 
@@ -49,7 +48,7 @@ class Parameter:
 
     __slots__ = ("name", "_net", "_i")
 
-    def __init__(self, net: Network, name: str, index: int):
+    def __init__(self, net, name: str, index: int):
         self.name = name
         self._net = net
         self._i = index
@@ -173,7 +172,7 @@ class Registry:
         self.all: list[Parameter] = []
         self.table: TieTable | None = None
 
-    def copy(self, new: Network) -> Registry:
+    def copy(self, new) -> Registry:
         """The same parameters for ``new`` (a copy whose links keep their θ indices):
         same names, same entries of θ; the tie table is rebuilt when first needed."""
         out = Registry()

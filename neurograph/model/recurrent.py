@@ -21,15 +21,10 @@ X holds one block of columns per step: [h(0) when ``h0="input"``] + x(1) + …
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..data.values import real_array
 from ..errors import ConfigError, ShapeError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
 
 H0 = ("zeros", "input")
 
@@ -40,7 +35,7 @@ def _count(what: str, v, low: int = 1) -> int:
     return int(v)
 
 
-def _weights(net: Network, name: str, given, shape: tuple[int, ...], bound: float):
+def _weights(net, name: str, given, shape: tuple[int, ...], bound: float):
     """The parameter array ``name``: ``given`` (checked against ``shape``) or drawn
     from U[−bound, bound] (PyTorch's nn.RNN and nn.Linear defaults, 1/√H)."""
     if given is None:
@@ -56,7 +51,7 @@ def _weights(net: Network, name: str, given, shape: tuple[int, ...], bound: floa
 def recurrent(cls, inputs: int, hidden: int, steps: int, outputs: int | None = None,
               activation="tanh", output_activation="linear", h0: str = "zeros",
               W_x=None, W_h=None, b=None, W_y=None, c=None, seed: int | None = 0,
-              dtype=np.float64) -> Network:
+              dtype=np.float64):
     """The unrolled network (see the module's docstring and ``Network.recurrent``)."""
     D, H, T = _count("inputs", inputs), _count("hidden", hidden), _count("steps", steps)
     K = None if outputs is None else _count("outputs", outputs)

@@ -6,8 +6,6 @@ and what compiling does with them are in ``parameters.py``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from . import grids, lenet, recurrent
@@ -23,16 +21,13 @@ from .parameters import (
     tie,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
-
 DEFAULT_EPSILON = 0.12  # the course's ε_init for a link made one at a time
 
 
 class NetworkParameters:
     """The methods of :class:`~neurograph.model.network.Network` for shared weights."""
 
-    def parameter(self: Network, value: float = 0.0, name: str | None = None) -> Parameter:
+    def parameter(self, value: float = 0.0, name: str | None = None) -> Parameter:
         """A new shared weight; link through it with ``connect(u, v, weight=p)``.
 
         >>> import neurograph as ng
@@ -41,7 +36,7 @@ class NetworkParameters:
         """
         return new_parameter(self, value, name)
 
-    def parameter_array(self: Network, values, name: str | None = None) -> ParameterArray:
+    def parameter_array(self, values, name: str | None = None) -> ParameterArray:
         """Shared weights shaped like ``values`` (a kernel, W_h …); ``p[i, j]`` is one.
 
         >>> import neurograph as ng
@@ -50,7 +45,7 @@ class NetworkParameters:
         """
         return new_parameter_array(self, values, name)
 
-    def tie(self: Network, *links, name: str | None = None) -> Parameter:
+    def tie(self, *links, name: str | None = None) -> Parameter:
         """Make ``links`` share one new parameter whose value is their mean weight.
 
         Raises TopologyError for a link tied to itself, links of another network
@@ -68,12 +63,12 @@ class NetworkParameters:
         return tie(self, links, name)
 
     @property
-    def parameters(self: Network) -> dict:
+    def parameters(self) -> dict:
         """{name: Parameter or ParameterArray} of the shared weights (builders name theirs)."""
         return dict(registry(self).named)
 
     @property
-    def n_params(self: Network) -> int:
+    def n_params(self) -> int:
         """Trainable numbers: each link's own weight once, each shared parameter once;
         frozen ones and pooling links (which carry no weight) not counted.
 
@@ -88,7 +83,7 @@ class NetworkParameters:
                     and (li.target.input_function is None or li.target.input_function.weighted)})
 
     # --- grids: inputs, convolution, pooling (model/grids.py) -------------------------
-    def add_inputs(self: Network, shape, name: str = "x"):
+    def add_inputs(self, shape, name: str = "x"):
         """A grid of input units ``x[c, r, col]`` (shape (rows, cols) or (maps, rows,
         cols)); X's columns are its units in C order.
 
@@ -98,7 +93,7 @@ class NetworkParameters:
         """
         return grids.add_inputs(self, shape, name)
 
-    def add_conv(self: Network, x, maps: int, kernel, stride=1, padding=0,
+    def add_conv(self, x, maps: int, kernel, stride=1, padding=0,
                  activation="relu", name: str | None = None, table=None):
         """A convolution layer over the grid ``x``: ``maps`` feature maps, each unit
         z = b[m] + Σ K[m, c, i, j]·x[c, r·s + i − p, col·s + j − p] over the links
@@ -120,7 +115,7 @@ class NetworkParameters:
         """
         return grids.add_conv(self, x, maps, kernel, stride, padding, activation, name, table)
 
-    def add_pool(self: Network, x, size, stride=None, kind: str = "max",
+    def add_pool(self, x, size, stride=None, kind: str = "max",
                  name: str | None = None):
         """A pooling layer over the grid ``x``: each unit's input function is the max
         ("max") or mean ("avg") of its size×size window (stride defaults to size),
@@ -138,7 +133,7 @@ class NetworkParameters:
     def recurrent(cls, inputs: int, hidden: int, steps: int, outputs: int | None = None,
                   activation="tanh", output_activation="linear", h0: str = "zeros",
                   W_x=None, W_h=None, b=None, W_y=None, c=None, seed: int | None = 0,
-                  dtype=np.float64) -> Network:
+                  dtype=np.float64):
         """A recurrent network unrolled over ``steps``: h(t) = g(W_x x(t) + W_h h(t−1) + b),
         y = g_y(W_y h(T) + c), each weight a parameter tied across t (rows: target units).
 
@@ -162,7 +157,7 @@ class NetworkParameters:
                                    output_activation, h0, W_x, W_h, b, W_y, c, seed, dtype)
 
     @classmethod
-    def lenet5(cls, seed: int | None = 0, dtype=np.float64) -> Network:
+    def lenet5(cls, seed: int | None = 0, dtype=np.float64):
         """LeNet-5 as LeCun, Bottou, Bengio and Haffner (1998) describe it: a 32×32
         input, C1 (6@28×28, 5×5), S2 (6@14×14: a 2×2 sum times one coefficient plus
         one bias per map), C3 (16@10×10 over the paper's Table I), S4 (16@5×5), C5
@@ -181,7 +176,7 @@ class NetworkParameters:
         """
         return lenet.lenet5(cls, seed, dtype)
 
-    def _link_entry(self: Network, weight, u, v) -> int:
+    def _link_entry(self, weight, u, v) -> int:
         """The index into θ of a new link u → v: a parameter's, or a new entry."""
         if isinstance(weight, Parameter):
             p = own(self, weight)
@@ -192,7 +187,7 @@ class NetworkParameters:
         w = _check_weight(weight, f"link {u.name!r} → {v.name!r}", self.dtype)
         return self.weights.append(np.array([w]))
 
-    def _bias_through(self: Network, node, p) -> None:
+    def _bias_through(self, node, p) -> None:
         """Let ``node``'s bias link read and write the parameter ``p``."""
         p = own(self, p)
         check_kind(p, True, f"the bias link of {node.name!r}")

@@ -36,20 +36,15 @@ array([[1.]])
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from .parameters import ParameterArray, registry
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
-
 KEYS = ("dtype", "nodes", "explicit_layers", "links", "weights", "biases")
 
 
-def to_spec(net: Network) -> dict:
+def to_spec(net) -> dict:
     """The spec of ``net`` (see the module's docstring)."""
     explicit = net.assigned_layers
     nodes, links = [], []
@@ -80,7 +75,7 @@ def to_spec(net: Network) -> dict:
     }
 
 
-def _parameters(net: Network, links: list, biased: list, theta, frozen) -> dict:
+def _parameters(net, links: list, biased: list, theta, frozen) -> dict:
     reg = net.shared
     if not reg.all:
         return {}
@@ -94,7 +89,7 @@ def _parameters(net: Network, links: list, biased: list, theta, frozen) -> dict:
         "biases": [pos.get(i, -1) for i in biased]}}
 
 
-def _share(net: Network, spec: dict, n_links: int, n_biases: int) -> None:
+def _share(net, spec: dict, n_links: int, n_biases: int) -> None:
     """Make the spec's parameters and point the links that share them at them."""
     d = spec.get("parameters")
     if not d:
@@ -130,7 +125,7 @@ def _share(net: Network, spec: dict, n_links: int, n_biases: int) -> None:
     net.layout_changed()
 
 
-def theta_index(net: Network) -> np.ndarray:
+def theta_index(net) -> np.ndarray:
     """Indices into θ such that ``from_spec(to_spec(net))`` holds ``θ[index]``."""
     if net.weights.current() is not None:
         return np.arange(net.weights.n)  # compiled: Θ's layout follows the layers alone
@@ -158,7 +153,7 @@ def _vector(spec: dict, key: str, n: int, dtype) -> np.ndarray:
     return arr.astype(dtype)
 
 
-def from_spec(cls: type[Network], spec: dict) -> Network:
+def from_spec(cls, spec: dict):
     """Build a ``cls`` from a spec with its own building methods.
 
     Raises ConfigError, ShapeError, TopologyError (or another NeurographError
@@ -219,7 +214,7 @@ def from_spec(cls: type[Network], spec: dict) -> Network:
     return net
 
 
-def _links_in_blocks(net: Network, src: list, groups: dict, biases, weights) -> None:
+def _links_in_blocks(net, src: list, groups: dict, biases, weights) -> None:
     """Targets that sum the same sources in the same order linked as one block (a
     compiled network's θ follows the layers alone, so the store's order is free):
     a dense layer is one call instead of one per unit."""
@@ -237,7 +232,7 @@ def _links_in_blocks(net: Network, src: list, groups: dict, biases, weights) -> 
         store.theta[idx.ravel()] = weights[ks.ravel()]
 
 
-def _freeze(net: Network, spec: dict, n_links: int, n_biases: int) -> None:
+def _freeze(net, spec: dict, n_links: int, n_biases: int) -> None:
     frozen = spec.get("frozen") or {}
     if not isinstance(frozen, dict):
         raise ConfigError(f"a network spec's frozen must be a dict of 'links' and 'biases' "

@@ -30,7 +30,6 @@ from .node import Link
 from .weights import no_gc
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
     from .node import Node
     from .weights import Weights
 
@@ -138,7 +137,7 @@ class Topology:
         return [d["link"] for d in self.graph._succ[node.name].values()]
 
     # --- copying ----------------------------------------------------------------------
-    def copy(self, net: Network) -> tuple[Topology, dict[str, Node]]:
+    def copy(self, net) -> tuple:
         """The same units and links for ``net`` (whose weight store holds θ at the same
         indices), and {name: new Node}. Layers are the layering's to set."""
         new = Topology()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,9 +29,6 @@ from ..errors import CompileError, EmptyNetworkError, ShapeError
 from . import parameters
 from .activations import Activation
 from .thetaview import ThetaView
-
-if TYPE_CHECKING:
-    from .network import Network
 
 
 class Weights:
@@ -303,7 +299,7 @@ def split(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
     return out
 
 
-def compile_network(net: Network) -> Compiled:
+def compile_network(net) -> Compiled:
     """Compile ``net`` (cached until its topology changes) and return the compiled form.
 
     Raises

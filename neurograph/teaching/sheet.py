@@ -4,12 +4,8 @@ Markdown or HTML (the sheets for a class and their answer key: ``sheets``)."""
 from __future__ import annotations
 
 import html as _html
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .exercises import Exercise
 
 PLACES = 4  # decimal places the sheet asks for; hand work rounds every step to them
 
@@ -20,7 +16,7 @@ def number(v) -> str:
     return f"{float(v):.{PLACES}f}".replace("-", "−")
 
 
-def parts(ex: Exercise, key: bool) -> tuple[str, list]:
+def parts(ex, key: bool) -> tuple[str, list]:
     """(title, blocks): a block is a paragraph (str) or a table (header, rows) of text."""
     title = f"Exercise: {ex.kind} (seed {ex.seed})" + (" — answer key" if key else "")
     if ex.kind == "count":
@@ -53,7 +49,7 @@ def _fmt(v) -> str:
     return "(" + ", ".join(f"{x:g}".replace("-", "−") for x in np.asarray(v, float)) + ")"
 
 
-def markdown(ex: Exercise, key: bool = False) -> str:
+def markdown(ex, key: bool = False) -> str:
     title, blocks = parts(ex, key)
     out = [f"## {_md(title)}", ""]
     for b in blocks:
@@ -68,7 +64,7 @@ def markdown(ex: Exercise, key: bool = False) -> str:
     return "\n".join(out)
 
 
-def html(ex: Exercise, key: bool = False) -> str:
+def html(ex, key: bool = False) -> str:
     e = _html.escape
     title, blocks = parts(ex, key)
     out = ['<div class="neurograph-exercise">', f"<h2>{e(title)}</h2>"]
