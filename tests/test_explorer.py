@@ -188,7 +188,9 @@ def test_a_400_25_10_page_collapses_inputs_and_names_classes(tmp_path):
     d = page_data(ng.player(trace, tmp_path / "big.html", net=net))
     lay = d["layout"]
     assert [layer["big"] for layer in lay["layers"]] == [True, False, False]
-    assert lay["classes"] == list(net.classes) and d["instances"] == ["x(1)", "x(2)", "x(3)"]
+    # a Trace's rows are kept as given, and named as the Trace's (not the data's) rows
+    assert lay["classes"] == list(net.classes)
+    assert d["instances"] == ["row 1 of the Trace", "row 2 of the Trace", "row 3 of the Trace"]
     ys = [u["y"] for u in lay["layers"][0]["units"]]
     assert max(ys) - min(ys) < 600  # a block of columns, not a 400-unit tower
 

@@ -138,8 +138,19 @@ class Step:
     in the lecture's numbering, whatever the shuffled order of the batch;
     ``phase`` is "forward layer 2", "backward layer 3", "instance", "update" or
     "epoch end"; ``trace`` holds z, a, δ (and blame) as computed up to this
-    point; ``cost`` is the batch's J once the forward pass is done;
-    ``weights_before`` (the trace's θ) and ``weights_after`` are θ around an update.
+    point; ``weights_before`` (the trace's θ) and ``weights_after`` are θ around an
+    update. ``cost`` is a J, at each phase this one:
+
+    - "forward layer l" before the output layer: None (no J yet);
+    - "forward layer L", "backward layer l", "instance", "update", "diverged": the J of
+      this step's batch (its mean data term + λ/(2n)·ΣΘ², n the training set) at the
+      trace's θ, before the update; with full batch, J on the training data;
+    - "epoch end": the epoch's ``history.cost``, the mean of its batches' J weighted by
+      their sizes, each taken before its own update (θ moved between batches); with
+      full batch, J on the training data at the trace's θ.
+
+    J on the whole training set at a mini-batch step's weights is not computed by the
+    trainer (``ng.player(steps, X=X, y=y)`` computes it for each frame).
     """
 
     epoch: int

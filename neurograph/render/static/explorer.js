@@ -415,7 +415,7 @@ function redraw() {
   $('info').textContent = frames[st.k].dataset.info;
   const J = frames[st.k].dataset.j;
   $('title').textContent = 's = ' + $('title').dataset.s + ', show = ' + st.view + ', instance ' +
-    who() + (J ? ', J = ' + J : '');
+    who() + (J ? ', ' + J : '');
   if (marker) { marker.setAttribute('cx', D.marker.x[st.k]); marker.setAttribute('cy', D.marker.y[st.k]); }
   document.body.dataset.frame = String(st.k);
   document.body.dataset.instance = String(st.inst);

@@ -1,0 +1,94 @@
+"""x(i) is row i of the data on every frame of the explorer, whatever the batching."""
+
+import base64
+
+import numpy as np
+import pytest
+from test_explorer import page_data
+
+import neurograph as ng
+
+
+def sig(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def numpy_pass(net, theta, X, Y):
+    """z, a, δ of a sigmoid 3-layer net at the flat weights ``theta`` (Θ(l) unrolled in
+    order, bias column first), and J (cross-entropy) on X: the lecture's formulas."""
+    shapes = [np.shape(T) for T in net.thetas]
+    T1 = theta[:shapes[0][0] * shapes[0][1]].reshape(shapes[0])
+    T2 = theta[T1.size:T1.size + shapes[1][0] * shapes[1][1]].reshape(shapes[1])
+    a1 = np.c_[np.ones(len(X)), X]
+    z2 = a1 @ T1.T
+    a2 = sig(z2)
+    z3 = np.c_[np.ones(len(X)), a2] @ T2.T
+    a3 = sig(z3)
+    d3 = a3 - Y
+    d2 = (d3 @ T2[:, 1:]) * a2 * (1 - a2)
+    J = -np.mean(np.sum(Y * np.log(a3) + (1 - Y) * np.log(1 - a3), axis=1))
+    return z2, a2, d2, a3, d3, J
+
+
+@pytest.fixture(scope="module")
+def digits_run():
+    X, y = ng.data.load_digits()
+    X, y = X[:300], y[:300]
+    net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    steps = list(ng.Trainer(net, alpha=1.0, batch_size=32, seed=0).steps(
+        X, y, every="epoch", epochs=4))
+    return steps, net, X, y
+
+
+def test_minibatch_frames_show_row_i_of_the_data_at_the_frames_weights(tmp_path, digits_run):
+    steps, net, X, y = digits_run
+    d = page_data(ng.player(steps, tmp_path / "p.html", net=net, X=X, y=y, static=False))
+    assert d["instances"] == [f"x({i})" for i in range(1, 51)]
+    flat = np.frombuffer(base64.b64decode(d["packed"]["b64"]), dtype=np.float32)
+    off, nw, n = d["offsets"], d["offsets"]["nw"], d["offsets"]["n"]
+    Y = np.eye(10)[y]
+    for k in (0, len(steps) - 1):
+        theta = steps[k].trace.theta
+        z2, a2, d2, _, d3, J = numpy_pass(net, theta, X, Y)
+        p = off["frame"][k] + 2 * nw + (50 * 64 if k == 0 else 0)
+        dz = flat[p + 2 * n * 25:p + 3 * n * 25].reshape(n, 25)
+        np.testing.assert_allclose(dz[6], d2[6], rtol=1e-4, atol=1e-7)  # x(7) is row 7
+        np.testing.assert_allclose(flat[p:p + n * 25].reshape(n, 25), z2[:50], rtol=1e-4,
+                                   atol=1e-6)
+        # one J, named: the frame's J on the training data, the Step's own J as what it is
+        assert f"J on the training data = {ng.render.colors.fmt(J)}" in d["frames"][k]
+        assert f"the epoch's mean mini-batch J = {ng.render.colors.fmt(steps[k].cost)}" \
+            in d["frames"][k]
+
+
+def test_the_validation_j_is_named_at_its_epoch(tmp_path):
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    t = ng.Trainer(net, alpha=1.0)
+    steps = list(t.steps(X, y, every="epoch", epochs=3, validation=(X, y)))
+    d = page_data(ng.player(steps, tmp_path / "p.html", net=net, history=t.history))
+    for k in range(3):
+        assert d["frames"][k].endswith(
+            f"validation J = {ng.render.colors.fmt(t.history.val_cost[k])}")
+
+
+def test_the_picker_offers_the_rows_asked_for(tmp_path, digits_run):
+    steps, net, X, y = digits_run
+    d = page_data(ng.player(steps, tmp_path / "p.html", net=net, X=X, y=y, static=False,
+                            instances=[299, 6]))
+    assert d["instances"] == ["x(300)", "x(7)"] and d["rows"] == [299, 6]
+    assert d["y"] == np.eye(10)[y[[299, 6]]].tolist()
+
+
+def test_minibatch_steps_without_the_data_or_with_other_data_are_refused(tmp_path,
+                                                                          digits_run):
+    steps, net, X, y = digits_run
+    with pytest.raises(ng.ConfigError, match=r"mini-batches \(epoch 0, batch 9 .*pass X="):
+        ng.player(steps, tmp_path / "a.html", net=net)
+    with pytest.raises(ng.ConfigError, match=r"needs y="):
+        ng.player(steps, tmp_path / "b.html", net=net, X=X)
+    with pytest.raises(ng.InputValueError, match=r"training data the steps ran on.*\(20 rows\)"):
+        ng.player(steps, tmp_path / "c.html", net=net, X=X[:20], y=y[:20])
+    with pytest.raises(ng.InputValueError, match=r"rows 0..299 .*x\(301\)"):
+        ng.player(steps, tmp_path / "d.html", net=net, X=X, y=y, instances=[300])
+    assert not any(tmp_path.iterdir())
