@@ -92,3 +92,42 @@ def test_minibatch_steps_without_the_data_or_with_other_data_are_refused(tmp_pat
     with pytest.raises(ng.InputValueError, match=r"rows 0..299 .*x\(301\)"):
         ng.player(steps, tmp_path / "d.html", net=net, X=X, y=y, instances=[300])
     assert not any(tmp_path.iterdir())
+
+
+def test_one_scale_one_picture_in_headless_chromium(tmp_path, browser):
+    """The Graphviz picture follows the view, instance and frame, coloured as the page's
+    drawing; the scale per run, layer or frame is chosen on the page and named."""
+    from selenium.webdriver.support.ui import Select
+    from test_player import ARTIFACTS, xor_steps
+
+    steps, net, X, y = xor_steps(5.0, 1000, 50)
+    path = ng.player(steps, tmp_path / "xor.html", net=net, X=X, y=y)
+    d = browser
+    d.get(path.resolve().as_uri())
+    static = lambda: d.execute_script(  # noqa: E731
+        "return document.querySelector('#static g[data-u=\"2,0\"] ellipse').getAttribute('fill')")
+    live = lambda: d.find_element("id", "u_a2_1").get_attribute("fill")  # noqa: E731
+    d.execute_script("document.getElementById('static').open = true")
+    first = static()
+    assert first == live()
+    Select(d.find_element("id", "instance")).select_by_visible_text("x(3)")
+    assert static() == live() != first
+    Select(d.find_element("id", "view")).select_by_value("activations")
+    assert static() == live()
+    Select(d.find_element("id", "view")).select_by_value("errors")
+    d.execute_script("document.getElementById('slider').value = 19;"
+                     "document.getElementById('slider').dispatchEvent(new Event('input'))")
+    assert static() == live()
+    legend = lambda: d.find_element("id", "legend").text  # noqa: E731
+    assert "one scale for the whole run" in legend()
+    Select(d.find_element("id", "scale")).select_by_value("frame")
+    m = max(float(np.abs(steps[19].trace.delta[l]).max()) for l in (1, 2))
+    assert "one scale for this frame" in legend()
+    ends = d.find_element("css selector", '#legend .ends[data-which="unit"]').text.split()
+    assert float(ends[-1]) == pytest.approx(m, rel=1e-4)
+    Select(d.find_element("id", "scale")).select_by_value("layer")
+    m2 = max(float(np.abs(s.trace.delta[1]).max()) for s in steps)
+    assert "one scale per layer" in legend() and f"Layer 2: ±{m2:.5g}"[:14] in legend()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    d.save_screenshot(str(ARTIFACTS / "explorer_scale_per_layer.png"))
+    assert [e for e in d.get_log("browser") if e["level"] == "SEVERE"] == []

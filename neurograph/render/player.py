@@ -169,8 +169,9 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     y : the targets of the instances, shown in the output panel (default a − δ).
     vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
         over the run.
-    static : also embed each frame's Graphviz diagram (default: for networks of at
-        most 120 links); ``options`` go to :func:`neurograph.diagram` for them.
+    static : also embed the lecture's Graphviz diagram, which the page colours as it
+        draws (default: True unless a History's page); ``options`` go to
+        :func:`neurograph.diagram` for it (large layers collapsed).
 
     Examples
     --------
@@ -198,16 +199,12 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
     offsets, packed = ex.pack(net, traces, rows, frame_maps)
     if static is None:
-        static = net.n_links <= frames_mod.STATIC_LINKS and not fr.weights_only
-    pictures = [""] * len(traces)
-    note, user = "", (vmin is not None or vmax is not None)
+        static = not fr.weights_only
+    picture, user = "", (vmin is not None or vmax is not None)
     if static:
-        vmin, vmax = frames_mod.run_scale(net, show, fr.shown, vmin, vmax,
-                                          options.get("instance"))
-        pictures = frames_mod.static_frames(net, show, fr.shown, vmin, vmax,
-                                            fr.findings if show == "health" else None,
-                                            **options)
-        note = frames_mod.scale_note(vmin, vmax)
+        picture = frames_mod.page_picture(net, show, fr.shown[0],
+                                          fr.findings[0] if show == "health" else None,
+                                          **options)
     scl = ex.scales(net, traces, rows, (vmin, vmax) if user else None)
     svg, mx, my = curve(costs, xs, fr.val, fr.val_x, label=fr.curve_label,
                         train=[t.cost for t in traces] if fr.replayed else None)
@@ -228,8 +225,8 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     frames = "".join(
         f'<div class="frame" data-info="{esc.text(info)}"{esc.attr("data-who", w)} '
         f'data-j="{esc.text(j)}" data-title="'
-        f'{esc.text(_title(net, show, w or labels[0], j))}">{_static(pic, note)}</div>'
-        for info, w, j, pic in zip(infos, who, fr.j, pictures))
+        f'{esc.text(_title(net, show, w or labels[0], j))}"></div>'
+        for info, w, j in zip(infos, who, fr.j))
     doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            f"<title>neurograph explorer</title><style>{_asset('explorer.css')}</style></head>"
            f"<body><h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
@@ -239,12 +236,15 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
            f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
            f'<label>show <select id="view">{views}</select></label>'
            f'<label>instance <select id="instance">{picker}</select></label>'
+           f'<label>scale <select id="scale"><option value="">as the view says</option>'
+           + "".join(f'<option value="{p}">per {p}</option>' for p in ex.POLICIES) +
+           '</select></label>'
            f'<span id="info"></span></div>'
            f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
            f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
            f'a link: its numbers and formulas appear here.</div></div>'
            f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
-           f'<div id="frames">{frames}</div>'
+           f'<div id="frames">{frames}</div>{_static(picture)}'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            f'Click the J curve to jump.</p>'
            f'<script>const DATA = {esc.json_for_script(data)};</script>'
@@ -258,9 +258,10 @@ def _title(net, show, who, j: str) -> str:
     return f"s = {net.s}, show = {show}, instance {who}" + (f", {j}" if j else "")
 
 
-def _static(svg: str, note: str) -> str:
+def _static(svg: str) -> str:
     if not svg:
         return ""
-    return (f"<details><summary>this frame as the lecture's diagram (Graphviz)</summary>"
-            f"<p>{esc.text(note)}</p>{svg}</details>")
+    return ('<details id="static"><summary>this frame as the lecture\'s diagram (Graphviz)'
+            '</summary><p>Laid out by Graphviz, coloured by the page: the view, instance, '
+            f'frame and scale shown above, the legend above.</p>{svg}</details>')
 
