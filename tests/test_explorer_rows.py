@@ -131,3 +131,32 @@ def test_one_scale_one_picture_in_headless_chromium(tmp_path, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     d.save_screenshot(str(ARTIFACTS / "explorer_scale_per_layer.png"))
     assert [e for e in d.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_player_needs_no_net_and_no_path(tmp_path):
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    t = ng.Trainer(net, alpha=2.0)
+    steps = list(t.steps(X, y, every="epoch", epochs=3))
+    page = ng.player(steps)  # the steps know their network; a temporary file
+    try:
+        assert page.is_file() and page.suffix == ".html"
+        assert page_data(page)["layout"]["layers"][0]["units"][0]["name"] == "x1"
+        assert page._repr_html_().startswith("<iframe")
+    finally:
+        page.unlink()
+    assert steps[0].network is net and t.history.network is net
+    assert "History" not in str(t.history.to_dict())  # the network is no part of the record
+    ng.player(t.history, tmp_path / "h.html")
+    ng.player(net.backward(X, y), tmp_path / "t.html")
+    other = ng.Network.from_architecture([2, 3, 1], seed=0)
+    with pytest.raises(ng.StaleTraceError, match="another network"):
+        ng.player(steps, tmp_path / "a.html", net=other)
+    with pytest.raises(ng.ConfigError, match=r"History is of another network \(s = \[2, 2, 1\]"):
+        ng.player(t.history, tmp_path / "b.html", net=other)
+    with pytest.raises(ng.ConfigError, match="needs the network of these steps"):
+        ng.player(ng.History(cost=[0.5]), tmp_path / "c.html")
+    mixed = steps[:1] + list(ng.Trainer(other).steps(X, y, every="epoch", epochs=1))
+    with pytest.raises(ng.StaleTraceError, match="another network"):
+        ng.player(mixed, tmp_path / "d.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.html", "t.html"]

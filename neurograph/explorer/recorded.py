@@ -8,6 +8,8 @@ per frame, with that frame's weights) are computed here and handed to
 from __future__ import annotations
 
 import numbers
+import os
+import tempfile
 
 import numpy as np
 
@@ -56,35 +58,40 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
             "points": [[float(X[r, 0]), float(X[r, 1]), float(lab[r])] for r in rows]}
 
 
-def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = None,
+def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | None = None,
            res: int = 40, history: History | None = None, **options) -> Page:
     """Write the explorer of a run to ``path`` (one HTML file) and return it as a Page.
 
     ``steps_or_trace``: Steps (``trainer.steps(...)``), one Trace, or a History (its J
-    curve and ``net`` as it is now: weights only); ``max_frames`` (default 60) samples
-    them evenly; ``history``: a History whose validation J is drawn beside the steps' J.
+    curve and its network as it is now: weights only); each knows its network, so
+    ``net=`` is needed only when that network is gone (and when given, the steps must be
+    of it). Without ``path`` the page goes to a temporary file (the returned Page is its
+    path; Jupyter shows it inline). ``max_frames`` (default 60) samples the steps evenly;
+    ``history``: a History whose validation J is drawn beside the steps' J. ``X`` and
+    ``y``: the training data; x(i) is row i of it on every frame (mini-batch Steps need
+    them: the explorer runs each frame's pass over X at that frame's weights).
     The page's own options (show, instances, vmin, vmax, static, and ng.diagram's for
-    the static pictures) are :func:`neurograph.render.player.page`'s. With two inputs
+    the static picture) are :func:`neurograph.render.player.page`'s. With two inputs
     and ``X``, each frame also carries the decision map and each hidden unit its heat map.
 
     ``maps``: None draws them when possible, True insists (an error when not), False never.
 
-    >>> import neurograph as ng, tempfile, os
+    >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
     >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
     >>> steps = list(ng.Trainer(net, alpha=2.0).steps(X, y, every="epoch", epochs=2))
-    >>> page = ng.player(steps, os.path.join(tempfile.mkdtemp(), "p.html"), net=net, X=X, y=y)
-    >>> '"res": 40' in open(page, encoding="utf-8").read()
-    True
+    >>> page = ng.player(steps, X=X, y=y)
+    >>> page.name.endswith(".html"), '"res": 40' in open(page, encoding="utf-8").read()
+    (True, True)
     """
-    if net is None:
-        raise ConfigError("player needs net=the network the steps belong to")
+    if not isinstance(steps_or_trace, (Trace, History)):
+        steps_or_trace = list(steps_or_trace)
+        if not steps_or_trace:
+            raise ConfigError("the player needs at least one Step (got an empty list)")
+    net = _network_of(steps_or_trace, net)
     res = explorer.whole(res, "res (grid points along each input of a decision map)", 2)
     max_frames = explorer.whole(options.pop("max_frames", 60), "max_frames")
-    source = steps_or_trace if isinstance(steps_or_trace, (Trace, History)) \
-        else list(steps_or_trace)
-    if not isinstance(source, (Trace, History)) and not source:
-        raise ConfigError("the player needs at least one Step (got an empty list)")
+    source = steps_or_trace
     if X is not None:
         X = check_inputs(X, net.s[0])[0]
     fr = frames(source, net, max_frames, history)
@@ -102,7 +109,28 @@ def player(steps_or_trace, path, net=None, X=None, y=None, maps: bool | None = N
                               f"has {net.s[0]} (s = {net.s})")
         data = decision_maps(net, fr.traces, X, labels, res=res, rows=fr.data_rows)
     fr.findings = _diagnosed(fr, source, net)
+    if path is None:  # made last: a refused call leaves no file behind
+        fd, path = tempfile.mkstemp(prefix="neurograph-explorer-", suffix=".html")
+        os.close(fd)
     return page(fr, path, net=net, maps=data, y=y, **options)
+
+
+def _network_of(source, net):
+    """The network ``source`` knows (a Trace's, each Step's, a History's), checked against
+    ``net`` when given; a clear error when neither says."""
+    if isinstance(source, History):
+        known = source.network
+    else:
+        traces = [source] if isinstance(source, Trace) else \
+            [s.trace for s in source if getattr(s, "trace", None) is not None]
+        known = next((t.network for t in traces if t.network is not None), None)
+    if isinstance(source, History) and None not in (net, known) and net is not known:
+        raise ConfigError(f"this History is of another network (s = {known.s}) than net= "
+                          f"(s = {net.s})")
+    if net is None and known is None:
+        raise ConfigError("player needs the network of these steps: theirs is gone or its "
+                          "topology changed since (pass net=the network)")
+    return known if net is None else net
 
 
 def _rows_of_data(fr: Frames, source, net, X, y, options: dict):

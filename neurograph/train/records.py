@@ -8,6 +8,7 @@ History(epochs=2, J=0.5)
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,6 +74,24 @@ class History:
                 setattr(self, name, [math.nan if v is None else v for v in values])
 
     @property
+    def network(self):
+        """The network this History's run trained, while it exists (the trainer sets it
+        when a run begins); None for a History made by hand.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 1], seed=0)
+        >>> ng.Trainer(net).fit([[0, 1]], [1], epochs=1).network is net
+        True
+        """
+        ref = self.__dict__.get("_network")
+        return None if ref is None else ref()
+
+    @network.setter
+    def network(self, net) -> None:
+        # a weak reference: a record must not keep a network alive
+        self.__dict__["_network"] = None if net is None else weakref.ref(net)
+
+    @property
     def epochs(self) -> int:
         return len(self.cost)
 
@@ -101,6 +120,8 @@ class History:
 
         out = {}
         for k, v in self.__dict__.items():
+            if k.startswith("_"):  # the network it trained is not part of the record
+                continue
             if isinstance(v, list):
                 v = [num(x) for x in v]
             elif isinstance(v, tuple):
@@ -160,6 +181,11 @@ class Step:
     trace: Trace | None
     cost: float | None
     weights_after: np.ndarray | None = None
+
+    @property
+    def network(self):
+        """The network of the step's pass while it exists with this layout; else None."""
+        return None if self.trace is None else self.trace.network
 
     @property
     def weights_before(self) -> np.ndarray | None:
