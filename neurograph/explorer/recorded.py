@@ -94,7 +94,7 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
     source = steps_or_trace
     if X is not None:
         X = check_inputs(X, net.s[0])[0]
-    fr = frames(source, net, max_frames, history)
+    fr = frames(source, net, max_frames, history, diagnose=False)
     labels = y
     y = _rows_of_data(fr, source, net, X, y, options)
     _infos(fr, source, fr.replayed)
@@ -170,9 +170,10 @@ def _rows_of_data(fr: Frames, source, net, X, y, options: dict):
     return None if y is None else explorer.targets(net, y, n)[fr.rows]
 
 
-def frames(source, net, max_frames: int = 60, history=None) -> Frames:
+def frames(source, net, max_frames: int = 60, history=None, diagnose: bool = True) -> Frames:
     """The Frames of a page: Steps sampled evenly down to ``max_frames``, one Trace, or a
-    History (its J curve and ``net`` as it is now: weights only)."""
+    History (its J curve and ``net`` as it is now: weights only); each frame diagnosed
+    once (``diagnose=False``: not yet, the player diagnoses the rows it shows)."""
     val, val_x = None, None
     if isinstance(source, Trace):
         fr = Frames([source], [""], [0], [source.cost], [(0, 0)], [None], [source], [],
@@ -196,6 +197,8 @@ def frames(source, net, max_frames: int = 60, history=None) -> Frames:
     if any(t is None for t in fr.traces):
         k = next(k for k, t in enumerate(fr.traces) if t is None)
         raise ConfigError(f"step {k} has no Trace (phase before any pass): nothing to show")
+    if diagnose:
+        fr.findings = _diagnosed(fr, source, net)
     return fr
 
 
@@ -232,7 +235,7 @@ def _infos(fr: Frames, source, replayed: bool) -> None:
         J = []
         if tr.cost is not None:
             J.append(("J on the training data" if whole else "J of the Trace's rows"
-                      if step is None else f"J of this step's batch of {tr.n}")
+                      if step is None else "J of this step's batch")
                      + f" = {colors.fmt(tr.cost)}")
         if replayed and step is not None and step.cost is not None:
             J.append(("the epoch's mean mini-batch J" if step.phase == "epoch end" else

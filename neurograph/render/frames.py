@@ -10,15 +10,11 @@ from __future__ import annotations
 import html
 import re
 
-import numpy as np
-
 from ..errors import ConfigError
-from . import colors
-from .diagrams import diagram, scale_values
+from .diagrams import diagram
 from .dotsafe import Ids
 from .output import pipe
 
-STATIC_LINKS = 120  # above this many links the static pictures would only add weight
 # what the player passes on to ng.diagram for its pictures (it sets show, trace, the scale)
 OPTIONS = ("instance", "collapse", "top_k", "hidden_images", "image_dir", "edge_labels",
            "title")
@@ -44,47 +40,6 @@ def check_options(options: dict) -> None:
     if unknown:
         raise ConfigError(f"unknown option {unknown[0]!r} for ng.player: expected its own "
                           f"keywords or ng.diagram's {', '.join(sorted(OPTIONS))}")
-
-
-def run_scale(net, show, steps, vmin=None, vmax=None, instance=None):
-    """(vmin, vmax) of the error scale for a whole run: ±max |value| unless given."""
-    if vmin is not None or vmax is not None:
-        return vmin, vmax
-    m = max([abs(v) for s in steps for v in scale_values(net, show, s, instance)
-             if np.isfinite(v)] + [0.0])
-    return (-m, m) if m > 0 else (None, None)
-
-
-def static_frames(net, show, steps, vmin=None, vmax=None, diagnoses=None,
-                  **options) -> list[str]:
-    """One Graphviz SVG per Step (or Trace), all on the run's one scale (for
-    show="health", ``diagnoses`` are each frame's findings when already made).
-
-    >>> import neurograph as ng
-    >>> X, y = ng.data.truth_table("XOR")
-    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
-    >>> svgs = static_frames(net, "errors", [net.backward(X, y)])
-    >>> svgs[0].startswith("<svg")
-    True
-    """
-    def shows(s):
-        tr = getattr(s, "trace", s)
-        return show if show in ("weights", "activations") or tr.delta is not None \
-            else "activations"
-
-    vmin, vmax = run_scale(net, show, steps, vmin, vmax, options.get("instance"))
-    extra = [{} for _ in steps] if diagnoses is None else [{"diagnosis": d} for d in diagnoses]
-    return [_svg(diagram(net, show=shows(s), trace=s, vmin=vmin, vmax=vmax, **options, **x), k)
-            for k, (s, x) in enumerate(zip(steps, extra))]
-
-
-def scale_note(vmin, vmax) -> str:
-    """The sentence under the static pictures naming their one scale."""
-    if vmin is None and vmax is None:
-        return ""
-    lo, hi = (-vmax if vmin is None else vmin), (-vmin if vmax is None else vmax)
-    return (f"One colour scale for every frame: {colors.fmt(lo)} (blue) to "
-            f"{colors.fmt(hi)} (red).")
 
 
 _NODE = re.compile(r'<g id="([^"]*)" class="(node|edge)">\n<title>(.*?)</title>')
