@@ -200,8 +200,6 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     edge_scale = (lo, hi) if over is None or over.edges is None else \
         _scale([e for e in evals if e is not None], None, None)
     seq = _seq_ends(v, vals)
-    if image_dir is not None and pictures:
-        g.attr(imagepath=os.fspath(image_dir))  # the DOT source finds its pictures there
     for lay in layers:
         nodes, more = _visible(lay, collapse)
         kind = "input" if lay.index == 1 else ("output" if lay is layers[-1] else "hidden")
