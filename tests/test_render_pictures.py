@@ -101,3 +101,35 @@ def test_svg_from_diagram_render_embeds_the_pictures(tmp_path, capfd):
     assert svg.count("data:image/png;base64,") == 2 and 'href="a2_' not in svg
     assert "imagepath" not in (tmp_path / "d").read_text()  # no folder of a finished run
     assert "Warning" not in capfd.readouterr().err
+
+
+def _find(img: np.ndarray, tile: np.ndarray) -> list[tuple[int, int]]:
+    """Top-left corners where ``tile`` sits in ``img`` pixel for pixel."""
+    th, tw = tile.shape
+    rows = np.lib.stride_tricks.sliding_window_view(img, tw, axis=1)  # (H, W - tw + 1, tw)
+    ys, xs = np.nonzero((rows == tile[0]).all(axis=2))
+    return [(y, x) for y, x in zip(ys, xs) if y + th <= img.shape[0]
+            and (img[y:y + th, x:x + tw] == tile).all()]
+
+
+def test_demo_grid_is_labelled_big_and_leaves_no_folder(tmp_path, capsys):
+    from neurograph import demo
+
+    demo.run(tmp_path, quick=True)
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == []  # no *_images folder
+    img = _gray((tmp_path / "digits_hidden_units.png").read_bytes())
+    assert img.shape[1] >= 600  # projectable
+    net = ng.load(tmp_path / "digits.ngz")
+    T1 = np.asarray(net.theta(1))
+    for j in (0, 17, 24):  # a2_1, a2_18, a2_25: each unit's weights, min black, max white
+        w = T1[j, 1:].reshape(8, 8)
+        want = np.round((w - w.min()) / (w.max() - w.min()) * 255)
+        tile = np.kron(want, np.ones((14, 14)))
+        where = _find(img, tile)
+        assert len(where) == 1, f"a2_{j + 1}'s picture found {len(where)} times"
+        y, x = where[0]
+        under = img[y + 112: y + 112 + 30, x: x + 112]
+        assert under.min() < 80 and (under < 128).mean() > 0.02  # its name is written there
+    assert (img[:40] < 128).any()  # a title above
+    bar = img[-80:]  # the grey scale, black to white, at the foot
+    assert (bar == 0).any() and (bar == 255).any()
