@@ -133,3 +133,17 @@ def test_demo_grid_is_labelled_big_and_leaves_no_folder(tmp_path, capsys):
     assert (img[:40] < 128).any()  # a title above
     bar = img[-80:]  # the grey scale, black to white, at the foot
     assert (bar == 0).any() and (bar == 255).any()
+
+
+def test_a_units_name_is_written_below_its_picture_not_over_it():
+    dot = ng.diagram(checker_net(), hidden_images=(2, 2))
+    svg = dot.pipe(format="svg").decode()
+    for name in ("a2_1", "a2_2"):
+        node = re.search(rf"<title>{name}</title>(.*?)</g>", svg, flags=re.S).group(1)
+        img = {k: float(v) for k, v in re.findall(r'\b(height|y)="([-\d.]+)(?:px)?"',
+                                                   re.search(r"<image[^>]*>", node).group(0))}
+        text = re.search(r'<text[^>]*\by="([-\d.]+)"[^>]*font-size="([\d.]+)"[^>]*>'
+                         rf"{name}</text>", node)
+        baseline, size = float(text.group(1)), float(text.group(2))
+        # the text's top (its baseline less the font's ascent, ≤ its size) under the picture
+        assert baseline - size >= img["y"] + img["height"] - 0.5, (name, baseline, img)

@@ -256,9 +256,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                     # a kind's pastel fill would read as a value on the red/blue error scale
                     attrs["fillcolor"] = "#ffffff"
                 if u.name in files:
+                    # the picture on top, the name below it: never drawn over each other
                     attrs.update(image=files[u.name], shape="box", imagescale="true",
-                                 width="0.9", height="0.9", fixedsize="true", labelloc="b",
-                                 style="filled", fillcolor="#ffffff")
+                                 imagepos="tc", width="0.9", height="1.15", fixedsize="true",
+                                 labelloc="b", style="filled", fillcolor="#ffffff")
                 c.node(ids[u.name], label=label, **attrs)
                 drawn[u.name] = True
             for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
