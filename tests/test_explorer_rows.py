@@ -160,3 +160,17 @@ def test_player_needs_no_net_and_no_path(tmp_path):
     with pytest.raises(ng.StaleTraceError, match="another network"):
         ng.player(mixed, tmp_path / "d.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.html", "t.html"]
+
+
+def test_a_history_pickles_with_its_network():
+    # scikit-learn clones and caches estimators by pickling them, history_ included;
+    # the History's weak reference to its network could not be pickled
+    import pickle
+
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    h = ng.Trainer(net, alpha=2.0).fit(X, y, epochs=3)
+    net2, h2 = pickle.loads(pickle.dumps((net, h)))
+    assert h2.network is net2 and h2.cost == h.cost
+    np.testing.assert_array_equal(net2.forward(X), net.forward(X))
+    assert pickle.loads(pickle.dumps(ng.History(cost=[0.5]))).network is None

@@ -91,6 +91,18 @@ class History:
         # a weak reference: a record must not keep a network alive
         self.__dict__["_network"] = None if net is None else weakref.ref(net)
 
+    def __getstate__(self) -> dict:
+        # a pickle (scikit-learn clones and caches estimators that way) carries the
+        # network itself; a weak reference cannot be pickled
+        state = dict(self.__dict__)
+        state["_network"] = self.network
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        net = state.pop("_network", None)
+        self.__dict__.update(state)
+        self.network = net
+
     @property
     def epochs(self) -> int:
         return len(self.cost)
