@@ -301,6 +301,32 @@ def make_lab(case: Case, contender: str, k: int):
     return timer(lambda: ng.lesion_study(net, X, y), 1)
 
 
+def make_explorer(case: Case, contender: str, k: int):
+    """The explorer page of bench/explorer.py (60 frames of 64-25-10, mini-batches of 32,
+    x(1)…x(50) computed at each frame's weights): ng.player's time, the page's bytes,
+    and in headless Chromium its open time and the median of 10 redraws switching
+    instance or frame, as the page times them (performance.now())."""
+    import atexit
+    import tempfile
+    from pathlib import Path
+
+    import explorer as ex
+
+    out = Path(tempfile.mkdtemp(prefix="ng-bench-explorer-"))
+    run = ex.train()
+    if contender == "build":
+        return lambda: ex.build(out, run)[1]
+    page = ex.build(out, run)[0]
+    if contender == "size":
+        return lambda: page.stat().st_size
+    b = ex.Browser()
+    atexit.register(b.quit)
+    b.open(page)
+    if contender == "open":
+        return lambda: b.open(page)
+    return lambda: ex.switches(b, "instance" if contender == "redraw_instance" else "frame")
+
+
 def _step_case(s, n, dtype, number, extra=()):
     tag = "-".join(map(str, s))
     dt = {"float64": "f64", "float32": "f32"}[dtype]
@@ -368,11 +394,19 @@ CASES = {c.name: c for c in (
           Target("copy", None, 1.0, budget=1.0, what="budget"),
           Target("copy", "nx_copy", 1.0, what="networkx's DiGraph.copy() of its graph"),
           Target("lesion_study", None, 1.0, budget=0.5, what="budget"))),
+    Case("explorer-64-25-10", "explorer page, 60 frames of 64-25-10, 50 instances "
+         "(headless Chromium)", ("build", "size", "open", "redraw_instance", "redraw_frame"),
+         # issue 21's budgets (bench/explorer.py prints against these too)
+         tuple(Target(c, None, 1.0, budget=b, what="budget") for c, b in (
+             ("build", 10.0), ("size", 5e6), ("open", 2.0), ("redraw_instance", 0.1),
+             ("redraw_frame", 0.1))),
+         unit={"size": "B"}),
 )}
 
 MAKERS = {"step": make_step, "steps": make_step, "xor": make_xor, "micrograd": make_micrograd,
           "connect_layers": make_connect, "render": make_render, "graph": make_graph,
-          "keep": make_keep, "frozen": make_frozen, "lab": make_lab, "diagnose": make_diagnose}
+          "keep": make_keep, "frozen": make_frozen, "lab": make_lab, "diagnose": make_diagnose,
+          "explorer": make_explorer}
 
 
 def maker(case: Case):

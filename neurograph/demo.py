@@ -91,7 +91,8 @@ def run(out: Path, quick: bool = False) -> list[Path]:
                                                                  epochs=10 if quick else 40)
     acc = float((dnet.predict(Xte) == yte).mean())
     print(f"   {dh.epochs} epochs, test accuracy {acc:.3f} on {len(yte)} images")
-    _written(paths, ng.hidden_unit_grid(dnet, shape=(8, 8), path=out / "digits_hidden_units.png"))
+    _written(paths, ng.hidden_unit_grid(dnet, shape=(8, 8), path=out / "digits_hidden_units.png",
+                                        labels=True))
     _written(paths, dnet.render(out / "digits_hidden_layer.svg", show="weights",
                                 hidden_images=(8, 8)))
     ng.save(dnet, out / "digits.ngz")

@@ -44,12 +44,13 @@ class LesionRow:
 
 @dataclass
 class LesionStudy:
-    """Rows sorted by effect (largest ΔJ first; rows whose ΔJ is undefined last) and
-    the intact network's J and accuracy."""
+    """Rows sorted by effect (largest ΔJ first; rows whose ΔJ is undefined last), the
+    intact network's J and accuracy, and the network studied (``net``)."""
 
     J: float
     accuracy: float
     rows: list = field(default_factory=list)
+    net: Network | None = field(default=None, repr=False, compare=False)
 
     @property
     def finite(self) -> bool:
@@ -72,9 +73,33 @@ class LesionStudy:
         got = {r.unit: getattr(r, what) for r in self.rows}
         return {u: v for u, v in got.items() if np.isfinite(v)}
 
-    def diagram(self, net, **options):
-        """The network with units filled by ΔJ when silenced (a graphviz.Digraph)."""
-        return diagrams.diagram(net, values=self.values(), label="ΔJ when silenced", **options)
+    def diagram(self, net=None, top: int = 5, **options):
+        """The network studied with units filled by ΔJ when silenced (a graphviz.Digraph).
+
+        The ``top`` units of largest |ΔJ| are drawn even in a collapsed layer (with
+        any ``keep=`` given). ``net`` defaults to the network studied; another one
+        must have the study's units.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([4, 20, 2], seed=0)
+        >>> study = ng.lesion_study(net, [[0.0, 1.0, 2.0, 3.0]], [1])
+        >>> top = max(study.values().items(), key=lambda kv: abs(kv[1]))[0]
+        >>> f'label="{top}\\\\n' in study.diagram(collapse=6, top=1).source  # drawn, labelled
+        True
+        """
+        net = self.net if net is None else net
+        if net is None:
+            raise ConfigError("this LesionStudy has no network (it was not made by "
+                              "ng.lesion_study): pass study.diagram(net)")
+        if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) \
+                or top < 0:
+            raise ConfigError(f"top must be an int ≥ 0 (units of largest |ΔJ| always "
+                              f"drawn), got {top!r}")
+        values = self.values()
+        biggest = sorted(values, key=lambda u: (-abs(values[u]), u))[:top]
+        keep = [*biggest, *(options.pop("keep", None) or ())]
+        return diagrams.diagram(net, values=values, label="ΔJ when silenced", keep=keep,
+                                **options)
 
     def _table(self) -> list[tuple]:
         return [(r.unit, f"{r.J:.6g}", f"{r.dJ:+.6g}" if np.isfinite(r.dJ) else "undefined",
@@ -144,7 +169,7 @@ def lesion_study(net, X, y, lam: float = 0.0, loss: str = "auto",
             dJ = J - J0 if np.isfinite(J) and np.isfinite(J0) else float("nan")
             rows.append(LesionRow(u.name, J, dJ, acc, acc - acc0))
     rows.sort(key=lambda r: (0, -r.dJ, r.unit) if np.isfinite(r.dJ) else (1, 0.0, r.unit))
-    return LesionStudy(J0, acc0, rows)
+    return LesionStudy(J0, acc0, rows, net)
 
 
 @dataclass

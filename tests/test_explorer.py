@@ -45,7 +45,7 @@ def test_the_packed_numbers_are_the_traces(xor_run):
         np.testing.assert_allclose(dg, tr.a[1] * (1 - tr.a[1]), rtol=1e-5)  # sigmoid
     # one scale per view for the run: the largest |δ| of any frame and instance
     big = max(float(np.abs(s.trace.delta[l]).max()) for s in steps for l in (1, 2))
-    assert d["scales"]["errors"]["unit"] == pytest.approx(big)
+    assert d["scales"]["errors"]["unit"]["run"] == pytest.approx(big)
     assert d["maps"]["res"] == 40 and len(d["maps"]["points"]) == 4
 
 
@@ -188,7 +188,9 @@ def test_a_400_25_10_page_collapses_inputs_and_names_classes(tmp_path):
     d = page_data(ng.player(trace, tmp_path / "big.html", net=net))
     lay = d["layout"]
     assert [layer["big"] for layer in lay["layers"]] == [True, False, False]
-    assert lay["classes"] == list(net.classes) and d["instances"] == ["x(1)", "x(2)", "x(3)"]
+    # a Trace's rows are kept as given, and named as the Trace's (not the data's) rows
+    assert lay["classes"] == list(net.classes)
+    assert d["instances"] == ["row 1 of the Trace", "row 2 of the Trace", "row 3 of the Trace"]
     ys = [u["y"] for u in lay["layers"][0]["units"]]
     assert max(ys) - min(ys) < 600  # a block of columns, not a 400-unit tower
 
@@ -253,9 +255,11 @@ def test_each_frame_is_diagnosed_once_for_the_view_and_its_static_picture(tmp_pa
     monkeypatch.setattr(dg, "diagnose", lambda *a, **k: calls.append(a) or real(*a, **k))
     path = ng.player(steps, tmp_path / "z.html", net=net, show="health")
     assert len(calls) == len(steps) == 3
-    # the static picture of each frame draws those findings: both hidden units badged ≡
+    # the one static picture draws the findings it was made with (the page recolours it
+    # per frame): both hidden units badged ≡
     html = Path(path).read_text(encoding="utf-8")
-    assert html.count("<svg") > len(steps) and html.count("≡") >= 2 * len(steps)
+    static = html[html.index('<details id="static">'):]
+    assert static.count("<svg") == 1 and static.count("≡") >= 2
 
 
 def test_a_history_page_has_the_runs_findings(tmp_path):

@@ -45,7 +45,7 @@ def test_compile_refuses_and_names_the_unit():
     net = rbf_net()
     with pytest.raises(ng.CompileError, match="'r1' uses the input function 'euclidean_rbf'"):
         net.compile()
-    with pytest.raises(ng.ConfigError, match="known: euclidean_rbf, weighted_sum"):
+    with pytest.raises(ng.ConfigError, match="known: euclidean_rbf, max, mean, weighted_sum"):
         net.add_node("q", input_function="product")
 
 

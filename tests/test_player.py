@@ -34,7 +34,8 @@ def test_player_file_is_self_contained(player_file):
     assert text.count('class="frame"') == len(steps) == 20
     assert "http://" not in text.replace("http://www.w3.org", "")  # nothing fetched
     assert "https://" not in text and "<script src" not in text
-    assert "J(Θ) over training" in text and "epoch 190" in text
+    assert "J on the training data, before each step&#x27;s update" in text
+    assert "epoch 190" in text
 
 
 def test_player_in_headless_chromium(player_file, browser):

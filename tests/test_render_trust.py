@@ -89,7 +89,8 @@ def test_instance_is_named_x_of_i_everywhere(tmp_path):
     text = Path(ng.player(steps, tmp_path / "p.html", net=net)).read_text(encoding="utf-8")
     for i in range(1, 5):
         assert f'data-info="epoch 0, batch 0, instance x({i}), instance' in text
-        assert f"show = errors, instance x({i}), J = " in text  # the frame's own title
+        # the frame's own title, its J named as the batch's (the step is one row of it)
+        assert f"show = errors, instance x({i}), J of this step&#x27;s batch = " in text
     assert "instance 0" not in text and "x(0)" not in text
 
 
@@ -122,20 +123,17 @@ def test_player_keeps_one_colour_scale_for_the_run(tmp_path):
     small = dataclasses.replace(trace, delta=[None if d is None else d / 100 for d in trace.delta])
     steps = [ng.Step(0, 0, None, "update", trace, trace.cost),
              ng.Step(1, 0, None, "update", small, trace.cost)]
-    text = Path(ng.player(steps, tmp_path / "p.html", net=net)).read_text(encoding="utf-8")
-    big_fill, small_fill = _output_fills(text)
-    m = abs(float(trace.layer(3)["delta"][0, 0]))
-    d = float(trace.layer(3)["delta"][0, 0])
-    assert big_fill == colors.diverging(d, m) and small_fill == colors.diverging(d / 100, m)
-    assert big_fill != small_fill
-    hi = max(abs(v) for dl in trace.delta if dl is not None for v in dl[0])
-    legends = re.findall(r"δ = (-?[\d.e-]+)<", text)
-    assert legends.count(colors.fmt(hi)) == 2  # both frames' legends show the run's scale
-    assert "One colour scale for every frame" in text
-    # the user's own ends win, and the legend says so
-    text = Path(ng.player(steps, tmp_path / "q.html", net=net, vmax=5.0)).read_text("utf-8")
-    assert _output_fills(text) == [colors.diverging(d, 5.0), colors.diverging(d / 100, 5.0)]
-    assert text.count("δ = 5<") == 2
+    # the page colours its drawing and its one Graphviz picture on the scale it carries:
+    # per run by default, the largest |δ| of either frame (per frame on request)
+    from test_explorer import page_data
+
+    hi = max(abs(v) for dl in trace.delta if dl is not None for v in dl[:4].ravel())
+    sc = page_data(ng.player(steps, tmp_path / "p.html", net=net))["scales"]["errors"]
+    assert sc["default"] == "run" and sc["unit"]["run"] == pytest.approx(hi)
+    assert sc["unit"]["frame"] == pytest.approx([hi, hi / 100])
+    # the user's own ends win, under every policy
+    sc = page_data(ng.player(steps, tmp_path / "q.html", net=net, vmax=5.0))["scales"]["errors"]
+    assert sc["unit"]["run"] == 5.0 and sc["unit"]["frame"] == [5.0, 5.0]
 
 
 def test_vmin_vmax_are_checked_and_applied():

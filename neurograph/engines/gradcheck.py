@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..model.parameters import Parameter
 from .passes import run_backward
 
 # One link's numerical and backprop gradients agree within ATOL + RTOL·|numerical|: central
@@ -22,7 +23,11 @@ SHOWN = 20  # disagreeing links written out by str(report)
 
 @dataclass(eq=False)
 class GradCheckReport:
-    """Numerical and backprop gradients per link, and how far apart they are.
+    """Numerical and backprop gradients per parameter, and how far apart they are.
+
+    ``links`` holds what was checked: each link with a weight of its own, and
+    each shared :class:`~neurograph.model.parameters.Parameter` once (its
+    gradient is the sum over its links).
 
     ``rel_diff`` is ‖num − bp‖ / ‖num + bp‖ over all parameters (the
     course's measure); a correct backprop gives < 1e-9 on small networks.
@@ -62,9 +67,7 @@ class GradCheckReport:
                          "worst first:")
         lines.append(f"{'link':<28} {'numerical':>14} {'backprop':>14} {'|diff|':>10}")
         for link, num, bp, d in bad[:SHOWN] if bad else self.worst():
-            src = "+1" if link.source is None else link.source.name
-            lines.append(f"{(src + ' → ' + link.target.name):<28} {num:>14.8g} {bp:>14.8g} "
-                         f"{d:>10.2e}")
+            lines.append(f"{_label(link):<28} {num:>14.8g} {bp:>14.8g} {d:>10.2e}")
         if len(bad) > SHOWN:
             lines.append(f"… and {len(bad) - SHOWN} more")
         return "\n".join(lines)
@@ -73,9 +76,30 @@ class GradCheckReport:
         return f"GradCheckReport(parameters={len(self.links)}, rel_diff={self.rel_diff:.3e})"
 
 
+def _label(item) -> str:
+    if isinstance(item, Parameter):
+        return f"{item.name} (shared by {len(item.links)})"
+    src = "+1" if item.source is None else item.source.name
+    return f"{src} → {item.target.name}"
+
+
+def checked(net) -> list:
+    """Each link with its own weight, and each shared parameter once, in link order."""
+    out, seen = [], set()
+    for li in net.links:
+        p = li.parameter
+        if p is None:
+            out.append(li)
+        elif p._i not in seen:
+            seen.add(p._i)
+            out.append(p)
+    return out
+
+
 def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
               engine: str = "auto") -> GradCheckReport:
-    """Compare backprop's ∂J/∂w with (J(θ_i + c) − J(θ_i − c)) / 2c for every link.
+    """Compare backprop's ∂J/∂w with (J(θ_i + c) − J(θ_i − c)) / 2c for every link,
+    and for every shared parameter once (moving it moves all its links).
 
     Slow (2 passes per parameter): for checking only, on small networks.
     Like ``net.backward``, its backprop pass becomes the one nodes show (``link.grad``
@@ -96,7 +120,7 @@ def gradcheck(net, X, Y, lam: float = 0.0, c: float = 1e-4, loss: str = "auto",
     if not c > 0:
         raise ConfigError(f"c must be > 0, got {c}")
     trace = run_backward(net, X, Y, lam, loss, engine, show=True)
-    links = net.links
+    links = checked(net)
     idx = np.array([li.index for li in links], dtype=np.intp)
     bp = trace.grad[idx].astype(np.float64)
     w = net.weights.theta

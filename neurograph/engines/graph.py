@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.parameters import registry, ties
 from .base import Pool, Workspace
 from .losses import L2, loss_of
 
@@ -36,6 +37,8 @@ class NodePlan:
     w_idx: np.ndarray  # store indices of the incoming (non-bias) links
     b_idx: int  # store index of the bias link
     fn: object  # the InputFunction
+    tied: tuple | None = None  # (positions in w_idx, slots) of links sharing a parameter
+    b_slot: int = -1  # the bias link's slot when it shares one
 
 
 @dataclass(eq=False)
@@ -58,6 +61,9 @@ class Block:
     linked: np.ndarray | None = None
     holes: np.ndarray | None = None
     w_linked: np.ndarray | None = None
+    # links sharing a parameter: (flat positions in W, slots), (units, slots) of bias links
+    tied_w: tuple | None = None
+    tied_b: tuple | None = None
 
     def __post_init__(self):
         if self.mask is not None:
@@ -109,6 +115,7 @@ class Plan:
     reg_idx: np.ndarray  # store indices of non-bias links (regularized)
     out_groups: list  # (Activation, columns relative to the output layer)
     inputs_later: np.ndarray  # input columns read past Layer 2 (skip links): kept in A
+    table: object = None  # the TieTable when links share parameters
 
 
 def _as_slice(cols: np.ndarray):
@@ -132,6 +139,8 @@ def make_plan(net) -> Plan:
         starts.append(k)
         k += lay.size
     col = {u.name: starts[lay.index - 1] + u.position for lay in layers for u in lay.nodes}
+    table = ties(net) if registry(net).all else None
+    slot = table.slot if table is not None else {}
     lplans, reg = [], []
     for lay in layers:
         start = starts[lay.index - 1]
@@ -144,12 +153,17 @@ def make_plan(net) -> Plan:
                 w_idx = np.array([li.index for li in links], dtype=np.intp)
                 order = np.argsort(cols, kind="stable")
                 cols, w_idx = cols[order], w_idx[order]
-                reg.append(w_idx)
+                if u.input_function.weighted:  # a pooling unit's links carry no weight
+                    reg.append(w_idx)
+                slots = np.array([slot.get(li, -1) for li in links], dtype=np.intp)[order]
+                b_slot = slot.get(u._bias_link, -1)
                 if u.input_function.name == "weighted_sum":
-                    summed.append((col[u.name], cols, w_idx, u._bias_link.index))
+                    summed.append((col[u.name], cols, w_idx, u._bias_link.index, slots, b_slot))
                 else:
+                    at = np.flatnonzero(slots >= 0)
                     nplans.append(NodePlan(col[u.name], _as_slice(cols), w_idx,
-                                           u._bias_link.index, u.input_function))
+                                           u._bias_link.index, u.input_function,
+                                           (at, slots[at]) if len(at) else None, b_slot))
                 by_act.setdefault(u.activation, []).append(col[u.name])
             block = _block(summed, layers[0].size) if summed else None
         groups = [(act, _as_slice(np.array(cs, dtype=np.intp))) for act, cs in by_act.items()]
@@ -161,26 +175,40 @@ def make_plan(net) -> Plan:
                if isinstance(cols, slice) else cols - last.start)
         out_groups.append((act, rel))
     reg_idx = np.concatenate(reg) if reg else np.zeros(0, dtype=np.intp)
+    if table is not None:  # λ counts a shared parameter once
+        reg_idx = np.unique(reg_idx)
     read = [np.arange(k)[src] for lp in lplans[2:]
             for src in ([lp.block.src] if lp.block else []) + [p.src for p in lp.nodes]]
     later = np.unique(np.concatenate(read)) if read else np.zeros(0, dtype=np.intp)
-    plan = Plan(net.version, k, lplans, reg_idx, out_groups, later[later < lplans[0].stop])
+    plan = Plan(net.version, k, lplans, reg_idx, out_groups, later[later < lplans[0].stop],
+                table)
     _PLANS[net] = plan
     return plan
 
 
 def _block(summed: list, n_inputs: int) -> Block:
-    src = np.unique(np.concatenate([cols for _, cols, _, _ in summed]))
+    src = np.unique(np.concatenate([s[1] for s in summed]))
     w_idx = np.zeros((len(src), len(summed)), dtype=np.intp)
     mask = np.zeros(w_idx.shape, dtype=bool)
-    for j, (_, cols, idx, _) in enumerate(summed):
+    tw, tws = [], []
+    for j, (_, cols, idx, _, slots, _) in enumerate(summed):
         rows = np.searchsorted(src, cols)
         w_idx[rows, j] = idx
         mask[rows, j] = True
-    ucols = np.array([c for c, _, _, _ in summed], dtype=np.intp)
-    b_idx = np.array([b for _, _, _, b in summed], dtype=np.intp)
-    return Block(_as_slice(ucols), _as_slice(src), w_idx, None if mask.all() else mask, b_idx,
-                 *_pieces(src, n_inputs))
+        at = slots >= 0
+        tw.append(rows[at] * len(summed) + j)
+        tws.append(slots[at])
+    ucols = np.array([s[0] for s in summed], dtype=np.intp)
+    b_idx = np.array([s[3] for s in summed], dtype=np.intp)
+    blk = Block(_as_slice(ucols), _as_slice(src), w_idx, None if mask.all() else mask, b_idx,
+                *_pieces(src, n_inputs))
+    tw, tws = np.concatenate(tw), np.concatenate(tws)
+    if len(tw):
+        blk.tied_w = (tw, tws)
+    bs = np.array([s[5] for s in summed], dtype=np.intp)
+    if (bs >= 0).any():
+        blk.tied_b = (np.flatnonzero(bs >= 0), bs[bs >= 0])
+    return blk
 
 
 def block_weights(blk: Block, w: np.ndarray) -> np.ndarray:
@@ -261,16 +289,20 @@ def output_deltas(plan: Plan, Z, A, Y, loss: str, dJ_da, delta) -> None:
         dL[:, c] = loss_of(loss, act).delta(act, zL[:, c], aL[:, c], Y[:, c])
 
 
-def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None) -> None:
+def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None, terms=None) -> None:
     """Σ a_i·δ_j of the links into layer i (0-based list index) into ``grad``, and
     the blame shares w_ij·δ_j (or ∂z_j/∂a_i·δ_j) onto their sources in ``dJ_da``.
     ``W`` is the block's weights as the forward sweep used them; ``A`` holds the
-    sources' a (X itself for Layer 2)."""
+    sources' a (X itself for Layer 2). A link sharing a parameter puts its own term
+    into ``terms`` (its slot): the parameter's entry is their sum (``finish_grad``)."""
     lp = plan.layers[i]
     blk = lp.block
     if blk is not None:
         d = delta[:, blk.cols]
-        grad[blk.b_idx] = d.sum(axis=0)
+        db = d.sum(axis=0)
+        grad[blk.b_idx] = db
+        if blk.tied_b is not None:
+            terms[blk.tied_b[1]] = db[blk.tied_b[0]]
         G = np.empty(blk.w_idx.shape, dtype=d.dtype)
         for cols, rows in blk.parts:
             if isinstance(rows, slice):
@@ -281,14 +313,21 @@ def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None) -> None:
             grad[blk.w_idx] = G
         else:
             grad[blk.w_linked] = G.ravel()[blk.linked]
+        if blk.tied_w is not None:
+            terms[blk.tied_w[1]] = G.ravel()[blk.tied_w[0]]
         if i > 1:  # inputs need no blame
             for cols, rows in blk.blamed:
                 dJ_da[:, cols] += d @ W[rows].T
     for p in lp.nodes:
         d = delta[:, p.col]
         grad[p.b_idx] = d.sum()
+        if p.b_slot >= 0:
+            terms[p.b_slot] = grad[p.b_idx]
         a_in, wj = A[:, p.src], w[p.w_idx]
-        grad[p.w_idx] = d @ p.fn.dz_dw(a_in, wj)
+        gw = d @ p.fn.dz_dw(a_in, wj)
+        grad[p.w_idx] = gw
+        if p.tied is not None:
+            terms[p.tied[1]] = gw[p.tied[0]]
         if i > 1:
             dJ_da[:, p.src] += d[:, None] * p.fn.dz_da(a_in, wj)
 
@@ -322,6 +361,8 @@ class GraphEngine:
         self.has_delta = False
         self.W: list = [None] * self.L  # each layer's block weights, as this pass used them
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
+        n_slots = 0 if self.plan.table is None else self.plan.table.n_slots
+        self.terms = np.zeros(n_slots, self.theta.dtype)  # each tied link's own term
 
     def _silence(self, M: np.ndarray, i: int) -> None:
         cols = self.silent.get(i)
@@ -364,13 +405,18 @@ class GraphEngine:
     def backward_layer(self, l: int) -> None:
         # the links of Θ(l) run into Layer l+1 (list index l); then δ of Layer l
         links_into(self.plan, l, self.theta, self.X if l == 1 else self.A, self.dJ_da,
-                   self.delta, self.grad, self.W[l])
+                   self.delta, self.grad, self.W[l], self.terms)
         if l > 1:
             delta_of(self.plan, l - 1, self.Z, self.A, self.dJ_da, self.delta, self.tmp)
             self._silence(self.delta, l - 1)  # a silenced unit's a is constant: δ = 0
 
     def finish(self) -> None:
-        self.grad *= 1.0 / self.delta.shape[0]  # Σ over the batch → Δ/m
+        m = self.delta.shape[0]
+        self.grad *= 1.0 / m  # Σ over the batch → Δ/m
+        t = self.plan.table
+        if t is not None:  # a shared parameter's entry: the sum of its links' terms
+            self.terms *= 1.0 / m
+            t.sum_terms(self.terms, self.grad)
 
     def views(self):
         p = self.plan

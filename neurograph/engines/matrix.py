@@ -22,18 +22,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model.parameters import ties
 from ..model.weights import Compiled, compile_network, split
 from .base import Pool, Workspace
 from .losses import L2, loss_of
 
 
-def covered(c: Compiled) -> list:
+def covered(c: Compiled, table=None) -> list:
     """The λ term's weights in θ's compiled layout: each Θ(l) as a block
-    (start, rows, cols), its bias column left out by :class:`~.losses.L2`."""
-    out, k = [], 0
-    for r, cols in c.shapes:
-        out.append((k, r, cols))
-        k += r * cols
+    (start, rows, cols), its bias column left out by :class:`~.losses.L2`; a block
+    with tied links as the indices of its own weights (the holes left out); and
+    each shared parameter of weight links once (``table``: the tie table)."""
+    out = []
+    for k, (start, (r, cols)) in enumerate(zip(c.offsets, c.shapes)):
+        tie = c.ties[k] if c.ties else None
+        if tie is None:
+            out.append((start, r, cols))
+            continue
+        own = np.ones((r, cols), dtype=bool) if c.masks[k] is None else c.masks[k].copy()
+        own[:, 0] = False  # the bias column: not regularized
+        out.append(start + np.flatnonzero(own))
+    if table is not None and len(table.p_reg):
+        out.append(table.p_reg)
     return out
 
 
@@ -51,13 +61,16 @@ class MatrixEngine:
         self.L = len(self.c.s)
         self.loss = loss
         self.out_loss = loss_of(loss, self.c.activations[-1])
-        self.reg = L2(lam, covered(self.c))
+        # shared weights: each tied link's own term a·δ, summed into its parameter at finish
+        self.table = ties(net) if self.c.tied else None
+        self.reg = L2(lam, covered(self.c, self.table))  # each parameter once
         self.theta = self.c.theta
         self.grad = np.zeros_like(self.theta)
         self.D = split(self.grad, self.c.shapes)  # D(l) as views of grad
         self.pool = Pool(lambda m: MatrixWorkspace(self.c, m))
         self.work: MatrixWorkspace | None = None
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
+        self.terms = np.zeros(0 if self.table is None else self.table.n_slots, self.theta.dtype)
 
     def start(self, X: np.ndarray) -> None:
         self.work = self.pool.get(X.shape[0])
@@ -86,13 +99,16 @@ class MatrixEngine:
         self.out_loss.delta(self.c.activations[-1], w.z[-1], w.a[-1], Y, w.delta[-1], w.tmp[-1])
 
     def backward_layer(self, l: int) -> None:
-        backward_layer(self.c, l, self.work, self.D)
+        backward_layer(self.c, l, self.work, self.D, self.terms)
         cols = self.silent.get(l - 1) if l > 1 else None
         if cols is not None:  # a silenced unit's a is constant: δ = 0
             self.work.delta[l - 1][:, cols] = 0.0
 
     def finish(self) -> None:
-        pass  # each Δ(l)/m was completed by its backward_layer
+        # each Δ(l)/m was completed by its backward_layer; a parameter's entry is the sum
+        # of its links' terms (its λ term, once, is the pass driver's: ``reg``)
+        if self.table is not None:
+            self.table.sum_terms(self.terms, self.grad)
 
     def views(self):
         w = self.work
@@ -120,24 +136,30 @@ class MatrixWorkspace(Workspace):
 
 def forward_layer(c: Compiled, l: int, work: MatrixWorkspace) -> None:
     """z(l+1), a(l+1) from a(l) into the workspace; ``l`` is 1-based (uses Θ(l))."""
-    T = c.thetas[l - 1]
+    T = c.full(l - 1)
     z = work.z[l]
     np.matmul(work.a[l - 1], T[:, 1:].T, out=z)
     z += T[:, 0]
     c.activations[l - 1].apply_into(z, work.a[l], work.tmp[l])
 
 
-def backward_layer(c: Compiled, l: int, work: MatrixWorkspace, D: list) -> None:
+def backward_layer(c: Compiled, l: int, work: MatrixWorkspace, D: list,
+                   terms: np.ndarray | None = None) -> None:
     """Fill D(l) with Δ(l)/m from δ(l+1) (the λ term is the pass driver's), then
-    δ(l) into the workspace (none for l = 1: inputs)."""
+    δ(l) into the workspace (none for l = 1: inputs). A tied link's own term goes
+    into ``terms`` (its slot); its parameter's entry is summed at finish."""
     delta_next = work.delta[l]
     m = delta_next.shape[0]
-    T = c.thetas[l - 1]
+    T = c.thetas[l - 1]  # the block: a tied link's place in it is a hole (0)
     Dl = D[l - 1]
     np.matmul(delta_next.T, work.a[l - 1], out=Dl[:, 1:])
     Dl[:, 0] = work.ones @ delta_next
     Dl *= 1.0 / m
-    mask = c.masks[l - 1]
+    tie = c.ties[l - 1] if c.ties else None
+    if tie is not None:
+        terms[tie.slots] = Dl.ravel()[tie.pos]
+        T = c.full(l - 1)  # δ(l) flows back through the tied weights too
+    mask = c.masks[l - 1]  # also zeroes the tied links' places: their sum is the parameter's
     if mask is not None:
         Dl *= mask  # missing links are fixed zeros: no gradient, no update
     if l > 1:

@@ -138,6 +138,12 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto", backend="
     """(J, [D(1), …, D(L−1)]) from one pass; the D(l) are views of ``D.flat`` (θ's layout).
     What nodes show is left as it was (``backward`` changes it).
 
+    D(l) of a layer with tied links is a copy laid out like Θ(l) as ``net.theta(l)``
+    shows it: each tied entry is its parameter's gradient ∂J/∂p (the sum of its
+    links' terms, λ once), repeated where the parameter is, so that
+    Θ(l) − αD(l) is Θ(l) one gradient step later. A link's own term is
+    ``trace.link_grad(link)`` of ``net.backward``.
+
     Raises
     ------
     CompileError
@@ -159,7 +165,8 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto", backend="
             "D(l) matrices exist only for layered networks; this one runs on the graph "
             "engine: use net.backward(X, Y) and read link.grad or trace.grad"
         )
-    D = Gradients(split(trace.grad, c.shapes))
+    D = Gradients(split(trace.grad, c.shapes) if not c.tied
+                  else [c.full(k, trace.grad) for k in range(len(c.shapes))])
     D.flat = trace.grad
     return trace.cost, D
 

@@ -201,7 +201,9 @@ class Pass:
         if all(d is None for d in deltas):
             deltas = None
         grad = self.engine.grad.copy() if (with_grad and self.grad_done) else None
+        terms = getattr(self.engine, "terms", None)
+        terms = terms.copy() if grad is not None and terms is not None and len(terms) else None
         return Trace(version=self.net.version, z=zs, a=acts, theta=self.engine.theta.copy(),
                      delta=deltas, grad=grad, cost=self.J, lam=self.engine.lam,
                      loss=self.engine.loss, engine=self.engine.kind, phase=phase,
-                     owner=id(self.net), network_ref=weakref.ref(self.net))
+                     owner=id(self.net), network_ref=weakref.ref(self.net), terms=terms)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..model.weights import compile_network, split
 from .base import Pool, Workspace
 from .losses import L2
@@ -48,6 +49,9 @@ class TorchEngine:
         self.device = dev = check_backend("torch", device)[1]
         self.host = dev.type == "cpu" if host is None else host
         self.c = c = compile_network(net)
+        if c.tied:  # its kernels read the Θ blocks, where tied links are holes
+            raise ConfigError("backend='torch' does not run links that share parameters "
+                              "yet; expected backend='numpy' for this network")
         self.L = len(c.s)
         self.loss = loss
         self.theta = c.theta

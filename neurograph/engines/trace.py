@@ -15,11 +15,35 @@ changes what a node says.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import StaleTraceError, renamed
+from ..errors import StaleTraceError, TopologyError, renamed
+from ..model.parameters import Parameter, ParameterArray, ties
+
+
+class Gradient(np.ndarray):
+    """∂J/∂θ in θ's layout (index it as an array), that also answers for a shared
+    weight: ``trace.grad(p)`` for a Parameter (a number) or a ParameterArray (an
+    array of its shape). Arithmetic on it gives plain arrays."""
+
+    def __array_finalize__(self, obj) -> None:
+        self._trace = getattr(obj, "_trace", None)
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        out = arr.view(np.ndarray)
+        return out[()] if return_scalar else out
+
+    def __reduce__(self):
+        return self.view(np.ndarray).__reduce__()
+
+    def __call__(self, p):
+        tr = None if self._trace is None else self._trace()
+        if tr is None:
+            raise StaleTraceError("this gradient's Trace is gone: run a new pass")
+        return tr.param_grad(p)
 
 
 @dataclass(eq=False)
@@ -35,6 +59,9 @@ class Trace:
         ``w`` is its former name).
     grad : ∂J/∂θ per weight in the same layout (None after a forward pass).
     cost : J(Θ) (None after a forward pass).
+    terms : each link that shares a parameter, its own term ∂J/∂w (the mean of
+        a·δ, without λ), in the slots of the network's tie table; None when no
+        link shares one. ``grad(p)`` is the sum of p's terms plus λ/n·p once.
 
     Examples
     --------
@@ -63,6 +90,75 @@ class Trace:
     owner: int = 0  # id() of the network whose pass this is
     # a weak reference to that network (a trace must not keep a network alive)
     network_ref: object = field(default=None, repr=False)
+    terms: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.grad is not None:
+            self.grad = np.asarray(self.grad).view(Gradient)
+            self.grad._trace = weakref.ref(self)
+
+    def _live_network(self):
+        net = self.network
+        if net is None:
+            raise StaleTraceError("this trace is of a network that is gone or was changed "
+                                  "since: run a new pass")
+        return net
+
+    def param_grad(self, p):
+        """∂J/∂p of a shared weight: Σ over p.links of each link's term, plus λ/n·p.
+
+        A Parameter gives a number, a ParameterArray an array of its shape.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(); x = net.add_input("x"); h = net.add_node("h")
+        >>> o = net.add_node("o", activation="linear"); p = net.parameter(0.5, name="k")
+        >>> _ = net.connect(x, h, p); _ = net.connect(h, o, p)
+        >>> tr = net.backward([[1.0]], [[0.0]])
+        >>> bool(np.isclose(tr.grad(p), sum(tr.link_grad(li) for li in p.links)))
+        True
+        """
+        net = self._live_network()
+        if self.grad is None:
+            return None
+        if isinstance(p, ParameterArray):
+            return self.grad.view(np.ndarray)[p.indices].copy()
+        if not isinstance(p, Parameter) or ties(net).by_index.get(p._i) is not p:
+            raise TopologyError(f"expected a Parameter or ParameterArray of this trace's "
+                                f"network, got {p!r}")
+        return float(self.grad[p._i])
+
+    def grad_by_layer(self, p) -> dict:
+        """A shared weight's gradient split by the layer its links go into: {layer
+        number: the sum of those links' terms}, a number for a Parameter or an array
+        of its shape for a ParameterArray. λ is not in the terms: the values add
+        up to ``grad(p)`` less λ/n·p. In an unrolled recurrent network h(t) is
+        Layer t + 1, so this is ∂J/∂p step by step (backpropagation through time).
+
+        >>> import numpy as np, neurograph as ng
+        >>> rnn = ng.Network.recurrent(inputs=1, hidden=1, steps=3, outputs=None, seed=0)
+        >>> tr = rnn.backward(np.ones((2, 3)), np.zeros((2, 1)))
+        >>> per = tr.grad_by_layer(rnn.parameters["W_h"]); sorted(per)    # h(1) has no W_h
+        [3, 4]
+        >>> bool(np.isclose(sum(per.values()).item(), tr.grad(rnn.parameters["W_h"]).item()))
+        True
+        """
+        net = self._live_network()
+        if self.grad is None:
+            return None
+        if isinstance(p, ParameterArray):
+            params, shape = list(p.params.flat), p.shape
+        elif isinstance(p, Parameter):
+            params, shape = [p], None
+        else:
+            raise TopologyError(f"expected a Parameter or ParameterArray, got {p!r}")
+        t = ties(net)
+        out: dict[int, np.ndarray] = {}
+        for k, q in enumerate(params):
+            for li in t.links_of.get(q._i, ()):
+                acc = out.setdefault(li.target.layer, np.zeros(len(params)))
+                acc[k] += self.terms[t.slot[li]]
+        return {lay: (float(v[0]) if shape is None else v.reshape(shape))
+                for lay, v in sorted(out.items())}
 
     @property
     def w(self) -> np.ndarray:
@@ -140,9 +236,21 @@ class Trace:
         return self.theta[link.index] * a
 
     def link_grad(self, link):
-        """∂J/∂w for this link (scalar), or None after a forward pass only."""
-        self.check(link.target.network)
-        return None if self.grad is None else float(self.grad[link.index])
+        """∂J/∂w for this link (scalar), or None after a forward pass only.
+
+        For a link that shares a parameter, its own term: ∂J/∂w as if the weight
+        were its own, the mean of a·δ without λ (λ/n·p is counted once, in
+        ``grad(p)``); the parameter's gradient is the sum of these terms.
+        """
+        net = link.target.network
+        self.check(net)
+        if self.grad is None:
+            return None
+        if self.terms is not None and len(self.terms):
+            k = ties(net).slot.get(link)
+            if k is not None:
+                return float(self.terms[k])
+        return float(self.grad[link.index])
 
     def node(self, node) -> dict:
         """Everything about one node: z, a, delta, blame."""

@@ -29,6 +29,7 @@ from ..errors import (
     StaleTraceError,
     TopologyError,
 )
+from ..render import colors
 from ..render import explorer as ex
 from ..render.player import Frames, parts
 from ..train.trainer import Trainer
@@ -205,7 +206,9 @@ class Live:
         traces = [f.trace for f in fr]
         frames = Frames(traces, [f.info for f in fr], [f.at for f in fr], self.costs,
                         [(k, 0) for k in range(len(fr))], [None] * len(fr), traces,
-                        [f.findings for f in fr])
+                        [f.findings for f in fr],
+                        j=[f"J on the data shown = {colors.fmt(t.cost)}" if t.cost is not None
+                           else "" for t in traces])
         maps = None
         if fr[0].map is not None:
             maps = decision_maps(self.net, [], self.X, self.y, res=self.res, rows=self.rows)

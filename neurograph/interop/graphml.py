@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import FileFormatError, InputValueError, NeurographError
 from ..io import atomic_write
 from ..model.network import Network
+from ..model.parameters import refuse_shared
 
 
 def to_graphml(net, path) -> None:
@@ -35,7 +36,8 @@ def to_graphml(net, path) -> None:
 
     Raises InputValueError for a weight that is NaN or inf (a diverged network):
     GraphML files hold finite weights, as :func:`from_graphml` reads them; keep a
-    diverged network with ``ng.save``.
+    diverged network with ``ng.save``. Raises ConfigError for a network whose
+    links share parameters: a GraphML edge holds a weight of its own.
 
     >>> import os, tempfile, neurograph as ng
     >>> path = os.path.join(tempfile.mkdtemp(), "n.graphml")
@@ -43,6 +45,7 @@ def to_graphml(net, path) -> None:
     >>> sorted(nx.read_graphml(path).nodes)[:3]
     ['a2_1', 'a2_2', 'a3_1']
     """
+    refuse_shared(net, "GraphML", "keep it with ng.save or net.to_spec()")
     spec = net.to_spec()
     for d in spec["nodes"]:
         _check_xml(d["name"])

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import CompileError, ConfigError, MissingExtraError
 from ..model.activations import LEAKY_SLOPE
 from ..model.network import Network
+from ..model.parameters import refuse_shared
 
 _TO = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity",
        "leaky_relu": "LeakyReLU"}  # nn.LeakyReLU's default slope is LEAKY_SLOPE, 0.01
@@ -37,7 +38,8 @@ def to_torch(net):
     CompileError
         The network is not layered (skip links) or mixes activations in a layer.
     ConfigError
-        A step unit (no PyTorch module has its derivative) or a custom activation.
+        A step unit (no PyTorch module has its derivative) or a custom activation;
+        links that share parameters (a Linear layer has a weight per link).
 
     Examples
     --------
@@ -53,6 +55,7 @@ def to_torch(net):
     )
     """
     torch = _torch()
+    refuse_shared(net, "to_torch (nn.Linear layers)", "run it with backend='numpy'")
     c = net.compile()
     dtype = torch.float64 if c.theta.dtype == np.float64 else torch.float32
     layers = []

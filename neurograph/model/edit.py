@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import TopologyError
 from .layer import Layer
 from .node import Link, Node
+from .parameters import Parameter, ParameterArray, own, whole_parameters
 
 
 class NetworkEdits:
@@ -46,7 +47,8 @@ class NetworkEdits:
         if link.is_bias:
             raise TopologyError(f"{link!r} is a bias link, part of its unit: use "
                                 "set_bias(node, 0) and freeze it to cut it")
-        self.weights.set_frozen(link.index, False)
+        if link.parameter is None:  # a shared parameter stays as its other links have it
+            self.weights.set_frozen(link.index, False)
         self.topology.remove_link(link)
         self._removed()
 
@@ -68,7 +70,8 @@ class NetworkEdits:
                                 "when the layer's last unit goes")
         was_output = node in self.outputs
         for link in self.in_links(node) + self.out_links(node):
-            self.weights.set_frozen(link.index, False)
+            if link.parameter is None:
+                self.weights.set_frozen(link.index, False)
         self.topology.remove_unit(node)
         self.layering.take(node)
         if was_output:
@@ -93,7 +96,8 @@ class NetworkEdits:
     def links_of(self, x) -> list[Link]:
         """The links ``x`` stands for: a Link; a node or its name (its incoming links,
         bias link included); a Layer or 1-based layer number (the links into its
-        units); "bias" (every bias link); or a list of these.
+        units); "bias" (every bias link); a shared Parameter or ParameterArray
+        (its links); or a list of these.
 
         >>> import neurograph as ng
         >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
@@ -102,6 +106,10 @@ class NetworkEdits:
         """
         if isinstance(x, Link):
             return [self._own_link(x)]
+        if isinstance(x, ParameterArray):
+            return [li for p in x for li in p.links]
+        if isinstance(x, Parameter):
+            return own(self, x).links
         if isinstance(x, str) and x == "bias":
             return [u.bias_link for u in self.nodes if u.bias_link is not None]
         if isinstance(x, (Layer, int, np.integer)) and not isinstance(x, bool):
@@ -132,7 +140,7 @@ class NetworkEdits:
         >>> net.link("bias1", "a2_1").frozen, net.link("x1", "a2_1").frozen
         (True, False)
         """
-        for link in self.links_of(x):
+        for link in whole_parameters(self.links_of(x), "freeze"):
             self.weights.set_frozen(link.index, True)
 
     def unfreeze(self, x) -> None:
@@ -143,7 +151,7 @@ class NetworkEdits:
         >>> net.freeze(2); net.unfreeze("bias"); int(net.weights.frozen.sum())
         2
         """
-        for link in self.links_of(x):
+        for link in whole_parameters(self.links_of(x), "unfreeze"):
             self.weights.set_frozen(link.index, False)
 
     # --- silencing ----------------------------------------------------------------
@@ -161,7 +169,9 @@ class NetworkEdits:
 
         ``units`` are input or hidden units (nodes or names); ``links`` are Links
         or (source, target) pairs. Raises TopologyError before changing anything
-        for a bias or output unit, or a unit or link that is not there.
+        for a bias or output unit, or a unit or link that is not there, or one link
+        of a shared parameter without all the others (its weight is theirs: cutting
+        it would cut them all; silence a unit, or cut every link of the parameter).
 
         >>> import neurograph as ng
         >>> net = ng.Network.from_thetas([[[0.0, 1.0], [0.0, 1.0]], [[0.0, 1.0, 1.0]]])
@@ -178,6 +188,8 @@ class NetworkEdits:
                 raise TopologyError(f"cannot silence {u.kind} unit {u.name!r}: only input "
                                     "and hidden units can be silenced")
         cut = [self._own_link(li) if isinstance(li, Link) else self.link(*li) for li in links]
+        whole_parameters(cut, "cut", "expected every link of the parameter in links=, "
+                         "or a unit to silence")
         positions: dict[int, set] = {}
         for u in nodes:
             positions.setdefault(u.layer - 1, set()).add(u.position)

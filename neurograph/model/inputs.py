@@ -36,6 +36,7 @@ class InputFunction:
     z: Callable
     dz_da: Callable
     dz_dw: Callable
+    weighted: bool = True  # False: the links carry no weight (a pooling unit's)
 
     def __repr__(self) -> str:
         return f"InputFunction({self.name!r})"
@@ -57,7 +58,34 @@ EUCLIDEAN_RBF = InputFunction(
     dz_dw=lambda A, w: -2.0 * (A - w),
 )
 
-_REGISTRY = {f.name: f for f in (WEIGHTED_SUM, EUCLIDEAN_RBF)}
+
+
+def _first_max(A):
+    """1 at each instance's first largest input, 0 elsewhere: max pooling passes δ
+    to the unit that won (the first on ties), as its derivative says."""
+    out = np.zeros_like(A)
+    out[np.arange(A.shape[0]), np.argmax(A, axis=1)] = 1.0
+    return out
+
+
+# Pooling units: z = max or mean of the window (+ θ0, which pooling keeps at 0,
+# frozen); the links carry no weight, so ∂z/∂w = 0.
+MAX = InputFunction(
+    "max",
+    z=lambda A, w, b: A.max(axis=1) + b,
+    dz_da=lambda A, w: _first_max(A),
+    dz_dw=lambda A, w: np.zeros_like(A),
+    weighted=False,
+)
+MEAN = InputFunction(
+    "mean",
+    z=lambda A, w, b: A.mean(axis=1) + b,
+    dz_da=lambda A, w: np.full_like(A, 1.0 / A.shape[1]),
+    dz_dw=lambda A, w: np.zeros_like(A),
+    weighted=False,
+)
+
+_REGISTRY = {f.name: f for f in (WEIGHTED_SUM, EUCLIDEAN_RBF, MAX, MEAN)}
 
 
 def get_input_function(spec) -> InputFunction:

@@ -7,9 +7,10 @@ Layer 1, the input layer.
 
 The state has one owner per part, each a small class that copies itself:
 ``topology`` (the units and links: the graph), ``weights`` (θ, the frozen flags,
-the compiled layout), ``layering`` (the layers) and ``lesions`` (what an open
-lesion holds). The Network composes them; its methods check what a user asks
-for and hand it to the part. What a built network offers (Θ, passes, pictures,
+the compiled layout), ``layering`` (the layers), ``lesions`` (what an open
+lesion holds) and ``shared`` (the shared weights: parameters by name). The
+Network composes them; its methods check what a user asks for and hand it to
+the part. What a built network offers (Θ, passes, pictures,
 spec) is in ``views.py``; taking it apart (remove, freeze, lesion, copy) in
 ``edit.py``; whole-network constructors and the building checks in ``build.py``.
 """
@@ -29,14 +30,14 @@ from .layer import Layer
 from .layering import Layering
 from .lesions import Lesions
 from .node import Link, Node, _check_weight
+from .parameters import Parameter, Registry
+from .sharing import NetworkParameters
 from .topology import Topology
 from .views import NetworkViews
 from .weights import Weights, no_gc
 
-DEFAULT_EPSILON = 0.12  # the course's ε_init for a link made one at a time
 
-
-class Network(WholeNetworks, NetworkViews, NetworkEdits):
+class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
     """A feed-forward network of explicit nodes and links.
 
     Parameters
@@ -76,6 +77,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         self.topology = Topology()
         self.layering = Layering(self.topology, self._new_bias)
         self.lesions = Lesions()
+        self.shared = Registry()  # the shared weights (parameters): entries of θ
         self.last_trace = None  # the latest pass's Trace: node.z, link.grad … show it
         self._classes: tuple[str, ...] | None = None
 
@@ -106,6 +108,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
             new.topology, nodes = self.topology.copy(new)
             new.layering = self.layering.copy(new.topology, nodes, new._new_bias)
         new.lesions = self.lesions.copy()
+        new.shared = self.shared.copy(new)  # the links kept their θ indices: so do these
         return new
 
     @property
@@ -230,7 +233,9 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         """Link ``source`` → ``target`` with ``weight`` and return the Link.
 
         Without a weight, it is drawn from U[−0.12, 0.12] by the network's
-        generator (never all equal: symmetric weights never learn).
+        generator (never all equal: symmetric weights never learn). A
+        :class:`~neurograph.model.parameters.Parameter` (``net.parameter``) as
+        the weight makes the link read and write that shared weight.
 
         Raises
         ------
@@ -254,10 +259,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         self.lesions.refuse("connect")
         u, v = self._node(source), self._node(target)
         build.check_links(self.topology.graph, [u], [v])
-        if weight is None:
-            weight = self.rng.uniform(-DEFAULT_EPSILON, DEFAULT_EPSILON)
-        w = _check_weight(weight, f"link {u.name!r} → {v.name!r}", self.dtype)
-        link = Link(u, v, self.weights, self.weights.append(np.array([w])))
+        link = Link(u, v, self.weights, self._link_entry(weight, u, v))  # p: a shared weight
         self.topology.add_link(link)
         self._changed()
         return link
@@ -274,7 +276,10 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits):
         node = self._node(node)
         if node.bias_link is None:
             raise TopologyError(f"{node.kind} unit {node.name!r} has no bias link")
-        node.bias_link.weight = w
+        if isinstance(w, Parameter):
+            self._bias_through(node, w)
+        else:
+            node.bias_link.weight = w
 
     # --- layers (inferred when not given) ------------------------------------------
     @property

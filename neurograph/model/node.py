@@ -20,6 +20,7 @@ from ..data.values import real_array
 from ..errors import InputValueError, TopologyError
 from .activations import get_activation
 from .inputs import get_input_function
+from .parameters import parameter_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activations import Activation
@@ -281,7 +282,24 @@ class Link:
     def frozen(self, value) -> None:
         if not isinstance(value, (bool, np.bool_)):
             raise InputValueError(f"link.frozen must be True or False, got {value!r}")
+        p = self.parameter
+        if p is not None and bool(value) != p.frozen:
+            raise TopologyError(f"{self!r} shares parameter {p.name!r} with {len(p.links) - 1} "
+                                "other link(s): freeze the parameter (p.frozen = …), not one "
+                                "of its links")
         self._store.set_frozen(self._i, bool(value))
+
+    @property
+    def parameter(self):
+        """The shared :class:`~neurograph.model.parameters.Parameter` this link reads
+        and writes, or None for a weight of its own.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(); x = net.add_input("x"); h = net.add_node("h")
+        >>> p = net.parameter(0.3, name="k"); net.connect(x, h, weight=p).parameter is p
+        True
+        """
+        return parameter_of(self.target.network, self._i)
 
     @property
     def index(self) -> int:

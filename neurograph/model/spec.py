@@ -18,7 +18,12 @@ The spec is a dict of lists, strings and numbers plus two numpy arrays:
   network is saved for inspection);
 - ``compiled``: whether θ was laid out as Θ; ``classes``: names or None;
 - ``frozen`` (optional): ``{"links": [...], "biases": [...]}``, positions in
-  ``weights`` and ``biases`` of the weights training holds fixed.
+  ``weights`` and ``biases`` of the weights training holds fixed;
+- ``parameters`` (optional, shared weights): ``{"names", "values", "frozen"}``
+  lists in the order made, ``"arrays"``: ``[{"name", "shape", "start"}]`` (a
+  ParameterArray's parameters are ``start``… in C order), ``"links"`` and
+  ``"biases"``: the position in ``names`` of the parameter each link (each
+  bias) reads, −1 for a weight of its own.
 
 >>> import neurograph as ng
 >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
@@ -34,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from .parameters import ParameterArray, registry
 
 KEYS = ("dtype", "nodes", "explicit_layers", "links", "weights", "biases")
 
@@ -65,7 +71,58 @@ def to_spec(net) -> dict:
         "classes": None if net.classes is None else list(net.classes),
         "frozen": {"links": [k for k, li in enumerate(links) if frozen[li.index]],
                    "biases": [k for k, i in enumerate(biased) if frozen[i]]},
+        **_parameters(net, links, biased, theta, frozen),
     }
+
+
+def _parameters(net, links: list, biased: list, theta, frozen) -> dict:
+    reg = net.shared
+    if not reg.all:
+        return {}
+    pos = {p._i: k for k, p in enumerate(reg.all)}
+    arrays = [{"name": name, "shape": list(x.shape), "start": pos[x.params.flat[0]._i]}
+              for name, x in reg.named.items() if isinstance(x, ParameterArray)]
+    return {"parameters": {
+        "names": [p.name for p in reg.all], "values": [float(theta[p._i]) for p in reg.all],
+        "frozen": [bool(frozen[p._i]) for p in reg.all], "arrays": arrays,
+        "links": [pos.get(li.index, -1) for li in links],
+        "biases": [pos.get(i, -1) for i in biased]}}
+
+
+def _share(net, spec: dict, n_links: int, n_biases: int) -> None:
+    """Make the spec's parameters and point the links that share them at them."""
+    d = spec.get("parameters")
+    if not d:
+        return
+    if not isinstance(d, dict) or any(k not in d for k in ("names", "values", "links")):
+        raise ConfigError(f"a network spec's parameters must be a dict of names, values, "
+                          f"links and biases, got {d!r}")
+    names, values = list(d["names"]), list(d["values"])
+    at_links, at_biases = list(d["links"]), list(d.get("biases") or [-1] * n_biases)
+    if len(values) != len(names) or len(at_links) != n_links or len(at_biases) != n_biases:
+        raise ShapeError(f"a network spec's parameters need {len(names)} values, {n_links} "
+                         f"link and {n_biases} bias positions; got {len(values)}, "
+                         f"{len(at_links)} and {len(at_biases)}")
+    if any(not isinstance(k, int) or not -1 <= k < len(names) for k in at_links + at_biases):
+        raise ConfigError(f"a network spec's parameter positions must be -1..{len(names) - 1}")
+    made = [net.parameter(v, name=name) for name, v in zip(names, values)]
+    for p, fz in zip(made, d.get("frozen") or [False] * len(names)):
+        p.frozen = bool(fz)
+    reg = registry(net)
+    for a in d.get("arrays") or []:
+        shape, k0 = tuple(a["shape"]), a["start"]
+        params = np.empty(int(np.prod(shape)), dtype=object)
+        params[:] = made[k0 : k0 + len(params)]
+        for p in params:
+            del reg.named[p.name]
+        reg.named[a["name"]] = ParameterArray(a["name"], params.reshape(shape))
+    links = [li for u in net.nodes for li in net.in_links(u) if not li.is_bias]
+    biased = [u.bias_link for u in net.nodes if u.bias_link is not None]
+    for li, k in [*zip(links, at_links), *zip(biased, at_biases)]:
+        if k >= 0:
+            net.weights.set_frozen(li._i, False)
+            li._i = made[k]._i
+    net.layout_changed()
 
 
 def theta_index(net) -> np.ndarray:
@@ -75,7 +132,9 @@ def theta_index(net) -> np.ndarray:
     # from_spec makes the units (each appends its bias), then the links, in spec order
     biases = [u.bias_link.index for u in net.nodes if u.bias_link is not None]
     links = [li.index for u in net.nodes for li in net.in_links(u) if not li.is_bias]
-    return np.array(biases + links, dtype=np.intp)
+    # from_spec makes the shared parameters last; a tied link's own entry there is unused
+    params = [p._i for p in registry(net).all]
+    return np.array(biases + links + params, dtype=np.intp)
 
 
 def _get(spec: dict, key: str, kind: type | tuple, what: str):
@@ -138,7 +197,6 @@ def from_spec(cls, spec: dict):
         groups.setdefault(b, []).append(k)
     if spec.get("compiled"):
         _links_in_blocks(net, src, groups, biases, weights)
-        net.compile()
     else:
         for b, ks in groups.items():
             net.connect_layers([src[k] for k in ks], [b], init=np.zeros((1, len(ks))))
@@ -146,6 +204,9 @@ def from_spec(cls, spec: dict):
         # they are (the setters refuse them, a diverged network keeps them)
         net.weights.theta[...] = np.concatenate([biases, weights[sum(groups.values(), [])]])
     _freeze(net, spec, len(src), len(biases))
+    _share(net, spec, len(src), len(biases))
+    if spec.get("compiled"):
+        net.compile()
     classes = spec.get("classes")
     if classes is not None and not isinstance(classes, list):
         raise ConfigError(f"a network spec's classes must be a list or None, got {classes!r}")

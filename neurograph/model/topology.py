@@ -105,6 +105,18 @@ class Topology:
         if hasattr(nx, "_clear_cache"):
             nx._clear_cache(self.graph)
 
+    def add_links(self, store: Weights, rows) -> None:
+        """Add a Link per (source, target, θ index) of ``rows``, checked already (a grid's
+        window links: new targets, so no link exists already or closes a cycle)."""
+        succ, pred = self.graph._succ, self.graph._pred
+        with no_gc():
+            for u, v, i in rows:
+                d = {"link": Link(u, v, store, i)}
+                succ[u.name][v.name] = d
+                pred[v.name][u.name] = d
+        if hasattr(nx, "_clear_cache"):
+            nx._clear_cache(self.graph)
+
     def link(self, source: str, target: str) -> Link | None:
         """The Link source → target (names), or None."""
         d = self.graph.get_edge_data(source, target)

@@ -88,6 +88,10 @@ class NetworkViews:
     @thetas.setter
     def thetas(self, values) -> None:
         c = self.compile()
+        if c.tied:
+            raise TopologyError("Θ(l) has links that share parameters: expected writes through "
+                                "the parameters (net.parameters[name].value = …) or θ "
+                                "(net.theta_flat = …), not whole Θ matrices")
         values = list(values)
         if len(values) != len(c.thetas):
             raise ShapeError(f"expected {len(c.thetas)} Θ matrices, got {len(values)}")

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import CompileError, EmptyNetworkError, InputValueError, ShapeError, StaleTraceError
+from ..errors import CompileError, EmptyNetworkError, ShapeError
+from . import parameters
 from .activations import Activation
+from .thetaview import ThetaView
 
 
 class Weights:
@@ -172,79 +174,6 @@ def no_gc():
             gc.enable()
 
 
-class ThetaView(np.ndarray):
-    """Θ(l) or θ as the network hands it out: a view of the weights whose failed
-    writes say why, as NeurographErrors (a wrong shape or a non-number: ShapeError,
-    InputValueError; a view of a layout that is gone: StaleTraceError). Arithmetic
-    on it gives plain arrays, and it prints as one.
-
-    >>> import neurograph as ng
-    >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
-    >>> net.theta(1)[:] = np.zeros((2, 2))
-    Traceback (most recent call last):
-    ...
-    neurograph.errors.ShapeError: Θ(1)[:] has shape (3, 3); got a value of shape (2, 2)
-    """
-
-    _name = "Θ"
-
-    def __array_finalize__(self, obj) -> None:
-        self._name = getattr(obj, "_name", "Θ")
-
-    def __array_wrap__(self, arr, context=None, return_scalar=False):
-        # a result of arithmetic is new data, not a view of the network's weights
-        out = arr.view(np.ndarray)
-        return out[()] if return_scalar else out
-
-    def __repr__(self) -> str:
-        return repr(self.view(np.ndarray))
-
-    def __reduce__(self):
-        return self.view(np.ndarray).__reduce__()
-
-    def __setitem__(self, key, value) -> None:
-        try:
-            super().__setitem__(key, value)
-        except ValueError as exc:
-            raise self._why(key, value, exc) from None
-
-    def _why(self, key, value, exc: ValueError) -> Exception:
-        where = f"{self._name}[{_key_text(key)}]"
-        if not self.flags.writeable:
-            return StaleTraceError(
-                f"{where} is read-only: a view of a layout that no longer exists (the "
-                "network's topology changed after it was taken); expected a view of the "
-                "network as it is: take net.thetas / net.theta(l) again")
-        target = np.shape(np.ndarray.__getitem__(self, key))
-        try:
-            got = np.shape(value)
-            np.broadcast_shapes(got, target)
-        except ValueError:
-            return ShapeError(f"{where} has shape {target}; got a value of shape "
-                              f"{_shape_text(value)}")
-        return InputValueError(f"{where} takes real numbers; got {value!r} ({exc})")
-
-
-def _key_text(key) -> str:
-    keys = key if isinstance(key, tuple) else (key,)
-    out = []
-    for k in keys:
-        if isinstance(k, slice):
-            out.append(":" if k == slice(None) else
-                       f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}"
-                       + ("" if k.step is None else f":{k.step}"))
-        else:
-            out.append("..." if k is Ellipsis else repr(k))
-    return ", ".join(out)
-
-
-def _shape_text(value) -> str:
-    try:
-        return str(np.shape(value))
-    except ValueError:  # a ragged nest of lists has no shape
-        return "ragged (rows of different lengths)"
-
-
 @dataclass(eq=False)
 class Compiled:
     """The compiled form: θ, its layout (each Θ(l)'s shape and offset in θ) and Θ(l)
@@ -267,9 +196,31 @@ class Compiled:
     s: list[int]
     activations: list[Activation]  # g of layers 2..L
     version: int
-    offsets: list[int] = field(init=False)  # Θ(l) is θ[offsets[l-1]:offsets[l]]; last = len θ
+    # Θ(l) is θ[offsets[l-1]:offsets[l]]; the last is where shared parameters start (θ's end
+    # when there are none)
+    offsets: list[int] = field(init=False)
     thetas: list[np.ndarray] = field(init=False)  # Θ(1), Θ(2), … as views of θ
     handed_out: list = field(default_factory=list)  # [θ, Θ(1), …] as ThetaViews, once made
+    # per Θ(l): its tied links (holes of the block, read from the parameters), or None
+    ties: list = field(default_factory=list)
+
+    @property
+    def tied(self) -> bool:
+        """True when some Θ(l) has links that share a parameter."""
+        return any(t is not None for t in self.ties)
+
+    def full(self, k: int, theta: np.ndarray | None = None) -> np.ndarray:
+        """Θ(k+1) as the lecture writes it: the block with each tied link's entry
+        read from its parameter (the block itself when no link of it is tied).
+        ``theta`` defaults to θ; a Trace's copy of θ gives that pass's Θ."""
+        theta = self.theta if theta is None else theta
+        T = self.thetas[k] if theta is self.theta else self.views(theta)[k]
+        t = self.ties[k] if self.ties else None
+        if t is None:
+            return T
+        T = T.copy()
+        T.ravel()[t.pos] = theta[t.tidx]
+        return T
 
     def __post_init__(self) -> None:
         self.shapes = [(int(r), int(c)) for r, c in self.shapes]
@@ -277,16 +228,18 @@ class Compiled:
         self.thetas = self.views(self.theta)
 
     def moved_to(self, theta: np.ndarray, version: int) -> Compiled:
-        """This layout over another θ (a copied store's), masks copied."""
+        """This layout over another θ (a copied store's), masks copied; the tie table's
+        positions hold, as the copy's links and parameters keep their θ indices."""
         return Compiled(theta, self.shapes, [None if m is None else m.copy() for m in self.masks],
-                        list(self.s), list(self.activations), version)
+                        list(self.s), list(self.activations), version, ties=list(self.ties))
 
     def views(self, flat: np.ndarray) -> list[np.ndarray]:
         """Θ(1), Θ(2), … of ``flat``, a vector laid out like θ, as views (no copy).
 
-        Raises ShapeError when ``flat`` is not of θ's length."""
-        if np.shape(flat) != (self.offsets[-1],):
-            raise ShapeError(f"a vector laid out like θ has shape ({self.offsets[-1]},), got "
+        Raises ShapeError when ``flat`` is not of θ's length (shared parameters
+        included: they follow the blocks)."""
+        if np.shape(flat) != self.theta.shape:
+            raise ShapeError(f"a vector laid out like θ has shape {self.theta.shape}, got "
                              f"{np.shape(flat)}")
         return [flat[a:b].reshape(shape)
                 for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
@@ -303,7 +256,16 @@ class Compiled:
                 for v in views:
                     v.flags.writeable = False
             self.handed_out = views
-        return self.handed_out
+        if not self.tied:
+            return self.handed_out
+        out = list(self.handed_out)
+        for k, t in enumerate(self.ties):
+            if t is not None:  # a copy: the tied entries live in their parameters
+                v = self.full(k).view(ThetaView)
+                v._name, v._tied = f"Θ({k + 1})", True
+                v.flags.writeable = False
+                out[k + 1] = v
+        return out
 
 
 def theta_shapes(s: list[int]) -> list[tuple[int, int]]:
@@ -383,9 +345,11 @@ def compile_network(net) -> Compiled:
 
 def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
     old, old_frozen = store.theta, store._frozen
-    theta = np.zeros(offsets[-1], dtype=store.dtype)
+    # shared parameters go after the Θ blocks; their links are holes of the blocks
+    where = parameters.relocate(net, offsets[-1])
+    theta = np.zeros(offsets[-1] + len(where), dtype=store.dtype)
     frozen = np.zeros(len(theta), dtype=bool)
-    links = []
+    links, tied = [], []
     counts = [0] * len(shapes)
     for _, _, d in net.graph.edges(data=True):
         link = d["link"]
@@ -399,6 +363,9 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
             )
         col = 0 if link.source._kind == "bias" else link.source._pos + 1
         pos = offsets[li - 1] + link.target._pos * shapes[li - 1][1] + col
+        if link._i in where:
+            tied.append((link, pos, li - 1))
+            continue
         links.append((link, pos, li - 1))
         counts[li - 1] += 1
     masks: list[np.ndarray | None] = []
@@ -408,6 +375,11 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
         theta[pos] = old[link._i]
         frozen[pos] = old_frozen[link._i]
         link._i = pos
+    for i, j in where.items():
+        theta[j], frozen[j] = old[i], old_frozen[i]
+    for link, _, _ in tied:
+        link._i = where[link._i]
+    parameters.moved(net, where)
     store.layout_changed()  # weights moved: traces and plans of the old layout are stale
     store._buf, store.n = theta, len(theta)
     store._frozen, store.n_frozen = frozen, int(frozen.sum())
@@ -416,5 +388,6 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
         if masks[k] is not None:
             mask_flat[k][pos - offsets[k]] = True
     c = Compiled(theta, shapes, masks, s, acts, store.version)
+    c.ties = parameters.layer_ties(net, tied, offsets, len(shapes))
     store.compiled = c
     return c

@@ -89,12 +89,33 @@ def _scale(values, vmin, vmax) -> tuple[float, float]:
     return lo, hi
 
 
-def _visible(layer, collapse: int):
-    """(nodes drawn, count hidden) of a layer: first two, last one and '… k more'."""
+def _visible(layer, collapse: int, keep=frozenset()) -> tuple[list, dict]:
+    """(units drawn, {k: units hidden just before the k-th drawn}) of a layer. A layer of
+    more than ``collapse`` units draws its first two, its last and those named in
+    ``keep``; each run of units between them becomes one "… k more"."""
     nodes = layer.nodes
-    if collapse and len(nodes) > collapse:
-        return nodes[:2] + nodes[-1:], len(nodes) - 3
-    return list(nodes), 0
+    if not collapse or len(nodes) <= collapse:
+        return list(nodes), {}
+    shown = [k for k, u in enumerate(nodes) if k < 2 or k == len(nodes) - 1 or u.name in keep]
+    gaps = {i: k - before - 1 for i, (before, k) in enumerate(zip([-1] + shown, shown))
+            if k - before > 1}
+    return [nodes[k] for k in shown], gaps
+
+
+def _kept(net, keep) -> frozenset:
+    """Names of the units ``keep`` lists (nodes or names), each checked to be one of net's."""
+    if keep is None:
+        return frozenset()
+    if isinstance(keep, str) or hasattr(keep, "name") or not hasattr(keep, "__iter__"):
+        raise ConfigError(f"keep must list units (nodes or names), got {keep!r}")
+    names = []
+    for k in keep:
+        name = getattr(k, "name", k)
+        if not isinstance(name, str) or name not in net or (hasattr(k, "network")
+                                                             and k.network is not net):
+            raise ConfigError(f"keep names {k!r}, which is not a unit of this network")
+        names.append(name)
+    return frozenset(names)
 
 
 def diagram(net, show: str = "structure", trace=None, instance: int | None = None,
@@ -102,7 +123,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
             image_dir: str | os.PathLike | None = None, edge_labels: bool | None = None,
             title: str | None = None, vmin: float | None = None,
             vmax: float | None = None, values=None, label: str | None = None,
-            between=None, diagnosis=None) -> Diagram:
+            between=None, diagnosis=None, keep=None) -> Diagram:
     """Draw ``net`` as a ``graphviz.Digraph`` (a :class:`Diagram`, which carries its pictures).
 
     Parameters
@@ -124,8 +145,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     vmin, vmax : ends of the error scale (δ, blame, gradients), vmin ≤ 0 ≤ vmax;
         by default ±max |value| in the picture. Give them to compare pictures.
     collapse : a layer with more units is drawn as its first two, its last,
-        and "… k more"; the links of such layers are cut to the ``top_k``
-        strongest by |w|.
+        the units in ``keep`` and "… k more" for each run of units left out; the
+        links of such layers are cut to the ``top_k`` strongest by |w|.
+    keep : units (nodes or names) a collapsed layer always draws: the ones the
+        picture is about (a lesion study's largest |ΔJ|, say).
     hidden_images : (h, w): draw each Layer 2 unit's incoming weights as an
         h×w grey-scale picture inside its node, pixel k the weight from input
         unit k. The pictures travel with the diagram as bytes; rendering it
@@ -165,13 +188,14 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         title = title or _title(net, v, tr, None, None) + (
             f", {n} finding(s)" if n else ", healthy")
         return mark_findings(diagram(net, "structure", tr, collapse=collapse, top_k=top_k,
-                                     title=title), net, diagnosis)
+                                     title=title, keep=keep), net, diagnosis)
     over = overlay(net, show, values, label, between)
     if over is not None and over.edges is not None:
         v, trace = view("structure"), None
     trace, data_index = unpack(trace)
     row = _check(net, v.name, trace, instance)
     layers = net.layers
+    keep = _kept(net, keep)
     w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
     ids = Ids([n.name for lay in layers for n in ([lay.bias] if lay.bias else []) + lay.nodes])
@@ -192,7 +216,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
 
     drawn: dict[str, bool] = {}
     vals = node_values(net, v, trace, row) if over is None else over.units
-    chosen = _chosen_links(net, layers, drawn_names(layers, collapse), collapse, top_k, w_of)
+    chosen = _chosen_links(net, layers, drawn_names(layers, collapse, keep), collapse, top_k,
+                           w_of)
     evals = [link_value(v, li, trace, row, w_of) if over is None or over.edges is None
              else over.edges.get((li.source.name, li.target.name)) for li in chosen]
     lo, hi = _scale(_on_error_scale(v, vals, evals) if over is None else
@@ -200,10 +225,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     edge_scale = (lo, hi) if over is None or over.edges is None else \
         _scale([e for e in evals if e is not None], None, None)
     seq = _seq_ends(v, vals)
-    if image_dir is not None and pictures:
-        g.attr(imagepath=os.fspath(image_dir))  # the DOT source finds its pictures there
     for lay in layers:
-        nodes, more = _visible(lay, collapse)
+        nodes, gaps = _visible(lay, collapse, keep)
         kind = "input" if lay.index == 1 else ("output" if lay is layers[-1] else "hidden")
         with g.subgraph(name=f"cluster_layer{lay.index}") as c:
             c.attr(label=f"Layer {lay.index}", style="rounded", color="#bbbbbb", rank="same",
@@ -214,10 +237,11 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                 drawn[lay.bias.name] = True
                 order.append(ids[lay.bias.name])
             for k, u in enumerate(nodes):
-                if more and k == len(nodes) - 1:  # "… k more" stands before the last unit
-                    c.node(ids.own(f"more{lay.index}"), label=f"… {more} more",
-                           shape="plaintext", fontcolor="#555555")
-                    order.append(ids.own(f"more{lay.index}"))
+                if k in gaps:  # "… k more" stands where the units it stands for are
+                    gap = ids.own(f"more{lay.index}" + (f"_{k}" if k > min(gaps) else ""))
+                    c.node(gap, label=f"… {gaps[k]} more", shape="plaintext",
+                           fontcolor="#555555")
+                    order.append(gap)
                 order.append(ids[u.name])
                 attrs = dict(STYLE[kind])
                 label = text(over.node_label(u.name)) if over and u.name in vals else \
@@ -232,9 +256,10 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                     # a kind's pastel fill would read as a value on the red/blue error scale
                     attrs["fillcolor"] = "#ffffff"
                 if u.name in files:
+                    # the picture on top, the name below it: never drawn over each other
                     attrs.update(image=files[u.name], shape="box", imagescale="true",
-                                 width="0.9", height="0.9", fixedsize="true", labelloc="b",
-                                 style="filled", fillcolor="#ffffff")
+                                 imagepos="tc", width="0.9", height="1.15", fixedsize="true",
+                                 labelloc="b", style="filled", fillcolor="#ffffff")
                 c.node(ids[u.name], label=label, **attrs)
                 drawn[u.name] = True
             for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
@@ -308,13 +333,13 @@ def _seq_ends(v, units: dict) -> tuple[float, float]:
     return min(finite + [lo]), max(finite + [hi])
 
 
-def drawn_names(layers, collapse: int) -> set:
+def drawn_names(layers, collapse: int, keep=frozenset()) -> set:
     """Names of the units and bias units a diagram draws (collapsed layers cut)."""
     out = set()
     for lay in layers:
         if lay.bias is not None:
             out.add(lay.bias.name)
-        out.update(u.name for u in _visible(lay, collapse)[0])
+        out.update(u.name for u in _visible(lay, collapse, keep)[0])
     return out
 
 

@@ -157,17 +157,13 @@ def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[
     return off, {"b64": base64.b64encode(data.tobytes()).decode("ascii"), "sizes": sizes}
 
 
+POLICIES = ("run", "layer", "frame")  # the scales a page offers for its error colours
+
+
 def _amax(values) -> float:
     vals = [float(np.nanmax(np.abs(v))) for v in values if np.size(v) and
             np.isfinite(np.asarray(v, float)).any()]
     return max(vals + [0.0])
-
-
-def _per(layers, policy: str, values_of):
-    """A scale's end: one over the run, or one per layer (Layer l at l − 1)."""
-    if policy == "layer":
-        return [_amax(values_of(l)) for l in range(len(layers))]
-    return _amax(values_of(None))
 
 
 def places(net) -> dict:
@@ -189,11 +185,11 @@ def link_table(net) -> dict:
                                dtype=np.intp).reshape(-1, 2)}
 
 
-def _link_values(table, tr, rows, factors, layer=None) -> list:
-    """|product of the factors| of every link (into Layer ``layer + 1`` when given), per
-    row: the page's link values of one frame, as numbers."""
-    keep = np.ones(len(table["index"]), dtype=bool) if layer is None \
-        else table["target"][:, 0] - 1 == layer
+def _link_values(table, tr, rows, factors, layer: int) -> list:
+    """The product of the factors of every link into Layer ``layer + 1``, per row (a row
+    for all when every factor is a weight's): the page's link values of one frame, as
+    numbers (an empty list when a factor is missing)."""
+    keep = table["target"][:, 0] - 1 == layer
     if "w" in factors and "delta@target" in factors:
         keep &= ~table["bias"]  # the bias unit takes no blame
     if not keep.any() or not rows:
@@ -210,51 +206,76 @@ def _link_values(table, tr, rows, factors, layer=None) -> list:
             continue
         what, end = f.split("@")
         arrs = getattr(tr, what)
-        if arrs is None:
-            return []
         ends = table[end][keep]
+        layers = [int(l) for l in np.unique(ends[:, 0]) if l > 0]  # 0: the bias unit, a = 1
+        if arrs is None or any(arrs[l - 1] is None for l in layers):
+            return []
         col = np.ones((len(rows), out.shape[1]))
-        for l in np.unique(ends[:, 0]):
-            if l == 0:  # a bias link's source, whose a is 1
-                continue
+        for l in layers:
             at = ends[:, 0] == l
-            arr = arrs[l - 1]
-            col[:, at] = np.nan if arr is None else \
-                np.asarray(arr, float)[np.ix_(rows, ends[at, 1])]
+            col[:, at] = np.asarray(arrs[l - 1], float)[np.ix_(rows, ends[at, 1])]
         out = out * col
     return [out]
 
 
+def _grid(net, traces, rows, values_of) -> np.ndarray:
+    """max |value| per frame and layer (frames × layers; Layer l at column l − 1)."""
+    return np.array([[_amax(values_of(tr, l)) for l in range(len(net.layers))]
+                     for tr in traces])
+
+
+def _policies(grid: np.ndarray) -> dict:
+    """A scale's ends under each policy: one for the run, one per layer, one per frame."""
+    return {"run": float(grid.max(initial=0.0)), "layer": grid.max(axis=0).tolist(),
+            "frame": grid.max(axis=1).tolist()}
+
+
 def scales(net, traces: list, rows: list[int], user=None) -> dict:
-    """Each view's scales for the whole run, as its entry says (per run or per layer):
-    its units' and its links' ends. ``user``: (vmin, vmax) given for the error scale."""
-    layers, table = net.layers, link_table(net)
+    """Each view's scales under each policy (``POLICIES``): its units' and its links'
+    ends, ``default`` its entry's policy. ``user``: (vmin, vmax) given for the error scale
+    (then every policy is that one scale). A sequential unit scale is one for the run.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> sc = scales(net, [net.backward(X, y)], [0, 1])["errors"]
+    >>> sorted(sc["unit"]), len(sc["unit"]["layer"]), sc["default"]
+    (['frame', 'layer', 'run'], 3, 'run')
+    """
+    table = link_table(net)
     out = {}
     for name in PAGE_VIEWS:
         v = VIEWS[name]
-        sc = {"unit": None, "link": None, "lk": v.link_symbol or v.link_legend}
+        sc = {"unit": None, "link": None, "lk": v.link_symbol or v.link_legend,
+              "default": v.unit_scale.policy if v.unit_palette == "div" else
+              v.link_scale.policy}
         if v.unit == "a":
             a = [np.asarray(tr.a[l], float)[rows] for tr in traces
                  for l in range(1, len(tr.a)) if tr.a[l] is not None and rows]
             lo, hi = v.unit_scale.ends or (0.0, 1.0)
             sc["unit"] = [min([float(np.nanmin(x)) for x in a if np.isfinite(x).any()] + [lo]),
                           max([float(np.nanmax(x)) for x in a if np.isfinite(x).any()] + [hi])]
-        elif v.unit is not None:
-            sc["unit"] = _per(layers, v.unit_scale.policy, lambda l, q=v.unit: [
-                np.asarray(getattr(tr, q)[k], float)[rows] for tr in traces
-                if getattr(tr, q) is not None for k in range(1, len(layers))
-                if l in (None, k) and getattr(tr, q)[k] is not None and rows])
+        unit = link = None
+        if v.unit is not None and v.unit != "a":
+            unit = _grid(net, traces, rows, lambda tr, l, q=v.unit: [] if l == 0 or getattr(
+                tr, q) is None or getattr(tr, q)[l] is None or not rows else
+                [np.asarray(getattr(tr, q)[l], float)[rows]])
         if v.link:
-            f = v.link if v.link != ("grad",) else None
-            sc["link"] = _per(layers, v.link_scale.policy, lambda l, f=f: [
-                x for tr in traces for x in (_link_values(table, tr, rows, f, l) if f else
-                                             [tr.grad] if tr.grad is not None else [])])
+            f = v.link
+            link = _grid(net, traces, rows, lambda tr, l, f=f: (  # links into Layer l + 1
+                _link_values(table, tr, rows, f, l) if f != ("grad",) else
+                [] if tr.grad is None else _link_values(table, tr, [0], f, l)))
         if v.shared:
-            sc["unit"] = sc["link"] = max(sc["unit"], sc["link"])
+            unit = link = np.maximum(unit, link)
+        if unit is not None:
+            sc["unit"] = _policies(unit)
+        if link is not None:
+            sc["link"] = _policies(link)
         if user is not None:
             m = max(abs(user[0] or 0.0), abs(user[1] or 0.0))
-            sc.update({side: m for side, pal in (("unit", v.unit_palette),
-                                                 ("link", v.link_palette)) if pal == "div"})
+            fixed = {"run": m, "layer": [m] * len(net.layers), "frame": [m] * len(traces)}
+            sc.update({side: fixed for side, pal in (("unit", v.unit_palette),
+                                                    ("link", v.link_palette)) if pal == "div"})
         out[name] = sc
     return out
 

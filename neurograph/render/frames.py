@@ -1,18 +1,20 @@
 """Static Graphviz pictures of the explorer's frames: the lecture's diagram of each
-moment, printable and readable without the page's script (small networks only)."""
+moment, printable and readable without the page's script.
+
+A page carries one such picture (:func:`page_picture`), laid out by Graphviz and
+tagged with the unit and link each shape is, so the page colours and labels it
+from the same numbers, view, instance, frame and scale as its own drawing."""
 
 from __future__ import annotations
 
+import html
 import re
 
-import numpy as np
-
 from ..errors import ConfigError
-from . import colors
-from .diagrams import diagram, scale_values
+from .diagrams import diagram
+from .dotsafe import Ids
 from .output import pipe
 
-STATIC_LINKS = 120  # above this many links the static pictures would only add weight
 # what the player passes on to ng.diagram for its pictures (it sets show, trace, the scale)
 OPTIONS = ("instance", "collapse", "top_k", "hidden_images", "image_dir", "edge_labels",
            "title")
@@ -40,42 +42,41 @@ def check_options(options: dict) -> None:
                           f"keywords or ng.diagram's {', '.join(sorted(OPTIONS))}")
 
 
-def run_scale(net, show, steps, vmin=None, vmax=None, instance=None):
-    """(vmin, vmax) of the error scale for a whole run: ±max |value| unless given."""
-    if vmin is not None or vmax is not None:
-        return vmin, vmax
-    m = max([abs(v) for s in steps for v in scale_values(net, show, s, instance)
-             if np.isfinite(v)] + [0.0])
-    return (-m, m) if m > 0 else (None, None)
+_NODE = re.compile(r'<g id="([^"]*)" class="(node|edge)">\n<title>(.*?)</title>')
+_LEGEND = re.compile(r'<g id="[^"]*" class="cluster">\n<title>cluster_legend</title>.*?</g>\n'
+                     r'|<!-- #legend -->\n<g id="[^"]*" class="node">.*?</g>\n', re.S)
 
 
-def static_frames(net, show, steps, vmin=None, vmax=None, diagnoses=None,
-                  **options) -> list[str]:
-    """One Graphviz SVG per Step (or Trace), all on the run's one scale (for
-    show="health", ``diagnoses`` are each frame's findings when already made).
+def page_picture(net, show, shown, diagnosis=None, **options) -> str:
+    """The Graphviz picture of a page: the diagram of ``shown`` (a Step or Trace) as SVG,
+    each unit's group tagged ``data-u="l,p"`` (Layer l, 1-based; position p) and each
+    link's ``data-i`` (its index in θ), its legend left to the page's.
 
     >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
     >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
-    >>> svgs = static_frames(net, "errors", [net.backward(X, y)])
-    >>> svgs[0].startswith("<svg")
-    True
+    >>> svg = page_picture(net, "errors", net.backward(X, y))
+    >>> svg.count("data-u="), svg.count("data-i="), "cluster_legend" in svg
+    (5, 6, False)
     """
-    def shows(s):
-        tr = getattr(s, "trace", s)
-        return show if show in ("weights", "activations") or tr.delta is not None \
-            else "activations"
+    tr = getattr(shown, "trace", shown)
+    show = show if show in ("weights", "activations") or tr.delta is not None \
+        else "activations"
+    extra = {} if diagnosis is None else {"diagnosis": diagnosis}
+    svg = _LEGEND.sub("", _svg(diagram(net, show=show, trace=shown, **options, **extra), 0))
+    ids = Ids([u.name for lay in net.layers for u in ([lay.bias] if lay.bias else [])
+               + lay.nodes])
+    units = {ids[u.name]: f"{u.layer},{u.position + 1}" for u in net.nodes}
+    links = {f"{ids[k.source.name]}->{ids[k.target.name]}": k.index for k in net.links
+             if not k.is_bias}
 
-    vmin, vmax = run_scale(net, show, steps, vmin, vmax, options.get("instance"))
-    extra = [{} for _ in steps] if diagnoses is None else [{"diagnosis": d} for d in diagnoses]
-    return [_svg(diagram(net, show=shows(s), trace=s, vmin=vmin, vmax=vmax, **options, **x), k)
-            for k, (s, x) in enumerate(zip(steps, extra))]
+    def tag(m):
+        title = html.unescape(m.group(3))
+        if m.group(2) == "node" and title in units:
+            l, p = units[title].split(",")
+            return m.group(0).replace('">', f'" data-u="{l},{int(p) - 1}">', 1)
+        if m.group(2) == "edge" and title in links:
+            return m.group(0).replace('">', f'" data-i="{links[title]}">', 1)
+        return m.group(0)
 
-
-def scale_note(vmin, vmax) -> str:
-    """The sentence under the static pictures naming their one scale."""
-    if vmin is None and vmax is None:
-        return ""
-    lo, hi = (-vmax if vmin is None else vmin), (-vmin if vmax is None else vmax)
-    return (f"One colour scale for every frame: {colors.fmt(lo)} (blue) to "
-            f"{colors.fmt(hi)} (red).")
+    return _NODE.sub(tag, svg)

@@ -36,14 +36,24 @@ class Overlay:
         return f"{name}\n{colors.fmt(self.units[name])}"
 
     def legend(self, unit_scale, edge_scale) -> list:
-        lo, hi = unit_scale
-        rows = [(colors.diverging(v, hi, lo), f"{self.label} = {colors.fmt(v)}")
-                for v in (lo, lo / 2, 0.0, hi / 2, hi)]
+        """Legend rows: each quantity named once, with what it colours, then its colours
+        by value; one row for a quantity that is 0 everywhere, none for one with no
+        values (Δδ between two networks)."""
+        rows = _scale_rows(f"unit fill: {self.label}", unit_scale, self.units, 5)
         if self.edges is not None:
-            elo, ehi = edge_scale
-            rows += [(colors.diverging(v, ehi, elo), f"edge: {self.edge_label} = {colors.fmt(v)}")
-                     for v in (elo, 0.0, ehi)]
+            rows += _scale_rows(f"edge colour: {self.edge_label}", edge_scale, self.edges, 3)
         return rows
+
+
+def _scale_rows(name: str, scale, values: dict, ticks: int) -> list:
+    """``name`` once, then ``ticks`` colours of its scale by value (lo … 0 … hi)."""
+    if not values:
+        return []
+    lo, hi = scale
+    if lo == hi == 0:
+        return [(colors.diverging(0.0, 0.0, 0.0), f"{name} = 0 everywhere")]
+    at = (lo, lo / 2, 0.0, hi / 2, hi) if ticks == 5 else (lo, 0.0, hi)
+    return [(None, name)] + [(colors.diverging(v, hi, lo), colors.fmt(v)) for v in at]
 
 
 def overlay(net, show: str, values, label, between) -> Overlay | None:

@@ -57,6 +57,8 @@ class Diagram(graphviz.Digraph):
         super().__init__(*args, **kwargs)
         self.images = dict(images or {})
         self.image_dir = None if image_dir is None else os.fspath(image_dir)
+        if self.image_dir is not None and self.images:
+            self.graph_attr["imagepath"] = self.image_dir  # the DOT source finds them there
 
     def _copy_kwargs(self, **kwargs):
         # graphviz's own _copy_kwargs drops unknown keywords: add ours to its result
@@ -74,13 +76,17 @@ class Diagram(graphviz.Digraph):
 
     @contextlib.contextmanager
     def _images_on_disk(self):
-        if self.image_dir is not None:
-            self.write_images()
-            yield
-            return
-        with tempfile.TemporaryDirectory(prefix="neurograph-") as folder:
-            for name, data in self.images.items():
-                write(os.path.join(folder, name), data)
+        """The pictures where ``dot`` finds them, for one run of it: in ``image_dir`` (kept)
+        or a temporary folder (removed after the run). The run's ``imagepath`` is absolute:
+        ``render`` runs ``dot`` in the source file's folder, ``pipe`` in ours."""
+        with contextlib.ExitStack() as stack:
+            if self.image_dir is None:
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="neurograph-"))
+                for name, data in self.images.items():
+                    write(os.path.join(folder, name), data)
+            else:
+                self.write_images()
+                folder = os.path.abspath(self.image_dir)
             old = self.graph_attr.get("imagepath")
             self.graph_attr["imagepath"] = folder
             try:
@@ -99,6 +105,29 @@ class Diagram(graphviz.Digraph):
         if (format or self.format) == "svg":
             data = self._inline(data)
         return data if encoding is None else data.decode(encoding)
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None,
+               renderer=None, formatter=None, neato_no_op=None, quiet=False,
+               quiet_view=False, **kwargs):
+        """graphviz's ``render`` with the pictures written for its run of ``dot`` (an SVG
+        gets them embedded); the source file it keeps names no temporary folder."""
+        if not self.images:
+            return super().render(filename, directory=directory, view=view, cleanup=cleanup,
+                                  format=format, renderer=renderer, formatter=formatter,
+                                  neato_no_op=neato_no_op, quiet=quiet,
+                                  quiet_view=quiet_view, **kwargs)
+        with self._images_on_disk():
+            out = super().render(filename, directory=directory, cleanup=cleanup,
+                                 format=format, renderer=renderer, formatter=formatter,
+                                 neato_no_op=neato_no_op, quiet=quiet, **kwargs)
+        if not cleanup:
+            self.save()  # again, now that imagepath is the diagram's own
+        if os.path.splitext(out)[1].lower() == ".svg":
+            with open(out, "rb") as f:
+                write(out, self._inline(f.read()))
+        if view or quiet_view:
+            self._view(out, format=self._format, quiet=quiet_view)
+        return out
 
     def _inline(self, svg: bytes) -> bytes:
         """Embed the pictures as data URIs: the SVG then opens anywhere."""

@@ -21,7 +21,7 @@ import numpy as np
 from ..data.values import count_number as count_arg
 from ..errors import ConfigError
 from .output import write
-from .png import grid, png_bytes, to_gray
+from .png import grid, labelled_grid, png_bytes, to_gray
 
 
 def incoming_weights(unit, below, weight=None) -> np.ndarray:
@@ -80,19 +80,32 @@ def unit_pictures(net, shape: tuple[int, int], layer: int = 2, weight=None,
 
 
 def hidden_unit_grid(net, shape: tuple[int, int] = (8, 8), path=None, layer: int = 2,
-                     scale: int = 4) -> os.PathLike | bytes:
+                     scale: int | None = None, labels: bool = False) -> os.PathLike | bytes:
     """All units of ``layer`` as h×w pictures of their incoming weights, tiled in a grid.
 
     The slide's "visualization of hidden layer": black is the most inhibitory
-    weight of a unit, white the most excitatory. Writes a PNG to ``path``
-    (atomically) and returns the path, or returns the PNG bytes when ``path``
-    is None.
+    weight of a unit, white the most excitatory. ``labels=True`` puts each
+    unit's name under its picture, a title above and what the grey means
+    below, on a page at least 600 px wide (``scale``: pixels per weight, 14 by
+    default; 4 for the bare grid). Writes a PNG to ``path`` (atomically) and
+    returns the path, or returns the PNG bytes when ``path`` is None.
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    >>> from PIL import Image; import io
+    >>> Image.open(io.BytesIO(hidden_unit_grid(net, labels=True))).width >= 600
+    True
     """
     h, w = _check_shape(net, shape, layer, "shape")
     below = net.layers[layer - 2]
-    tiles = [to_gray(incoming_weights(u, below).reshape(h, w))
-             for u in net.layers[layer - 1].nodes]
-    data = png_bytes(grid(tiles), scale=scale)
+    units = net.layers[layer - 1].nodes
+    tiles = [to_gray(incoming_weights(u, below).reshape(h, w)) for u in units]
+    if labels:
+        title = f"Layer {layer}: each unit's weights from the {h}x{w} inputs of Layer {layer - 1}"
+        data = png_bytes(labelled_grid(tiles, [u.name for u in units], title,
+                                       scale=14 if scale is None else scale))
+    else:
+        data = png_bytes(grid(tiles), scale=4 if scale is None else scale)
     if path is None:
         return data
     write(path, data)

@@ -13,7 +13,7 @@ opens offline.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -22,9 +22,9 @@ import numpy as np
 from ..errors import ConfigError
 from ..io import atomic_write
 from ..notation import instance_label
-from . import colors, health
 from . import explorer as ex
 from . import frames as frames_mod
+from . import health
 from . import htmlsafe as esc
 from .views import VIEWS
 
@@ -53,8 +53,12 @@ def _ticks(lo: float, hi: float, k: int = 5) -> list[float]:
 
 
 def curve(costs: list, frame_x: list[int], val: list | None = None, val_x=None,
-          width=520, height=170, pad=(48, 12, 16, 34)) -> tuple[str, list, list]:
+          width=520, height=170, pad=(48, 22, 16, 34), label: str = "J(Θ)",
+          train: list | None = None) -> tuple[str, list, list]:
     """The J(Θ) curve as SVG with axes and tick labels; (svg, marker xs, marker ys).
+
+    ``label`` names what ``costs`` are; ``train``: J on the training data at each frame's
+    weights (at ``frame_x``), drawn as dots where it differs from the curve's J.
 
     >>> svg, xs, ys = curve([1.0, 0.5, 0.25], [0, 2])
     >>> svg.count('class="tick"') > 4, xs[0] < xs[1], ys[0] < ys[1]
@@ -63,9 +67,10 @@ def curve(costs: list, frame_x: list[int], val: list | None = None, val_x=None,
     left, right, top, bottom = pad
     pts = [(i, c) for i, c in enumerate(costs) if c is not None and np.isfinite(c)]
     vpts = [(x, v) for x, v in zip(val_x or [], val or []) if v is not None and np.isfinite(v)]
+    tpts = [(x, v) for x, v in zip(frame_x, train or []) if v is not None and np.isfinite(v)]
     if not pts:
         return '<svg id="curve"></svg>', [0] * len(frame_x), [0] * len(frame_x)
-    ys_all = [c for _, c in pts + vpts]
+    ys_all = [c for _, c in pts + vpts + tpts]
     lo, hi = min(ys_all + [0.0]), max(ys_all)
     hi = hi if hi > lo else lo + 1.0
     n = max(len(costs) - 1, 1)
@@ -89,7 +94,7 @@ def curve(costs: list, frame_x: list[int], val: list | None = None, val_x=None,
         out.append(f'<text class="tick" x="{X(t)}" y="{height - bottom + 14}" '
                    f'text-anchor="middle">{t:g}</text>')
     out.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end" class="axis">'
-               'step</text><text x="4" y="11" class="axis">J(Θ) over training: '
+               f'step</text><text x="4" y="11" class="axis">{esc.text(label)}: '
                f'{pts[0][1]:.4g} → {pts[-1][1]:.4g}</text>')
     out.append('<polyline fill="none" stroke="#2171b5" stroke-width="2" points="'
                + " ".join(f"{X(i)},{Y(c)}" for i, c in pts) + '"/>')
@@ -99,6 +104,11 @@ def curve(costs: list, frame_x: list[int], val: list | None = None, val_x=None,
                    + " ".join(f"{X(i)},{Y(c)}" for i, c in vpts) + '"/>'
                    f'<text x="{width - right}" y="{top + 10}" text-anchor="end" '
                    'fill="#e6550d" class="axis">validation J</text>')
+    if tpts:
+        out.append('<g id="trainj" fill="#31a354">' + "".join(
+            f'<circle cx="{X(i)}" cy="{Y(c)}" r="2.5"/>' for i, c in tpts) +
+            f'<text x="{left + 6}" y="{top + 10}" class="axis" fill="#31a354">'
+            '• J on the training data at each frame</text></g>')
     xs, ys = [], []
     for s in frame_x:
         j = min(pts, key=lambda p: abs(p[0] - s))
@@ -117,7 +127,11 @@ class Frames:
     """What a page shows, made by the explorer part: one entry per frame (its Trace, the
     line under the slider, its x on the J curve, where it sits in the run, the instance a
     one-row Step is, what its static picture draws, its findings), and the run's J
-    (and validation J) curve. ``weights_only``: a History's page (θ, no pass)."""
+    (and validation J) curve. ``weights_only``: a History's page (θ, no pass).
+    ``rows``: the rows of the Traces the page offers; ``labels``: what the picker calls
+    them (x(i): row i of the data); ``data_rows``: which rows of the data they are;
+    ``replayed``: the Traces are the explorer's own passes over the data, one per frame.
+    ``j``: each frame's J, named; ``curve_label``: what the J curve's values are."""
 
     traces: list
     infos: list
@@ -130,6 +144,16 @@ class Frames:
     weights_only: bool = False
     val: list | None = None
     val_x: list | None = None
+    rows: list | None = None
+    labels: list | None = None
+    data_rows: list | None = None
+    replayed: bool = False
+    steps: list = field(default_factory=list)  # the Step of each frame, when it is one
+    j: list = field(default_factory=list)
+    curve_label: str = "J(Θ)"
+
+    def __post_init__(self):
+        self.j = self.j or [""] * len(self.traces)
 
 
 def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
@@ -150,8 +174,9 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     y : the targets of the instances, shown in the output panel (default a − δ).
     vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
         over the run.
-    static : also embed each frame's Graphviz diagram (default: for networks of at
-        most 120 links); ``options`` go to :func:`neurograph.diagram` for them.
+    static : also embed the lecture's Graphviz diagram, which the page colours as it
+        draws (default: True unless a History's page); ``options`` go to
+        :func:`neurograph.diagram` for it (large layers collapsed).
 
     Examples
     --------
@@ -182,29 +207,29 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
     frames_mod.check_options(options)
     traces, infos, xs, costs, who = fr.traces, fr.infos, fr.xs, fr.costs, fr.who
     ex.check_frames(net, traces, fr.where)
-    if y is not None:
-        y = ex.targets(net, y, traces[0].n)
-    rows = ex.pick_instances(traces[0].n, instances) if traces[0].n else []
+    if fr.rows is None:  # rows of the Traces as given, called x(i)
+        fr.rows = fr.data_rows = ex.pick_instances(traces[0].n, instances) \
+            if traces[0].n else []
+        fr.labels = [instance_label(r) for r in fr.rows]
+        y = None if y is None else ex.targets(net, y, traces[0].n)[fr.rows]
+    rows = fr.rows
     frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
     offsets, packed = ex.pack(net, traces, rows, frame_maps)
     if static is None:
-        static = net.n_links <= frames_mod.STATIC_LINKS and not fr.weights_only
-    pictures = [""] * len(traces)
-    note, user = "", (vmin is not None or vmax is not None)
+        static = not fr.weights_only
+    picture, user = "", (vmin is not None or vmax is not None)
     if static:
-        vmin, vmax = frames_mod.run_scale(net, show, fr.shown, vmin, vmax,
-                                          options.get("instance"))
-        pictures = frames_mod.static_frames(net, show, fr.shown, vmin, vmax,
-                                            fr.findings if show == "health" else None,
-                                            **options)
-        note = frames_mod.scale_note(vmin, vmax)
+        picture = frames_mod.page_picture(net, show, fr.shown[0],
+                                          fr.findings[0] if show == "health" else None,
+                                          **options)
     scl = ex.scales(net, traces, rows, (vmin, vmax) if user else None)
-    svg, mx, my = curve(costs, xs, fr.val, fr.val_x)
+    svg, mx, my = curve(costs, xs, fr.val, fr.val_x, label=fr.curve_label,
+                        train=[t.cost for t in traces] if fr.replayed else None)
     data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
             "scales": scl, "palette": ex.palette(),
             "views": {v: VIEWS[v].page() for v in ex.PAGE_VIEWS},
-            "instances": [instance_label(r) for r in rows], "rows": rows,
-            "y": None if y is None else y[rows].tolist(),
+            "instances": list(fr.labels), "rows": list(fr.data_rows),
+            "y": None if y is None else np.asarray(y).tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
             "health": {"badges": health.BADGES,
                        "frames": health.pack_findings(net, fr.findings)},
@@ -216,9 +241,9 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
     labels = data["instances"] or ["—"]
     frames = "".join(
         f'<div class="frame" data-info="{esc.text(info)}"{esc.attr("data-who", w)} '
-        f'data-j="{"" if tr.cost is None else colors.fmt(tr.cost)}" data-title="'
-        f'{esc.text(_title(net, show, w or labels[0], tr.cost))}">{_static(pic, note)}</div>'
-        for info, w, tr, pic in zip(infos, who, traces, pictures))
+        f'data-j="{esc.text(j)}" data-title="'
+        f'{esc.text(_title(net, show, w or labels[0], j))}"></div>'
+        for info, w, j in zip(infos, who, fr.j))
     # the body of the page, in the order it shows; document() puts it in a file
     out = (f"<h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
            f'<div id="title" data-s="{net.s}"></div>'
@@ -227,12 +252,15 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            f'<input type="range" id="slider" min="0" max="{len(infos) - 1}" value="0">'
            f'<label>show <select id="view">{views}</select></label>'
            f'<label>instance <select id="instance">{picker}</select></label>'
+           f'<label>scale <select id="scale"><option value="">as the view says</option>'
+           + "".join(f'<option value="{p}">per {p}</option>' for p in ex.POLICIES) +
+           '</select></label>'
            f'<span id="info"></span></div>'
            f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
            f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
            f'a link: its numbers and formulas appear here.</div></div>'
            f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
-           f'<div id="frames">{frames}</div>'
+           f'<div id="frames">{frames}</div>{_static(picture)}'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            f'Click the J curve to jump.</p>')
     return out, data
@@ -247,14 +275,14 @@ def document(body: str, data: dict) -> str:
             f"<script>{_asset('explorer.js')}</script></body></html>\n")
 
 
-def _title(net, show, who, cost) -> str:
-    J = "" if cost is None else f", J = {colors.fmt(cost)}"
-    return f"s = {net.s}, show = {show}, instance {who}{J}"
+def _title(net, show, who, j: str) -> str:
+    return f"s = {net.s}, show = {show}, instance {who}" + (f", {j}" if j else "")
 
 
-def _static(svg: str, note: str) -> str:
+def _static(svg: str) -> str:
     if not svg:
         return ""
-    return (f"<details><summary>this frame as the lecture's diagram (Graphviz)</summary>"
-            f"<p>{esc.text(note)}</p>{svg}</details>")
+    return ('<details id="static"><summary>this frame as the lecture\'s diagram (Graphviz)'
+            '</summary><p>Laid out by Graphviz, coloured by the page: the view, instance, '
+            f'frame and scale shown above, the legend above.</p>{svg}</details>')
 

@@ -73,3 +73,54 @@ def grid(images: list[np.ndarray], cols: int | None = None, pad: int = 1) -> np.
         out[pad + r * (h + pad): pad + r * (h + pad) + h,
             pad + c * (w + pad): pad + c * (w + pad) + w] = img
     return out
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)  # Pillow's own font: no system font needed
+
+
+def labelled_grid(images: list[np.ndarray], names: list[str], title: str, scale: int = 14,
+                  cols: int | None = None) -> np.ndarray:
+    """Same-shape uint8 pictures tiled on white, each ``scale`` px per pixel with its name
+    under it, ``title`` above and a black-to-white bar saying what the grey means
+    (Pillow's own font has no ×: write 8x8).
+
+    Sized to be read from the back of a room: 25 pictures of 8×8 at the default
+    scale make an image 700 px wide.
+
+    >>> img = labelled_grid([np.zeros((2, 2), np.uint8)] * 3, ["a", "b", "c"], "t", scale=20)
+    >>> img.dtype, img.shape[1] >= 2 * 40
+    (dtype('uint8'), True)
+    """
+    from PIL import Image, ImageDraw
+
+    scale = count_arg("scale", scale, "an int ≥ 1 (pixels per weight)")
+    k = len(images)
+    cols = cols or max(1, int(np.ceil(np.sqrt(k))))
+    rows = -(-k // cols)
+    h, w = images[0].shape[0] * scale, images[0].shape[1] * scale
+    gap, name_h, size = 24, 26, 18
+    top, bar_h = 2 * size + 20, 3 * size + 24
+    width = max(cols * (w + gap) + gap, 600)
+    left = (width - cols * (w + gap) + gap) // 2
+    canvas = Image.new("L", (width, top + rows * (h + name_h + gap) + bar_h), 255)
+    draw = ImageDraw.Draw(canvas)
+    draw.text((width // 2, 12), title, fill=0, font=_font(size + 2), anchor="ma")
+    for i, (img, name) in enumerate(zip(images, names)):
+        r, c = divmod(i, cols)
+        x, y = left + c * (w + gap), top + r * (h + name_h + gap)
+        canvas.paste(Image.fromarray(np.kron(img, np.ones((scale, scale), np.uint8))), (x, y))
+        draw.rectangle((x - 1, y - 1, x + w, y + h), outline=160)  # a white tile's edge
+        draw.text((x + w // 2, y + h + 4), name, fill=0, font=_font(size), anchor="ma")
+    y = canvas.height - bar_h + 8
+    bar = np.tile(np.linspace(0, 255, 256).astype(np.uint8), (size, 1))
+    x0 = (width - 256) // 2
+    canvas.paste(Image.fromarray(bar), (x0, y))
+    draw.rectangle((x0 - 1, y - 1, x0 + 256, y + size), outline=160)
+    draw.text((x0 - 8, y), "lowest weight", fill=0, font=_font(size - 2), anchor="ra")
+    draw.text((x0 + 264, y), "highest weight", fill=0, font=_font(size - 2), anchor="la")
+    draw.text((width // 2, y + size + 8), "each picture on its own scale: black its unit's "
+              "lowest weight, white its highest", fill=0, font=_font(size - 2), anchor="ma")
+    return np.asarray(canvas)

@@ -13,8 +13,11 @@ from .output import FORMATS, Diagram, RenderError, pipe, write
 def render(net, path, show: str = "structure", trace=None, **options) -> Path:
     """Write ``net``'s diagram to ``path``: .svg, .png, .pdf or .dot, by extension.
 
-    Written atomically. With ``hidden_images``, the pictures go to a folder
-    ``<name>_images`` beside the file. Returns the path.
+    Written atomically. With ``hidden_images``, an SVG embeds its pictures and a
+    PNG or PDF draws them in: ``dot`` reads them from a temporary folder, removed
+    after it ran, or from ``image_dir=`` when given (kept). A .dot file names its
+    pictures, so they are written beside it, into ``<name>_images`` unless
+    ``image_dir=`` says where. Returns the path.
 
     Raises
     ------
@@ -28,7 +31,7 @@ def render(net, path, show: str = "structure", trace=None, **options) -> Path:
     if ext not in FORMATS:
         raise ConfigError(f"cannot render to {path.name!r}: expected one of "
                           f"{', '.join(FORMATS)}")
-    if options.get("hidden_images") and "image_dir" not in options:
+    if ext == ".dot" and options.get("hidden_images") and options.get("image_dir") is None:
         options["image_dir"] = str(path.with_name(path.stem + "_images"))
     dot = diagram(net, show=show, trace=trace, **options)
     source = dot.source.encode()

@@ -8,6 +8,7 @@ History(epochs=2, J=0.5)
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,6 +74,36 @@ class History:
                 setattr(self, name, [math.nan if v is None else v for v in values])
 
     @property
+    def network(self):
+        """The network this History's run trained, while it exists (the trainer sets it
+        when a run begins); None for a History made by hand.
+
+        >>> import neurograph as ng
+        >>> net = ng.Network.from_architecture([2, 1], seed=0)
+        >>> ng.Trainer(net).fit([[0, 1]], [1], epochs=1).network is net
+        True
+        """
+        ref = self.__dict__.get("_network")
+        return None if ref is None else ref()
+
+    @network.setter
+    def network(self, net) -> None:
+        # a weak reference: a record must not keep a network alive
+        self.__dict__["_network"] = None if net is None else weakref.ref(net)
+
+    def __getstate__(self) -> dict:
+        # a pickle (scikit-learn clones and caches estimators that way) carries the
+        # network itself; a weak reference cannot be pickled
+        state = dict(self.__dict__)
+        state["_network"] = self.network
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        net = state.pop("_network", None)
+        self.__dict__.update(state)
+        self.network = net
+
+    @property
     def epochs(self) -> int:
         return len(self.cost)
 
@@ -101,6 +132,8 @@ class History:
 
         out = {}
         for k, v in self.__dict__.items():
+            if k.startswith("_"):  # the network it trained is not part of the record
+                continue
             if isinstance(v, list):
                 v = [num(x) for x in v]
             elif isinstance(v, tuple):
@@ -138,8 +171,19 @@ class Step:
     in the lecture's numbering, whatever the shuffled order of the batch;
     ``phase`` is "forward layer 2", "backward layer 3", "instance", "update" or
     "epoch end"; ``trace`` holds z, a, δ (and blame) as computed up to this
-    point; ``cost`` is the batch's J once the forward pass is done;
-    ``weights_before`` (the trace's θ) and ``weights_after`` are θ around an update.
+    point; ``weights_before`` (the trace's θ) and ``weights_after`` are θ around an
+    update. ``cost`` is a J, at each phase this one:
+
+    - "forward layer l" before the output layer: None (no J yet);
+    - "forward layer L", "backward layer l", "instance", "update", "diverged": the J of
+      this step's batch (its mean data term + λ/(2n)·ΣΘ², n the training set) at the
+      trace's θ, before the update; with full batch, J on the training data;
+    - "epoch end": the epoch's ``history.cost``, the mean of its batches' J weighted by
+      their sizes, each taken before its own update (θ moved between batches); with
+      full batch, J on the training data at the trace's θ.
+
+    J on the whole training set at a mini-batch step's weights is not computed by the
+    trainer (``ng.player(steps, X=X, y=y)`` computes it for each frame).
     """
 
     epoch: int
@@ -149,6 +193,11 @@ class Step:
     trace: Trace | None
     cost: float | None
     weights_after: np.ndarray | None = None
+
+    @property
+    def network(self):
+        """The network of the step's pass while it exists with this layout; else None."""
+        return None if self.trace is None else self.trace.network
 
     @property
     def weights_before(self) -> np.ndarray | None:

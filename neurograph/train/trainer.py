@@ -222,6 +222,7 @@ class Trainer:
             st.velocity = np.zeros_like(engine.theta) if self.momentum else None
         self._stop = False
         self.history.stopped = self.history.reason = None
+        self.history.network = self.net  # a History knows its network (ng.player(history))
         self._bar = progress_bar(epochs, run.progress)
         self._run_token = token = object()
         self._left_because = None

@@ -68,7 +68,7 @@ function render({ model, el }) {
     const t0 = performance.now();
     const data = JSON.parse(model.get('page_data'));
     if (!data.layout) return;
-    const keep = ui ? { view: ui.state.view, inst: ui.state.inst } : {};
+    const keep = ui ? { view: ui.state.view, inst: ui.state.inst, scale: ui.state.scale } : {};
     if (ui) ui.stop();
     // the body is the page's markup as render wrote it, names already escaped there
     const page = liveEl('div', { class: 'ng-page', tabindex: '-1' });

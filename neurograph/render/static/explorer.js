@@ -9,7 +9,7 @@ const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
 for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
 const F = new Float32Array(bytes.buffer);
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
-const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, sel: null, timer: null };
+const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null };
 const $ = (id) => root.querySelector('#' + id);
 // Names are data: every name goes into the page as a text node or an attribute value
 // (el, textContent, setAttribute), never through innerHTML, so '</b><img onerror=…>' stays text.
@@ -256,8 +256,12 @@ function drawFindings() {
 // reads the quantities it names and multiplies a link's factors, nothing more ---
 const SC = D.scales, SYM = { z: 'z', a: 'a', delta: 'δ' };
 const V = () => D.views[st.view];
-// a scale is one number for the run, or one per layer (its entry's policy)
-function scaleAt(side, l) { const s = SC[st.view][side]; return Array.isArray(s) ? s[l - 1] : s; }
+// a scale's end: one for the run, one per layer or one per frame (the policy picked)
+const policy = () => st.scale || SC[st.view].default;
+function scaleAt(side, l) {
+  const s = SC[st.view][side], p = policy();
+  return p === 'layer' ? s.layer[l - 1] : p === 'frame' ? s.frame[st.k] : s.run;
+}
 function unitColor(l, p) {
   const v = V();
   if (!v.unit || (l === 1 && v.unit !== 'a')) return '#ffffff';  // layer 1 has only a
@@ -275,21 +279,60 @@ function factor(f, lk) {  // one factor of a link's value: w, ∂J/∂w, or a qu
   return u ? val(q, u[0], u[1]) : 1;  // the bias unit's a is 1
 }
 const linkValue = (lk) => V().link.reduce((prod, f) => prod * factor(f, lk), 1);
-function linkStyle(lk) {
+function linkLook(lk) {  // stroke, width, opacity and label of a link in the view shown
   if (st.view === 'health') {  // links a finding names in its colour, the rest greyed
     const fs = findings().link[lk.i];
-    lk.el.setAttribute('stroke', fs ? badge(fs[0].kind)[0] : '#d0d0d0');
-    lk.el.setAttribute('stroke-width', fs ? '2.5' : '1');
-    lk.el.setAttribute('stroke-opacity', fs ? '0.95' : '0.7');
-    return;
+    return { stroke: fs ? badge(fs[0].kind)[0] : '#d0d0d0', width: fs ? '2.5' : '1',
+      opacity: fs ? '0.95' : '0.7', label: '' };
   }
   const v = V(), x = linkValue(lk), m = scaleAt('link', lk.t[0]) || 1;
   const signed = v.link_palette === 'div';
   const col = !isFinite(x) || !v.link.length ? P.none : signed ? div(x, m) : (x >= 0 ? P.exc : P.inh);
   const w = isFinite(x) ? 0.4 + 4 * Math.min(1, Math.abs(x) / m) : 0.5;
-  lk.el.setAttribute('stroke', col); lk.el.setAttribute('stroke-width', w.toFixed(2));
-  lk.el.setAttribute('stroke-opacity', signed ? 0.9 : 0.35 + 0.6 * Math.min(1, Math.abs(x) / m));
-  if (lk.label) lk.label.textContent = v.link_labels && n ? fmt(x) : '';
+  return { stroke: col, width: w.toFixed(2), label: v.link_labels && n ? fmt(x) : '',
+    opacity: signed ? 0.9 : 0.35 + 0.6 * Math.min(1, Math.abs(x) / m) };
+}
+function linkStyle(lk) {
+  const k = linkLook(lk);
+  lk.el.setAttribute('stroke', k.stroke); lk.el.setAttribute('stroke-width', k.width);
+  lk.el.setAttribute('stroke-opacity', k.opacity);
+  if (lk.label) lk.label.textContent = k.label;
+}
+// the Graphviz picture: laid out by dot, coloured and labelled here like the drawing above
+const stat = root.querySelector('#static svg'), byIndex = {};
+L.links.forEach((lk) => { byIndex[lk.i] = lk; });
+function ink(col) {  // black or white text on a fill
+  const c = (col.match(/\d+/g) || [255, 255, 255]).map(Number);
+  const h = col[0] === '#' ? hex(col) : c;
+  return 0.299 * h[0] + 0.587 * h[1] + 0.114 * h[2] < 140 ? '#ffffff' : '#000000';
+}
+function drawStatic() {
+  if (!stat) return;
+  const v = V();
+  stat.querySelectorAll('g[data-u]').forEach((g) => {
+    const [l, p] = g.dataset.u.split(',').map(Number), fill = unitColor(l, p);
+    const fs = st.view === 'health' ? findings().unit[l + ',' + p] : null;
+    g.querySelectorAll('ellipse, polygon').forEach((e) => {
+      e.setAttribute('fill', fill); e.setAttribute('stroke', fs ? badge(fs[0].kind)[0] : 'black');
+      e.setAttribute('stroke-width', fs ? '3' : '1'); });
+    const parts = fs ? [[null, [...new Set(fs.map((f) => badge(f.kind)[1]))].join(' ')]] :
+      (n ? v.unit_text : []).map((q) => [q, val(q, l, p)]).filter(([, x]) => !isNaN(x));
+    g.querySelectorAll('text').forEach((t, j) => {
+      t.setAttribute('fill', ink(fill));
+      if (j === 1) t.textContent = parts.map(([q, x]) => q ? SYM[q] + '=' + fmt(x) : x).join(' ');
+      else if (j > 1) t.textContent = '';
+    });
+  });
+  stat.querySelectorAll('g[data-i]').forEach((g) => {
+    const k = linkLook(byIndex[g.dataset.i]);
+    g.querySelectorAll('path').forEach((e) => { e.setAttribute('stroke', k.stroke);
+      e.setAttribute('stroke-width', k.width); e.setAttribute('stroke-opacity', k.opacity); });
+    g.querySelectorAll('polygon').forEach((e) => { e.setAttribute('fill', k.stroke); e.setAttribute('stroke', k.stroke); });
+    const t = g.querySelector('text');
+    if (t) { t.textContent = k.label; t.setAttribute('fill', '#333333'); }
+  });
+  const title = stat.querySelector('g.graph > text');
+  if (title) title.textContent = $('title').textContent;
 }
 function unitTexts() {  // the quantities the view prints under a unit (small networks)
   const v = V();
@@ -309,23 +352,28 @@ function legend() {
         [el('div', { class: 'healthy' }, 'healthy: no findings')]));
     return;
   }
-  const v = V(), sc = SC[st.view], one = (s) => Array.isArray(s) ? Math.max(...s) : s;
-  let h = '<b>one scale for the whole run' + (v.shared ? ', units and links alike' : '') + '</b><br>';
+  const v = V(), sc = SC[st.view], p = policy();
+  // the legend names the scale in force: its ends for the run, this frame, or each layer
+  const ends = (side) => p === 'layer' ? Math.max(...sc[side].layer) : scaleAt(side, 1);
+  const perLayer = (side) => p !== 'layer' ? '' : '<div class="perlayer" data-which="' + side + '">' +
+    sc[side].layer.map((m, l) => m ? 'Layer ' + (l + 1) + ': ±' + fmt(m) : '').filter((t) => t).join('; ') + '</div>';
+  const what = { run: 'one scale for the whole run', layer: 'one scale per layer', frame: 'one scale for this frame' }[p];
+  let h = '<b id="scalename">' + what + (v.shared ? ', units and links alike' : '') + '</b><br>';
   if (!v.unit) h += '<div>units: not coloured (' + st.view + ' view)</div>';
-  else if (v.unit_palette === 'seq') h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' +
+  else if (v.unit_palette === 'seq') h += '<div>units: ' + v.unit_legend + ' (one scale for the run)</div><div class="bar" style="background:' +
     bar(P.seq) + '"></div><div class="ends" data-which="unit"><span>' + fmt(sc.unit[0]) +
     '</span><span>' + fmt(sc.unit[1]) + '</span></div>';
   else h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' + bar(P.div) +
-    '"></div><div class="ends" data-which="unit"><span>' + fmt(-one(sc.unit)) + '</span><span>0</span><span>' +
-    fmt(one(sc.unit)) + '</span></div>';
+    '"></div><div class="ends" data-which="unit"><span>' + fmt(-ends('unit')) + '</span><span>0</span><span>' +
+    fmt(ends('unit')) + '</span></div>' + perLayer('unit');
   if (v.link.length) {
-    const signed = v.link_palette === 'div', m = one(sc.link);
+    const signed = v.link_palette === 'div', m = ends('link');
     h += '<div>links: ' + sc.lk + (signed ? '' : ' (green > 0, purple < 0; width ∝ |value|)') +
       '</div><div class="bar" style="background:' + (signed ? bar(P.div) : bar([P.inh, '#eeeeee', P.exc])) +
       '"></div><div class="ends" data-which="link"><span>' + fmt(-m) + '</span><span>0</span><span>' +
-      fmt(m) + '</span></div>';
+      fmt(m) + '</span></div>' + perLayer('link');
   }
-  $('legend').innerHTML = h;
+  $('legend').innerHTML = h;  // numbers and the table's own legend words only, never a name
 }
 
 // --- the panel: formulas with the Trace's numbers ---
@@ -419,8 +467,9 @@ function redraw() {
   $('info').textContent = frames[st.k].dataset.info;
   const J = frames[st.k].dataset.j;
   $('title').textContent = 's = ' + $('title').dataset.s + ', show = ' + st.view + ', instance ' +
-    who() + (J ? ', J = ' + J : '');
+    who() + (J ? ', ' + J : '');
   if (marker) { marker.setAttribute('cx', D.marker.x[st.k]); marker.setAttribute('cy', D.marker.y[st.k]); }
+  drawStatic();
   box.dataset.frame = String(st.k);
   box.dataset.instance = String(st.inst);
   box.dataset.view = st.view;
@@ -439,6 +488,7 @@ $('prev').addEventListener('click', () => go(st.k - 1));
 $('next').addEventListener('click', () => go(st.k + 1));
 $('play').addEventListener('click', play);
 $('view').addEventListener('change', () => { st.view = $('view').value; redraw(); });
+$('scale').addEventListener('change', () => { st.scale = $('scale').value || null; redraw(); });
 $('instance').addEventListener('change', () => { st.inst = parseInt($('instance').value, 10) || 0; redraw(); });
 root.addEventListener('keydown', (e) => {
   const tag = e.target.tagName;
@@ -454,7 +504,7 @@ if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
   D.marker.x.forEach((mx, k) => { if (Math.abs(mx - x) < Math.abs(D.marker.x[best] - x)) best = k; });
   go(best);
 });
-$('view').value = st.view; $('instance').value = String(st.inst);
+$('view').value = st.view; $('instance').value = String(st.inst); $('scale').value = st.scale || '';
 go(start.frame === undefined ? 0 : start.frame);
 box.dataset.openMs = performance.now().toFixed(1);
 box.dataset.ready = '1';
