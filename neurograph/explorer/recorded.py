@@ -17,7 +17,7 @@ from .. import diagnosis
 from ..data.labels import check_inputs
 from ..engines.passes import run_forward
 from ..engines.trace import Trace
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, ShapeError, renamed_keywords
 from ..notation import instance_label
 from ..render import colors, explorer
 from ..render.player import Frames, Page, page
@@ -58,6 +58,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
             "points": [[float(X[r, 0]), float(X[r, 1]), float(lab[r])] for r in rows]}
 
 
+@renamed_keywords("ng.player", instance="row")
 def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | None = None,
            res: int = 40, history: History | None = None, **options) -> Page:
     """Write the explorer of a run to ``path`` (one HTML file) and return it as a Page.
@@ -70,9 +71,10 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
     ``history``: a History whose validation J is drawn beside the steps' J. ``X`` and
     ``y``: the training data; x(i) is row i of it on every frame (mini-batch Steps need
     them: the explorer runs each frame's pass over X at that frame's weights).
-    The page's own options (show, instances, vmin, vmax, static, and ng.diagram's for
-    the static picture) are :func:`neurograph.render.player.page`'s. With two inputs
-    and ``X``, each frame also carries the decision map and each hidden unit its heat map.
+    The page's own options (show, instances: rows of X, vmin, vmax, static, and
+    ng.diagram's for the static picture, such as row=k of the first frame's Trace) are
+    :func:`neurograph.render.player.page`'s. With two inputs and ``X``, each frame also
+    carries the decision map and each hidden unit its heat map.
 
     ``maps``: None draws them when possible, True insists (an error when not), False never.
 
