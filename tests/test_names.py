@@ -155,3 +155,23 @@ def test_the_package_itself_calls_every_row_door_by_its_new_name(tmp_path):
     net.render(tmp_path / "x.dot", show="gradients", trace=tr, row=1)
     ng.diagram(net, show="changes", between=(tr, tr))
     ng.diagram(net, show="health", trace=tr, row=0)
+
+
+def test_a_step_calls_theta_theta_and_weights_before_after_are_its_former_names():
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    before = net.theta_flat.copy()
+    trainer = ng.Trainer(net, alpha=0.5)
+    step = next(s for s in trainer.steps(X, y, every="batch", epochs=1) if s.phase == "update")
+    D = np.concatenate([d.ravel() for d in ng.Network.from_architecture([2, 2, 1], seed=0)
+                        .gradients(X, y)])
+    np.testing.assert_array_equal(step.theta_before, before)
+    # the update by hand: θ − α·D, D(l) unrolled as compiling lays Θ(l) out in θ
+    np.testing.assert_allclose(step.theta_after, before - 0.5 * D, rtol=0, atol=1e-15)
+    with pytest.warns(DeprecationWarning, match=r"step\.weights_before is renamed "
+                                                 r"step\.theta_before") as rec:
+        assert step.weights_before is step.theta_before
+    assert rec[0].filename == __file__
+    with pytest.warns(DeprecationWarning, match=r"step\.weights_after is renamed "
+                                                 r"step\.theta_after"):
+        assert step.weights_after is step.theta_after
