@@ -175,3 +175,24 @@ def test_a_step_calls_theta_theta_and_weights_before_after_are_its_former_names(
     with pytest.warns(DeprecationWarning, match=r"step\.weights_after is renamed "
                                                  r"step\.theta_after"):
         assert step.weights_after is step.theta_after
+
+
+def test_freeze_takes_what_it_freezes_and_x_is_its_former_keyword():
+    """x is the lecture's input; what freeze holds fixed (a link, unit, layer, "bias") is
+    ``what``."""
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    net.freeze(what="bias")
+    want = np.zeros(len(net.theta_flat), bool)
+    want[[li.index for li in net.links if li.is_bias]] = True
+    np.testing.assert_array_equal(net.weights.frozen, want)
+    with pytest.warns(DeprecationWarning, match=r"net\.unfreeze\(x=\) is renamed "
+                                                 r"net\.unfreeze\(what=\)") as rec:
+        net.unfreeze(x="bias")
+    assert rec[0].filename == __file__ and not net.weights.frozen.any()
+    with pytest.warns(DeprecationWarning, match=r"net\.freeze\(x=\)"):
+        net.freeze(x=3)
+    assert net.weights.frozen.sum() == 3  # the links into Layer 3: bias and two hidden
+    with pytest.warns(DeprecationWarning, match=r"net\.links_of\(x=\)"):
+        assert net.links_of(x="a2_1") == net.links_of("a2_1")
+    with pytest.raises(ng.ConfigError, match="what='bias' and its former name x=2"):
+        net.freeze(what="bias", x=2)
