@@ -2,6 +2,7 @@
 it, and says which name replaced it."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -196,3 +197,46 @@ def test_freeze_takes_what_it_freezes_and_x_is_its_former_keyword():
         assert net.links_of(x="a2_1") == net.links_of("a2_1")
     with pytest.raises(ng.ConfigError, match="what='bias' and its former name x=2"):
         net.freeze(what="bias", x=2)
+
+
+def _former_names_in_the_glossary() -> list[str]:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "GLOSSARY.md").read_text()
+    table = text.split("## Former names", 1)[1]
+    return [line.split("|")[1].strip() for line in table.splitlines()
+            if line.startswith("| ") and not line.startswith("| former")]
+
+
+def test_every_former_name_the_glossary_lists_still_works_and_warns(tmp_path):
+    """The glossary's table is a promise: each row is exercised here, so a row whose
+    alias is gone (or an alias the table does not list) fails."""
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    tr = net.backward(X, y)
+    steps = list(ng.Trainer(net.copy(), alpha=1.0).steps(X, y, every="epoch", epochs=1))
+    import neurograph.render as render
+
+    uses = {
+        "`trace.w`": [lambda: tr.w],
+        "`history.J`": [lambda: ng.Trainer(net.copy(), alpha=1.0).fit(X, y, epochs=1).J],
+        "`step.weights_before`, `step.weights_after`": [lambda: steps[0].weights_before,
+                                                         lambda: steps[0].weights_after],
+        "`instance=` of `ng.diagram`, `net.diagram`, `net.render`, "
+        "`neurograph.render.diagram`, `neurograph.render.render`, `ng.compare`, "
+        "`ng.player`, `neurograph.render.page` (a row of the Trace)": [
+            lambda: ng.diagram(net, "errors", tr, instance=1),
+            lambda: net.diagram("errors", tr, instance=1),
+            lambda: net.render(tmp_path / "n.dot", "errors", tr, instance=1),
+            lambda: render.diagram(net, "errors", tr, instance=1),
+            lambda: render.render(net, tmp_path / "r.dot", "errors", tr, instance=1),
+            lambda: ng.compare(tr, tr, instance=1),
+            lambda: ng.player(steps, tmp_path / "p.html", instance=1)],
+        "`comparison.instance`": [lambda: ng.compare(tr, tr).instance],
+        "`x=` of `net.freeze`, `net.unfreeze`, `net.links_of`": [
+            lambda: net.freeze(x="bias"), lambda: net.unfreeze(x="bias"),
+            lambda: net.links_of(x="bias")],
+    }
+    assert _former_names_in_the_glossary() == list(uses)
+    for calls in uses.values():
+        for call in calls:
+            with pytest.warns(DeprecationWarning, match="is renamed"):
+                call()
