@@ -71,10 +71,9 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
     ``history``: a History whose validation J is drawn beside the steps' J. ``X`` and
     ``y``: the training data; x(i) is row i of it on every frame (mini-batch Steps need
     them: the explorer runs each frame's pass over X at that frame's weights).
-    The page's own options (show, instances: rows of X, vmin, vmax, static, and
-    ng.diagram's for the static picture, such as row=k of the first frame's Trace) are
-    :func:`neurograph.render.player.page`'s. With two inputs and ``X``, each frame also
-    carries the decision map and each hidden unit its heat map.
+    The page's own options (show, instances, vmin, vmax, static, and ng.diagram's for
+    the static picture) are :func:`neurograph.render.player.page`'s. With two inputs
+    and ``X``, each frame also carries the decision map and each hidden unit its heat map.
 
     ``maps``: None draws them when possible, True insists (an error when not), False never.
 
