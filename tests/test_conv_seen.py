@@ -79,3 +79,80 @@ def test_a_saturated_map_is_one_finding_naming_the_map():
     assert set(f.units) == {u.name for u in c[2].flat}
     assert z_numpy(c, X, 2).min() > 35  # every unit, every instance: g' ≈ 0
     assert not any(set(g.units) & set(f.units) for g in d if g is not f)
+
+
+# --- explain: a conv unit's z and a shared weight's gradient, term by term ----------------
+
+def dense_conv_net():
+    """4×4 inputs → conv 2 maps of 3×3 (2×2 each, relu) → 1 sigmoid output."""
+    net = ng.Network(seed=3)
+    x = net.add_inputs((4, 4))
+    c = net.add_conv(x, maps=2, kernel=3, activation="relu", name="c1")
+    out = net.add_layer(1, activation="sigmoid")
+    net.connect_layers(c, out)
+    return net, c
+
+
+def numpy_pass(net, c, X, y, lam):
+    """z, δ of the conv units and ∂J/∂K, ∂J/∂b by numpy (cross-entropy, n instances)."""
+    n = len(X)
+    W = windows(X.reshape(n, 4, 4), 3)                                  # (n, 2, 2, 3, 3)
+    z = np.einsum("nrcij,mij->nmrc", W, c.kernels[:, 0]) + c.biases[:, None, None]
+    a = np.maximum(z, 0)
+    o = net.outputs[0]
+    w = np.array([net.link(u, o).weight for u in c])                    # C order = a's
+    b = o.bias_link.weight
+    h = 1 / (1 + np.exp(-(a.reshape(n, -1) @ w + b)))
+    d_out = h - y                                                       # δ(3) = a − y
+    d = (d_out[:, None] * w[None, :]).reshape(a.shape) * (z > 0)        # δ(2)
+    gK = np.einsum("nmrc,nrcij->mij", d, W) / n + lam / n * c.kernels[:, 0]
+    gb = d.sum(axis=(0, 2, 3)) / n
+    return z, d, gK, gb
+
+
+def test_explain_writes_a_conv_units_z_as_kernel_times_window_plus_bias():
+    net, c = dense_conv_net()
+    X = np.random.default_rng(0).uniform(0, 1, (2, 16))
+    y = np.array([1.0, 0.0])
+    we = ng.explain(net, X, y, units=["c1[1, 0, 1]"], lam=0.1)
+    z, *_ = numpy_pass(net, c, X, y, 0.1)
+    u = c[1, 0, 1]
+    key = f"z(2)_{u.position + 1}^(2)"  # the second instance
+    eq = we.equation(key)
+    syms = [tok.s for tok in eq.segments[1] if type(tok).__name__ == "Txt"]
+    assert syms == ["c1.biases[1]"] + [f"c1.kernels[1, 0, {i}, {j}]"
+                                       for i in range(3) for j in range(3)]
+    nums = [tok.value for tok in eq.segments[2] if type(tok).__name__ == "Num"]
+    w, a = np.array(nums[0::2]), np.array(nums[1::2])
+    window = X[1].reshape(4, 4)[0:3, 1:4].ravel()
+    np.testing.assert_array_equal(w, np.r_[c.biases[1], c.kernels[1, 0].ravel()])
+    np.testing.assert_array_equal(a, np.r_[1.0, window])
+    assert w @ a == pytest.approx(z[1, 1, 0, 1], abs=1e-12) == we.values[key]
+    assert "kernel entries × its window's inputs + its map's bias" in we.to_text()
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_explain_writes_a_shared_weights_gradient_as_the_sum_of_its_links_terms(n):
+    net, c = dense_conv_net()
+    X = np.random.default_rng(1).uniform(0, 1, (n, 16))
+    y = np.array([1.0, 0.0][:n])
+    we = ng.explain(net, X, y, units=["c1[0, 1, 1]"], lam=0.1, alpha=0.5)
+    _, d, gK, gb = numpy_pass(net, c, X, y, 0.1)
+    K, B = net.parameters["c1.kernels"], net.parameters["c1.biases"]
+    tr = we.trace
+    for (i, j) in [(0, 0), (1, 2), (2, 1)]:
+        p = K[0, 0, i, j]
+        eq = we.equation(f"dJ/d{p.name}")
+        named = [tok.link for tok in eq.segments[1] if getattr(tok, "link", None)]
+        assert named == [(k.source.name, k.target.name) for k in p.links] and len(named) == 4
+        assert eq.value == pytest.approx(gK[0, i, j], abs=1e-12)
+        assert eq.value == pytest.approx(float(tr.grad(p)), abs=1e-12)
+        # the update moves the parameter once, by the sum
+        assert we.values[p.name] == pytest.approx(p.value - 0.5 * gK[0, i, j], abs=1e-12)
+    eq = we.equation(f"dJ/d{B[0].name}")  # a bias parameter: no λ
+    assert eq.value == pytest.approx(gb[0], abs=1e-12) and "λ" not in we.line(f"dJ/d{B[0].name}")
+    if n == 1:  # one instance: each term written as its a·δ
+        nums = [tok.value for tok in we.equation(f"dJ/d{K[0, 0, 0, 0].name}").segments[2]
+                if type(tok).__name__ == "Num"][:8]
+        np.testing.assert_allclose(nums[1::2], d[0, 0].ravel(), atol=1e-15)
+        np.testing.assert_allclose(nums[0::2], X[0].reshape(4, 4)[0:2, 0:2].ravel())
