@@ -2,6 +2,8 @@
 terms of a conv unit's z and of a shared weight's gradient, diagrams of feature maps.
 Every number is checked against numpy written here, not against the library's formula."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -156,3 +158,136 @@ def test_explain_writes_a_shared_weights_gradient_as_the_sum_of_its_links_terms(
                 if type(tok).__name__ == "Num"][:8]
         np.testing.assert_allclose(nums[1::2], d[0, 0].ravel(), atol=1e-15)
         np.testing.assert_allclose(nums[0::2], X[0].reshape(4, 4)[0:2, 0:2].ravel())
+
+
+# --- diagrams: feature maps, kernels, links by map, one receptive field ----------------------
+
+CELL = re.compile(r'<TD PORT="r(\d+)c(\d+)"([^>]*)>(?:<FONT[^>]*>([^<]*)</FONT>)?</TD>')
+
+
+def node_line(src, node_id):
+    (line,) = [ln for ln in src.splitlines() if ln.strip().startswith(f'"{node_id}" [label')]
+    return line
+
+
+def cells(src, node_id):
+    """{(r, c): (attributes, printed text)} of a map node's cells."""
+    return {(int(r), int(c)): (attrs, txt) for r, c, attrs, txt in
+            CELL.findall(node_line(src, node_id))}
+
+
+def edges(src):
+    """(tail, head, attributes) of the drawn edges (the invisible ones that keep the order of
+    a layer's nodes left out)."""
+    return [e for e in re.findall(r'^\s*("?[^\s"]+"?(?::r\d+c\d+)?) -> ("?[^\s"]+"?(?::r\d+c\d+)?)'
+                      r'(?: \[(.*)\])?$', src, flags=re.M) if "invis" not in e[2]]
+
+
+def test_a_conv_layer_is_drawn_as_its_maps_with_kernels_and_one_edge_per_map():
+    net, c = conv_net("relu")
+    src = ng.diagram(net, show="weights").source
+    for u in list(c) + [u for u in net.layers[2]]:
+        assert f'"{u.name}" [' not in src  # no circle per unit of a grid
+    for m in range(3):  # a 4×4 table per conv map, a 2×2 per pool map, 6×6 for the input
+        assert len(cells(src, f"#map2_{m}")) == 16 and len(cells(src, f"#map3_{m}")) == 4
+        assert f"c1[{m}]" in node_line(src, f"#map2_{m}")
+    assert len(cells(src, "#map1_0")) == 36
+    # the kernel printed with its values, row by row, as ".2g"
+    K = c.kernels
+    kernel = re.findall(r"<TR>((?:<TD BGCOLOR[^>]*WIDTH=\"22\"[^>]*><FONT[^>]*>[^<]*</FONT>"
+                        r"</TD>)+)</TR>", node_line(src, "#map2_1"))
+    printed = [re.findall(r">([^<>]+)</FONT>", row) for row in kernel]
+    np.testing.assert_allclose([[float(t) for t in row] for row in printed], K[1, 0], rtol=0.05)
+    # links collapsed: input → each conv map once, each conv map → its pool map once,
+    # each pool map → each output unit once, each conv map's bias once
+    pairs = {(t.strip('"'), h.strip('"')) for t, h, _ in edges(src)}
+    assert {("#map1_0", f"#map2_{m}") for m in range(3)} <= pairs
+    assert {(f"#map2_{m}", f"#map3_{m}") for m in range(3)} <= pairs
+    assert {(f"#map3_{m}", o.name) for m in range(3) for o in net.outputs} <= pairs
+    assert {("bias1", f"#map2_{m}") for m in range(3)} <= pairs
+    assert len(edges(src)) == 3 + 3 + 6 + 3 + 2  # + the outputs' two bias links
+
+
+def test_cells_print_each_units_activation_as_numpy_computes_it():
+    net, c = conv_net("relu")
+    X, Y = data()
+    src = ng.diagram(net, show="activations", trace=net.backward(X, Y), instance=2).source
+    a = np.maximum(z_numpy(c, X, 0)[2], 0)  # map 0, instance 3
+    got = cells(src, "#map2_0")
+    for (r, col), (_, txt) in got.items():
+        assert float(txt) == pytest.approx(a[r, col], rel=0.05, abs=1e-9)
+
+
+def test_receptive_field_draws_one_units_links_from_its_window_with_their_weights():
+    net, c = conv_net("relu")
+    for name in ("c1[0,1,2]", "c1[0, 1, 2]", c[0, 1, 2]):
+        src = ng.diagram(net, show="weights", receptive_field=name).source
+        rf = [(t, h, a) for t, h, a in edges(src) if h == '"#map2_0":r1c2']
+        got = {t: re.search(r'label="?([^" ]+)', a).group(1) for t, h, a in rf}
+        want = {f'"#map1_0":r{1 + i}c{2 + j}': c.kernels[0, 0, i, j]
+                for i in range(3) for j in range(3)}
+        want["bias1"] = c.biases[0]
+        assert set(got) == set(want)
+        for t, w in want.items():
+            assert float(got[t]) == pytest.approx(w, rel=1e-3)
+        # its window and the unit itself are outlined, the other cells not
+        ringed = {rc for rc, (attrs, _) in cells(src, "#map1_0").items() if "BORDER" in attrs}
+        assert ringed == {(1 + i, 2 + j) for i in range(3) for j in range(3)}
+        assert "BORDER" in cells(src, "#map2_0")[1, 2][0]
+
+
+def test_gradients_draw_each_kernels_gradient_d2l_numbers():
+    from neurograph.engines.passes import run_backward
+    net = ng.Network()
+    x = net.add_inputs((3, 3))
+    c = net.add_conv(x, maps=1, kernel=2, activation="linear", name="c")
+    c.kernels = [[[[0.0, 1.0], [2.0, 3.0]]]]
+    X = np.arange(9.0)[None, :]
+    tr = run_backward(net, X, net.forward(X) - 1.0, 0.0, "mse", "graph")  # J = ΣY
+    line = node_line(ng.diagram(net, show="gradients", trace=tr).source, "#map2_0")
+    grad = line[line.index("∂J/∂K[0, 0]"):]
+    assert re.findall(r">([^<>]+)</FONT></TD>", grad)[:4] == ["8", "12", "20", "24"]
+
+
+def test_health_rings_the_cells_of_a_dead_map_and_badges_the_map():
+    net, c = conv_net("relu")
+    X, Y = data()
+    b = c.biases.copy()
+    b[1] = -50.0
+    c.biases = b
+    src = ng.diagram(net, show="health", trace=net.backward(X, Y)).source
+    got = cells(src, "#map2_1")
+    assert all('COLOR="#404040"' in attrs for attrs, _ in got.values()) and len(got) == 16
+    assert re.search(r'"#map2_1" \[[^\]]*xlabel=dead', src)
+    assert '"c1[1, 0, 0]"' not in src  # no stray node per unit
+
+
+def test_receptive_field_refuses_what_it_cannot_draw():
+    net, c = conv_net("relu")
+    with pytest.raises(ng.errors.ConfigError, match="not a unit of this network"):
+        ng.diagram(net, receptive_field="c9[0, 0, 0]")
+    with pytest.raises(ng.errors.ConfigError, match="input unit"):
+        ng.diagram(net, receptive_field="x[0, 0]")
+    dense = ng.Network.from_architecture([2, 2, 1])
+    with pytest.raises(ng.errors.ConfigError, match="neither is in a grid"):
+        ng.diagram(dense, receptive_field="a2_1")
+
+
+def test_a_copied_and_a_loaded_conv_net_are_still_drawn_as_maps(tmp_path):
+    net, _ = conv_net("relu")
+    ng.save(net, tmp_path / "c.ngz")
+    for other in (net.copy(), ng.load(tmp_path / "c.ngz")):
+        src = ng.diagram(other, show="weights").source
+        assert len(cells(src, "#map2_2")) == 16 and "K[2, 0]" in src
+
+
+def test_lenet5_draws_as_maps_in_seconds():
+    import time
+    net = ng.Network.lenet5()
+    t = time.perf_counter()
+    src = ng.diagram(net).source
+    assert time.perf_counter() - t < 5
+    assert len(cells(src, "#map2_5")) == 28 * 28 and len(cells(src, "#map4_15")) == 100
+    # C3's map 0 reads 3 input maps (the paper's Table I), its map 15 all 6: 3 drawn, 3 counted
+    assert "K[0, 2]" in node_line(src, "#map4_0") and "more" not in node_line(src, "#map4_0")
+    assert "+ 3 more" in node_line(src, "#map4_15")

@@ -186,8 +186,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         title = title or _title(net, v, tr, None, None) + (
             f", {n} finding(s)" if n else ", healthy")
         return mark_findings(diagram(net, "structure", tr, collapse=collapse, top_k=top_k,
-                                     title=title, keep=keep, receptive_field=receptive_field),
-                             net, diagnosis)
+                                     title=title, keep=keep), net, diagnosis)
     over = overlay(net, show, values, label, between)
     if over is not None and over.edges is not None:
         v, trace = view("structure"), None
@@ -196,8 +195,9 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     layers = net.layers
     keep = _kept(net, keep)
     grids = maps.grid_layers(net)
-    cells = maps.where(grids)  # unit name → (map node, port): the units drawn as cells
     rf = maps.receptive_field(net, receptive_field, grids) if receptive_field else (None, [])
+    maps.choose(grids, collapse, keep | {li.source.name for li in rf[1]} | {rf[0] and rf[0].name})
+    cells = maps.where(grids)  # unit name → (map node, port): the units drawn as cells
     w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
     ids = Ids([n.name for lay in layers for n in ([lay.bias] if lay.bias else []) + lay.nodes])
@@ -274,7 +274,9 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
                 order += maps.draw(c, lay.index, grids[lay.index], fill_of, vals.get,
                                    lambda P: P.value if trace is None else trace.theta[P.indices],
                                    {li.source.name for li in rf[1]} | {getattr(rf[0], "name", "")},
-                                   trace.grad if v.needs == "grad" and row is None else None)
+                                   trace.grad if v.needs == "grad" and row is None else None,
+                                   "#ffffff" if "div" in (v.unit_palette, v.link_palette)
+                                   else STYLE[kind]["fillcolor"])
             for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
                 c.edge(a, b, style="invis")
     changes = over is not None and over.edges is not None

@@ -45,6 +45,17 @@ def grid_layers(net) -> dict:
     return out
 
 
+def choose(grids: dict, collapse: int, keep=frozenset()) -> None:
+    """Say which maps each grid draws (``grid.shown``): all, or, past ``collapse`` maps,
+    the first two, the last and those holding a unit ``keep`` names — as a layer of
+    units is cut (LeNet-5's C5 is 120 maps)."""
+    for grid in grids.values():
+        M = grid.maps_shape[0]
+        held = {m for m in range(M) for u in _maps(grid)[m].flat if u.name in keep}
+        grid.shown = list(range(M)) if not collapse or collapse >= M else \
+            sorted({0, 1, M - 1} | held)
+
+
 def map_id(layer: int, m: int) -> str:
     return Ids.own(f"map{layer}_{m}")
 
@@ -55,11 +66,13 @@ def _maps(grid) -> np.ndarray:
 
 
 def where(grids: dict) -> dict:
-    """{unit name: (map node ID, port)} of every unit drawn as a cell."""
+    """{unit name: (map node ID, port)} of every unit drawn as a cell (of a map drawn)."""
     out = {}
     for l, grid in grids.items():
+        shown = set(getattr(grid, "shown", range(grid.maps_shape[0])))
         for (m, r, c), u in np.ndenumerate(_maps(grid)):
-            out[u.name] = (map_id(l, m), f"r{r}c{c}")
+            if m in shown:
+                out[u.name] = (map_id(l, m), f"r{r}c{c}")
     return out
 
 
@@ -70,7 +83,13 @@ def _tint(x: float, top: float) -> str:
 
 
 def _number(x: float) -> str:
-    return "0" if x == 0 else f"{x:.2g}".replace("e-0", "e-")
+    """A value short enough for a cell of a map or a kernel (≤ 5 characters)."""
+    if x == 0 or not np.isfinite(x):
+        return "0" if x == 0 else str(x)
+    if 0.01 <= abs(x) < 100:
+        return f"{x:.2g}"
+    m, e = f"{x:.0e}".split("e")
+    return f"{m}e{int(e)}"
 
 
 def _kernel(K: np.ndarray, label: str, top: float | None = None) -> str:
@@ -88,13 +107,15 @@ def _kernel(K: np.ndarray, label: str, top: float | None = None) -> str:
             f'</FONT></TD></TR>{rows}</TABLE>')
 
 
-def draw(c, l: int, grid, fill, value, weights, rf=frozenset(), grads=None) -> list:
+def draw(c, l: int, grid, fill, value, weights, rf=frozenset(), grads=None,
+         blank: str = "#ffffff") -> list:
     """Add one node per map of ``grid`` (Layer ``l``) to the cluster ``c``; return their IDs.
 
     fill(name) → a cell's colour (None: the kind's), value(name) → the number printed
     (None: none), weights(parameter array) → its values as drawn (the trace's θ), ``rf``
     the names of the cells outlined (a receptive field and its unit), grads(parameter
-    array) → ∂J/∂K drawn under each kernel (show="gradients" of a batch)."""
+    array) → ∂J/∂K drawn under each kernel (show="gradients" of a batch), ``blank`` the
+    fill of a cell without a value (its kind's colour)."""
     M, H, W = grid.maps_shape
     units = _maps(grid)
     size = 30 if W <= 6 else max(5, min(16, 140 // W))
@@ -103,13 +124,18 @@ def draw(c, l: int, grid, fill, value, weights, rf=frozenset(), grads=None) -> l
     top = float(np.max(np.abs(dK), initial=0.0)) if dK is not None else None
     biases = weights(grid._biases) if grid._biases is not None else None
     ids = []
-    for m in range(M):
+    shown = getattr(grid, "shown", list(range(M)))
+    for k, m in enumerate(shown):
+        if m > (shown[k - 1] + 1 if k else 0):  # "… k more maps" where they stand
+            ids.append(Ids.own(f"moremaps{l}_{m}"))
+            c.node(ids[-1], label=f"… {m - (shown[k - 1] + 1 if k else 0)} more maps",
+                   shape="plaintext", fontcolor="#555555")
         rows = []
         for r in range(H):
             cells = []
             for col in range(W):
                 u = units[m, r, col]
-                bg = fill(u.name) or "#ffffff"
+                bg = fill(u.name) or blank
                 x = value(u.name) if size >= 30 else None
                 txt = "" if x is None else (f'<FONT POINT-SIZE="7" COLOR="{colors.text_color(bg)}">'
                                             f"{html(_number(x))}</FONT>")
@@ -122,7 +148,8 @@ def draw(c, l: int, grid, fill, value, weights, rf=frozenset(), grads=None) -> l
             head += f"  b = {_number(float(biases[m]))}"
         # the grid in a table of its own: a wider kernel row below must not stretch its cells
         parts = [f'<TR><TD><FONT POINT-SIZE="9">{html(head)}</FONT></TD></TR>',
-                 f'<TR><TD><TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="0" '
+                 f'<TR><TD><TABLE BORDER="{int(size < 10)}" CELLBORDER="{int(size >= 10)}" '
+                 'CELLSPACING="0" CELLPADDING="0" '
                  f'FIXEDSIZE="TRUE" WIDTH="{W * size + 1}" HEIGHT="{H * min(size, 18) + 1}">'
                  + "".join(rows) + "</TABLE></TD></TR>"]
         if kernels is not None:
@@ -145,6 +172,22 @@ def draw(c, l: int, grid, fill, value, weights, rf=frozenset(), grads=None) -> l
     return ids
 
 
+def ring(g, cells: dict, colors_of: dict) -> None:
+    """Outline the cells of the units ``colors_of`` names ({unit name: colour}) in ``g``'s
+    map nodes: a finding on units drawn as cells (show="health"). The map nodes are
+    already written, so their labels are edited in place; a port is unique in its map."""
+    by_map: dict = {}
+    for name, color in colors_of.items():
+        if name in cells:
+            m, port = cells[name]
+            by_map.setdefault(m, {})[port] = color
+    for k, line in enumerate(g.body):
+        node = line.strip().split(" ", 1)[0].strip('"')
+        for port, color in by_map.get(node, {}).items():
+            line = line.replace(f'PORT="{port}" ', f'PORT="{port}" BORDER="3" COLOR="{color}" ')
+        g.body[k] = line
+
+
 def collapsed(net, grids: dict, drawn: set, ids) -> list:
     """[(tail, head, links)]: the links into or out of maps, one edge per (map or unit,
     map or unit) pair that has any, bias links per map (a conv map's b); links of units
@@ -153,6 +196,8 @@ def collapsed(net, grids: dict, drawn: set, ids) -> list:
     groups: dict = {}
     for l in grids:
         for u in grids[l].nodes.flat:
+            if u.name not in cell:
+                continue  # a map not drawn
             for link in net._in_links(u):
                 src = link.source
                 if src is None or (src.name not in cell and src.name not in drawn):
@@ -189,8 +234,9 @@ def receptive_field(net, unit, grids: dict) -> tuple:
     if u.kind == "input":
         raise ConfigError(f"receptive_field names the input unit {name!r}: it has no links "
                           "in; name a unit of a conv, pool or later layer")
-    if not any(li.source is not None and li.source.name in where(grids)
-               for li in net._in_links(u)) and name not in where(grids):
+    in_grid = {v.name for grid in grids.values() for v in grid.nodes.flat}
+    if not any(li.source is not None and li.source.name in in_grid
+               for li in net._in_links(u)) and name not in in_grid:
         raise ConfigError(f"receptive_field names {name!r}, which neither is in a grid "
                           "layer nor reads one: its links are drawn already")
     fn = u.input_function  # a pool unit's bias link is held at 0 and read by nothing
