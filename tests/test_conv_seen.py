@@ -151,6 +151,12 @@ def test_explain_writes_a_shared_weights_gradient_as_the_sum_of_its_links_terms(
         assert eq.value == pytest.approx(float(tr.grad(p)), abs=1e-12)
         # the update moves the parameter once, by the sum
         assert we.values[p.name] == pytest.approx(p.value - 0.5 * gK[0, i, j], abs=1e-12)
+    # a tied link's D is its own term Σ_t δ·a / n, without λ (λ comes once, in ∂J/∂p)
+    u = net["c1[0, 1, 1]"]
+    link = next(k for k in u.incoming if k.parameter is K[0, 0, 0, 0])
+    key = f"D[{link.source.name}→{u.name}]"
+    own = float(np.mean(d[:, 0, 1, 1] * X[:, 5]))  # x[1, 1] is column 5
+    assert we.values[key] == pytest.approx(own, abs=1e-15) and "λ" not in we.line(key)
     eq = we.equation(f"dJ/d{B[0].name}")  # a bias parameter: no λ
     assert eq.value == pytest.approx(gb[0], abs=1e-12) and "λ" not in we.line(f"dJ/d{B[0].name}")
     if n == 1:  # one instance: each term written as its a·δ
@@ -291,3 +297,13 @@ def test_lenet5_draws_as_maps_in_seconds():
     # C3's map 0 reads 3 input maps (the paper's Table I), its map 15 all 6: 3 drawn, 3 counted
     assert "K[0, 2]" in node_line(src, "#map4_0") and "more" not in node_line(src, "#map4_0")
     assert "+ 3 more" in node_line(src, "#map4_15")
+
+
+def test_a_grids_name_is_data_in_its_maps():
+    net = ng.Network(seed=0)
+    x = net.add_inputs((4, 4), name='<b>"x"&')
+    c = net.add_conv(x, maps=2, kernel=3, name="</TD></TABLE>>c")
+    src = ng.diagram(net, show="weights", receptive_field=c[1, 0, 1]).source
+    assert "&lt;/TD&gt;&lt;/TABLE&gt;&gt;c[1]" in src and "&lt;b&gt;&quot;x&quot;&amp;[0]" in src
+    svg = ng.diagram(net, show="weights").pipe("svg").decode()  # Graphviz reads it
+    assert "&lt;/TD&gt;&lt;/TABLE&gt;&gt;c[0]" in svg
