@@ -307,3 +307,19 @@ def test_a_grids_name_is_data_in_its_maps():
     assert "&lt;/TD&gt;&lt;/TABLE&gt;&gt;c[1]" in src and "&lt;b&gt;&quot;x&quot;&amp;[0]" in src
     svg = ng.diagram(net, show="weights").pipe("svg").decode()  # Graphviz reads it
     assert "&lt;/TD&gt;&lt;/TABLE&gt;&gt;c[0]" in svg
+
+
+def test_receptive_field_of_a_dense_unit_fed_by_maps_is_drawn_from_the_cells():
+    net, c = conv_net("relu")
+    o = net.outputs[0]
+    src = ng.diagram(net, show="weights", receptive_field=o.name, edge_labels=True).source
+    into = [(t, a) for t, h, a in edges(src) if h == o.name]
+    got = {t: float(re.search(r'label="?([^" ]+)', a).group(1)) for t, a in into
+           if "label" in a}
+    want = {f'"#map3_{m}":r{r}c{col}': net.link(net[f"s1[{m}, {r}, {col}]"], o).weight
+            for m in range(3) for r in range(2) for col in range(2)}
+    want["bias3"] = o.bias_link.weight
+    assert set(got) == set(want)
+    for t, w in want.items():
+        assert got[t] == pytest.approx(w, rel=1e-3)
+    assert not [t for t, _ in into if t in {f'"#map3_{m}"' for m in range(3)}]  # not twice

@@ -283,7 +283,8 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     _edges(g, lambda n: ":".join(cells[n]) if n in cells else ids[n],
            VIEWS["gradients"] if changes else v, chosen, evals, edge_scale, edge_labels)
     for tail, head, links in maps.collapsed(net, grids, shown, ids):
-        g.edge(tail, head, color=colors.NEUTRAL, penwidth="1.2", tooltip=f"{len(links)} links")
+        if not all(li.target is rf[0] for li in links):  # the receptive field draws those
+            g.edge(tail, head, color=colors.NEUTRAL, penwidth="1.2", tooltip=f"{len(links)} links")
     g.cells = cells  # findings on units drawn as cells are marked on their map
     extra = [(None, "dashed edge: frozen weight")] if any(li.frozen for li in chosen) else []
     extra += [(None, "grid: a feature map, a cell per unit; K: a kernel (green > 0, "
