@@ -288,7 +288,9 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     g.cells = cells  # findings on units drawn as cells are marked on their map
     extra = [(None, "dashed edge: frozen weight")] if any(li.frozen for li in chosen) else []
     extra += [(None, "grid: a feature map, a cell per unit; K: a kernel (green > 0, "
-               "purple < 0); one edge per map")] if grids else []
+               "purple < 0); one edge per map" + ("; ∂J/∂K red/blue to its layer's max |∂J/∂K|"
+                                                  if v.needs == "grad" and row is None else ""))
+              ] if grids else []
     legend(g, v, (lo, hi), seq, row, extra, over.legend((lo, hi), edge_scale) if over else None)
     return g
 
