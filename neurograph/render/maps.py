@@ -150,13 +150,13 @@ def draw(c, l: int, grid, fill, value, weights, rf=frozenset(), grads=None,
         parts = [f'<TR><TD><FONT POINT-SIZE="9">{html(head)}</FONT></TD></TR>',
                  f'<TR><TD><TABLE BORDER="{int(size < 10)}" CELLBORDER="{int(size >= 10)}" '
                  'CELLSPACING="0" CELLPADDING="0" '
-                 f'FIXEDSIZE="TRUE" WIDTH="{W * size + 1}" HEIGHT="{H * min(size, 18) + 1}">'
+                 f'FIXEDSIZE="TRUE" WIDTH="{W * size + 3}" HEIGHT="{H * min(size, 18) + 3}">'
                  + "".join(rows) + "</TABLE></TD></TR>"]
         if kernels is not None:
             k = kernels[m] if kernels.ndim == 4 else np.array([[[kernels[m]]]])
             read = [ci for ci in range(k.shape[0]) if np.any(k[ci] != 0)] or [0]
             pics = [_kernel(k[ci], f"K[{m}, {ci}]" if kernels.ndim == 4 else
-                            f"× {k[ci, 0, 0]:.2g}") for ci in read[:MAX_KERNELS]]
+                            "coefficient") for ci in read[:MAX_KERNELS]]
             if dK is not None:  # each kernel's ∂J/∂K, the sum of its links' terms
                 g = dK[m] if dK.ndim == 4 else np.array([[[dK[m]]]])
                 pics += [_kernel(g[ci], f"∂J/∂K[{m}, {ci}]", top) for ci in read[:MAX_KERNELS]]
