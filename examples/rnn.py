@@ -87,7 +87,7 @@ def main(out_dir: str | None = None, epochs: int = 400, stop: bool = False) -> d
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         files.append(rnn.render(out / "rnn_errors.svg", show="errors",
-                                trace=rnn.backward(X, y), instance=k))
+                                trace=rnn.backward(X, y), row=k))
         print("wrote", files[-1])
     return {"net": rnn, "accuracy": acc, "history": history, "deltas": deltas,
             "weights": weights, "instance": k, "trace": trace, "X": X, "y": y,

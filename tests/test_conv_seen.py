@@ -217,7 +217,7 @@ def test_a_conv_layer_is_drawn_as_its_maps_with_kernels_and_one_edge_per_map():
 def test_cells_print_each_units_activation_as_numpy_computes_it():
     net, c = conv_net("relu")
     X, Y = data()
-    src = ng.diagram(net, show="activations", trace=net.backward(X, Y), instance=2).source
+    src = ng.diagram(net, show="activations", trace=net.backward(X, Y), row=2).source
     a = np.maximum(z_numpy(c, X, 0)[2], 0)  # map 0, instance 3
     got = cells(src, "#map2_0")
     for (r, col), (_, txt) in got.items():
