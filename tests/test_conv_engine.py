@@ -78,15 +78,16 @@ def test_both_engines_agree_on_conv_and_pool_nets_and_the_matrix_one_gathers(cas
     np.testing.assert_allclose(terms, gterms, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("engine", ["matrix", "graph"])
 @pytest.mark.parametrize("case", range(6))
-def test_the_matrix_engine_equals_pytorch_conv2d_and_pooling(case):
+def test_both_engines_equal_pytorch_conv2d_and_pooling(case, engine):
     rng = np.random.default_rng(40 + case)
     pool = ["max", "avg"][case % 2]
     net, grids, out, (C, H, W) = conv_net(rng, two_convs=case >= 2, pool=pool,
                                           out_act="linear")
     n, lam = 5, 0.3
     X, Y = rng.normal(size=(n, C * H * W)), rng.normal(size=(n, 3))
-    tr = run_backward(net, X, Y, lam, "mse", "matrix")
+    tr = run_backward(net, X, Y, lam, "mse", engine)
 
     leaves = {}
     h = torch.tensor(X).reshape(n, C, H, W)
@@ -200,3 +201,12 @@ def test_pooling_nets_are_refused_by_the_torch_kernels_with_a_reason():
         net.forward(np.zeros((1, 16)), backend="torch")
     with pytest.raises(ConfigError, match="pooling"):
         ng.to_torch(net)
+
+
+def test_the_graph_engine_runs_a_pooling_layer_as_one_gathered_op():
+    from neurograph.engines.graph import make_plan
+
+    rng = np.random.default_rng(9)
+    net, grids, out, _ = conv_net(rng, pool="max")
+    lp = make_plan(net).layers[2]  # Layer 3: the pooling units
+    assert lp.nodes == [] and [len(g.cols) for g in lp.pools] == [len(grids[1])]

@@ -255,3 +255,67 @@ def backward(t, theta: np.ndarray, d: np.ndarray, Dl: np.ndarray, terms: np.ndar
         dG = dm @ t.kernels(theta).T
     out = t.win.scatter(dG, scratch(work, l, (m, t.win.s_in + 1), d.dtype))
     return out[:, : t.win.s_in]
+
+
+# --- the graph engine's pooling units, a layer's worth at once ----------------------------
+@dataclass(eq=False)
+class PoolGroup:
+    """Pooling units of one layer of the graph engine with windows of one size: ``src``
+    (units, k) columns of the engine's (m, width) arrays, run as one gathered max or
+    mean instead of a Python call per unit."""
+
+    cols: np.ndarray
+    src: np.ndarray
+    b_idx: np.ndarray
+    kind: str
+    by_place: bool = False
+
+    def __post_init__(self) -> None:
+        self.by_place = all(len(np.unique(c)) == len(c) for c in self.src.T)
+
+
+def group_pools(nodes: list) -> tuple[list, list]:
+    """(groups, the rest) of a layer's NodePlans: pooling units without shared links
+    grouped by kind and window size; every other unit stays on its own."""
+    by, rest = {}, []
+    for p in nodes:
+        src = np.arange(p.src.start, p.src.stop) if isinstance(p.src, slice) else p.src
+        if p.fn.name not in ("max", "mean") or p.tied is not None or p.b_slot >= 0 \
+                or not len(src):
+            rest.append(p)
+            continue
+        by.setdefault((p.fn.name, len(src)), []).append((p.col, src, p.b_idx))
+    groups = [PoolGroup(np.array([c for c, _, _ in g], dtype=np.intp),
+                        np.array([s for _, s, _ in g], dtype=np.intp).reshape(len(g), k),
+                        np.array([b for _, _, b in g], dtype=np.intp), kind)
+              for (kind, k), g in by.items()]
+    return groups, rest
+
+
+def group_forward(g: PoolGroup, S: np.ndarray, Z: np.ndarray, w: np.ndarray) -> None:
+    """z of the group's units from the sources' a in ``S``."""
+    G = S[:, g.src]
+    Z[:, g.cols] = (G.max(axis=2) if g.kind == "max" else G.mean(axis=2)) + w[g.b_idx]
+
+
+def group_backward(g: PoolGroup, A: np.ndarray, delta: np.ndarray, dJ_da: np.ndarray,
+                   grad: np.ndarray, blame: bool) -> None:
+    """The bias links' Σδ into ``grad`` (the window links carry no weight: 0) and, when
+    ``blame``, δ onto the sources: the first winner's for max, δ/k each for mean."""
+    d = delta[:, g.cols]
+    grad[g.b_idx] = d.sum(axis=0)
+    if not blame:
+        return
+    k = g.src.shape[1]
+    if g.kind == "max":
+        G = A[:, g.src]
+        dG = np.zeros_like(G)
+        np.put_along_axis(dG, G.argmax(axis=2)[:, :, None], d[:, :, None], axis=2)
+    else:
+        dG = np.broadcast_to(d[:, :, None] / k, d.shape + (k,))
+    if g.by_place:  # one place of every window: distinct sources, added at once
+        for j in range(k):
+            dJ_da[:, g.src[:, j]] += dG[:, :, j]
+    else:
+        for u in range(len(g.cols)):
+            dJ_da[:, g.src[u]] += dG[:, u, :]
