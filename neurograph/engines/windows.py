@@ -47,12 +47,12 @@ class Windows:
     src: np.ndarray
     s_in: int
 
-    def gather(self, a: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """The windows of ``a`` (m, s_l) as (m, windows, k) into ``out``
-        (m, s_l + 1): a(l) with the zero column."""
+    def gather(self, a: np.ndarray, out: np.ndarray, across: bool = False) -> np.ndarray:
+        """The windows of ``a`` (m, s_l) as (m, windows, k), or (m, k, windows)
+        ``across``, through ``out`` (m, s_l + 1): a(l) with the zero column."""
         out[:, : self.s_in] = a
         out[:, self.s_in] = 0.0
-        return out[:, self.src]
+        return out[:, self.src.T if across else self.src]
 
     def scatter(self, d: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Σ of ``d`` (m, windows, k) onto the units each entry was gathered from:
@@ -202,6 +202,22 @@ def _array_of(net, tidx: np.ndarray) -> ParameterArray | None:
     return None
 
 
+def pool_blame(G: np.ndarray, d: np.ndarray, kind: str) -> np.ndarray:
+    """δ of pooling units (m, units) onto their windows ``G`` (m, k, units): all of it to
+    the first largest entry of each window and instance (max), or δ/k to each (mean)."""
+    k = G.shape[1]
+    if kind != "max":
+        return np.broadcast_to(d[:, None, :] / k, G.shape)
+    top = G.max(axis=1)
+    dG = np.zeros_like(G)
+    open_ = np.ones(d.shape, dtype=bool)  # no winner yet: ties go to the first
+    for j in range(k):
+        won = (G[:, j] == top) & open_
+        np.multiply(d, won, out=dG[:, j])
+        open_ &= ~won
+    return dG
+
+
 def scratch(work, l: int, shape, dtype) -> np.ndarray:
     """An array of the workspace kept for layer l's windows (made once per batch size)."""
     store = work.__dict__.setdefault("windows", {})
@@ -215,12 +231,13 @@ def forward(t, theta: np.ndarray, a: np.ndarray, z: np.ndarray, work, l: int) ->
     """z(l+1) of a conv or pool block from a(l) (``l`` 1-based, Θ(l)); the gathered
     windows stay in the workspace for the backward sweep."""
     m = a.shape[0]
-    G = t.win.gather(a, scratch(work, l, (m, t.win.s_in + 1), a.dtype))
-    work.windows[(l, "G")] = G
-    if isinstance(t, Pool):
-        np.max(G, axis=2, out=z) if t.kind == "max" else np.mean(G, axis=2, out=z)
+    buf = scratch(work, l, (m, t.win.s_in + 1), a.dtype)
+    if isinstance(t, Pool):  # (m, k, units): the reduction runs over whole rows of units
+        G = work.windows[(l, "G")] = t.win.gather(a, buf, across=True)
+        np.max(G, axis=1, out=z) if t.kind == "max" else np.mean(G, axis=1, out=z)
         z += theta[t.bidx]
         return
+    G = work.windows[(l, "G")] = t.win.gather(a, buf)
     zz = G @ t.kernels(theta)  # (m, positions, maps): the one product
     zz += theta[t.bidx]
     z[:, t.rows] = zz.transpose(0, 2, 1)
@@ -238,11 +255,7 @@ def backward(t, theta: np.ndarray, d: np.ndarray, Dl: np.ndarray, terms: np.ndar
         Dl[:, 0] = d.mean(axis=0)
         if l == 1:
             return None
-        if t.kind == "max":  # δ to the first winner of each window, per instance
-            dG = np.zeros_like(G)
-            np.put_along_axis(dG, G.argmax(axis=2)[:, :, None], d[:, :, None], axis=2)
-        else:
-            dG = np.broadcast_to(d[:, :, None] / G.shape[2], G.shape)
+        dG = pool_blame(G, d, t.kind).transpose(0, 2, 1)
     else:
         dm = np.ascontiguousarray(d[:, t.rows].transpose(0, 2, 1))  # (m, positions, maps)
         # each link's own term: the mean over instances of a·δ, per position and entry
@@ -294,8 +307,8 @@ def group_pools(nodes: list) -> tuple[list, list]:
 
 def group_forward(g: PoolGroup, S: np.ndarray, Z: np.ndarray, w: np.ndarray) -> None:
     """z of the group's units from the sources' a in ``S``."""
-    G = S[:, g.src]
-    Z[:, g.cols] = (G.max(axis=2) if g.kind == "max" else G.mean(axis=2)) + w[g.b_idx]
+    G = S[:, g.src.T]  # (m, k, units)
+    Z[:, g.cols] = (G.max(axis=1) if g.kind == "max" else G.mean(axis=1)) + w[g.b_idx]
 
 
 def group_backward(g: PoolGroup, A: np.ndarray, delta: np.ndarray, dJ_da: np.ndarray,
@@ -306,16 +319,10 @@ def group_backward(g: PoolGroup, A: np.ndarray, delta: np.ndarray, dJ_da: np.nda
     grad[g.b_idx] = d.sum(axis=0)
     if not blame:
         return
-    k = g.src.shape[1]
-    if g.kind == "max":
-        G = A[:, g.src]
-        dG = np.zeros_like(G)
-        np.put_along_axis(dG, G.argmax(axis=2)[:, :, None], d[:, :, None], axis=2)
-    else:
-        dG = np.broadcast_to(d[:, :, None] / k, d.shape + (k,))
+    dG = pool_blame(A[:, g.src.T], d, g.kind)  # (m, k, units)
     if g.by_place:  # one place of every window: distinct sources, added at once
-        for j in range(k):
-            dJ_da[:, g.src[:, j]] += dG[:, :, j]
+        for j in range(g.src.shape[1]):
+            dJ_da[:, g.src[:, j]] += dG[:, j]
     else:
         for u in range(len(g.cols)):
-            dJ_da[:, g.src[u]] += dG[:, u, :]
+            dJ_da[:, g.src[u]] += dG[:, :, u]
