@@ -210,3 +210,25 @@ def test_the_graph_engine_runs_a_pooling_layer_as_one_gathered_op():
     net, grids, out, _ = conv_net(rng, pool="max")
     lp = make_plan(net).layers[2]  # Layer 3: the pooling units
     assert lp.nodes == [] and [len(g.cols) for g in lp.pools] == [len(grids[1])]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("engine", ["matrix", "graph"])
+def test_blame_shares_through_pooling_sum_to_delta(kind, engine):
+    # δ_i = g'(z_i)·Σ_j blame[i][j] for the units a pooling unit reads: a max unit's
+    # share goes to the first winner of its window alone, a mean unit's is δ/k
+    rng = np.random.default_rng(21)
+    net = ng.Network(seed=3)
+    x = net.add_inputs((1, 4, 4))
+    c = net.add_conv(x, maps=2, kernel=1, activation="tanh", name="c")
+    s = net.add_pool(c, size=2, stride=1, kind=kind, name="s")
+    out = net.add_layer(2, activation="sigmoid")
+    net.connect_layers(s, out)
+    X = rng.normal(size=(3, 16))
+    X[0, :4] = 0.5  # ties inside a window
+    tr = run_backward(net, X, [0, 1, 1], 0.0, "auto", engine)
+    for u in c:
+        info = tr.node(u)
+        total = sum(info["blame"].values())
+        np.testing.assert_allclose(info["delta"], (1 - info["a"] ** 2) * total,
+                                   rtol=0, atol=1e-12, err_msg=u.name)
