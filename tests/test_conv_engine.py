@@ -232,3 +232,17 @@ def test_blame_shares_through_pooling_sum_to_delta(kind, engine):
         total = sum(info["blame"].values())
         np.testing.assert_allclose(info["delta"], (1 - info["a"] ** 2) * total,
                                    rtol=0, atol=1e-12, err_msg=u.name)
+
+
+def test_pooling_units_with_windows_of_different_sizes_run_on_the_graph_engine():
+    net = ng.Network()
+    xs = [net.add_input(f"x{i}") for i in range(3)]
+    a = net.add_node("a", activation="linear", input_function="max")
+    b = net.add_node("b", activation="linear", input_function="max")
+    for x in xs:
+        net.connect(x, a, 1.0)
+    net.connect(xs[0], b, 1.0)
+    X = np.array([[1.0, 3.0, 2.0]])
+    np.testing.assert_array_equal(net.forward(X), [[3.0, 1.0]])  # auto: the graph engine
+    with pytest.raises(ng.CompileError, match="windows of 1 to 3 units"):
+        net.forward(X, engine="matrix")

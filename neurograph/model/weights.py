@@ -404,6 +404,13 @@ def _compile(net, store: Weights, acts, s, shapes, offsets, pools) -> Compiled:
     for _, pos, k in links:
         if masks[k] is not None:
             mask_flat[k][pos - offsets[k]] = True
+    for k, kind in enumerate(pools):  # the matrix engine pools windows of one size
+        size = shapes[k][1] - 1 if masks[k] is None else masks[k][:, 1:].sum(axis=1)
+        if kind is not None and (np.min(size) == 0 or np.ptp(size) != 0):
+            raise CompileError(f"the pooling units of Layer {k + 2} read windows of "
+                               f"{np.min(size)} to {np.max(size)} units; a pooling layer "
+                               "compiles with windows of one size. Run this network with "
+                               "the graph engine (engine='graph').")
     c = Compiled(theta, shapes, masks, s, acts, store.version, pools=pools)
     c.ties = parameters.layer_ties(net, tied, offsets, len(shapes))
     if any(p is not None and t is not None for p, t in zip(pools, c.ties)):
