@@ -32,6 +32,7 @@ same numbers, slower.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,9 +109,16 @@ class Pool:
     bidx: np.ndarray
 
 
+# the tables of a compiled form (one per layout version): each trainer's engine reads them
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def tables(net, c) -> list:
     """Per Θ(l) a :class:`Conv`, a :class:`Pool` or None (the dense product)."""
-    out = []
+    out = _TABLES.get(c)
+    if out is not None:
+        return out
+    out = _TABLES[c] = []
     for k in range(len(c.shapes)):
         if c.pools and c.pools[k] is not None:
             out.append(pool_table(c, k))
