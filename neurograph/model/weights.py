@@ -309,8 +309,9 @@ def compile_network(net) -> Compiled:
     ------
     CompileError
         A link that skips a layer (it names the link), a layer mixing
-        activations, or a unit with another input function: run those with
-        the graph engine (``engine="graph"``).
+        activations, or a unit with another input function (a layer of pooling
+        units alone compiles, with windows of one size and no shared links): run
+        those with the graph engine (``engine="graph"``).
     EmptyNetworkError
         A network without inputs or without a layer after the inputs.
     """
