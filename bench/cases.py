@@ -12,6 +12,8 @@ import gc
 import time
 from dataclasses import dataclass, field
 
+import conv
+
 
 @dataclass(frozen=True)
 class Target:
@@ -401,12 +403,25 @@ CASES = {c.name: c for c in (
              ("build", 10.0), ("size", 5e6), ("open", 2.0), ("redraw_instance", 0.1),
              ("redraw_frame", 0.1))),
          unit={"size": "B"}),
+    # issue 22: shared weights at speed (makers in conv.py)
+    Case("lenet-digits", "an epoch of the LeNet-style digits net (conv 3×3, 8 maps → max "
+         "pool → 32 → 10; 1347 digits, batches of 32)", ("matrix", "graph", "torch"),
+         (Target("matrix", "torch", 2.0, what="PyTorch eager conv2d/max_pool2d"),
+          Target("graph", "matrix", 3.0, what="the matrix engine")), (3, 1)),
+    Case("rnn-T20-H32", "a BPTT step, RNN T=20, H=32, D=4, 1000 sequences",
+         ("ours", "torch"), (Target("ours", "torch", 2.0, what="PyTorch eager nn.RNN"),),
+         (5, 1)),
+    Case("lenet5-build", "Network.lenet5(): build time and peak memory (tracemalloc)",
+         ("time", "bytes"), (Target("time", None, 1.0, budget=2.0, what="budget"),
+                             Target("bytes", None, 1.0, budget=150e6, what="budget")),
+         unit={"bytes": "B"}),
 )}
 
 MAKERS = {"step": make_step, "steps": make_step, "xor": make_xor, "micrograd": make_micrograd,
           "connect_layers": make_connect, "render": make_render, "graph": make_graph,
           "keep": make_keep, "frozen": make_frozen, "lab": make_lab, "diagnose": make_diagnose,
-          "explorer": make_explorer}
+          "explorer": make_explorer, "lenet": conv.make_lenet, "rnn": conv.make_rnn,
+          "lenet5": conv.make_lenet5}
 
 
 def maker(case: Case):

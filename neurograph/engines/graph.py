@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.parameters import registry, ties
+from . import windows
 from .base import Pool, Workspace
 from .losses import L2, loss_of
 
@@ -105,6 +106,7 @@ class LayerPlan:
     block: Block | None  # the weighted-sum units
     nodes: list  # NodePlan per unit with another input function
     groups: list  # (Activation, column index array or slice) per activation
+    pools: list = ()  # windows.PoolGroup: pooling units run a layer's worth at once
 
 
 @dataclass(eq=False)
@@ -167,7 +169,8 @@ def make_plan(net) -> Plan:
                 by_act.setdefault(u.activation, []).append(col[u.name])
             block = _block(summed, layers[0].size) if summed else None
         groups = [(act, _as_slice(np.array(cs, dtype=np.intp))) for act, cs in by_act.items()]
-        lplans.append(LayerPlan(start, start + lay.size, block, nplans, groups))
+        pools, nplans = windows.group_pools(nplans)
+        lplans.append(LayerPlan(start, start + lay.size, block, nplans, groups, pools))
     last = lplans[-1]
     out_groups = []
     for act, cols in last.groups:
@@ -260,6 +263,8 @@ def forward_layer(plan: Plan, i: int, w: np.ndarray, Z: np.ndarray, A: np.ndarra
         z += w[blk.b_idx]
         if not sliced:
             Z[:, blk.cols] = z
+    for g in lp.pools:
+        windows.group_forward(g, S, Z, w)
     for p in lp.nodes:
         Z[:, p.col] = p.fn.z(S[:, p.src], w[p.w_idx], w[p.b_idx])
     for act, cols in lp.groups:
@@ -318,6 +323,8 @@ def links_into(plan: Plan, i: int, w, A, dJ_da, delta, grad, W=None, terms=None)
         if i > 1:  # inputs need no blame
             for cols, rows in blk.blamed:
                 dJ_da[:, cols] += d @ W[rows].T
+    for g in lp.pools:
+        windows.group_backward(g, A, delta, dJ_da, grad, i > 1)
     for p in lp.nodes:
         d = delta[:, p.col]
         grad[p.b_idx] = d.sum()

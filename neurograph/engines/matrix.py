@@ -24,6 +24,7 @@ import numpy as np
 
 from ..model.parameters import ties
 from ..model.weights import Compiled, compile_network, split
+from . import windows
 from .base import Pool, Workspace
 from .losses import L2, loss_of
 
@@ -35,6 +36,8 @@ def covered(c: Compiled, table=None) -> list:
     each shared parameter of weight links once (``table``: the tie table)."""
     out = []
     for k, (start, (r, cols)) in enumerate(zip(c.offsets, c.shapes)):
+        if c.pools and c.pools[k] is not None:
+            continue  # a pooling block: its links carry no weight
         tie = c.ties[k] if c.ties else None
         if tie is None:
             out.append((start, r, cols))
@@ -71,6 +74,8 @@ class MatrixEngine:
         self.work: MatrixWorkspace | None = None
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
         self.terms = np.zeros(0 if self.table is None else self.table.n_slots, self.theta.dtype)
+        # conv and pool blocks: products over gathered windows (None: the dense Θ(l))
+        self.windows = windows.tables(net, self.c)
 
     def start(self, X: np.ndarray) -> None:
         self.work = self.pool.get(X.shape[0])
@@ -81,7 +86,12 @@ class MatrixEngine:
         self.work.a[0] = X
 
     def forward_layer(self, l: int) -> None:
-        forward_layer(self.c, l, self.work)
+        t, w = self.windows[l - 1], self.work
+        if t is None:
+            forward_layer(self.c, l, w)
+        else:
+            windows.forward(t, self.theta, w.a[l - 1], w.z[l], w, l)
+            self.c.activations[l - 1].apply_into(w.z[l], w.a[l], w.tmp[l])
         cols = self.silent.get(l)
         if cols is not None:
             self.work.a[l][:, cols] = 0.0
@@ -99,7 +109,15 @@ class MatrixEngine:
         self.out_loss.delta(self.c.activations[-1], w.z[-1], w.a[-1], Y, w.delta[-1], w.tmp[-1])
 
     def backward_layer(self, l: int) -> None:
-        backward_layer(self.c, l, self.work, self.D, self.terms)
+        t, w = self.windows[l - 1], self.work
+        if t is None:
+            backward_layer(self.c, l, w, self.D, self.terms)
+        else:
+            blame = windows.backward(t, self.theta, w.delta[l], self.D[l - 1], self.terms, w, l)
+            if blame is not None:
+                d = w.delta[l - 1]
+                self.c.activations[l - 2].backprop_into(w.z[l - 1], w.a[l - 1], blame, d,
+                                                        w.tmp[l - 1])
         cols = self.silent.get(l - 1) if l > 1 else None
         if cols is not None:  # a silenced unit's a is constant: δ = 0
             self.work.delta[l - 1][:, cols] = 0.0

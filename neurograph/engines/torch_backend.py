@@ -52,6 +52,9 @@ class TorchEngine:
         if c.tied:  # its kernels read the Θ blocks, where tied links are holes
             raise ConfigError("backend='torch' does not run links that share parameters "
                               "yet; expected backend='numpy' for this network")
+        if any(p is not None for p in c.pools):  # its kernels multiply every block
+            raise ConfigError("backend='torch' does not run pooling layers yet; expected "
+                              "backend='numpy' for this network")
         self.L = len(c.s)
         self.loss = loss
         self.theta = c.theta

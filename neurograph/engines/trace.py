@@ -215,7 +215,6 @@ class Trace:
         if self.delta is None or node.is_bias:
             return None
         out = {}
-        a = None
         for link in node.network.out_links(node):
             d = self.node_value(link.target, "delta")
             if d is None:
@@ -223,10 +222,15 @@ class Trace:
             fn = link.target.input_function
             if fn is None or fn.name == "weighted_sum":
                 out[link.target.name] = self.theta[link.index] * d
-            else:  # the share is ∂z_j/∂a_i · δ_j
-                a = self.node_value(node, "a") if a is None else a
-                w = np.array([self.theta[link.index]])
-                out[link.target.name] = fn.dz_da(a[:, None], w)[:, 0] * d
+            else:  # the share is ∂z_j/∂a_i · δ_j, which reads j's whole window (a max
+                # unit's winner, a mean's k), its sources in the engines' order
+                ins = sorted((li for li in node.network.in_links(link.target)
+                              if not li.is_bias),
+                             key=lambda li: (li.source.layer, li.source.position))
+                A = np.stack([self.node_value(li.source, "a") for li in ins], axis=1)
+                w = self.theta[[li.index for li in ins]]
+                k = next(i for i, li in enumerate(ins) if li is link)
+                out[link.target.name] = fn.dz_da(A, w)[:, k] * d
         return out
 
     def link_signal(self, link):

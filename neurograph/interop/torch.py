@@ -57,6 +57,9 @@ def to_torch(net):
     torch = _torch()
     refuse_shared(net, "to_torch (nn.Linear layers)", "run it with backend='numpy'")
     c = net.compile()
+    if any(p is not None for p in c.pools):
+        raise ConfigError("to_torch (nn.Linear layers) cannot carry pooling layers: expected "
+                          "a network of weighted-sum layers; run it with backend='numpy'")
     dtype = torch.float64 if c.theta.dtype == np.float64 else torch.float32
     layers = []
     for T, act in zip(c.thetas, c.activations):

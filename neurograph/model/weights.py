@@ -203,6 +203,8 @@ class Compiled:
     handed_out: list = field(default_factory=list)  # [θ, Θ(1), …] as ThetaViews, once made
     # per Θ(l): its tied links (holes of the block, read from the parameters), or None
     ties: list = field(default_factory=list)
+    # per Θ(l): "max" or "mean" for a layer of pooling units (its block: the windows), or None
+    pools: list = field(default_factory=list)
 
     @property
     def tied(self) -> bool:
@@ -231,7 +233,8 @@ class Compiled:
         """This layout over another θ (a copied store's), masks copied; the tie table's
         positions hold, as the copy's links and parameters keep their θ indices."""
         return Compiled(theta, self.shapes, [None if m is None else m.copy() for m in self.masks],
-                        list(self.s), list(self.activations), version, ties=list(self.ties))
+                        list(self.s), list(self.activations), version, ties=list(self.ties),
+                        pools=list(self.pools))
 
     def views(self, flat: np.ndarray) -> list[np.ndarray]:
         """Θ(1), Θ(2), … of ``flat``, a vector laid out like θ, as views (no copy).
@@ -306,8 +309,9 @@ def compile_network(net) -> Compiled:
     ------
     CompileError
         A link that skips a layer (it names the link), a layer mixing
-        activations, or a unit with another input function: run those with
-        the graph engine (``engine="graph"``).
+        activations, or a unit with another input function (a layer of pooling
+        units alone compiles, with windows of one size and no shared links): run
+        those with the graph engine (``engine="graph"``).
     EmptyNetworkError
         A network without inputs or without a layer after the inputs.
     """
@@ -321,12 +325,15 @@ def compile_network(net) -> Compiled:
             f"nothing to compile: the network has {len(layers[0].nodes)} inputs and "
             f"{len(layers) - 1} layers after them (expected ≥ 1 input and ≥ 1 computing layer)"
         )
-    acts = []
+    acts, pools = [], [pool_of(lay) for lay in layers[1:]]
     for u in net.nodes:
-        if u.input_function is not None and u.input_function.name != "weighted_sum":
+        fn = u.input_function
+        if fn is not None and fn.name != "weighted_sum" and u._layer.index >= 2 \
+                and pools[u._layer.index - 2] is None:
             raise CompileError(
-                f"unit {u.name!r} uses the input function {u.input_function.name!r}; Θ holds "
-                "weighted sums only. Run this network with the graph engine (engine='graph')."
+                f"unit {u.name!r} uses the input function {fn.name!r}; Θ holds weighted "
+                "sums (and layers of pooling units alone). Run this network with the graph "
+                "engine (engine='graph')."
             )
     for lay in layers[1:]:
         names = lay.activations
@@ -340,10 +347,21 @@ def compile_network(net) -> Compiled:
     shapes = theta_shapes(s)
     offsets = offsets_of(shapes)
     with no_gc():  # a tuple per link
-        return _compile(net, store, acts, s, shapes, offsets)
+        return _compile(net, store, acts, s, shapes, offsets, pools)
 
 
-def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
+def pool_of(lay) -> str | None:
+    """"max" or "mean" when every unit of the layer is a pooling unit of that kind with
+    the identity activation (its block of Θ then holds the windows: 1 where a link is,
+    read by index, never multiplied), else None."""
+    fns = {u.input_function.name for u in lay.nodes}
+    if len(fns) != 1 or lay.activations != ["linear"]:
+        return None
+    fn = lay.nodes[0].input_function
+    return None if fn.weighted else fn.name
+
+
+def _compile(net, store: Weights, acts, s, shapes, offsets, pools) -> Compiled:
     old, old_frozen = store.theta, store._frozen
     # shared parameters go after the Θ blocks; their links are holes of the blocks
     where = parameters.relocate(net, offsets[-1])
@@ -387,7 +405,18 @@ def _compile(net, store: Weights, acts, s, shapes, offsets) -> Compiled:
     for _, pos, k in links:
         if masks[k] is not None:
             mask_flat[k][pos - offsets[k]] = True
-    c = Compiled(theta, shapes, masks, s, acts, store.version)
+    for k, kind in enumerate(pools):  # the matrix engine pools windows of one size
+        size = shapes[k][1] - 1 if masks[k] is None else masks[k][:, 1:].sum(axis=1)
+        if kind is not None and (np.min(size) == 0 or np.ptp(size) != 0):
+            raise CompileError(f"the pooling units of Layer {k + 2} read windows of "
+                               f"{np.min(size)} to {np.max(size)} units; a pooling layer "
+                               "compiles with windows of one size. Run this network with "
+                               "the graph engine (engine='graph').")
+    c = Compiled(theta, shapes, masks, s, acts, store.version, pools=pools)
     c.ties = parameters.layer_ties(net, tied, offsets, len(shapes))
+    if any(p is not None and t is not None for p, t in zip(pools, c.ties)):
+        raise CompileError("a pooling layer whose links share parameters does not compile "
+                           "(its links carry no weight). Run this network with the graph "
+                           "engine (engine='graph').")
     store.compiled = c
     return c
