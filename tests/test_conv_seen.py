@@ -323,3 +323,13 @@ def test_receptive_field_of_a_dense_unit_fed_by_maps_is_drawn_from_the_cells():
     for t, w in want.items():
         assert got[t] == pytest.approx(w, rel=1e-3)
     assert not [t for t, _ in into if t in {f'"#map3_{m}"' for m in range(3)}]  # not twice
+
+
+@pytest.mark.parametrize("engine", ["matrix", "graph"])
+def test_conv_units_of_different_kernels_are_never_symmetric(engine):
+    # the matrix engine's Θ(l) of a conv layer holds holes where tied links sit: read as
+    # weights, every conv unit looked alike ("4 units have the same weights", 12 times)
+    net, c = conv_net("relu")
+    X, Y = data()
+    d = ng.diagnose(net.backward(X, Y, engine=engine), net=net)
+    assert d.of("symmetric") == [], d

@@ -279,12 +279,21 @@ def _keys(V, th) -> np.ndarray:
 
 def _symmetric_compiled(lays, c, theta, th) -> list[Finding]:
     """The same test on Θ(l): rows of Θ(l−1) with columns of Θ(l), one layer at a time."""
-    thetas = c.views(theta)  # each Θ(l) of ``theta`` (the trace's copy) by the layout
+    pool = c.pools or [None] * len(c.shapes)
     out = []
     for i, lay in enumerate(lays[1:-1]):
-        if len(lay.nodes) < 2:
-            continue
-        V_in, V_out = thetas[i].astype(float), thetas[i + 1][:, 1:].T.astype(float)
+        if len(lay.nodes) < 2 or pool[i] is not None:
+            continue  # pooling units have no weights of their own: nothing to break
+        # the lecture's Θ(l): a tied link's entry read from its parameter (its place in
+        # the block is a hole), so conv units are told apart by their kernels
+        V_in = c.full(i, theta).astype(float)
+        if pool[i + 1] is None:
+            V_out = c.full(i + 1, theta)[:, 1:].T.astype(float)
+        else:  # a pooling block holds windows, not weights: which pool unit reads each
+            at = {u.name: p for p, u in enumerate(lays[i + 2].nodes)}
+            V_out = np.zeros((len(lay.nodes), len(at)))
+            for r, u in enumerate(lay.nodes):
+                V_out[r, [at[k.target.name] for k in u.outgoing if k.target.name in at]] = 1.0
         ok = np.all(np.isfinite(V_in), axis=1) & np.all(np.isfinite(V_out), axis=1)
         rows = np.nonzero(ok)[0]
         if len(rows) < 2:
