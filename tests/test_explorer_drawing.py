@@ -1,0 +1,88 @@
+"""The explorer drawn like the lecture: "+1" units with their links, an image input as its
+picture, class names on the outputs, a J curve whose ticks stay on its axes."""
+
+import re
+
+import numpy as np
+import pytest
+from test_explorer import page_data
+
+import neurograph as ng
+from neurograph.render.explorer import image_shape, layout
+from neurograph.render.player import curve
+
+
+def test_each_layer_but_the_last_has_its_bias_unit_above_it_feeding_the_bias_links():
+    net = ng.Network.from_architecture([3, 4, 2], seed=0)
+    lay = layout(net)
+    biases = [layer["bias"] for layer in lay["layers"]]
+    assert [b and b["name"] for b in biases] == [net.layers[0].bias.name,
+                                                 net.layers[1].bias.name, None]
+    for layer, b in zip(lay["layers"][:2], biases):
+        top = min(u["y"] for u in layer["units"])
+        assert b["x"] == layer["units"][0]["x"] and b["y"] + b["r"] < top - layer["units"][0]["r"]
+    # every bias link names the bias unit it comes from: the layer below its target
+    bias_links = [k for k in lay["links"] if k["s"] is None]
+    want = sorted((k.index, k.target.layer - 1) for k in net.links if k.is_bias)
+    assert sorted((k["i"], k["b"]) for k in bias_links) == want and len(want) == 4 + 2
+    assert all(k["b"] is None for k in lay["links"] if k["s"] is not None)
+
+
+def test_an_image_input_has_each_unit_at_its_pixel_row_by_row():
+    net = ng.Network.from_architecture([64, 5, 10], seed=0)
+    lay = layout(net)
+    img = lay["image"]
+    assert (img["h"], img["w"]) == (8, 8)
+    units = lay["layers"][0]["units"]
+    gx = np.array([u["gx"] for u in units]).reshape(8, 8)
+    gy = np.array([u["gy"] for u in units]).reshape(8, 8)
+    # unit k is pixel k of x.reshape(8, 8): columns left to right, rows top to bottom
+    assert np.allclose(np.diff(gx, axis=1), img["cell"]) and np.allclose(np.diff(gy, axis=0),
+                                                                          img["cell"])
+    assert np.ptp(gx[:, 0]) == 0 and np.ptp(gy[0]) == 0
+    assert lay["layers"][0]["bias"]["gy"] < gy.min()  # its "+1" above the picture
+    # the picture sits left of the next layer, clear of it
+    assert gx.max() + img["cell"] < min(u["x"] for u in lay["layers"][1]["units"])
+    assert "gx" not in lay["layers"][1]["units"][0]
+
+
+def test_the_image_shape_is_given_inferred_or_refused_by_name():
+    assert image_shape(ng.Network.from_architecture([400, 3, 1], seed=0)) == (20, 20)
+    assert image_shape(ng.Network.from_architecture([9, 3, 1], seed=0)) is None  # too few
+    assert image_shape(ng.Network.from_architecture([12, 3, 1], seed=0)) is None
+    net = ng.Network.from_architecture([12, 3, 1], seed=0)
+    assert layout(net, shape=(3, 4))["image"]["w"] == 4
+    assert image_shape(ng.Network.from_architecture([64, 3, 1], seed=0), False) is None
+    with pytest.raises(ng.ConfigError, match=r"shape=\(3, 3\) needs 9 inputs.*has 12"):
+        layout(net, shape=(3, 3))
+    with pytest.raises(ng.ConfigError, match="shape must be .height, width.: two ints"):
+        layout(net, shape="3x4")
+
+
+def test_the_outputs_carry_the_data_labels_or_net_classes(tmp_path):
+    X, y = ng.data.load_digits()
+    X, y = X[:40], y[:40]
+    net = ng.Network.from_architecture([64, 6, 10], seed=0)
+    steps = list(ng.Trainer(net, alpha=1.0).steps(X, y, every="epoch", epochs=2))
+    d = page_data(ng.player(steps, tmp_path / "a.html", X=X, y=y, static=False))
+    assert d["layout"]["classes"] == [str(k) for k in range(10)]
+    # targets given as rows name no class (they may be a regression's)
+    d = page_data(ng.player(steps, tmp_path / "b.html", X=X, y=np.eye(10)[y], static=False))
+    assert d["layout"]["classes"] is None
+    net.classes = [f"digit {k}" for k in range(10)]
+    d = page_data(ng.player(steps, tmp_path / "c.html", X=X, y=y, static=False))
+    assert d["layout"]["classes"] == list(net.classes)
+
+
+def test_the_curves_ticks_stay_on_its_axes():
+    width, height, (left, right, top, bottom) = 520, 170, (48, 22, 16, 34)
+    for costs in ([2.716] + [2.716 * 0.9 ** k for k in range(1, 60)],
+                  list(np.linspace(0.7, 0.01, 20)), [5.5, 1.0]):
+        svg, _, _ = curve(costs, [0], width=width, height=height, pad=(left, right, top, bottom))
+        xs = [float(x) for x in re.findall(r'class="tick" x="([-\d.]+)" y="[-\d.]+" '
+                                           r'text-anchor="middle"', svg)]
+        ys = [float(y) for y in re.findall(r'class="tick" x="[-\d.]+" y="([-\d.]+)" '
+                                           r'text-anchor="end"', svg)]
+        assert xs and ys
+        assert max(xs) <= width - right, (costs[:2], xs)  # the last step tick on the axis
+        assert min(ys) - 4 >= top, (costs[:2], ys)  # the top J tick on the axis
