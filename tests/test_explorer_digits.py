@@ -123,3 +123,27 @@ def test_the_digits_page_keeps_its_size(digits):
     path = digits[0]
     assert Path(path).stat().st_size <= 5_000_000
     assert page_data(path)["layout"]["image"]["h"] == 8
+
+
+def test_tab_reaches_a_link_of_the_digits_network_and_opens_its_panel(digits, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    path, steps, net, X, y = digits
+    d = browser
+    js = d.execute_script
+    d.get(Path(path).resolve().as_uri())
+    d.find_element("id", "inputs").click()  # the last control before the network
+    d.switch_to.active_element.send_keys(Keys.TAB)
+    assert js("return document.activeElement.id") == "u_x1"
+    for key in (Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ARROW_RIGHT, Keys.ARROW_DOWN):
+        d.switch_to.active_element.send_keys(key)  # x3's outgoing links: the second
+    link = net.link("x3", "a2_2")
+    assert js("return document.activeElement.dataset.i") == str(link.index)
+    w = steps[0].trace.theta[link.index]
+    label = js("return document.activeElement.getAttribute('aria-label')")
+    assert label.startswith("link a(1)_3 (x3) → a(2)_2, w = ")
+    assert float(label.split("w = ")[1].split(",")[0]) == pytest.approx(w, rel=1e-4)
+    assert d.find_element("css selector", "#panel b").text == "link x3 → a2_2"
+    assert float(d.find_element("css selector", '#panel [data-q="w"]').text) == \
+        pytest.approx(w, rel=1e-4)
+    _shot(d, "tab_link")

@@ -270,6 +270,9 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
            f'<div id="frames">{frames}</div>{_static(picture)}'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
+           'In the network (Tab into it, Tab out): ↑ ↓ move within a layer, or among the '
+           'links being followed; → follows a unit\'s outgoing links, ← its incoming ones; '
+           'on a link → goes to its target, ← to its source; Space, Home, End still step. '
            f'Click the J curve to jump.</p>')
     return out, data
 

@@ -615,6 +615,36 @@ root.addEventListener('keydown', (e) => {
     Home: () => go(0), End: () => go(frames.length - 1) };
   if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
 });
+// the keyboard in the network: ↑ ↓ within a layer (or among the links being followed),
+// → ← along links (a unit's outgoing, incoming; a link's target, source); Space, Home, End
+// go on stepping frames, and Tab leaves: the network is one stop (roving tabindex)
+let walk = null;  // the links being followed and where in them the focus is
+const drawn = (ls) => (ls || []).filter((lk) => lk.el);
+function focusUnit(l, p) { const e = units[l + ',' + p]; if (e) e.focus(); }
+function focusLink(list, k) {
+  if (!list.length) return;
+  k = Math.max(0, Math.min(list.length - 1, k));
+  walk = { list: list, k: k }; list[k].el.focus();
+}
+svg.addEventListener('keydown', (e) => {
+  const key = e.key, t = e.target, up = key === 'ArrowUp', down = key === 'ArrowDown';
+  if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(key) || !t.dataset) return;
+  if (t.dataset.i !== undefined) {
+    const lk = byIndex[t.dataset.i];
+    const w = walk && walk.list[walk.k] === lk ? walk :
+      { list: drawn(byTarget[lk.t.join(',')]), k: drawn(byTarget[lk.t.join(',')]).indexOf(lk) };
+    if (up || down) focusLink(w.list, w.k + (down ? 1 : -1));
+    else if (key === 'ArrowRight') focusUnit(lk.t[0], lk.t[1]);
+    else focusUnit(...srcOf(lk));
+  } else if (t.dataset.l !== undefined) {
+    const l = +t.dataset.l, p = +t.dataset.p, lay = L.layers[l - 1];
+    if (up && p - 1 >= (lay.bias ? -1 : 0)) focusUnit(l, p - 1);
+    else if (down && p + 1 < lay.units.length) focusUnit(l, p + 1);
+    else if (key === 'ArrowRight') focusLink(drawn(bySource[l + ',' + p]), 0);
+    else if (key === 'ArrowLeft') focusLink(drawn(byTarget[l + ',' + p]), 0);
+  } else return;
+  e.preventDefault(); e.stopPropagation();  // an arrow in the network is not a frame step
+});
 const cur = $('curve');
 if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
   const r = cur.getBoundingClientRect(), x = e.clientX - r.left;
