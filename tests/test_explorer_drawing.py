@@ -2,10 +2,11 @@
 picture, class names on the outputs, a J curve whose ticks stay on its axes."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
-from test_explorer import page_data
+from test_explorer import page_data, xor_run  # noqa: F401  (the module's XOR page)
 
 import neurograph as ng
 from neurograph.render.explorer import image_shape, layout
@@ -86,3 +87,25 @@ def test_the_curves_ticks_stay_on_its_axes():
         assert xs and ys
         assert max(xs) <= width - right, (costs[:2], xs)  # the last step tick on the axis
         assert min(ys) - 4 >= top, (costs[:2], ys)  # the top J tick on the axis
+
+
+def test_pictures_cover_no_label_and_the_drawing_spans_the_pane(xor_run, browser):  # noqa: F811
+    path = xor_run[0]
+    d = browser
+    js = d.execute_script
+    d.get(Path(path).resolve().as_uri())
+    boxes = lambda sel: js("return Array.from(document.querySelectorAll(arguments[0]))"  # noqa
+                           ".map(e => { const b = e.getBBox(); return [b.x, b.y,"
+                           " b.x + b.width, b.y + b.height, e.textContent]; })", sel)
+    pics = boxes("#net image")
+    labels = [b for b in boxes("#net text") if b[4]]
+    assert len(pics) == 2 and len(labels) >= 5
+    for p in pics:
+        for t in labels:
+            apart = p[2] <= t[0] or t[2] <= p[0] or p[3] <= t[1] or t[3] <= p[1]
+            assert apart, (p, t)
+    # the drawing takes the pane's width beside the panel, not a fixed one
+    width = js("return +document.getElementById('net').getAttribute('width')")
+    pane = js("return document.getElementById('main').clientWidth - "
+              "document.getElementById('panel').offsetWidth - 24")
+    assert abs(width - pane) <= 2, (width, pane)

@@ -88,7 +88,7 @@ function place() {  // the layers spread over the pane's width; positions are th
   const m = $('main'), pn = $('panel');
   const pane = m && m.clientWidth ? m.clientWidth - (pn ? pn.offsetWidth : 0) - 24 : 0;
   const gaps = Math.max(1, L.layers.length - 1);
-  const extra = Math.max(0, Math.min(260, (pane - L.width) / gaps));
+  const extra = Math.max(0, Math.min(400, (pane - L.width) / gaps));
   L.layers.forEach((lay, j) => [lay.bias].concat(lay.units).forEach((u) => {
     if (!u) return;
     u.x = (onPicture(lay.l) && u.gx !== undefined ? u.gx : u.x0) + j * extra;
@@ -181,7 +181,8 @@ if (D.maps || (IMG && L.layers.length > 2)) {
     const im = svgEl('image', { width: sz, height: sz, class: D.maps ? 'unitmap' : 'unitpic',
       preserveAspectRatio: 'none' });
     im.style.imageRendering = 'pixelated';
-    placers.push(() => at(im, { x: u.x + u.r + 3, y: u.y - sz / 2 }));
+    // its bottom at the unit's: the numbers printed under a unit stay clear of it
+    placers.push(() => at(im, { x: u.x + u.r + 3, y: u.y + u.r - sz }));
     pics[lay.l + ',' + p] = im;
   }));
 }
