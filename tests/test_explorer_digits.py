@@ -147,3 +147,12 @@ def test_tab_reaches_a_link_of_the_digits_network_and_opens_its_panel(digits, br
     assert float(d.find_element("css selector", '#panel [data-q="w"]').text) == \
         pytest.approx(w, rel=1e-4)
     _shot(d, "tab_link")
+
+
+def test_an_output_units_panel_names_its_class(digits, browser):
+    from selenium.webdriver import ActionChains
+
+    d = browser
+    d.get(Path(digits[0]).resolve().as_uri())
+    ActionChains(d).move_to_element(d.find_element("id", "u_a3_7")).perform()
+    assert "(Layer 3, unit 7, class 6)" in d.find_element("id", "panel").text

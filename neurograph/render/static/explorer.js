@@ -9,7 +9,7 @@ const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
 for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
 const F = new Float32Array(bytes.buffer);
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
-const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null };
+const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null, pic: start.pic !== false };
 const $ = (id) => root.querySelector('#' + id);
 // Names are data: every name goes into the page as a text node or an attribute value
 // (el, textContent, setAttribute), never through innerHTML, so '</b><img onerror=…>' stays text.
@@ -68,7 +68,8 @@ svg.setAttribute('aria-label', 'the network: Tab into it; ↑ ↓ move within a 
   'links, → ← follow links');
 const units = {}, linkEls = [], placers = [];
 const byTarget = {}, bySource = {};
-const IMG = L.image, pic = { on: !!IMG };  // an image input: x(i) drawn as its picture
+// an image input: x(i) drawn as its picture, or as units (start.pic false: as it was)
+const IMG = L.image, pic = { on: !!IMG && start.pic !== false };
 const big = {};
 L.layers.forEach((lay) => {
   big[lay.l] = lay.big;
@@ -196,7 +197,7 @@ if (IMG) {
   const b = el('button', { id: 'inputs', type: 'button', 'aria-pressed': 'false' });
   const label = () => { b.textContent = pic.on ? 'x as units' : 'x as a picture';
     b.setAttribute('aria-pressed', String(!pic.on)); };
-  b.addEventListener('click', () => { pic.on = !pic.on; label(); place(); redraw(); });
+  b.addEventListener('click', () => { pic.on = st.pic = !pic.on; label(); place(); redraw(); });
   label();
   if ($('controls')) $('controls').insertBefore(b, $('info'));
 }
@@ -458,7 +459,9 @@ const who = () => frames[st.k].dataset.who || D.instances[st.inst] || '(no insta
 function num(q, v) { return el('b', { 'data-q': q }, fmt(v)); }
 function unitPanel(l, p) {
   const name = sym(l, p), inst = who();
-  const out = [el('div', null, el('b', null, name), ' (Layer ' + l + ', unit ' + (p + 1) + '), instance ' +
+  const cls = l === S.length && L.classes ? (S[l - 1] === 1 ? ', a → 1: ' + L.classes[1] + ', a → 0: ' +
+    L.classes[0] : ', class ' + L.classes[p]) : '';  // what the output stands for
+  const out = [el('div', null, el('b', null, name), ' (Layer ' + l + ', unit ' + (p + 1) + cls + '), instance ' +
     inst + ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info),
     panelFindings(findings().unit[l + ',' + p])];
   if (!n) return out.concat(el('div', null, 'a History gives weights only: pass Steps for z, a, δ.'));
