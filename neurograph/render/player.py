@@ -6,6 +6,9 @@ findings of ng.diagnose for each frame's Trace), an instance picker, one
 colour scale per view with its legend, the J(Θ) curve with axes (click to
 jump), keys ← → Space Home End, and a panel that explains every unit and
 link with the lecture's formulas, the Trace's own numbers and its findings.
+The network is drawn as the lecture draws it ("+1" units with their bias links, an
+image input as its picture, class names on the outputs) and is one Tab stop: the
+arrow keys walk its units and links, each named for screen readers.
 The page draws itself from the numbers it carries: nothing is fetched, it
 opens offline.
 """

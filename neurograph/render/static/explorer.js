@@ -538,7 +538,7 @@ function rove(e) {
 const slide = (l, p) => p < 0 ? 'bias unit +1 of Layer ' + l : 'a(' + l + ')_' + (p + 1);
 const called = (l, p) => p < 0 || sym(l, p) === 'a' + l + '_' + (p + 1) ? slide(l, p) :
   slide(l, p) + ' (' + sym(l, p) + ')';
-function name(what) {  // the accessible name with the numbers of the view, frame and instance
+function announce(what) {  // the accessible name with the numbers of the view, frame and instance
   const v = V();
   if (what.link) {
     const lk = what.link, x = linkValue(lk), from = lk.s ? called(lk.s[0], lk.s[1]) : '+1';
@@ -561,7 +561,7 @@ function select(what, focused) {
 }
 function panel() {
   if (!st.sel) return;
-  if (st.sel.el) name(st.sel);
+  if (st.sel.el) announce(st.sel);
   const parts = st.sel.link ? linkPanel(st.sel.link) :
     st.sel.p < 0 ? biasPanel(st.sel.l) : unitPanel(st.sel.l, st.sel.p);
   $('panel').replaceChildren(...parts.filter((x) => x !== null));
