@@ -73,7 +73,7 @@ def layout(net, shape=None, classes=None) -> dict:
     for lay in net.layers:
         cols = max(1, math.ceil(lay.size / MAX_ROWS))
         rows = math.ceil(lay.size / cols) if lay.size else 1
-        gap = 50.0 if rows <= 6 else 36.0 if rows <= 12 else max(8.0, 480.0 / rows)
+        gap = 56.0 if rows <= 6 else 48.0 if rows <= 12 else max(8.0, 480.0 / rows)
         shape_of.append((cols, rows, gap))
     tall = max(rows * gap for _, rows, gap in shape_of)
     top = 60.0  # room above the tallest layer for its "+1"

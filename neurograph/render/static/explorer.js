@@ -163,7 +163,7 @@ L.layers.forEach((lay) => {
       const hint = out && names.length > 1 ? svgEl('text', { class: 'hint' }, ones) : null;
       if (hint) hint.textContent = j ? 'a → 0:' : 'a → 1:';
       placers.push(() => {
-        if (!out) { at(tx, { x: u.x - u.r - 4, y: u.y + 4 }); return; }  // left: pictures go right
+        if (!out) { at(tx, { x: u.x, y: u.y - u.r - 5 }); return; }  // above: links come in level
         const y = u.y + 4 + (names.length > 1 ? (j ? 9 : -7) : 0);
         at(tx, { x: u.x + u.r + (hint ? 42 : 5), y: y });
         if (hint) at(hint, { x: u.x + u.r + 5, y: y });
@@ -172,7 +172,7 @@ L.layers.forEach((lay) => {
   });
 });
 // heat maps over the input box (two inputs) or weight pictures (image inputs) beside units,
-// never over a label (names sit left of a unit, class names right of the output layer)
+// never over a label (names sit above a unit, class names right of the output layer)
 const pics = {};
 if (D.maps || (IMG && L.layers.length > 2)) {
   const layers = D.maps ? L.layers.slice(1, -1) : [L.layers[1]];
