@@ -109,3 +109,20 @@ def test_pictures_cover_no_label_and_the_drawing_spans_the_pane(xor_run, browser
     pane = js("return document.getElementById('main').clientWidth - "
               "document.getElementById('panel').offsetWidth - 24")
     assert abs(width - pane) <= 2, (width, pane)
+
+
+def test_player_takes_shape_and_refuses_a_wrong_one_before_any_file(tmp_path, monkeypatch):
+    import tempfile
+
+    net = ng.Network.from_architecture([12, 3, 2], seed=0)
+    X = np.random.default_rng(0).random((4, 12))
+    steps = list(ng.Trainer(net, alpha=1.0).steps(X, [0, 1, 1, 0], every="epoch", epochs=2))
+    d = page_data(ng.player(steps, tmp_path / "a.html", shape=(3, 4), static=False))
+    assert (d["layout"]["image"]["h"], d["layout"]["image"]["w"]) == (3, 4)
+    assert page_data(ng.player(steps, tmp_path / "b.html", static=False))["layout"]["image"] \
+        is None  # 12 inputs: no square, no picture unless asked
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(ng.ConfigError, match=r"shape=\(5, 5\) needs 25 inputs.*has 12"):
+        ng.player(steps, shape=(5, 5))
+    assert not any((tmp_path / "tmp").iterdir())  # no half-made page left behind

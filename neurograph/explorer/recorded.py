@@ -110,6 +110,7 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
             raise ConfigError(f"a decision map needs a network with two inputs, this one "
                               f"has {net.s[0]} (s = {net.s})")
         data = decision_maps(net, fr.traces, X, labels, res=res, rows=fr.data_rows)
+    explorer.image_shape(net, options.get("shape"))  # a wrong shape= refused before any file
     fr.findings = _diagnosed(fr, source, net)
     if path is None:  # made last: a refused call leaves no file behind
         fd, path = tempfile.mkstemp(prefix="neurograph-explorer-", suffix=".html")
