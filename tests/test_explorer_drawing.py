@@ -126,3 +126,12 @@ def test_player_takes_shape_and_refuses_a_wrong_one_before_any_file(tmp_path, mo
     with pytest.raises(ng.ConfigError, match=r"shape=\(5, 5\) needs 25 inputs.*has 12"):
         ng.player(steps, shape=(5, 5))
     assert not any((tmp_path / "tmp").iterdir())  # no half-made page left behind
+
+
+def test_class_names_must_name_every_output():
+    net = ng.Network.from_architecture([2, 3, 3], seed=0)
+    assert layout(net, classes=[7, 8, 9])["classes"] == ["7", "8", "9"]
+    with pytest.raises(ng.ShapeError, match=r"name 3 classes for 3 output unit\(s\), got 2"):
+        layout(net, classes=["a", "b"])
+    one = ng.Network.from_architecture([2, 3, 1], seed=0)
+    assert layout(one, classes=["no", "yes"])["classes"] == ["no", "yes"]

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ..data.labels import as_targets
-from ..errors import ConfigError, InputValueError, LabelError
+from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from ..notation import instance_label
 from . import colors
 from .pictures import _check_shape
@@ -112,9 +112,13 @@ def layout(net, shape=None, classes=None) -> dict:
               "b": at[link.target.name][0] - 1 if link.is_bias else None}
              for link in net.links]
     classes = classes if classes is not None else getattr(net, "classes", None)
+    want = max(net.s[-1], 2)  # one output unit stands for two classes
+    if classes is not None and len(classes) != want:
+        raise ShapeError(f"classes must name {want} classes for {net.s[-1]} output unit(s), "
+                         f"got {len(classes)}: {list(classes)[:5]}")
     return {"layers": layers, "links": links, "width": x - 30, "height": top + tall + 30,
             "image": None if not image else {"h": image[0], "w": image[1], "cell": cell},
-            "classes": list(classes) if classes else None}
+            "classes": [str(c) for c in classes] if classes else None}
 
 
 def whole(value, name: str, low: int = 1, error=ConfigError) -> int:
