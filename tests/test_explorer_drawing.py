@@ -135,3 +135,18 @@ def test_class_names_must_name_every_output():
         layout(net, classes=["a", "b"])
     one = ng.Network.from_architecture([2, 3, 1], seed=0)
     assert layout(one, classes=["no", "yes"])["classes"] == ["no", "yes"]
+
+
+def test_bias_links_lie_under_the_others(xor_run, browser):  # noqa: F811
+    """Where a bias link crosses another link (XOR: +1 → a2_2 crosses x1 → a2_1 at its
+    middle), a hover or click finds the other link, not the dashed line over it."""
+    d = browser
+    d.set_window_size(800, 900)
+    d.get(Path(xor_run[0]).resolve().as_uri())
+    plain = [str(k.index) for k in xor_run[2].links if not k.is_bias]
+    hit = d.execute_script(
+        "return arguments[0].map((i) => {"
+        " const r = document.querySelector(`#net line[data-i='${i}']`).getBoundingClientRect();"
+        " const h = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        " return h.getAttribute('class') || ''; })", plain)
+    assert not any("biaslink" in h for h in hit), hit

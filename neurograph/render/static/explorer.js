@@ -100,12 +100,14 @@ function place() {  // the layers spread over the pane's width; positions are th
   svg.setAttribute('height', Math.round(L.height));
   placers.forEach((f) => f());
 }
+// bias links go under the others: where lines cross, a hover or click finds the unit's link
+const underneath = svgEl('g', { id: 'biaslinks' });
 L.links.forEach((lk) => {
   const key = lk.t.join(','); (byTarget[key] = byTarget[key] || []).push(lk);
   const ks = srcOf(lk).join(','); (bySource[ks] = bySource[ks] || []).push(lk);
   if (lk.s && big[lk.s[0]]) return;  // a bias link is drawn even from a large layer
-  const e = svgEl('line', { class: 'link' + (lk.s ? '' : ' biaslink'), tabindex: '-1',
-    role: 'graphics-symbol' });
+  const e = svgEl('line', { class: lk.s ? 'link' : 'biaslink', tabindex: '-1',
+    role: 'graphics-symbol' }, lk.s ? svg : underneath);
   e.dataset.i = lk.i; lk.el = e; linkEls.push(lk);
   placers.push(() => { const a = unitAt(...srcOf(lk)), b = unitAt(lk.t[0], lk.t[1]);
     at(e, { x1: a.x, y1: a.y, x2: b.x, y2: b.y }); });
