@@ -71,8 +71,10 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
     ``history``: a History whose validation J is drawn beside the steps' J. ``X`` and
     ``y``: the training data; x(i) is row i of it on every frame (mini-batch Steps need
     them: the explorer runs each frame's pass over X at that frame's weights).
-    The page's own options (show, instances, vmin, vmax, static, and ng.diagram's for
-    the static picture) are :func:`neurograph.render.player.page`'s. With two inputs
+    The page's own options (show, instances, vmin, vmax, static, ``shape``: an image
+    input's (height, width), and ng.diagram's for the static picture) are
+    :func:`neurograph.render.player.page`'s. The output units carry ``net.classes``, or
+    the labels of ``y`` (0–9 for the digits). With two inputs
     and ``X``, each frame also carries the decision map and each hidden unit its heat map.
 
     ``maps``: None draws them when possible, True insists (an error when not), False never.
@@ -109,11 +111,30 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
             raise ConfigError(f"a decision map needs a network with two inputs, this one "
                               f"has {net.s[0]} (s = {net.s})")
         data = decision_maps(net, fr.traces, X, labels, res=res, rows=fr.data_rows)
+    explorer.image_shape(net, options.get("shape"))  # a wrong shape= refused before any file
     fr.findings = _diagnosed(fr, source, net)
     if path is None:  # made last: a refused call leaves no file behind
         fd, path = tempfile.mkstemp(prefix="neurograph-explorer-", suffix=".html")
         os.close(fd)
+    options.setdefault("classes", class_names(net, labels))
     return page(fr, path, net=net, maps=data, y=y, **options)
+
+
+def class_names(net, y=None) -> list[str] | None:
+    """What the page calls the output units: ``net.classes``, else the labels the data
+    had (integer labels: output k is label k), else None (targets given as rows name no
+    class: they may be a regression's).
+
+    >>> import neurograph as ng
+    >>> net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    >>> class_names(net, [3, 0, 9])[:3], class_names(net), class_names(net, [[0.5] * 10])
+    (['0', '1', '2'], None, None)
+    """
+    if net.classes is not None:
+        return list(net.classes)
+    if y is None or np.ndim(y) != 1 or np.asarray(y).dtype.kind not in "iub":
+        return None
+    return [str(k) for k in range(max(net.s[-1], 2))]
 
 
 def _network_of(source, net):

@@ -16,50 +16,109 @@ import math
 import numpy as np
 
 from ..data.labels import as_targets
-from ..errors import ConfigError, InputValueError, LabelError
+from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from ..notation import instance_label
 from . import colors
+from .pictures import _check_shape
 from .views import TABLE, VIEWS
 
 MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns
 COLLAPSE = 100  # links out of a layer larger than this are not drawn (pictures stand in)
+PICTURE = 176.0  # px: the longer side of an input drawn as its picture
 # the views a page offers: every entry of the table but the bare structure and the
 # changes between two moments (a page is one run)
 PAGE_VIEWS = tuple(v.name for v in TABLE if v.name not in ("structure", "changes"))
 
 
-def layout(net) -> dict:
-    """Where every unit and link is drawn, and what the page calls them.
+def image_shape(net, shape=None) -> tuple[int, int] | None:
+    """(h, w) of the input drawn as a picture: ``shape`` checked against s_1, else a square
+    s_1 ≥ 16 (8×8 digits, 20×20); None for no picture (``shape=False``, or not square).
+
+    >>> import neurograph as ng
+    >>> image_shape(ng.Network.from_architecture([64, 3, 1], seed=0))
+    (8, 8)
+    >>> image_shape(ng.Network.from_architecture([6, 3, 1], seed=0), (2, 3))
+    (2, 3)
+    >>> image_shape(ng.Network.from_architecture([6, 3, 1], seed=0), (2, 2))
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: shape=(2, 2) needs 4 inputs (units in Layer 1), the network has 6
+    """
+    if shape is False or len(net.layers) < 2:
+        return None
+    if shape is not None:
+        return _check_shape(net, shape, 2, "shape")
+    side = math.isqrt(net.s[0])
+    return (side, side) if net.s[0] >= 16 and side * side == net.s[0] else None
+
+
+def layout(net, shape=None, classes=None) -> dict:
+    """Where every unit, "+1" bias unit and link is drawn, and what the page calls them.
+
+    Layer l's units sit in a column (a block of columns when tall) at the layer's ``x``;
+    its bias unit (l < L) above them, feeding the bias links (``"b"``: the bias unit's
+    layer, 1-based). An image input (:func:`image_shape`) also has each unit's place in
+    its picture (``gx``, ``gy``; ``image``: rows, columns, cell). ``classes`` names the
+    output units (default ``net.classes``).
 
     >>> import neurograph as ng
     >>> lay = layout(ng.Network.from_architecture([2, 2, 1], seed=0))
     >>> [len(l["units"]) for l in lay["layers"]], len(lay["links"])
     ([2, 2, 1], 9)
+    >>> [l["bias"]["name"] if l["bias"] else None for l in lay["layers"]]
+    ['bias1', 'bias2', None]
     """
-    layers, x = [], 60.0
-    shape = []
+    image = image_shape(net, shape)
+    shape_of = []
     for lay in net.layers:
         cols = max(1, math.ceil(lay.size / MAX_ROWS))
         rows = math.ceil(lay.size / cols) if lay.size else 1
-        gap = 44.0 if rows <= 6 else 26.0 if rows <= 12 else max(8.0, 480.0 / rows)
-        shape.append((cols, rows, gap))
-    tall = max(rows * gap for _, rows, gap in shape)
-    for lay, (cols, rows, gap) in zip(net.layers, shape):
+        gap = 56.0 if rows <= 6 else 48.0 if rows <= 12 else max(8.0, 480.0 / rows)
+        shape_of.append((cols, rows, gap))
+    tall = max(rows * gap for _, rows, gap in shape_of)
+    top = 60.0  # room above the tallest layer for its "+1"
+    mid = top + tall / 2
+    cell = PICTURE // max(image) if image else 0.0
+    layers, x = [], 60.0 + (cell * image[1] / 2 if image else 0.0)
+    for lay, (cols, rows, gap) in zip(net.layers, shape_of):
         r = 11.0 if rows <= 12 else max(3.0, gap / 2.4)
+        y0 = mid - rows * gap / 2
         units = []
         for node in lay.nodes:
             c, k = divmod(node.position, rows)
             units.append({"name": node.name, "x": round(x + c * gap, 1),
-                          "y": round(30 + (tall - rows * gap) / 2 + (k + 0.5) * gap, 1),
-                          "r": round(r, 1), "g": node.activation.name if node.activation else ""})
-        layers.append({"l": lay.index, "units": units, "big": lay.size > COLLAPSE})
-        x += (cols - 1) * gap + 170
+                          "y": round(y0 + (k + 0.5) * gap, 1), "r": round(r, 1),
+                          "g": node.activation.name if node.activation else ""})
+        entry = {"l": lay.index, "x": x, "units": units, "big": lay.size > COLLAPSE,
+                 "bias": None}
+        if lay.bias is not None:
+            rb = max(r, 9.0)
+            entry["bias"] = {"name": lay.bias.name, "x": round(x, 1), "r": rb,
+                             "y": round(y0 - max(gap, 2 * rb + 4) + gap / 2, 1)}
+        if image and lay.index == 1:
+            h, w = image
+            left, up = x - cell * w / 2, mid - cell * h / 2
+            for p, u in enumerate(units):
+                u["gx"] = round(left + (p % w + 0.5) * cell, 1)
+                u["gy"] = round(up + (p // w + 0.5) * cell, 1)
+            if entry["bias"]:
+                entry["bias"]["gy"] = round(up - 2 * entry["bias"]["r"], 1)
+        layers.append(entry)
+        x += max((cols - 1) * gap, cell * image[1] / 2 if image and lay.index == 1 else 0) \
+            + 170
     at = places(net)
     links = [{"i": link.index, "t": list(at[link.target.name]),
-              "s": None if link.is_bias else list(at[link.source.name])} for link in net.links]
-    classes = getattr(net, "classes", None)
-    return {"layers": layers, "links": links, "width": x - 110,
-            "classes": list(classes) if classes else None}
+              "s": None if link.is_bias else list(at[link.source.name]),
+              "b": at[link.target.name][0] - 1 if link.is_bias else None}
+             for link in net.links]
+    classes = classes if classes is not None else getattr(net, "classes", None)
+    want = max(net.s[-1], 2)  # one output unit stands for two classes
+    if classes is not None and len(classes) != want:
+        raise ShapeError(f"classes must name {want} classes for {net.s[-1]} output unit(s), "
+                         f"got {len(classes)}: {list(classes)[:5]}")
+    return {"layers": layers, "links": links, "width": x - 30, "height": top + tall + 30,
+            "image": None if not image else {"h": image[0], "w": image[1], "cell": cell},
+            "classes": [str(c) for c in classes] if classes else None}
 
 
 def whole(value, name: str, low: int = 1, error=ConfigError) -> int:

@@ -6,6 +6,9 @@ findings of ng.diagnose for each frame's Trace), an instance picker, one
 colour scale per view with its legend, the J(Θ) curve with axes (click to
 jump), keys ← → Space Home End, and a panel that explains every unit and
 link with the lecture's formulas, the Trace's own numbers and its findings.
+The network is drawn as the lecture draws it ("+1" units with their bias links, an
+image input as its picture, class names on the outputs) and is one Tab stop: the
+arrow keys walk its units and links, each named for screen readers.
 The page draws itself from the numbers it carries: nothing is fetched, it
 opens offline.
 """
@@ -49,7 +52,9 @@ def _ticks(lo: float, hi: float, k: int = 5) -> list[float]:
     step = 10 ** np.floor(np.log10(span / k))
     step *= min((m for m in (1, 2, 5, 10) if span / (m * step) <= k), default=10)
     first = np.ceil(lo / step) * step
-    return [round(float(v), 12) for v in np.arange(first, hi + step / 2, step)]
+    # none past hi: a tick beyond the axis's end is drawn outside the picture, clipped
+    return [round(float(v), 12) for v in np.arange(first, hi + step / 2, step)
+            if v <= hi + step * 1e-9]
 
 
 def curve(costs: list, frame_x: list[int], val: list | None = None, val_x=None,
@@ -159,7 +164,8 @@ class Frames:
 @renamed_keywords("neurograph.render.page", instance="row")
 def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
          maps: dict | None = None, y=None, vmin: float | None = None,
-         vmax: float | None = None, static: bool | None = None, **options) -> Page:
+         vmax: float | None = None, static: bool | None = None, shape=None, classes=None,
+         **options) -> Page:
     """Write the explorer page of ``fr`` to ``path`` (one HTML file) and return it as a
     :class:`Page` (``ng.player`` makes the Frames of a run and calls this).
 
@@ -178,6 +184,9 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     static : also embed the lecture's Graphviz diagram, which the page colours as it
         draws (default: True unless a History's page); ``options`` go to
         :func:`neurograph.diagram` for it (large layers collapsed).
+    shape : (height, width) of an image input, drawn as its picture (expandable to its
+        units on the page); default: a square s_1 ≥ 16 (8×8, 20×20); False: never.
+    classes : the output units' class names (default ``net.classes``).
 
     Examples
     --------
@@ -189,7 +198,8 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     >>> open(out, encoding="utf-8").read().count('class="frame"')
     3
     """
-    doc = document(*parts(fr, net, show, instances, maps, y, vmin, vmax, static, **options))
+    doc = document(*parts(fr, net, show, instances, maps, y, vmin, vmax, static, shape=shape,
+                          classes=classes, **options))
     page = Page(path)
     atomic_write(os.fspath(page), doc.encode("utf-8"))
     return page
@@ -197,7 +207,8 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
 
 def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | None = None,
           y=None, vmin: float | None = None, vmax: float | None = None,
-          static: bool | None = None, **options) -> tuple[str, dict]:
+          static: bool | None = None, shape=None, classes=None,
+          **options) -> tuple[str, dict]:
     """(body, data) of the explorer page of ``fr``: its markup (names escaped) and the
     numbers its script draws; :func:`page` writes them as one file, the live explorer
     sends them to its widget. The arguments are :func:`page`'s."""
@@ -226,7 +237,7 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
     scl = ex.scales(net, traces, rows, (vmin, vmax) if user else None)
     svg, mx, my = curve(costs, xs, fr.val, fr.val_x, label=fr.curve_label,
                         train=[t.cost for t in traces] if fr.replayed else None)
-    data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
+    data = {"layout": ex.layout(net, shape, classes), "offsets": offsets, "packed": packed,
             "scales": scl, "palette": ex.palette(),
             "views": {v: VIEWS[v].page() for v in ex.PAGE_VIEWS},
             "instances": list(fr.labels), "rows": list(fr.data_rows),
@@ -263,6 +274,9 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
            f'<div id="frames">{frames}</div>{_static(picture)}'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
+           'In the network (Tab into it, Tab out): ↑ ↓ move within a layer, or among the '
+           'links being followed; → follows a unit\'s outgoing links, ← its incoming ones; '
+           'on a link → goes to its target, ← to its source; Space, Home, End still step. '
            f'Click the J curve to jump.</p>')
     return out, data
 

@@ -9,7 +9,7 @@ const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
 for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
 const F = new Float32Array(bytes.buffer);
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
-const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null };
+const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null, pic: start.pic !== false };
 const $ = (id) => root.querySelector('#' + id);
 // Names are data: every name goes into the page as a text node or an attribute value
 // (el, textContent, setAttribute), never through innerHTML, so '</b><img onerror=…>' stays text.
@@ -61,77 +61,151 @@ function interp(stops, t) {
 }
 const div = (v, m) => interp(P.div, m > 0 ? 0.5 + v / (2 * m) : 0.5);
 
-// --- drawing, made once ---
+// --- drawing, made once; place() puts it where the pane's width allows (again on resize) ---
 const svg = $('net');
-const units = {}, linkEls = [];
+svg.setAttribute('role', 'group');
+svg.setAttribute('aria-label', 'the network: Tab into it; ↑ ↓ move within a layer or among ' +
+  'links, → ← follow links');
+const units = {}, linkEls = [], placers = [];
 const byTarget = {}, bySource = {};
-let maxY = 0;
-L.layers.forEach((lay) => lay.units.forEach((u) => { maxY = Math.max(maxY, u.y + u.r); }));
-svg.setAttribute('width', L.width + 140); svg.setAttribute('height', maxY + 40);
+// an image input: x(i) drawn as its picture, or as units (start.pic false: as it was)
+const IMG = L.image, pic = { on: !!IMG && start.pic !== false };
 const big = {};
-L.layers.forEach((lay) => { big[lay.l] = lay.big; });
-function unitAt(l, p) { return L.layers[l - 1].units[p]; }
+L.layers.forEach((lay) => {
+  big[lay.l] = lay.big;
+  [lay.bias].concat(lay.units).forEach((u) => { if (u) { u.x0 = u.x; u.y0 = u.y; } });
+});
+function unitAt(l, p) { return p < 0 ? L.layers[l - 1].bias : L.layers[l - 1].units[p]; }
+const srcOf = (lk) => lk.s || [lk.b, -1];  // a bias link comes from its layer's "+1" (p = -1)
+const svgEl = (tag, attrs, parent) => {
+  const e = document.createElementNS(NS, tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
+  (parent || svg).appendChild(e);
+  return e;
+};
+const at = (e, attrs) => Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
+const onPicture = (l) => pic.on && l === 1;
+function place() {  // the layers spread over the pane's width; positions are the layout's
+  const m = $('main'), pn = $('panel');
+  const pane = m && m.clientWidth ? m.clientWidth - (pn ? pn.offsetWidth : 0) - 24 : 0;
+  const gaps = Math.max(1, L.layers.length - 1);
+  const extra = Math.max(0, Math.min(400, (pane - L.width) / gaps));
+  L.layers.forEach((lay, j) => [lay.bias].concat(lay.units).forEach((u) => {
+    if (!u) return;
+    u.x = (onPicture(lay.l) && u.gx !== undefined ? u.gx : u.x0) + j * extra;
+    u.y = onPicture(lay.l) && u.gy !== undefined ? u.gy : u.y0;
+  }));
+  svg.classList.toggle('picture', pic.on);
+  svg.setAttribute('width', Math.round(L.width + gaps * extra));
+  svg.setAttribute('height', Math.round(L.height));
+  placers.forEach((f) => f());
+}
+// bias links go under the others: where lines cross, a hover or click finds the unit's link
+const underneath = svgEl('g', { id: 'biaslinks' });
 L.links.forEach((lk) => {
   const key = lk.t.join(','); (byTarget[key] = byTarget[key] || []).push(lk);
-  if (lk.s) { const ks = lk.s.join(','); (bySource[ks] = bySource[ks] || []).push(lk); }
-  if (!lk.s || big[lk.s[0]]) return;
-  const a = unitAt(lk.s[0], lk.s[1]), b = unitAt(lk.t[0], lk.t[1]);
-  const e = document.createElementNS(NS, 'line');
-  e.setAttribute('x1', a.x); e.setAttribute('y1', a.y); e.setAttribute('x2', b.x);
-  e.setAttribute('y2', b.y); e.setAttribute('class', 'link');
+  const ks = srcOf(lk).join(','); (bySource[ks] = bySource[ks] || []).push(lk);
+  if (lk.s && big[lk.s[0]]) return;  // a bias link is drawn even from a large layer
+  const e = svgEl('line', { class: lk.s ? 'link' : 'biaslink', tabindex: '-1',
+    role: 'graphics-symbol' }, lk.s ? svg : underneath);
   e.dataset.i = lk.i; lk.el = e; linkEls.push(lk);
+  placers.push(() => { const a = unitAt(...srcOf(lk)), b = unitAt(lk.t[0], lk.t[1]);
+    at(e, { x1: a.x, y1: a.y, x2: b.x, y2: b.y }); });
   e.addEventListener('mouseenter', () => select({ link: lk }));
-  svg.appendChild(e);
+  e.addEventListener('focus', () => select({ link: lk }, true));
 });
-const unitText = {}, valueLayer = document.createElementNS(NS, 'g');
-valueLayer.setAttribute('id', 'values'); svg.appendChild(valueLayer);  // the view's numbers
+// the formula's order: bias first, then by layer and position (not the links' own order)
+const order = (a, b) => (a[0] - b[0]) || (a[1] - b[1]);
+Object.values(byTarget).forEach((ls) => ls.sort((x, y) => order(srcOf(x), srcOf(y))));
+Object.values(bySource).forEach((ls) => ls.sort((x, y) => order(x.t, y.t)));
+const unitText = {}, valueLayer = svgEl('g', { id: 'values' });  // the view's numbers
 if (linkEls.length <= 40) linkEls.forEach((lk) => {  // as many as a diagram labels
-  const a = unitAt(lk.s[0], lk.s[1]), b = unitAt(lk.t[0], lk.t[1]);
-  const t = document.createElementNS(NS, 'text');
-  t.setAttribute('x', (a.x + 2 * b.x) / 3); t.setAttribute('y', (a.y + 2 * b.y) / 3 - 3);
-  t.setAttribute('class', 'linklabel'); t.dataset.i = lk.i; lk.label = t;
-  valueLayer.appendChild(t);
+  const t = svgEl('text', { class: 'linklabel' }, valueLayer); t.dataset.i = lk.i; lk.label = t;
+  placers.push(() => { const a = unitAt(...srcOf(lk)), b = unitAt(lk.t[0], lk.t[1]);
+    at(t, { x: (a.x + 2 * b.x) / 3, y: (a.y + 2 * b.y) / 3 - 3 }); });
 });
 const small = L.layers.every((lay) => lay.units.length <= 12);
-L.layers.forEach((lay) => lay.units.forEach((u, p) => {
-  const c = document.createElementNS(NS, 'circle');
-  c.setAttribute('cx', u.x); c.setAttribute('cy', u.y); c.setAttribute('r', u.r);
-  c.setAttribute('class', 'unit'); c.setAttribute('tabindex', '0');
-  c.setAttribute('id', 'u_' + u.name); c.dataset.l = lay.l; c.dataset.p = p;
-  const t = document.createElementNS(NS, 'title'); t.textContent = u.name; c.appendChild(t);
-  c.addEventListener('mouseenter', () => select({ l: lay.l, p: p }));
-  c.addEventListener('focus', () => select({ l: lay.l, p: p }));
-  svg.appendChild(c); units[lay.l + ',' + p] = c;
-  let label = small ? u.name : null;
-  if (lay.l === L.layers.length && L.classes) label = L.classes[p];
-  if (small) {
-    const ut = document.createElementNS(NS, 'text');
-    ut.setAttribute('x', u.x); ut.setAttribute('y', u.y + u.r + 12);
-    ut.setAttribute('class', 'unittext'); ut.dataset.unit = u.name;
-    valueLayer.appendChild(ut); unitText[lay.l + ',' + p] = ut;
+const ones = svgEl('g', { id: 'bias' });  // the "+1" units of layers 1 … L−1
+function focusable(e, l, p) {
+  e.setAttribute('tabindex', '-1'); e.setAttribute('role', 'graphics-symbol');
+  e.dataset.l = l; e.dataset.p = p;
+  e.addEventListener('mouseenter', () => select({ l: l, p: p }));
+  e.addEventListener('focus', () => select({ l: l, p: p }, true));
+  units[l + ',' + p] = e;
+}
+L.layers.forEach((lay) => {
+  const b = lay.bias;
+  if (b) {
+    const c = svgEl('circle', { class: 'bias', id: 'b_' + b.name }, ones);
+    const t = svgEl('text', { class: 'one' }, ones); t.textContent = '+1';
+    focusable(c, lay.l, -1);
+    placers.push(() => { at(c, { cx: b.x, cy: b.y, r: b.r }); at(t, { x: b.x, y: b.y + 3.5 }); });
   }
-  if (label !== null) {
-    const tx = document.createElementNS(NS, 'text');
-    tx.setAttribute('x', u.x + u.r + 4); tx.setAttribute('y', u.y - u.r - 2);
-    tx.textContent = label; svg.appendChild(tx);
-  }
-}));
-// heat maps over the input box (two inputs) or weight pictures (image inputs) beside units
+  lay.units.forEach((u, p) => {
+    const rect = IMG && lay.l === 1;  // a pixel of the picture, or a round unit
+    const c = svgEl(rect ? 'rect' : 'circle', { class: 'unit', id: 'u_' + u.name });
+    const t = document.createElementNS(NS, 'title'); t.textContent = u.name; c.appendChild(t);
+    focusable(c, lay.l, p);
+    placers.push(() => {
+      if (!rect) at(c, { cx: u.x, cy: u.y, r: u.r });
+      else { const s = pic.on ? IMG.cell : 2 * u.r;
+        at(c, { x: u.x - s / 2, y: u.y - s / 2, width: s, height: s, rx: pic.on ? 0 : u.r }); }
+    });
+    if (small) {
+      const ut = svgEl('text', { class: 'unittext' }, valueLayer); ut.dataset.unit = u.name;
+      unitText[lay.l + ',' + p] = ut;
+      placers.push(() => at(ut, { x: u.x, y: u.y + u.r + 12 }));
+    }
+    const out = lay.l === L.layers.length && L.classes;
+    // one output unit stands for two classes: a → 1 is the second, a → 0 the first
+    const names = out ? (lay.units.length === 1 ? [L.classes[1], L.classes[0]] : [L.classes[p]]) :
+      small ? [u.name] : [];
+    names.forEach((name, j) => {
+      const tx = svgEl('text', { class: out ? 'classname' : 'unitname' }); tx.textContent = name;
+      const hint = out && names.length > 1 ? svgEl('text', { class: 'hint' }, ones) : null;
+      if (hint) hint.textContent = j ? 'a → 0:' : 'a → 1:';
+      placers.push(() => {
+        if (!out) { at(tx, { x: u.x, y: u.y - u.r - 5 }); return; }  // above: links come in level
+        const y = u.y + 4 + (names.length > 1 ? (j ? 9 : -7) : 0);
+        at(tx, { x: u.x + u.r + (hint ? 42 : 5), y: y });
+        if (hint) at(hint, { x: u.x + u.r + 5, y: y });
+      });
+    });
+  });
+});
+// heat maps over the input box (two inputs) or weight pictures (image inputs) beside units,
+// never over a label (names sit above a unit, class names right of the output layer)
 const pics = {};
-const side = S[0] >= 16 && Math.round(Math.sqrt(S[0])) ** 2 === S[0] ? Math.round(Math.sqrt(S[0])) : 0;
-if (D.maps || (side && L.layers.length > 2)) {
+if (D.maps || (IMG && L.layers.length > 2)) {
   const layers = D.maps ? L.layers.slice(1, -1) : [L.layers[1]];
   layers.forEach((lay) => lay.units.forEach((u, p) => {
-    const im = document.createElementNS(NS, 'image');
-    const sz = D.maps ? 30 : Math.max(10, Math.min(24, u.r * 2.4));
-    im.setAttribute('x', u.x + u.r + 2); im.setAttribute('y', u.y - sz / 2);
-    im.setAttribute('width', sz); im.setAttribute('height', sz);
-    im.setAttribute('class', D.maps ? 'unitmap' : 'unitpic');
-    im.setAttribute('preserveAspectRatio', 'none');
+    const step = lay.units.length > 1 ? Math.abs(lay.units[1].y0 - lay.units[0].y0) : 40;
+    const sz = Math.max(8, Math.min(D.maps ? 30 : 26, step - 2));
+    const im = svgEl('image', { width: sz, height: sz, class: D.maps ? 'unitmap' : 'unitpic',
+      preserveAspectRatio: 'none' });
     im.style.imageRendering = 'pixelated';
-    svg.appendChild(im); pics[lay.l + ',' + p] = im;
+    // its bottom at the unit's: the numbers printed under a unit stay clear of it
+    placers.push(() => at(im, { x: u.x + u.r + 3, y: u.y + u.r - sz }));
+    pics[lay.l + ',' + p] = im;
   }));
 }
+let caption = null;  // what the picture is: x(i), h×w
+if (IMG) {
+  caption = svgEl('text', { class: 'caption' }, ones);
+  placers.push(() => {
+    const us = L.layers[0].units, ys = us.map((u) => u.y), xs = us.map((u) => u.x);
+    at(caption, { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: Math.max(...ys) + IMG.cell + 8 });
+  });
+  const b = el('button', { id: 'inputs', type: 'button', 'aria-pressed': 'false' });
+  const label = () => { b.textContent = pic.on ? 'x as units' : 'x as a picture';
+    b.setAttribute('aria-pressed', String(!pic.on)); };
+  b.addEventListener('click', () => { pic.on = st.pic = !pic.on; label(); place(); redraw(); });
+  label();
+  if ($('controls')) $('controls').insertBefore(b, $('info'));
+}
+place();
+const onResize = () => place();
+window.addEventListener('resize', onResize);
 // findings (health view): rings and badges go in one group above units and pictures
 const flat = [];  // the units in layer order: a finding names units by this position
 L.layers.forEach((lay) => lay.units.forEach((u, p) => flat.push([lay.l, p])));
@@ -172,13 +246,13 @@ function drawPictures() {
       if (lay.l === L.layers.length && p === 0) drawMap(idx);
       idx++;
     }));
-  } else if (side) {
+  } else if (IMG && pics['2,0']) {
     const lay = L.layers[1];
     lay.units.forEach((u, p) => {
       const ws = new Array(S[0]).fill(0);
       (byTarget['2,' + p] || []).forEach((lk) => { if (lk.s && lk.s[0] === 1) ws[lk.s[1]] = W(lk.i); });
       const m = Math.max(...ws.map(Math.abs)) || 1;
-      pics['2,' + p].setAttribute('href', picture(ws, side, side, (v) => {
+      pics['2,' + p].setAttribute('href', picture(ws, IMG.w, IMG.h, (v) => {
         const g = Math.round(127.5 + 127.5 * v / m); return 'rgb(' + g + ',' + g + ',' + g + ')'; }));
     });
   }
@@ -262,8 +336,13 @@ function scaleAt(side, l) {
   const s = SC[st.view][side], p = policy();
   return p === 'layer' ? s.layer[l - 1] : p === 'frame' ? s.frame[st.k] : s.run;
 }
-function unitColor(l, p) {
+let ink0 = [0, 1];  // the ends of x(i)'s grey scale, as it is drawn as its picture
+function unitColor(l, p, drawn) {
   const v = V();
+  if (drawn && onPicture(l)) {  // the picture of x(i): white at its smallest value, black at its largest
+    const g = Math.round(255 * (1 - (val('a', 1, p) - ink0[0]) / ((ink0[1] - ink0[0]) || 1)));
+    return isFinite(g) ? 'rgb(' + g + ',' + g + ',' + g + ')' : '#ffffff';
+  }
   if (!v.unit || (l === 1 && v.unit !== 'a')) return '#ffffff';  // layer 1 has only a
   const x = val(v.unit, l, p);
   if (v.unit_palette === 'seq') {
@@ -382,24 +461,22 @@ const who = () => frames[st.k].dataset.who || D.instances[st.inst] || '(no insta
 function num(q, v) { return el('b', { 'data-q': q }, fmt(v)); }
 function unitPanel(l, p) {
   const name = sym(l, p), inst = who();
-  const out = [el('div', null, el('b', null, name), ' (Layer ' + l + ', unit ' + (p + 1) + '), instance ' +
+  const cls = l === S.length && L.classes ? (S[l - 1] === 1 ? ', a → 1: ' + L.classes[1] + ', a → 0: ' +
+    L.classes[0] : ', class ' + L.classes[p]) : '';  // what the output stands for
+  const out = [el('div', null, el('b', null, name), ' (Layer ' + l + ', unit ' + (p + 1) + cls + '), instance ' +
     inst + ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info),
     panelFindings(findings().unit[l + ',' + p])];
   if (!n) return out.concat(el('div', null, 'a History gives weights only: pass Steps for z, a, δ.'));
   if (l === 1) return out.concat(fm('a = x = ', num('a', val('a', 1, p))));
-  const ins = byTarget[l + ',' + p] || [];
-  const terms = ins.map((lk) => {
-    const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
-    return { lk: lk, w: W(lk.i), a: a, t: W(lk.i) * a };
-  });
-  const shown = terms.slice().sort((x, y) => Math.abs(y.t) - Math.abs(x.t)).slice(0, 10);
+  // every term in the formula's order (bias first, byTarget is sorted so), scrolled when long
   const table = el('table', null, row('from', 'Θ', 'a', 'Θ·a'));
-  shown.forEach((t) => table.append(row(t.lk.s ? sym(t.lk.s[0], t.lk.s[1]) : '+1 (bias)', fmt(t.w),
-    fmt(t.a), fmt(t.t))));
-  if (terms.length > shown.length) table.append(el('tr', null, el('td', { colspan: '4' },
-    '… and ' + (terms.length - shown.length) + ' smaller terms')));
+  (byTarget[l + ',' + p] || []).forEach((lk) => {
+    const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
+    table.append(row(lk.s ? sym(lk.s[0], lk.s[1]) : '+1 (bias)', fmt(W(lk.i)), fmt(a), fmt(W(lk.i) * a)));
+  });
   const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
-  out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), table, fm('z = ', num('z', z)),
+  out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), el('div', { class: 'terms' }, table),
+    fm('z = ', num('z', z)),
     fm('a = g(z) = ' + (unitAt(l, p).g || 'g') + '(' + fmt(z) + ') = ', num('a', a)),
     fm('g\'(z) = ', num('dg', dg)));
   if (l === S.length) {
@@ -416,11 +493,19 @@ function unitPanel(l, p) {
       el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(sh))));
   });
   out.push(fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
-    shares, fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d)));
+    el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d)));
   return out;
+}
+function biasPanel(l) {  // the "+1" of Layer l: a_0 = 1, its links are Layer l+1's bias weights
+  const table = el('table', null, row('to j', ['Θ', sub('j0')]));
+  (bySource[l + ',-1'] || []).forEach((lk) => table.append(row(sym(lk.t[0], lk.t[1]), fmt(W(lk.i)))));
+  return [el('div', null, el('b', null, '+1'), ' the bias unit of Layer ' + l + ', frame ' + (st.k + 1)),
+    fm('a', sub('0'), sup('(' + l + ')'), ' = 1, always'),
+    fm('its links are the bias column of Θ', sup('(' + l + ')'), ':'), el('div', { class: 'terms' }, table)];
 }
 function linkPanel(lk) {
   const from = lk.s ? sym(lk.s[0], lk.s[1]) : '+1', to = sym(lk.t[0], lk.t[1]);
+  if (!lk.s) return biasLinkPanel(lk, to);
   const w = W(lk.i), a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1, dj = val('d', lk.t[0], lk.t[1]);
   return [el('div', null, el('b', null, 'link ' + from + ' → ' + to), ', instance ' + who() +
     ', frame ' + (st.k + 1)), panelFindings(findings().link[lk.i]),
@@ -431,22 +516,56 @@ function linkPanel(lk) {
   fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', a * dj)),
   fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))];
 }
+function biasLinkPanel(lk, to) {  // a bias link: its weight and its term of z (a = 1)
+  const w = W(lk.i), dj = val('d', lk.t[0], lk.t[1]);
+  return [el('div', null, el('b', null, 'link +1 → ' + to), ' (bias of Layer ' + lk.t[0] + '), instance ' +
+    who() + ', frame ' + (st.k + 1)), panelFindings(findings().link[lk.i]),
+  fm('w = Θ', sub('j0'), ' = ', num('w', w)),
+  fm('term of z: w·1 = ', num('signal', w)),
+  fm('∂J/∂w for this instance = 1 × δ = ', num('agrad', dj)),
+  fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))];
+}
 // a finding explains the numbers below it (g'(z) ≈ 0, equal δ), so every view lists it
 function panelFindings(fs) {
   if (fs && fs.length) return el('div', { class: 'findings' }, ...fs.map((f) => findingEl(f, false)));
   return st.view === 'health' ? el('div', { class: 'findings' }, 'no findings here in this frame') : null;
 }
-function select(what) {
+// one stop for Tab in the network (roving tabindex): the element last focused, or the first
+let roving = null;
+function rove(e) {
+  if (!e || e === roving) return;
+  if (roving) roving.setAttribute('tabindex', '-1');
+  e.setAttribute('tabindex', '0'); roving = e;
+}
+const slide = (l, p) => p < 0 ? 'bias unit +1 of Layer ' + l : 'a(' + l + ')_' + (p + 1);
+const called = (l, p) => p < 0 || sym(l, p) === 'a' + l + '_' + (p + 1) ? slide(l, p) :
+  slide(l, p) + ' (' + sym(l, p) + ')';
+function announce(what) {  // the accessible name with the numbers of the view, frame and instance
+  const v = V();
+  if (what.link) {
+    const lk = what.link, x = linkValue(lk), from = lk.s ? called(lk.s[0], lk.s[1]) : '+1';
+    what.el.setAttribute('aria-label', 'link ' + from + ' → ' + called(lk.t[0], lk.t[1]) + ', w = ' +
+      fmt(W(lk.i)) + (v.link.length && v.link.join() !== 'w' ? ', ' + SC[st.view].lk + ' = ' + fmt(x) : ''));
+    return;
+  }
+  const { l, p } = what, q = v.unit && l > 1 ? v.unit : 'a';
+  what.el.setAttribute('aria-label', 'unit ' + called(l, p) + (p < 0 ? ', a = 1' :
+    n ? ', ' + (SYM[q] || q) + ' = ' + fmt(val(q, l, p)) : ''));
+}
+function select(what, focused) {
   if (st.sel && st.sel.el) st.sel.el.classList.remove('on');
   st.sel = what;
   if (what.link) { what.el = what.link.el; }
   else { what.el = units[what.l + ',' + what.p]; }
   if (what.el) what.el.classList.add('on');
+  if (focused) rove(what.el);
   panel();
 }
 function panel() {
   if (!st.sel) return;
-  const parts = st.sel.link ? linkPanel(st.sel.link) : unitPanel(st.sel.l, st.sel.p);
+  if (st.sel.el) announce(st.sel);
+  const parts = st.sel.link ? linkPanel(st.sel.link) :
+    st.sel.p < 0 ? biasPanel(st.sel.l) : unitPanel(st.sel.l, st.sel.p);
   $('panel').replaceChildren(...parts.filter((x) => x !== null));
 }
 
@@ -454,8 +573,13 @@ function panel() {
 const marker = $('marker');
 function redraw() {
   const t0 = performance.now();
+  if (IMG && n) {
+    const xs = L.layers[0].units.map((u, p) => val('a', 1, p)).filter(isFinite);
+    ink0 = [Math.min(0, ...xs), Math.max(...xs)];
+    caption.textContent = pic.on ? D.instances[st.inst] + ' as its ' + IMG.h + '×' + IMG.w + ' picture' : '';
+  }
   L.layers.forEach((lay) => lay.units.forEach((u, p) =>
-    units[lay.l + ',' + p].setAttribute('fill', unitColor(lay.l, p))));
+    units[lay.l + ',' + p].setAttribute('fill', unitColor(lay.l, p, true))));
   linkEls.forEach(linkStyle);
   unitTexts();
   drawFindings();
@@ -497,6 +621,36 @@ root.addEventListener('keydown', (e) => {
     Home: () => go(0), End: () => go(frames.length - 1) };
   if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
 });
+// the keyboard in the network: ↑ ↓ within a layer (or among the links being followed),
+// → ← along links (a unit's outgoing, incoming; a link's target, source); Space, Home, End
+// go on stepping frames, and Tab leaves: the network is one stop (roving tabindex)
+let walk = null;  // the links being followed and where in them the focus is
+const drawn = (ls) => (ls || []).filter((lk) => lk.el);
+function focusUnit(l, p) { const e = units[l + ',' + p]; if (e) e.focus(); }
+function focusLink(list, k) {
+  if (!list.length) return;
+  k = Math.max(0, Math.min(list.length - 1, k));
+  walk = { list: list, k: k }; list[k].el.focus();
+}
+svg.addEventListener('keydown', (e) => {
+  const key = e.key, t = e.target, up = key === 'ArrowUp', down = key === 'ArrowDown';
+  if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(key) || !t.dataset) return;
+  if (t.dataset.i !== undefined) {
+    const lk = byIndex[t.dataset.i];
+    const w = walk && walk.list[walk.k] === lk ? walk :
+      { list: drawn(byTarget[lk.t.join(',')]), k: drawn(byTarget[lk.t.join(',')]).indexOf(lk) };
+    if (up || down) focusLink(w.list, w.k + (down ? 1 : -1));
+    else if (key === 'ArrowRight') focusUnit(lk.t[0], lk.t[1]);
+    else focusUnit(...srcOf(lk));
+  } else if (t.dataset.l !== undefined) {
+    const l = +t.dataset.l, p = +t.dataset.p, lay = L.layers[l - 1];
+    if (up && p - 1 >= (lay.bias ? -1 : 0)) focusUnit(l, p - 1);
+    else if (down && p + 1 < lay.units.length) focusUnit(l, p + 1);
+    else if (key === 'ArrowRight') focusLink(drawn(bySource[l + ',' + p]), 0);
+    else if (key === 'ArrowLeft') focusLink(drawn(byTarget[l + ',' + p]), 0);
+  } else return;
+  e.preventDefault(); e.stopPropagation();  // an arrow in the network is not a frame step
+});
 const cur = $('curve');
 if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
   const r = cur.getBoundingClientRect(), x = e.clientX - r.left;
@@ -505,9 +659,15 @@ if (cur && D.marker.x.length) cur.addEventListener('click', (e) => {
   go(best);
 });
 $('view').value = st.view; $('instance').value = String(st.inst); $('scale').value = st.scale || '';
+// names before numbers: every unit and link is named once here, its numbers when focused
+Object.values(units).forEach((e) => e.setAttribute('aria-label', 'unit ' +
+  called(+e.dataset.l, +e.dataset.p)));
+linkEls.forEach((lk) => lk.el.setAttribute('aria-label', 'link ' +
+  (lk.s ? called(lk.s[0], lk.s[1]) : '+1') + ' → ' + called(lk.t[0], lk.t[1])));
+rove(units['1,0']);  // Tab enters the network at x_1
 go(start.frame === undefined ? 0 : start.frame);
 box.dataset.openMs = performance.now().toFixed(1);
 box.dataset.ready = '1';
-return { state: st, go: go, stop: () => { if (st.timer) play(); } };
+return { state: st, go: go, stop: () => { if (st.timer) play(); window.removeEventListener('resize', onResize); } };
 }
 if (typeof DATA !== 'undefined') neurographExplorer(document, DATA);
