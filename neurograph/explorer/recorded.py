@@ -48,7 +48,8 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
         for tr in traces:
             tr.check(net)
             store[:] = tr.theta
-            t = run_forward(net, grid)
+            with np.errstate(all="ignore"):  # a diverged frame's map is inf/NaN, drawn so
+                t = run_forward(net, grid)
             frames.append([t.a[l][:, p].copy() for l in range(1, len(t.a))
                            for p in range(t.a[l].shape[1])])
     rows = list(range(len(X))) if rows is None else rows

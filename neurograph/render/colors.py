@@ -66,7 +66,14 @@ def text_color(fill: str) -> str:
 
 
 def fmt(v: float) -> str:
-    """A short fixed form for labels (4 significant digits)."""
+    """A short fixed form for labels (4 significant digits); inf, −inf and NaN by name, as
+    the explorer's page writes them.
+
+    >>> fmt(0.123456), fmt(float("-inf")), fmt(float("nan"))
+    ('0.1235', '−inf', 'NaN')
+    """
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else "inf" if v > 0 else "−inf"
     if v == 0:
         return "0"
     return f"{v:.4g}".replace("e-0", "e-").replace("e+0", "e")

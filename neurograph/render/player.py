@@ -226,7 +226,7 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
     svg, mx, my = curve(costs, xs, fr.val, fr.val_x, label=fr.curve_label,
                         train=[t.cost for t in traces] if fr.replayed else None)
     data = {"layout": ex.layout(net), "offsets": offsets, "packed": packed,
-            "scales": scl, "palette": ex.palette(),
+            "scales": scl, "palette": ex.palette(), "rules": ex.rules(net, traces[0].loss),
             "views": {v: VIEWS[v].page() for v in ex.PAGE_VIEWS},
             "instances": list(fr.labels), "rows": list(fr.data_rows),
             "y": None if y is None else np.asarray(y).tolist(),

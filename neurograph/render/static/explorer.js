@@ -7,7 +7,10 @@ const box = root.body || root;  // where the test hooks (data-*) go
 const D = DATA, L = D.layout, O = D.offsets, P = D.palette, S = D.packed.sizes;
 const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
 for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-const F = new Float32Array(bytes.buffer);
+// float32 where the values fit; those beyond its range come exactly, beside (Python's pack)
+const exact = D.packed.exact || [], f32 = D.packed.dtype === 'f8' ? null : new Float32Array(bytes.buffer);
+const F = f32 ? (exact.length ? Float64Array.from(f32) : f32) : new Float64Array(bytes.buffer);
+exact.forEach(([i, v]) => { F[i] = v; });
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
 const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null };
 const $ = (id) => root.querySelector('#' + id);
@@ -34,19 +37,26 @@ function layerOffsets(k) {
   for (let l = 1; l < S.length; l++) { lo.push(p); p += 4 * n * S[l]; }
   return (cache[k] = { inputs: inputs, lo: lo, maps: p });
 }
-const QI = { z: 0, a: 1, d: 2, delta: 2, dg: 3 };
+const QI = { z: 0, a: 1, d: 2, delta: 2, dg: 3 }, R = D.rules;
+// what a Trace does not hold is undefined ('—'); a NaN the run computed stays NaN ('NaN')
+const gone = new Set((O.missing || []).map(([k, q, l]) => k + ',' + q + ',' + l));
 function val(q, l, p, k, inst) {  // l is 1-based as on the slides
   k = (k === undefined) ? st.k : k; inst = (inst === undefined) ? st.inst : inst;
-  if (!n) return NaN;
+  if (!n) return undefined;
   const o = layerOffsets(k);
-  if (l === 1) return q === 'a' ? F[o.inputs + inst * S[0] + p] : NaN;
+  if (l === 1) return q === 'a' ? F[o.inputs + inst * S[0] + p] : undefined;
+  if (gone.has(k + ',' + (q === 'delta' ? 'd' : q) + ',' + l)) return undefined;
+  if (q === 'dg' && R.g[l - 1][p] === 'layerwise') return undefined;
   const s = S[l - 1];
   return F[o.lo[l - 1] + QI[q] * n * s + inst * s + p];
 }
 const W = (i, k) => F[O.frame[k === undefined ? st.k : k] + i];
-const G = (i, k) => F[O.frame[k === undefined ? st.k : k] + nw + i];
+const G = (i, k) => (gone.has((k === undefined ? st.k : k) + ',grad,0') ? undefined :
+  F[O.frame[k === undefined ? st.k : k] + nw + i]);
 function fmt(v) {
-  if (v === null || v === undefined || !isFinite(v)) return '—';
+  if (v === null || v === undefined) return '—';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!isFinite(v)) return v > 0 ? 'inf' : '−inf';
   if (v === 0) return '0';
   const a = Math.abs(v);
   return (a >= 1e-3 && a < 1e5) ? String(Number(v.toPrecision(5))) : v.toExponential(4);
@@ -266,6 +276,7 @@ function unitColor(l, p) {
   const v = V();
   if (!v.unit || (l === 1 && v.unit !== 'a')) return '#ffffff';  // layer 1 has only a
   const x = val(v.unit, l, p);
+  if (x === undefined) return '#ffffff';  // not in this frame's Trace
   if (v.unit_palette === 'seq') {
     const [lo, hi] = SC[st.view].unit;
     return interp(P.seq, (x - lo) / ((hi - lo) || 1));
@@ -399,25 +410,60 @@ function unitPanel(l, p) {
   if (terms.length > shown.length) table.append(el('tr', null, el('td', { colspan: '4' },
     '… and ' + (terms.length - shown.length) + ' smaller terms')));
   const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
-  out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), table, fm('z = ', num('z', z)),
-    fm('a = g(z) = ' + (unitAt(l, p).g || 'g') + '(' + fmt(z) + ') = ', num('a', a)),
-    fm('g\'(z) = ', num('dg', dg)));
-  if (l === S.length) {
-    const y = D.y ? D.y[st.inst][p] : a - d;
-    out.push(fm('δ', sup('(L)'), ' = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ', num('delta', d)));
-    return out;
+  out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), table, fm('z = ', num('z', z)));
+  return out.concat(activationLines(l, p, z, a, dg), deltaLines(l, p, a, dg, d));
+}
+// a and δ as the unit's rule writes them (D.rules: its activation's facts and the run's loss)
+const gname = (l, p) => unitAt(l, p).g || 'g';
+function activationLines(l, p, z, a, dg) {
+  if (R.g[l - 1][p] !== 'layerwise') return [fm('a = g(z) = ' + gname(l, p) + '(' + fmt(z) + ') = ',
+    num('a', a)), fm('g\'(z) = ', num('dg', dg))];
+  const e = (i) => el('sup', null, 'z', sub(i));  // e^(z_i)
+  return [fm('a = ' + gname(l, p) + '(z)', sub('k'), ' = e', e('k'), ' / Σ', sub('j'), ' e', e('j'),
+    ' (over Layer ' + l + ') = ', num('a', a)),
+  el('div', { class: 'note' }, 'each a', sub('k'), ' depends on every z of its layer: no g\'(z) of one unit')];
+}
+const sumBy = (list, f) => list.reduce((acc, x, i) => acc + f(x, i), 0);
+function errorOf(l, p) {  // Σ_j Θ_ji δ_j: the error unit p of Layer l is handed back
+  return sumBy(bySource[l + ',' + p] || [], (lk) => W(lk.i) * val('d', lk.t[0], lk.t[1]));
+}
+function deltaLines(l, p, a, dg, d) {
+  const rule = R.delta[l - 1][p], g = gname(l, p), L_ = sup('(L)');
+  const yOf = (q) => (D.y ? D.y[st.inst][q] : undefined);
+  if (rule === 'ce') {
+    const y = D.y ? yOf(p) : a - d;
+    return [fm('δ', L_, ' = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ', num('delta', d)),
+      el('div', { class: 'note', 'data-rule': rule }, 'cross-entropy with ' + g +
+        ' outputs: g\'(z) cancels, so δ' + '(L) = a − y')];
+  }
+  if (rule === 'mse') {
+    const y = D.y ? yOf(p) : a - d / dg;
+    return [fm('δ', L_, ' = (a − y)·g\'(z) = (' + fmt(a) + ' − ' + fmt(y) + ') × ' + fmt(dg) + ' = ',
+      num('delta', d)), el('div', { class: 'note', 'data-rule': rule }, 'squared error ½(a − y)²')];
+  }
+  if (rule === 'mse_layerwise') {
+    const m = D.y ? sumBy(L.layers[l - 1].units, (u, q) => val('a', l, q) * (val('a', l, q) - yOf(q))) : undefined;
+    return [fm('δ', sub('k'), ' = a', sub('k'), '·((a', sub('k'), ' − y', sub('k'), ') − Σ', sub('j'),
+      ' a', sub('j'), '(a', sub('j'), ' − y', sub('j'), ')) = ' + fmt(a) + ' × (' +
+      fmt(D.y ? a - yOf(p) : undefined) + ' − ' + fmt(m) + ') = ', num('delta', d)),
+    el('div', { class: 'note', 'data-rule': rule }, 'squared error with ' + g + ' outputs: the Jacobian of ' + g)];
   }
   const outs = bySource[l + ',' + p] || [];
   const shares = el('table', null, row('to j', ['Θ', sub('ji')], ['δ', sub('j')], 'share Θ·δ'));
-  let sum = 0;
   outs.forEach((lk) => {
-    const dj = val('d', lk.t[0], lk.t[1]), sh = W(lk.i) * dj; sum += sh;
+    const dj = val('d', lk.t[0], lk.t[1]);
     shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(W(lk.i))),
-      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(sh))));
+      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(W(lk.i) * dj))));
   });
-  out.push(fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
-    shares, fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d)));
-  return out;
+  const sum = errorOf(l, p);
+  if (rule === 'hidden_layerwise') {
+    const m = sumBy(L.layers[l - 1].units, (u, q) => val('a', l, q) * errorOf(l, q));
+    return [fm('δ', sub('i'), ' = a', sub('i'), '·(s', sub('i'), ' − Σ', sub('k'), ' a', sub('k'), ' s',
+      sub('k'), '), s', sub('i'), ' = Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j'), ' (' + g + ': its Jacobian)'),
+    shares, fm('δ = ' + fmt(a) + ' × (' + fmt(sum) + ' − ' + fmt(m) + ') = ', num('delta', d))];
+  }
+  return [fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
+    shares, fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d))];
 }
 function linkPanel(lk) {
   const from = lk.s ? sym(lk.s[0], lk.s[1]) : '+1', to = sym(lk.t[0], lk.t[1]);
