@@ -180,8 +180,12 @@ def _dg(nodes, layerwise: list, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return dg
 
 
-def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[dict, dict]:
+def pack(net, traces: list, rows: list[int], maps: list | None = None,
+         plane: list | None = None) -> tuple[dict, dict]:
     """(offsets, arrays): every frame's numbers as one float32 vector and where each sits.
+
+    ``maps``, ``plane``: each frame's decision maps and transformed plane (arrays, after
+    its layers; ``offsets["plane"][k]``: where frame k's plane starts).
 
     A quantity a Trace does not hold (no ∂J/∂w, a layer's δ before the backward sweep,
     g'(z) of a layerwise unit) is NaN in the vector and named in ``offsets["missing"]``
@@ -216,6 +220,9 @@ def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[
                 block.append(np.full(n * s, np.nan) if got[q] is None else got[q].ravel())
         if maps is not None:
             block += [np.asarray(m, float).ravel() for m in maps[k]]
+        if plane is not None:
+            off.setdefault("plane", []).append(start + sum(b.size for b in block))
+            block += [np.asarray(m, float).ravel() for m in plane[k]]
         vec = np.concatenate(block)
         parts.append(vec)
         pos += vec.size
@@ -227,6 +234,14 @@ def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[
         data = vec.astype(np.float64 if wide else np.float32)
     return off, {"b64": base64.b64encode(data.tobytes()).decode("ascii"), "sizes": sizes,
                  "dtype": "f8" if wide else "f4", "exact": [] if wide else keep}
+
+
+def plane_meta(net, plane: dict) -> dict:
+    """What the page needs to draw a transformed plane besides its numbers: its layers'
+    unit names, the grid, the points' classes, each frame's axis ends."""
+    meta = {k: v for k, v in plane.items() if k != "frames"}
+    meta["names"] = [[u.name for u in net.layers[l - 1].nodes] for l in plane["layers"]]
+    return meta
 
 
 POLICIES = ("run", "layer", "frame")  # the scales a page offers for its error colours
@@ -361,7 +376,7 @@ def scales(net, traces: list, rows: list[int], user=None) -> dict:
 
 def palette() -> dict:
     """The colour stops the page uses: the same scales as the diagrams."""
-    return {"seq": colors.SEQUENTIAL, "div": colors.DIVERGING,
+    return {"seq": colors.SEQUENTIAL, "div": colors.DIVERGING, "classes": colors.CLASSES,
             "exc": colors.EXCITATORY, "inh": colors.INHIBITORY, "none": colors.NEUTRAL}
 
 

@@ -212,6 +212,68 @@ function drawMap(idx) {
   img.src = url;
 }
 
+// --- the transformed plane: the input box's grid lines and the points carried through a
+// hidden layer (Python's numbers: each unit's a at every grid point), drawn over two units ---
+const PL = D.plane, PSIZE = 220;
+const plane = PL ? { j: PL.layers.indexOf(PL.start[0]), u: [PL.start[1], PL.start[2]] } : null;
+let planeSvg = null;
+if (PL) {
+  const layerPick = el('select', { id: 'plane-layer', 'aria-label': 'hidden layer of the plane' });
+  PL.layers.forEach((l, j) => layerPick.append(el('option', { value: String(j) }, 'Layer ' + l)));
+  const picks = ['horizontal', 'vertical'].map((axis, i) => el('select', { id: 'plane-u' + (i + 1),
+    'aria-label': 'unit on the ' + axis + ' axis' }));
+  const unitOptions = () => picks.forEach((s, i) => {
+    s.replaceChildren(...PL.names[plane.j].map((nm, p) => el('option', { value: String(p) }, nm)));
+    s.value = String(plane.u[i]);
+  });
+  layerPick.value = String(plane.j); unitOptions();
+  layerPick.addEventListener('change', () => {
+    plane.j = parseInt(layerPick.value, 10); plane.u = [0, Math.min(1, PL.names[plane.j].length - 1)];
+    unitOptions(); drawPlane();
+  });
+  picks.forEach((s, i) => s.addEventListener('change', () => { plane.u[i] = parseInt(s.value, 10); drawPlane(); }));
+  const ins = L.layers[0].units;
+  planeSvg = document.createElementNS(NS, 'svg'); planeSvg.setAttribute('id', 'plane');
+  planeSvg.setAttribute('width', PSIZE); planeSvg.setAttribute('height', PSIZE);
+  $('planebox').replaceChildren(el('div', null, 'the input plane as a hidden layer sees it'),
+    el('div', null, layerPick, ' across ', picks[0], ' up ', picks[1]), planeSvg,
+    el('div', { class: 'planekey' }, el('span', { class: 'rowkey' }, '— ' + ins[1].name + ' fixed'), ' ',
+      el('span', { class: 'colkey' }, '— ' + ins[0].name + ' fixed'), ', points: the instances'));
+}
+function svgEl(tag, attrs) {
+  const e = document.createElementNS(NS, tag);
+  Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
+  return e;
+}
+function drawPlane() {
+  if (!PL) return;
+  const R = PL.res, m = PL.points, per = R * R + m, j = plane.j, [u, v] = plane.u;
+  let base = O.plane[st.k];
+  for (let i = 0; i < j; i++) base += PL.names[i].length * per;
+  const [x0, x1] = PL.ranges[st.k][j][u], [y0, y1] = PL.ranges[st.k][j][v], pad = 10;
+  const sx = (x) => pad + (x - x0) / (x1 - x0) * (PSIZE - 2 * pad);
+  const sy = (y) => PSIZE - pad - (y - y0) / (y1 - y0) * (PSIZE - 2 * pad);
+  const at = (i) => [F[base + u * per + i], F[base + v * per + i]];
+  const line = (idx, cls) => svgEl('polyline', { class: cls, fill: 'none', points: idx.map(at)
+    .filter(([x, y]) => isFinite(x) && isFinite(y)).map(([x, y]) => sx(x).toFixed(1) + ',' + sy(y).toFixed(1)).join(' ') });
+  const kids = [svgEl('rect', { x: 0.5, y: 0.5, width: PSIZE - 1, height: PSIZE - 1, fill: '#fafafa', stroke: '#999' })];
+  const span = [...Array(R).keys()];
+  for (let r = 0; r < R; r += PL.every) kids.push(line(span.map((c) => r * R + c), 'rowline'));
+  for (let c = 0; c < R; c += PL.every) kids.push(line(span.map((r) => r * R + c), 'colline'));
+  const mine = D.rows ? D.rows[st.inst] : -1;
+  for (let i = 0; i < m; i++) {
+    const [x, y] = at(R * R + i);
+    if (!isFinite(x) || !isFinite(y)) continue;
+    kids.push(svgEl('circle', { class: 'planept', cx: sx(x).toFixed(1), cy: sy(y).toFixed(1), r: i === mine ? 6 : 4,
+      fill: P.classes[PL.classes[i] % P.classes.length] || '#999', stroke: '#000', 'stroke-width': i === mine ? 2.5 : 1,
+      'data-row': i }));
+  }
+  const axis = (x, y, txt, anchor) => { const t = svgEl('text', { x: x, y: y, class: 'planeaxis', 'text-anchor': anchor }); t.textContent = txt; return t; };
+  kids.push(axis(PSIZE - 3, PSIZE - 2, PL.names[j][u] + ' ' + fmt(x0) + '…' + fmt(x1), 'end'),
+    axis(3, 11, PL.names[j][v] + ' ' + fmt(y0) + '…' + fmt(y1), 'start'));
+  planeSvg.replaceChildren(...kids);
+}
+
 // --- findings of the frame shown (ng.diagnose of its Trace, packed at build time) ---
 const H = D.health, healthCache = {};
 const badge = (kind) => H.badges[kind] || ['#000000', kind];
@@ -507,6 +569,7 @@ function redraw() {
   drawFindings();
   legend();
   drawPictures();
+  drawPlane();
   panel();
   frames.forEach((f, k) => { f.style.display = (k === st.k) ? 'block' : 'none'; });
   $('slider').value = st.k;
