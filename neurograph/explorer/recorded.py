@@ -109,6 +109,9 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
                               "grid and points")
     if X is not None:
         X = check_inputs(X, net.s[0])[0]
+        if not len(X):
+            raise ShapeError(f"X must hold the training data, one row per instance, got 0 "
+                             f"rows (shape {X.shape})")
     fr = frames(source, net, max_frames, history, diagnose=False)
     labels = y
     y = _rows_of_data(fr, source, net, X, y, options)
@@ -167,7 +170,8 @@ def _rows_of_data(fr: Frames, source, net, X, y, options: dict):
                               "are of mini-batches or instances) and needs y= (the targets "
                               "of X) for δ")
         check_rows_of(fr.traces, X)
-        fr.data_rows = explorer.pick_instances(len(X), options.pop("instances", None))
+        fr.data_rows = explorer.pick_instances(len(X), options.pop("instances", None),
+                                               of="X (the training data)")
         fr.traces = fr.shown = replay(net, fr.traces, X, y, fr.data_rows)
         fr.rows, fr.replayed = list(range(len(fr.data_rows))), True
         fr.labels = [instance_label(r) for r in fr.data_rows]
@@ -205,7 +209,8 @@ def frames(source, net, max_frames: int = 60, history=None, diagnose: bool = Tru
         if source.val_cost:
             val, val_x = list(source.val_cost), list(range(len(source.val_cost)))
     else:
-        fr = _sampled(list(source), max_frames)
+        source = list(source)
+        fr = _sampled(source, max_frames)
         if history is not None and history.val_cost:
             ends = {s.epoch: k for k, s in enumerate(source) if s.phase == "epoch end"}
             at = [ends.get(e) for e in range(len(history.val_cost))]
@@ -215,9 +220,25 @@ def frames(source, net, max_frames: int = 60, history=None, diagnose: bool = Tru
     if any(t is None for t in fr.traces):
         k = next(k for k, t in enumerate(fr.traces) if t is None)
         raise ConfigError(f"step {k} has no Trace (phase before any pass): nothing to show")
+    for tr in fr.traces:  # a Trace of another network is said as such, before its run
+        tr.check(net)
+    if fr.steps:
+        _one_run(source)  # all of them, not only those sampled
     if diagnose:
         fr.findings = _diagnosed(fr, source, net)
     return fr
+
+
+def _one_run(steps: list) -> None:
+    """ConfigError unless every Step is of one Trainer's run (a Step made by hand, without
+    a run, goes with any)."""
+    runs = [getattr(s, "run", None) for s in steps]
+    first = next((r for r in runs if r is not None), None)
+    other = next((k for k, r in enumerate(runs) if None not in (r, first) and r != first), None)
+    if other is not None:
+        raise ConfigError(f"steps from different runs mixed: step {other} is of Trainer run "
+                          f"{runs[other]}, step {runs.index(first)} of run {first} (a page "
+                          "shows one run)")
 
 
 EPOCH_J = "J per epoch: the mean of its batches' J, each before its update"

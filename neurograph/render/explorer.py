@@ -81,8 +81,10 @@ def whole(value, name: str, low: int = 1, error=ConfigError) -> int:
     return int(value)
 
 
-def pick_instances(n: int, instances=None, limit: int = 50) -> list[int]:
-    """Rows of the Traces the page offers (0-based): the first ``limit`` or those asked for.
+def pick_instances(n: int, instances=None, limit: int = 50,
+                   of: str = "the Traces") -> list[int]:
+    """Rows of the Traces the page offers (0-based): the first ``limit`` or those asked for
+    (an error says they are rows ``of`` what).
 
     >>> pick_instances(4), pick_instances(100)[-1], pick_instances(4, [2, 0])
     ([0, 1, 2, 3], 49, [2, 0])
@@ -91,14 +93,14 @@ def pick_instances(n: int, instances=None, limit: int = 50) -> list[int]:
         return list(range(min(n, limit)))
     # a string is iterable too: '03' must not become rows 0 and 3
     if isinstance(instances, (str, bytes)) or not np.iterable(instances):
-        raise InputValueError(f"instances must be a list of 0-based rows of the Traces, e.g. "
+        raise InputValueError(f"instances must be a list of 0-based rows of {of}, e.g. "
                               f"[0, 2], got {instances!r} ({type(instances).__name__})")
     rows = [whole(i, "each of instances", 0, InputValueError) for i in instances]
     bad = [i for i in rows if not 0 <= i < n]
     if bad or not rows:
         what = f"{instance_label(bad[0])} (row {bad[0]})" if bad else "no instance"
-        raise InputValueError(f"instances must be rows 0..{n - 1} of the Traces (x(1)..x({n})),"
-                              f" got {what}")
+        raise InputValueError(f"instances must be rows 0..{n - 1} of {of} (x(1)..x({n})), "
+                              f"got {what}")
     return rows
 
 
