@@ -145,3 +145,43 @@ def test_the_plane_in_headless_chromium(deep_run, browser):
     d.save_screenshot(str(ARTIFACTS / "explorer_plane_layer2.png"))
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe
+
+
+def test_hostile_names_in_the_plane_and_a_softmax_panel_stay_text(tmp_path, browser):
+    from selenium.webdriver import ActionChains
+    from test_names_are_data import IMG, QUOTE, SCRIPT, hostile_net
+
+    X, y = ng.data.truth_table("XOR")
+    net = hostile_net()  # hidden units "→h" and an <img onerror=…>, inputs </script>, quotes
+    steps = list(ng.Trainer(net, alpha=1.0).steps(X, y, every="epoch", epochs=3))
+    soft = ng.Network.from_architecture([2, 2, 2], output_activation="softmax", seed=0,
+                                        inputs=[SCRIPT, QUOTE], outputs=[IMG, "→o"])
+    soft.classes = [SCRIPT, f"{QUOTE}→1"]
+    pages = {"plane": ng.player(steps, tmp_path / "plane.html", X=X, y=y, plane=True),
+             "softmax": ng.player(soft.backward(X, y), tmp_path / "soft.html", X=X, y=y)}
+    d = browser
+    js = d.execute_script
+    for key, path in pages.items():
+        d.get(path.resolve().as_uri())
+        assert js("return document.body.dataset.ready") == "1", key  # the page works
+        assert js("return window.__pwned === undefined"), key
+        assert js("return document.querySelectorAll('img').length") == 0, key
+        picked = js("return Array.from(document.querySelectorAll('#plane-u1 option'))"
+                    ".map(o => o.textContent)")
+        hidden = [u.name for u in (net if key == "plane" else soft).layers[1].nodes]
+        assert picked == hidden, key  # the plane's pickers name the units literally
+        assert js("return document.querySelector('#plane text.planeaxis').textContent") \
+            .startswith(hidden[0] + " "), key
+        key_text = js("return document.querySelector('#planebox .planekey').textContent")
+        inputs = [u.name for u in (net if key == "plane" else soft).layers[0].nodes]
+        assert key_text.startswith(f"— {inputs[1]} fixed"), key
+    out = js("return document.getElementById('u_' + arguments[0])", "→o")
+    ActionChains(d).move_to_element(out).perform()
+    assert js("return document.querySelector('#panel b').textContent") == "→o"
+    assert "cross-entropy with softmax outputs" in d.find_element("id", "panel").text
+    shown = js("return Array.from(document.querySelectorAll('#net > text'))"
+               ".map(t => t.textContent)")
+    assert set(soft.classes) <= set(shown)  # the outputs carry their class names
+    assert js("return window.__pwned === undefined")
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe
