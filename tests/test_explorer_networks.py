@@ -257,6 +257,9 @@ def test_a_page_of_huge_and_infinite_weights_names_them(tmp_path, browser):
     Select(d.find_element("id", "instance")).select_by_index(2)
     hover_unit("a2_1")  # x(3): a2_1 = 1 exactly, so δ = g'(z)·∞·δ = 0·inf = NaN
     assert _panel(d, "delta") == "NaN"
+    under = d.execute_script("return document.querySelector('#values text.unittext"
+                             "[data-unit=\"a2_1\"]').textContent")
+    assert under == "δ=NaN"  # the drawing names it too, as the panel does
     shown = d.execute_script("return Array.from(document.querySelectorAll('#panel [data-q], "
                              "#panel td')).map(e => e.textContent)")
     assert shown and "—" not in shown  # every number named, none a dash
@@ -264,3 +267,23 @@ def test_a_page_of_huge_and_infinite_weights_names_them(tmp_path, browser):
     d.save_screenshot(str(ARTIFACTS / "explorer_huge_weights.png"))
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe
+
+
+def test_an_mse_panel_writes_g_prime_into_its_delta(tmp_path, browser):
+    from selenium.webdriver import ActionChains
+
+    # sigmoid outputs trained with mse: δ(L) = (a − y)·a(1 − a), not a − y
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    steps = list(ng.Trainer(net, alpha=1.0, loss="mse").steps(X, y, every="epoch", epochs=2))
+    path = ng.player(steps, tmp_path / "mse.html", X=X, y=y)
+    theta = steps[0].trace.theta
+    a2 = sig(np.c_[np.ones(4), X] @ theta[:6].reshape(2, 3).T)
+    a3 = sig(np.c_[np.ones(4), a2] @ theta[6:].reshape(1, 3).T)[:, 0]
+    d = browser
+    d.get(path.resolve().as_uri())
+    ActionChains(d).move_to_element(d.find_element("id", "u_a3_1")).perform()
+    assert float(_panel(d, "delta")) == pytest.approx((a3[0] - y[0]) * a3[0] * (1 - a3[0]),
+                                                      rel=1e-4)
+    text = d.find_element("id", "panel").text
+    assert "δ(L) = (a − y)·g'(z)" in text and "squared error" in text

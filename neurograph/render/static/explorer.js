@@ -389,7 +389,7 @@ function drawStatic() {
       e.setAttribute('fill', fill); e.setAttribute('stroke', fs ? badge(fs[0].kind)[0] : 'black');
       e.setAttribute('stroke-width', fs ? '3' : '1'); });
     const parts = fs ? [[null, [...new Set(fs.map((f) => badge(f.kind)[1]))].join(' ')]] :
-      (n ? v.unit_text : []).map((q) => [q, val(q, l, p)]).filter(([, x]) => !isNaN(x));
+      (n ? v.unit_text : []).map((q) => [q, val(q, l, p)]).filter(([, x]) => x !== undefined);
     g.querySelectorAll('text').forEach((t, j) => {
       t.setAttribute('fill', ink(fill));
       if (j === 1) t.textContent = parts.map(([q, x]) => q ? SYM[q] + '=' + fmt(x) : x).join(' ');
@@ -412,7 +412,8 @@ function unitTexts() {  // the quantities the view prints under a unit (small ne
   L.layers.forEach((lay) => lay.units.forEach((u, p) => {
     const t = unitText[lay.l + ',' + p];
     if (!t) return;
-    const parts = (n ? v.unit_text : []).map((q) => [q, val(q, lay.l, p)]).filter(([, x]) => isFinite(x));
+    // a value the Trace holds is written, inf and NaN by name; one it lacks is left out
+    const parts = (n ? v.unit_text : []).map((q) => [q, val(q, lay.l, p)]).filter(([, x]) => x !== undefined);
     t.textContent = parts.map(([q, x]) => SYM[q] + '=' + fmt(x)).join(' ');
   }));
 }
