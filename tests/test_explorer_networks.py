@@ -287,3 +287,30 @@ def test_an_mse_panel_writes_g_prime_into_its_delta(tmp_path, browser):
                                                       rel=1e-4)
     text = d.find_element("id", "panel").text
     assert "δ(L) = (a − y)·g'(z)" in text and "squared error" in text
+
+
+def test_skip_link_and_one_unit_pages_in_headless_chromium(tmp_path, browser):
+    from selenium.webdriver import ActionChains
+
+    X, y = ng.data.truth_table("XOR")
+    skip = skip_net()
+    one = ng.Network.from_architecture([2, 1], seed=0)
+    bias = ng.Network.from_architecture([2, 1], seed=0)
+    for x in bias.layers[0].nodes:
+        bias.disconnect(x, bias.layers[1].nodes[0])
+    h = sig(1.5 * X[:, 0] - 2.0 * X[:, 1] + 0.25)
+    o = sig(2.5 * h + 0.75 * X[:, 0] - 0.5)
+    T = np.asarray(one.theta(1))
+    cases = {"skip": (skip, "h", 2.5 * (o - y) * h * (1 - h)),
+             "one": (one, "a2_1", sig(np.c_[np.ones(4), X] @ T.T)[:, 0] - y),
+             "bias": (bias, "a2_1", sig(bias.layers[1].nodes[0].bias) - y)}
+    d = browser
+    for key, (net, unit, delta) in cases.items():
+        path = ng.player(net.backward(X, y), tmp_path / f"{key}.html", X=X, y=y)
+        d.get(path.resolve().as_uri())
+        assert d.execute_script("return document.body.dataset.ready") == "1", key
+        ActionChains(d).move_to_element(d.find_element("id", f"u_{unit}")).perform()
+        assert float(_panel(d, "delta")) == pytest.approx(delta[0], rel=1e-4), key
+        d.save_screenshot(str(ARTIFACTS / f"explorer_net_{key}.png"))
+        severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], (key, severe)
