@@ -8,6 +8,7 @@ fix the call without reading the source.
 True
 """
 
+import functools
 import warnings
 
 
@@ -81,6 +82,44 @@ def renamed(old: str, new: str) -> None:
     """
     warnings.warn(f"{old} is renamed {new}; use {new} ({old} will be removed)",
                   DeprecationWarning, stacklevel=3)
+
+
+def renamed_keywords(where: str, **renames: str):
+    """Decorate a public function whose keyword ``old`` is now ``new`` (``old="new"``):
+    a call with the old keyword warns (as :func:`renamed`, at the caller's line) and
+    passes it on under the new one; a call with both is a ConfigError. Each door users
+    call is decorated, so the warning points at their line and never at the package's.
+
+    >>> @renamed_keywords("f", instance="row")
+    ... def f(row=None):
+    ...     return row
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     f(instance=2)
+    2
+    >>> str(caught[0].message)
+    'f(instance=) is renamed f(row=); use f(row=) (f(instance=) will be removed)'
+    >>> f(row=1, instance=2)
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: f got row=1 and its former name instance=2: pass row= only
+    """
+    def decorate(fn):
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            for old, new in renames.items():
+                if old not in kwargs:
+                    continue
+                if new in kwargs:
+                    raise ConfigError(f"{where} got {new}={kwargs[new]!r} and its former name "
+                                      f"{old}={kwargs[old]!r}: pass {new}= only")
+                renamed(f"{where}({old}=)", f"{where}({new}=)")
+                kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        return call
+
+    return decorate
 
 
 __all__ = [

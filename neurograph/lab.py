@@ -24,7 +24,7 @@ from .diagnosis import diagnose
 from .engines.passes import inputs, labels_of, targets
 from .engines.sweep import Pass, make_engine
 from .engines.trace import Trace
-from .errors import ConfigError, StaleTraceError
+from .errors import ConfigError, StaleTraceError, renamed, renamed_keywords
 from .model import Network
 from .render import diagrams
 from .train.records import Step
@@ -175,15 +175,21 @@ def lesion_study(net, X, y, lam: float = 0.0, loss: str = "auto",
 @dataclass
 class Comparison:
     """What changed from ``a`` to ``b``: per link (source, target, before, after, Δw),
-    per unit (name, Δa, Δδ) for one instance, largest first; for networks of
+    per unit (name, Δa, Δδ) for ``row`` of the Traces, largest first; for networks of
     different structure, the units and links only one of them has."""
 
     kind: str  # "networks" or "traces"
     links: list = field(default_factory=list)
     units: list = field(default_factory=list)
-    instance: int | None = None
+    row: int | None = None
     only_in_a: list = field(default_factory=list)
     only_in_b: list = field(default_factory=list)
+
+    @property
+    def instance(self) -> int | None:
+        """Former name of ``row`` (a row of the Traces, not of X)."""
+        renamed("comparison.instance", "comparison.row")
+        return self.row
 
     @property
     def same_structure(self) -> bool:
@@ -208,7 +214,7 @@ class Comparison:
         for s, t, w0, w1, d in changed[:top]:
             out.append(f"  {s} → {t}: {w0:.6g} → {w1:.6g} (Δw = {d:+.6g})")
         if self.units:
-            out.append(f"units, instance {self.instance}:")
+            out.append(f"units, row {self.row}:")
             for name, da, dd in self.units[:top]:
                 ds = "-" if dd is None else f"{dd:+.6g}"
                 out.append(f"  {name}: Δa = {da:+.6g}, Δδ = {ds}")
@@ -220,7 +226,7 @@ class Comparison:
         md += ["| link | w (a) | w (b) | Δw |", "|---|---|---|---|"]
         md += [f"| {s} → {t} | {w0:.6g} | {w1:.6g} | {d:+.6g} |" for s, t, w0, w1, d in self.links]
         if self.units:
-            md += ["", f"| unit (instance {self.instance}) | Δa | Δδ |", "|---|---|---|"]
+            md += ["", f"| unit (row {self.row}) | Δa | Δδ |", "|---|---|---|"]
             md += [f"| {n} | {da:+.6g} | {'-' if dd is None else f'{dd:+.6g}'} |"
                    for n, da, dd in self.units]
         return "\n".join(md)
@@ -233,11 +239,14 @@ def _key(link) -> tuple[str, str]:
     return (link.source.name, link.target.name)
 
 
-def compare(a, b, instance: int = 0) -> Comparison:
+@renamed_keywords("ng.compare", instance="row")
+def compare(a, b, row: int = 0) -> Comparison:
     """What changed from ``a`` to ``b``: two networks, or two Traces or Steps of one network.
 
-    Raises ConfigError for a mix of kinds, or Traces of different networks (or of
-    one network before and after its layout changed), or ``instance`` out of range.
+    For Traces, the units' Δa and Δδ are of ``row``, a 0-based row of both Traces
+    (formerly ``instance=``: it warns). Raises ConfigError for a mix of kinds, or
+    Traces of different networks (or of one network before and after its layout
+    changed), or ``row`` out of range.
 
     Examples
     --------
@@ -263,10 +272,10 @@ def compare(a, b, instance: int = 0) -> Comparison:
         ta.check(net)
     except StaleTraceError as exc:
         raise StaleTraceError(f"cannot compare: {exc}") from None
-    if isinstance(instance, bool) or not isinstance(instance, (int, np.integer)) or \
-            not 0 <= instance < min(ta.n, tb.n):
-        raise ConfigError(f"instance must be a 0-based row in 0..{min(ta.n, tb.n) - 1}, "
-                          f"got {instance!r}")
+    if isinstance(row, bool) or not isinstance(row, (int, np.integer)) or \
+            not 0 <= row < min(ta.n, tb.n):
+        raise ConfigError(f"row must be a 0-based row of the traces in "
+                          f"0..{min(ta.n, tb.n) - 1}, got {row!r}")
     links = [(*_key(li), float(ta.theta[li.index]), float(tb.theta[li.index]),
               float(tb.theta[li.index] - ta.theta[li.index])) for li in net.links]
     units = []
@@ -275,11 +284,11 @@ def compare(a, b, instance: int = 0) -> Comparison:
         if va is None or vb is None:
             continue
         da, db = ta.node_value(u, "delta"), tb.node_value(u, "delta")
-        dd = None if da is None or db is None else float(db[instance] - da[instance])
-        units.append((u.name, float(vb[instance] - va[instance]), dd))
+        dd = None if da is None or db is None else float(db[row] - da[row])
+        units.append((u.name, float(vb[row] - va[row]), dd))
     links.sort(key=lambda r: -abs(r[4]))
     units.sort(key=lambda r: -abs(r[2] if r[2] is not None else r[1]))
-    return Comparison("traces", links, units, int(instance))
+    return Comparison("traces", links, units, int(row))
 
 
 def _compare_networks(a: Network, b: Network) -> Comparison:
@@ -294,6 +303,7 @@ def _compare_networks(a: Network, b: Network) -> Comparison:
     return Comparison("networks", links, [], None, only_a, only_b)
 
 
+@renamed_keywords("ng.diagram", instance="row")
 def diagram(net, show: str = "structure", trace=None, *, between=None, diagnosis=None,
             **options):
     """``ng.diagram``: what the view needs is made here, then render draws it.

@@ -364,6 +364,22 @@ def test_help_lists_every_command_with_a_one_line_description():
     assert "demo, data, train, render, gradcheck, inspect" not in head  # a partial list
 
 
+def test_render_row_draws_that_row_of_the_data(capsys, xor_checkpoint, tmp_path):
+    ckpt, data = xor_checkpoint
+    code, _, err = run(capsys, "render", ckpt, "--show", "errors", "--data", data, "--row", 2,
+                       "--out", tmp_path / "r.dot")
+    assert code == 0, err
+    src = (tmp_path / "r.dot").read_text(encoding="utf-8")
+    assert "instance x(3) of 4" in src
+    # δ(3) = a(3) − y of row 2, x = (1, 0), by hand from the checkpoint's Θ(1), Θ(2)
+    net = ng.load(ckpt)
+    g = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    a2 = g(np.asarray(net.theta(1)) @ [1.0, 1.0, 0.0])
+    want = g(np.asarray(net.theta(2)) @ np.r_[1.0, a2])[0] - 1.0
+    shown = float(re.search(r'a3_1 \[label="a3_1\\nδ=([^"]+)"', src).group(1))
+    assert shown == pytest.approx(want, rel=1e-3)
+
+
 @pytest.mark.parametrize("args, flag", [
     (["train", "2-2-1", "{data}", "--seed", "-1"], "--seed"),
     (["data", "four_classes", "--seed", "-1"], "--seed"),
@@ -376,6 +392,9 @@ def test_help_lists_every_command_with_a_one_line_description():
     (["lesion", "{ckpt}", "{data}", "--lam", "nan"], "--lam"),
     (["diagnose", "{ckpt}", "{data}", "--format", "pdf"], "--format"),
     (["render", "{ckpt}", "--show", "errors"], "--data"),
+    (["render", "{ckpt}", "--show", "errors", "--data", "{data}", "--row", "4"], "--row"),
+    (["render", "{ckpt}", "--show", "errors", "--data", "{data}", "--row", "-1"], "--row"),
+    (["render", "{ckpt}", "--row", "1"], "--row"),
     (["diagnose", "{ckpt}", "{data}", "--bogus"], "--bogus"),
 ])
 def test_bad_values_are_one_line_naming_the_flag(capsys, xor_checkpoint, tmp_path, args, flag):

@@ -335,7 +335,7 @@ def test_gradcheck_catches_a_wrong_derivative(monkeypatch):
     monkeypatch.setitem(A._REGISTRY, bad.name, bad)  # bypass validation; undone even on failure
     for node in layer2:
         node.activation = bad
-    net._changed()
+    net.layout_changed()
     X, y = data(np.random.default_rng(0), 5, 3, 3)
     assert ng.gradcheck(net, X, y).rel_diff > 1e-3
 

@@ -98,7 +98,7 @@ def test_compare_steps_per_unit_and_per_link():
     X, y = ng.data.truth_table("XOR")
     net = ng.Network.from_architecture([2, 2, 1], seed=3)
     steps = list(ng.Trainer(net, alpha=1.0).steps(X, y, every="batch", epochs=2))
-    c = ng.compare(steps[0], steps[1], instance=2)
+    c = ng.compare(steps[0], steps[1], row=2)
     t0, t1 = steps[0].trace, steps[1].trace
     dw = t1.theta - t0.theta
     assert abs(max(abs(r[4]) for r in c.links) - np.abs(dw).max()) < 1e-15
@@ -118,8 +118,8 @@ def test_compare_refuses_traces_of_different_networks_and_mixed_kinds():
     with pytest.raises(ng.ConfigError, match="Network and Trace"):
         ng.compare(a, a.backward(X, y))
     tr = a.backward(X, y)
-    with pytest.raises(ng.ConfigError, match="instance"):
-        ng.compare(tr, tr, instance=9)
+    with pytest.raises(ng.ConfigError, match="row must be a 0-based row"):
+        ng.compare(tr, tr, row=9)
 
 
 def test_frozen_flags_survive_checkpoint_and_graphml(tmp_path):

@@ -86,20 +86,19 @@ def test_the_output_is_ten_fixed_rbf_units_and_a_pass_runs(net):
     assert y.shape == (2, 10) and np.all(np.isfinite(y)) and np.all(y >= 0)
 
 
-def test_builds_in_two_seconds_and_150_mb():
-    code = ("import resource, time, neurograph as ng\n"
+def test_builds_in_150_mb():
+    code = ("import resource, neurograph as ng\n"
             "ng.Network  # the package loaded before the measure\n"
             "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "t = time.perf_counter(); net = ng.Network.lenet5(); dt = time.perf_counter() - t\n"
+            "net = ng.Network.lenet5()\n"
             "r1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "print(dt, (r1 - r0) / 1024)\n")
+            "print((r1 - r0) / 1024)\n")
     root = str(Path(__file__).resolve().parents[1])  # this checkout's package
     env = dict(os.environ, PYTHONPATH=root)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, check=True).stdout.split()
-    seconds, mb = float(out[0]), float(out[1])
-    assert mb <= 150, mb
-    assert seconds <= 2.0, seconds  # about 0.7 s measured
+    mb = float(out[0])
+    assert mb <= 150, mb  # its build time is make bench's (a timed test only measures the load)
 
 
 def test_a_connection_table_of_the_wrong_shape_or_an_empty_row_is_refused():

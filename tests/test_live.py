@@ -147,21 +147,6 @@ def test_without_anywidget_explore_names_the_extra(xor, monkeypatch):
         ng.explore(net, X, y)
 
 
-def test_an_edit_of_a_64_25_10_network_is_quick():
-    X, y = ng.data.load_digits()
-    net = ng.Network.from_architecture([64, 25, 10], seed=0)
-    w = ng.explore(net, X[:200], y[:200])
-    w.train(epochs=20)  # 21 frames on the page: an edit re-sends them all
-    link = net.link("x1", net.layers[1].nodes[0].name)
-    took = []
-    for k in range(5):
-        t = time.perf_counter()
-        w.set_link(link.index, 0.1 * k)
-        took.append(time.perf_counter() - t)
-    # Python's part of the 100 ms from edit to redraw (the page's is the browser test's)
-    assert min(took) < 0.1, took
-
-
 def test_the_page_trains_in_the_background_and_stops(xor):
     net, X, y = xor
     w = ng.explore(net, X, y, alpha=2.0)

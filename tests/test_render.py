@@ -31,9 +31,9 @@ def golden(name: str, source: str) -> None:
 def test_xor_golden_dot(show):
     net = xnor_net()
     trace = net.backward(X4, XOR_y)
-    dot = ng.diagram(net, show=show, trace=trace, instance=1)
+    dot = ng.diagram(net, show=show, trace=trace, row=1)
     other = xnor_net()
-    again = ng.diagram(other, show=show, trace=other.backward(X4, XOR_y), instance=1)
+    again = ng.diagram(other, show=show, trace=other.backward(X4, XOR_y), row=1)
     assert dot.source == again.source  # same input, byte-identical DOT
     golden(f"xor_{show}", dot.source)
 
@@ -77,7 +77,7 @@ def test_edge_colour_flips_with_weight_sign():
 def test_blame_labels_are_theta_times_delta():
     net = ng.Network.from_architecture([2, 3, 1], seed=1)
     trace = net.backward(X4, XOR_y)
-    src = ng.diagram(net, show="blame", trace=trace, instance=2).source
+    src = ng.diagram(net, show="blame", trace=trace, row=2).source
     d = net["a3_1"].delta[2]
     for u in net.layers[1]:
         share = net.link(u, "a3_1").weight * d  # Θ_ji·δ_j computed here
@@ -90,10 +90,10 @@ def test_blame_labels_are_theta_times_delta():
 def test_errors_and_activations_labels_and_legend():
     net = xnor_net()
     trace = net.backward(X4, XOR_y)
-    src = ng.diagram(net, show="errors", trace=trace, instance=0).source
+    src = ng.diagram(net, show="errors", trace=trace, row=0).source
     delta = net["a3_1"].delta[0]
     assert f"δ={ng.render.colors.fmt(delta)}" in src and "δ = -1" in src
-    src = ng.diagram(net, show="activations", trace=trace, instance=3).source
+    src = ng.diagram(net, show="activations", trace=trace, row=3).source
     assert "z=10" in src and "a = 0.5" in src  # AND unit at x = (1, 1): z = +10
 
 
@@ -105,8 +105,8 @@ def test_bad_requests():
         ng.diagram(net, show="errors")
     with pytest.raises(ng.ConfigError, match="backward"):
         ng.diagram(net, show="errors", trace=ng.engines.run_forward(net, X4))
-    with pytest.raises(ng.ConfigError, match="instance must be in 0..3"):
-        ng.diagram(net, show="errors", trace=net.backward(X4, XOR_y), instance=4)
+    with pytest.raises(ng.ConfigError, match="row must be in 0..3"):
+        ng.diagram(net, show="errors", trace=net.backward(X4, XOR_y), row=4)
     with pytest.raises(ng.ConfigError, match=".svg, .png, .pdf, .dot"):
         net.render("x.gif")
     with pytest.raises(ng.ConfigError, match="another network"):
@@ -214,7 +214,7 @@ def test_signals_labels_are_numpy_w_times_a_and_units_show_z():
     a1 = np.r_[1.0, x]
     z2 = t1 @ a1
     a2 = np.r_[1.0, 1 / (1 + np.exp(-z2))]
-    src = ng.diagram(net, show="signals", trace=trace, instance=2).source
+    src = ng.diagram(net, show="signals", trace=trace, row=2).source
     names1 = [u.name for u in net.layers[0]]
     names2 = [u.name for u in net.layers[1]]
     for j, v in enumerate(names2):

@@ -44,9 +44,9 @@ def test_gradients_of_an_instance_are_its_own_a_times_delta():
     trace = net.backward(X4, XOR_y)
     per = [own_a_delta(net, trace, k) for k in range(4)]
     for k in range(4):
-        src = ng.diagram(net, show="gradients", trace=trace, instance=k).source
+        src = ng.diagram(net, show="gradients", trace=trace, row=k).source
         assert f"instance x({k + 1}) of 4: a·δ" in src
-        vals = edge_values(net, "gradients", trace, instance=k)
+        vals = edge_values(net, "gradients", trace, row=k)
         assert vals.keys() == per[k].keys()
         for key, want in per[k].items():
             assert vals[key] == pytest.approx(want, rel=1e-12, abs=1e-15)
@@ -74,10 +74,10 @@ def test_gradients_of_the_batch_are_titled_as_the_batch():
 def test_instance_is_named_x_of_i_everywhere(tmp_path):
     net = ng.Network.from_thetas([[[-30.0, 20, 20], [10, -20, -20]], [[-10.0, 20, 20]]])
     trace = net.backward(X4, XOR_y)
-    src = ng.diagram(net, show="errors", trace=trace, instance=0).source
+    src = ng.diagram(net, show="errors", trace=trace, row=0).source
     assert "instance x(1) of 4" in src  # Python's 0 is the lecture's x(1)
     assert "instance x(4) of 4" in ng.diagram(net, show="activations", trace=trace,
-                                              instance=3).source
+                                              row=3).source
     steps = [s for s in ng.Trainer(net, alpha=0.0).steps(X4, XOR_y, every="instance", epochs=1)
              if s.instance is not None]
     assert [s.instance for s in steps] == [0, 1, 2, 3]
@@ -99,13 +99,13 @@ def test_weights_and_errors_never_share_a_colour():
     assert colors.EXCITATORY not in scale and colors.INHIBITORY not in scale
     net = ng.Network.from_thetas([[[-30.0, 20, 20], [10, -20, -20]], [[-10.0, 20, 20]]])
     trace = net.backward(X4, XOR_y)
-    src = ng.diagram(net, show="errors", trace=trace, instance=0).source
+    src = ng.diagram(net, show="errors", trace=trace, row=0).source
     edge_colours = set(re.findall(r' -> \S+ \[color="(#\w+)"', src))
     node_fills = set(re.findall(r'fillcolor="(#\w+)" fontcolor', src))
     assert edge_colours == {colors.EXCITATORY, colors.INHIBITORY}
     assert node_fills and not edge_colours & node_fills
     for show in ("errors", "blame", "gradients"):  # inputs have no δ: no colour of the scale
-        src_k = ng.diagram(net, show=show, trace=trace, instance=0).source
+        src_k = ng.diagram(net, show=show, trace=trace, row=0).source
         for x in ("x1", "x2"):
             assert re.search(rf'^\s*{x} \[label={x} fillcolor="#ffffff"', src_k, re.M), show
     legend = src[src.index("cluster_legend"):]
@@ -143,8 +143,8 @@ def test_vmin_vmax_are_checked_and_applied():
     assert "δ = -2<" in src and "δ = 4<" in src and "δ = 2<" in src
     with pytest.raises(ng.ConfigError, match=r"vmin ≤ 0 ≤ vmax.*got vmin=1.0, vmax=2.0"):
         ng.diagram(net, show="errors", trace=trace, vmin=1.0, vmax=2.0)
-    with pytest.raises(ng.ConfigError, match="instance must be a 0-based row index"):
-        ng.diagram(net, show="errors", trace=trace, instance=1.5)
+    with pytest.raises(ng.ConfigError, match="row must be a 0-based row of the trace"):
+        ng.diagram(net, show="errors", trace=trace, row=1.5)
 
 
 ODD = ["<b>x</b>", 'a"b', "a\\b", "{x}", "a\\", "#1", "legend", "node"]

@@ -107,8 +107,8 @@ def test_theta_is_one_store_shared_with_the_tensors():
     # a training step on the tensors is on the links at once
     trainer = ng.Trainer(net, alpha=1.0, backend="torch")
     step = next(trainer.steps(X, y, every="batch"))
-    assert step.weights_before[link.index] == 5.0
-    assert link.weight == step.weights_after[link.index] != 5.0
+    assert step.theta_before[link.index] == 5.0
+    assert link.weight == step.theta_after[link.index] != 5.0
     assert net.weights.theta[link.index] == link.weight
 
 

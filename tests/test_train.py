@@ -196,8 +196,8 @@ def test_layer_steps_show_delta_L_before_delta_L_minus_1(engine):
         if step.phase == "forward layer 2":
             assert step.trace.layer(3)["a"] is None and step.cost is None
         if step.phase == "update":
-            assert not np.array_equal(step.weights_before, step.weights_after)
-            np.testing.assert_allclose(step.weights_before - step.weights_after,
+            assert not np.array_equal(step.theta_before, step.theta_after)
+            np.testing.assert_allclose(step.theta_before - step.theta_after,
                                        0.5 * step.trace.grad, rtol=1e-12)
     assert phases == ["forward layer 2", "forward layer 3", "forward layer 4",
                       "backward layer 4", "backward layer 3", "backward layer 2", "update"]

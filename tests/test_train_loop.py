@@ -131,7 +131,7 @@ def test_epoch_record_is_the_instance_weighted_mean_of_its_batches():
     order = rng.permutation(10)
     for step in t.steps(X, y, every="batch", epochs=1):
         rows = order[4 * step.batch:4 * step.batch + 4]
-        J, D, h = by_hand(thetas_of(step.weights_before, s), X[rows], Y[rows], lam, n=10)
+        J, D, h = by_hand(thetas_of(step.theta_before, s), X[rows], Y[rows], lam, n=10)
         Js.append(J)
         ms.append(len(rows))
         hits += int((h.argmax(axis=1) == y[rows]).sum())

@@ -16,7 +16,7 @@ from .. import diagnosis
 from ..data.labels import check_inputs
 from ..engines.passes import run_forward
 from ..engines.trace import Trace
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, ShapeError, renamed_keywords
 from ..notation import instance_label
 from ..render import colors, explorer
 from ..render.player import Frames, Page, page
@@ -58,6 +58,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
             "points": [[float(X[r, 0]), float(X[r, 1]), float(lab[r])] for r in rows]}
 
 
+@renamed_keywords("ng.player", instance="row")
 def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | None = None,
            res: int = 40, history: History | None = None, plane=None, **options) -> Page:
     """Write the explorer of a run to ``path`` (one HTML file) and return it as a Page.

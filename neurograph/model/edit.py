@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..errors import TopologyError
+from ..errors import TopologyError, renamed_keywords
 from .layer import Layer
 from .node import Link, Node
 from .parameters import Parameter, ParameterArray, own, whole_parameters
@@ -93,8 +93,9 @@ class NetworkEdits:
         return link
 
     # --- freezing -----------------------------------------------------------------
-    def links_of(self, x) -> list[Link]:
-        """The links ``x`` stands for: a Link; a node or its name (its incoming links,
+    @renamed_keywords("net.links_of", x="what")
+    def links_of(self, what) -> list[Link]:
+        """The links ``what`` stands for: a Link; a node or its name (its incoming links,
         bias link included); a Layer or 1-based layer number (the links into its
         units); "bias" (every bias link); a shared Parameter or ParameterArray
         (its links); or a list of these.
@@ -104,54 +105,57 @@ class NetworkEdits:
         >>> len(net.links_of("bias")), len(net.links_of(3)), len(net.links_of("a2_1"))
         (3, 3, 3)
         """
-        if isinstance(x, Link):
-            return [self._own_link(x)]
-        if isinstance(x, ParameterArray):
-            return [li for p in x for li in p.links]
-        if isinstance(x, Parameter):
-            return own(self, x).links
-        if isinstance(x, str) and x == "bias":
+        if isinstance(what, Link):
+            return [self._own_link(what)]
+        if isinstance(what, ParameterArray):
+            return [li for p in what for li in p.links]
+        if isinstance(what, Parameter):
+            return own(self, what).links
+        if isinstance(what, str) and what == "bias":
             return [u.bias_link for u in self.nodes if u.bias_link is not None]
-        if isinstance(x, (Layer, int, np.integer)) and not isinstance(x, bool):
+        if isinstance(what, (Layer, int, np.integer)) and not isinstance(what, bool):
             lays = self.layers
-            lay = x if isinstance(x, Layer) else (lays[x - 1] if 1 <= x <= len(lays) else None)
+            lay = what if isinstance(what, Layer) else \
+                (lays[what - 1] if 1 <= what <= len(lays) else None)
             if lay is None or lay not in lays:
-                raise TopologyError(f"no such layer in this network: {x!r} (layers are "
+                raise TopologyError(f"no such layer in this network: {what!r} (layers are "
                                     f"1..{len(lays)})")
             if lay.index == 1:
                 raise TopologyError("Layer 1 holds inputs: no links run into it")
             return [li for u in lay.nodes for li in self.in_links(u)]
-        if isinstance(x, (Node, str)):
-            node = self._node(x)
+        if isinstance(what, (Node, str)):
+            node = self._node(what)
             if node.is_input or node.is_bias:
                 raise TopologyError(f"{node.kind} unit {node.name!r} has no incoming links")
             return self.in_links(node)
-        if isinstance(x, (list, tuple)):
-            return [li for item in x for li in self.links_of(item)]
+        if isinstance(what, (list, tuple)):
+            return [li for item in what for li in self.links_of(item)]
         raise TopologyError(f"expected a Link, a node, a Layer, a layer number or 'bias', "
-                            f"got {x!r}")
+                            f"got {what!r}")
 
-    def freeze(self, x) -> None:
-        """Hold the weights of ``x`` fixed in training (see :meth:`links_of` for ``x``);
-        their gradients are still computed. Nothing changes when ``x`` is refused.
+    @renamed_keywords("net.freeze", x="what")
+    def freeze(self, what) -> None:
+        """Hold the weights of ``what`` fixed in training (see :meth:`links_of` for what it
+        may be); their gradients are still computed. Nothing changes when it is refused.
 
         >>> import neurograph as ng
         >>> net = ng.Network.from_architecture([2, 1], seed=0); net.freeze("bias")
         >>> net.link("bias1", "a2_1").frozen, net.link("x1", "a2_1").frozen
         (True, False)
         """
-        for link in whole_parameters(self.links_of(x), "freeze"):
+        for link in whole_parameters(self.links_of(what), "freeze"):
             self.weights.set_frozen(link.index, True)
 
-    def unfreeze(self, x) -> None:
-        """Let training change the weights of ``x`` again (see :meth:`freeze`).
+    @renamed_keywords("net.unfreeze", x="what")
+    def unfreeze(self, what) -> None:
+        """Let training change the weights of ``what`` again (see :meth:`freeze`).
 
         >>> import neurograph as ng
         >>> net = ng.Network.from_architecture([2, 1], seed=0)
         >>> net.freeze(2); net.unfreeze("bias"); int(net.weights.frozen.sum())
         2
         """
-        for link in whole_parameters(self.links_of(x), "unfreeze"):
+        for link in whole_parameters(self.links_of(what), "unfreeze"):
             self.weights.set_frozen(link.index, False)
 
     # --- silencing ----------------------------------------------------------------

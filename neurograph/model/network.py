@@ -143,8 +143,6 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
         self.layering.changed()
         self.weights.layout_changed()
 
-    _changed = layout_changed
-
     def add_input(self, name: str | None = None) -> Node:
         """Add an input unit x_k to Layer 1 and return it.
 
@@ -160,7 +158,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
         node = Node(self, name, "input", assigned_layer=self.layering.input)
         self.topology.add_unit(node)
         self.layering.put(node)
-        self._changed()
+        self.layout_changed()
         return node
 
     def add_node(
@@ -206,7 +204,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
                     bias_index=self.weights.append(np.array([w])))
         self.topology.add_unit(node)
         self.layering.put(node)
-        self._changed()
+        self.layout_changed()
         return node
 
     def _node(self, x) -> Node:
@@ -261,7 +259,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
         build.check_links(self.topology.graph, [u], [v])
         link = Link(u, v, self.weights, self._link_entry(weight, u, v))  # p: a shared weight
         self.topology.add_link(link)
-        self._changed()
+        self.layout_changed()
         return link
 
     def set_bias(self, node, w: float) -> None:
@@ -355,5 +353,3 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
         if t is None or not t.belongs_to(self):
             return None
         return t
-
-    _current_trace = current_trace

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..data.values import real_array
-from ..errors import ConfigError, ShapeError, TopologyError
+from ..errors import ConfigError, ShapeError, TopologyError, renamed_keywords
 from . import spec
 from .weights import compile_network
 
@@ -193,15 +193,18 @@ class NetworkViews:
         return passes.backward(self, X, Y, lam=lam, loss=loss, engine=engine, backend=backend,
                                device=device)
 
+    @renamed_keywords("net.render", instance="row")
     def render(self, path, show: str = "structure", trace=None, **options):
         """Write a diagram to ``path``: .svg, .png, .pdf or .dot by extension.
 
-        See :func:`neurograph.diagram` for ``show`` and the options. Returns the path.
+        See :func:`neurograph.diagram` for ``show`` and the options (``row=k``: the
+        trace's row k). Returns the path.
         """
         from ..render.publish import render
 
         return render(self, path, show=show, trace=trace, **options)
 
+    @renamed_keywords("net.diagram", instance="row")
     def diagram(self, show: str = "structure", trace=None, **options):
         """The ``graphviz.Digraph`` of :func:`neurograph.diagram` for this network."""
         from ..render.diagrams import diagram

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, renamed_keywords
 from ..notation import instance_label
 from . import colors
 from .dotsafe import Ids, html, text
@@ -50,30 +50,30 @@ def unpack(trace):
     return trace, None
 
 
-def _check(net, show, trace, instance):
-    """The row of the trace drawn: ``instance`` checked, or its default (None: the batch)."""
+def _check(net, show, trace, row):
+    """The row of the trace drawn: ``row`` checked, or its default (None: the batch)."""
     v = view(show)
-    need = "delta" if v.link_one and instance is not None else v.needs
+    need = "delta" if v.link_one and row is not None else v.needs
     if need in ("a", "delta", "grad"):
         if trace is None:
             how = "net.forward(X)" if need == "a" else "net.backward(X, Y)"
             raise ConfigError(f"show={show!r} needs a trace: pass trace={how}")
         if need == "grad" and trace.grad is None:
             raise ConfigError("show='gradients' of the batch needs ∂J/∂w: trace=net.backward("
-                              "X, Y), or instance=k for one instance's own a·δ")
+                              "X, Y), or row=k for the own a·δ of the trace's row k")
         if need == "delta" and trace.delta is None:
             raise ConfigError(f"show={show!r} needs a backward pass: trace=net.backward(X, Y)")
     if trace is None:
         return None
     trace.check(net)
-    if instance is None:
+    if row is None:
         return 0 if v.needs in ("a", "delta") else None
-    if isinstance(instance, bool) or not isinstance(instance, (int, np.integer)):
-        raise ConfigError(f"instance must be a 0-based row index or None, got {instance!r}")
-    if not 0 <= instance < trace.n:
-        raise ConfigError(f"instance must be in 0..{trace.n - 1} (0-based rows of the trace), "
-                          f"got {instance}")
-    return int(instance)
+    if isinstance(row, bool) or not isinstance(row, (int, np.integer)):
+        raise ConfigError(f"row must be a 0-based row of the trace or None, got {row!r}")
+    if not 0 <= row < trace.n:
+        raise ConfigError(f"row must be in 0..{trace.n - 1} (0-based rows of the trace), "
+                          f"got {row}")
+    return int(row)
 
 
 def _scale(values, vmin, vmax) -> tuple[float, float]:
@@ -118,7 +118,8 @@ def _kept(net, keep) -> frozenset:
     return frozenset(names)
 
 
-def diagram(net, show: str = "structure", trace=None, instance: int | None = None,
+@renamed_keywords("neurograph.render.diagram", instance="row")
+def diagram(net, show: str = "structure", trace=None, row: int | None = None,
             collapse: int = 12, top_k: int = 24, hidden_images: tuple[int, int] | None = None,
             image_dir: str | os.PathLike | None = None, edge_labels: bool | None = None,
             title: str | None = None, vmin: float | None = None,
@@ -132,16 +133,16 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
         "activations", "signals", "errors", "blame", "gradients", "health", "changes".
         Weights colour edges by sign (w > 0 green, w < 0 purple) and width by
         |w|; activations fill units by a (z and a in the label); signals label
-        each link with its w·a of the instance and each unit with z; errors fill
+        each link with its w·a of the row and each unit with z; errors fill
         units by δ on the red/blue error scale; blame labels each edge with
         Θ_ji·δ_j, drawn flowing backward; gradients colour edges by ∂J/∂w of
-        the batch, or by one instance's own a_i·δ_j when ``instance`` is given.
+        the batch, or by one row's own a_i·δ_j when ``row`` is given.
     trace : a Trace (``net.backward(X, Y)``) or a training Step: the values
         shown, and the weights as they were at that pass.
-    instance : 0-based row of the trace, named x(instance + 1) in the title.
-        None (default) means row 0 for activations, errors and blame, and the
-        whole batch for gradients. A Step of one instance names the training
-        example it is, x(step.instance + 1).
+    row : 0-based row of the trace, named x(row + 1) in the title (formerly
+        ``instance=``: it warns). None (default) means row 0 for activations,
+        errors and blame, and the whole batch for gradients. A Step of one
+        instance names the training example it is, x(step.instance + 1).
     vmin, vmax : ends of the error scale (δ, blame, gradients), vmin ≤ 0 ≤ vmax;
         by default ±max |value| in the picture. Give them to compare pictures.
     collapse : a layer with more units is drawn as its first two, its last,
@@ -164,7 +165,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     ------
     ConfigError
         Unknown ``show``, a show that needs a trace without one, a trace of
-        another topology, an instance out of range, a bad vmin/vmax.
+        another topology, a row out of range (or both row= and instance=), a bad vmin/vmax.
 
     Examples
     --------
@@ -174,7 +175,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     >>> tr = net.backward(X, y)
     >>> "batch of 4" in ng.diagram(net, show="gradients", trace=tr).source
     True
-    >>> "instance x(2) of 4" in ng.diagram(net, show="gradients", trace=tr, instance=1).source
+    >>> "instance x(2) of 4" in ng.diagram(net, show="gradients", trace=tr, row=1).source
     True
     """
     v = view(show)
@@ -193,7 +194,7 @@ def diagram(net, show: str = "structure", trace=None, instance: int | None = Non
     if over is not None and over.edges is not None:
         v, trace = view("structure"), None
     trace, data_index = unpack(trace)
-    row = _check(net, v.name, trace, instance)
+    row = _check(net, v.name, trace, row)
     layers = net.layers
     keep = _kept(net, keep)
     w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
@@ -277,23 +278,24 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def edge_values(net, show: str, trace, instance: int | None = None) -> dict:
+@renamed_keywords("neurograph.render.diagrams.edge_values", instance="row")
+def edge_values(net, show: str, trace, row: int | None = None) -> dict:
     """{(source name, target name): value} of every link, as ``diagram`` draws it.
 
     The value is the product of the view's factors: w for "weights", w·a for
     "signals", the blame share Θ_ji·δ_j for "blame", and for "gradients" the
-    batch's ∂J/∂w (``instance=None``) or instance k's own a_i·δ_j (None where the
+    batch's ∂J/∂w (``row=None``) or the trace's row k's own a_i·δ_j (None where the
     backward sweep has not reached the link).
 
     >>> import neurograph as ng
     >>> net = ng.Network.from_thetas([[[-30.0, 20.0, 20.0]]])
     >>> tr = net.backward([[1.0, 1.0]], [0])
-    >>> v = edge_values(net, "gradients", tr, instance=0)
+    >>> v = edge_values(net, "gradients", tr, row=0)
     >>> bool(v[("x1", "a2_1")] == tr.layer(1)["a"][0, 0] * tr.layer(2)["delta"][0, 0])
     True
     """
     trace, _ = unpack(trace)
-    row = _check(net, show, trace, instance)
+    row = _check(net, show, trace, row)
     w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
     out = {}
@@ -306,12 +308,12 @@ def edge_values(net, show: str, trace, instance: int | None = None) -> dict:
     return out
 
 
-def scale_values(net, show: str, trace, instance: int | None = None) -> list:
+def scale_values(net, show: str, trace, row: int | None = None) -> list:
     """The values a picture puts on its error scale (its "div" palettes): none for the
     other views. A player takes its one scale for the whole run from these."""
     v = view(show)
     tr, _ = unpack(trace)
-    row = _check(net, show, tr, instance)
+    row = _check(net, show, tr, row)
     links = [li for li in net.links if not li.is_bias] if v.link_palette == "div" else []
     w_of = lambda link: float(tr.theta[link._i])  # noqa: E731
     return _on_error_scale(v, node_values(net, v, tr, row),

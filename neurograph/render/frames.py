@@ -16,7 +16,7 @@ from .dotsafe import Ids
 from .output import pipe
 
 # what the player passes on to ng.diagram for its pictures (it sets show, trace, the scale)
-OPTIONS = ("instance", "collapse", "top_k", "hidden_images", "image_dir", "edge_labels",
+OPTIONS = ("row", "collapse", "top_k", "hidden_images", "image_dir", "edge_labels",
            "title")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, renamed_keywords
 from ..io import atomic_write
 from ..notation import instance_label
 from . import explorer as ex
@@ -156,6 +156,7 @@ class Frames:
         self.j = self.j or [""] * len(self.traces)
 
 
+@renamed_keywords("neurograph.render.page", instance="row")
 def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
          maps: dict | None = None, y=None, vmin: float | None = None,
          vmax: float | None = None, static: bool | None = None, plane: dict | None = None,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigError, NeurographError
+from ..errors import ConfigError, NeurographError, renamed_keywords
 from .diagrams import diagram
 from .output import FORMATS, Diagram, RenderError, pipe, write
 
 
+@renamed_keywords("neurograph.render.render", instance="row")
 def render(net, path, show: str = "structure", trace=None, **options) -> Path:
     """Write ``net``'s diagram to ``path``: .svg, .png, .pdf or .dot, by extension.
 

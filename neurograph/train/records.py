@@ -171,8 +171,9 @@ class Step:
     in the lecture's numbering, whatever the shuffled order of the batch;
     ``phase`` is "forward layer 2", "backward layer 3", "instance", "update" or
     "epoch end"; ``trace`` holds z, a, δ (and blame) as computed up to this
-    point; ``weights_before`` (the trace's θ) and ``weights_after`` are θ around an
-    update. ``cost`` is a J, at each phase this one:
+    point; ``theta_before`` (the trace's θ) and ``theta_after`` are θ around an
+    update (formerly ``weights_before``, ``weights_after``: they warn). ``cost`` is a J,
+    at each phase this one:
 
     - "forward layer l" before the output layer: None (no J yet);
     - "forward layer L", "backward layer l", "instance", "update", "diverged": the J of
@@ -193,7 +194,7 @@ class Step:
     phase: str
     trace: Trace | None
     cost: float | None
-    weights_after: np.ndarray | None = None
+    theta_after: np.ndarray | None = None
     run: int | None = None
 
     @property
@@ -202,9 +203,21 @@ class Step:
         return None if self.trace is None else self.trace.network
 
     @property
-    def weights_before(self) -> np.ndarray | None:
-        """θ the step's pass used (before its update): the trace's weights."""
+    def theta_before(self) -> np.ndarray | None:
+        """θ the step's pass used (before its update): the trace's θ."""
         return None if self.trace is None else self.trace.theta
+
+    @property
+    def weights_before(self) -> np.ndarray | None:
+        """Former name of ``theta_before``."""
+        renamed("step.weights_before", "step.theta_before")
+        return self.theta_before
+
+    @property
+    def weights_after(self) -> np.ndarray | None:
+        """Former name of ``theta_after``."""
+        renamed("step.weights_after", "step.theta_after")
+        return self.theta_after
 
     def __repr__(self) -> str:
         where = f"epoch={self.epoch}, batch={self.batch}"
