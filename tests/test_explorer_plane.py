@@ -185,3 +185,15 @@ def test_hostile_names_in_the_plane_and_a_softmax_panel_stay_text(tmp_path, brow
     assert js("return window.__pwned === undefined")
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe
+
+
+def test_the_maps_points_carry_their_class_from_labels_or_one_hot_rows():
+    X, y = ng.data.truth_table("XOR")
+    y3 = np.array([0, 2, 1, 2])
+    net = ng.Network.from_architecture([2, 2, 3], output_activation="softmax", seed=0)
+    tr = net.backward(X, y3)
+    for Y in (y3, np.eye(3)[y3]):  # one-hot rows: the class, not the first column
+        m = ng.explorer.decision_maps(net, [tr], X, Y, res=3)
+        assert [p[2] for p in m["points"]] == [0.0, 2.0, 1.0, 2.0]
+        p = transformed_plane(net, [tr], X, Y, res=3)
+        assert p["classes"] == [0.0, 2.0, 1.0, 2.0]

@@ -52,7 +52,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
             frames.append([t.a[l][:, p].copy() for l in range(1, len(t.a))
                            for p in range(t.a[l].shape[1])])
     rows = list(range(len(X))) if rows is None else rows
-    lab = np.zeros(len(X)) if y is None else np.asarray(y, float).reshape(len(X), -1)[:, 0]
+    lab = np.zeros(len(X)) if y is None else point_classes(y, len(X))  # one-hot rows too
     return {"frames": frames, "res": res, "box": [round(float(v), 12) for v in
                                                   (lo[0], hi[0], lo[1], hi[1])],
             "points": [[float(X[r, 0]), float(X[r, 1]), float(lab[r])] for r in rows]}

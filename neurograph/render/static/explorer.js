@@ -205,7 +205,7 @@ function drawMap(idx) {
       ctx.beginPath();
       ctx.arc((pt[0] - x0) / (x1 - x0) * 200, 200 - (pt[1] - y0) / (y1 - y0) * 200,
         j === st.inst ? 7 : 5, 0, 2 * Math.PI);
-      ctx.fillStyle = pt[2] > 0.5 ? '#000000' : '#ffffff'; ctx.fill();
+      ctx.fillStyle = P.classes[pt[2] % P.classes.length]; ctx.fill();  // as the plane's points
       ctx.lineWidth = j === st.inst ? 3 : 1; ctx.strokeStyle = '#000'; ctx.stroke();
     });
   };
