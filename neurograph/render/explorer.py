@@ -120,7 +120,7 @@ def targets(net, y, n: int) -> np.ndarray:
     return as_targets(y, K=net.s[-1], n=n)
 
 
-def _col(arrs, l, rows, shape):
+def _col(arrs, l, rows):
     arr = None if arrs is None else arrs[l]
     return None if arr is None else np.asarray(arr, float)[rows]
 
@@ -147,8 +147,7 @@ def rules(net, loss: str | None) -> dict:
     z of its layer: softmax; no g'(z) of one unit) or "elementwise"; ``delta[l - 1][p]``
     "ce" (δ(L) = a − y: cross-entropy, g' cancels), "mse" (δ(L) = (a − y)·g'(z)),
     "mse_layerwise" (a_k·((a_k − y_k) − Σ_j a_j (a_j − y_j))), "hidden" (g'(z)·Σ Θδ) or
-    "hidden_layerwise" (a_i·(s_i − Σ_k a_k s_k), s = Σ Θδ); ``formula``: g(z) as a worked
-    example writes it (Layer 1: empty lists).
+    "hidden_layerwise" (a_i·(s_i − Σ_k a_k s_k), s = Σ Θδ). Layer 1: empty lists.
 
     >>> import neurograph as ng
     >>> r = rules(ng.Network.from_architecture([2, 2, 2], output_activation="softmax"),
@@ -158,17 +157,21 @@ def rules(net, loss: str | None) -> dict:
     """
     if loss is None:  # a Trace that does not say: the loss "auto" picks for these outputs
         loss = resolve_loss("auto", [u.activation for u in net.layers[-1].nodes])
-    out = {"loss": loss, "g": [[]], "delta": [[]], "formula": [[]]}
+    out = {"loss": loss, "g": [[]], "delta": [[]]}
     for lay in net.layers[1:]:
-        last = lay.index == len(net.layers)
         acts = [u.activation for u in lay.nodes]
         out["g"].append(["layerwise" if a.layerwise else "elementwise" for a in acts])
-        out["formula"].append([a.formula or a.name for a in acts])
-        kind = (lambda a: "ce" if loss == "cross_entropy" else
-                "mse_layerwise" if a.layerwise else "mse") if last else \
-            (lambda a: "hidden_layerwise" if a.layerwise else "hidden")
-        out["delta"].append([kind(a) for a in acts])
+        out["delta"].append([_delta_rule(a, lay.index == len(net.layers), loss) for a in acts])
     return out
+
+
+def _delta_rule(act, output: bool, loss: str) -> str:
+    """Which of :func:`rules`' δ formulas a unit of ``act`` follows."""
+    if not output:
+        return "hidden_layerwise" if act.layerwise else "hidden"
+    if loss == "cross_entropy":
+        return "ce"
+    return "mse_layerwise" if act.layerwise else "mse"
 
 
 def _dg(nodes, layerwise: list, z: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -212,7 +215,7 @@ def pack(net, traces: list, rows: list[int], maps: list | None = None,
         if n and (not same or k == 0):
             block.append(inputs[k].ravel())
         for l, s in enumerate(sizes[1:], start=1):
-            got = {q: _col(getattr(tr, attr), l, rows, (n, s))
+            got = {q: _col(getattr(tr, attr), l, rows)
                    for q, attr in (("z", "z"), ("a", "a"), ("d", "delta"))}
             got["dg"] = None if got["z"] is None or got["a"] is None else \
                 _dg(net.layers[l].nodes, layerwise[l], got["z"], got["a"])

@@ -174,7 +174,7 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     instances : rows of the Traces offered by the picker (default: the first 50).
     maps : decision maps per frame (from :func:`neurograph.explorer.decision_maps`).
     plane : the transformed plane per frame (from
-        :func:`neurograph.explorer.plane.transformed_plane`), drawn beside the map.
+        :func:`neurograph.explorer.transformed_plane`), drawn beside the map.
     y : the targets of the instances, shown in the output panel (default a − δ).
     vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
         over the run.
