@@ -249,6 +249,10 @@ def test_a_page_of_huge_and_infinite_weights_names_them(tmp_path, browser):
     assert _panel(d, "w") == "-1.0000e-300"
     hover(link[("a2_1", "a3_1")])
     assert _panel(d, "w") == "inf"
+    # drawn as the strongest positive weight (green, widest), not as a missing value (grey)
+    line = d.find_element("css selector", f'line.link[data-i="{link[("a2_1", "a3_1")]}"]')
+    assert (line.get_attribute("stroke"), line.get_attribute("stroke-width")) == \
+        (ng.render.colors.EXCITATORY, "4.40")
     hover_unit = lambda name: ActionChains(d).move_to_element(  # noqa: E731
         d.find_element("id", f"u_{name}")).perform()
     assert np.isposinf(tr.z[2][0, 0]) and np.isnan(tr.delta[1][2, 0])  # what numpy says

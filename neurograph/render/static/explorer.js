@@ -63,7 +63,7 @@ function fmt(v) {
 }
 function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
 function interp(stops, t) {
-  if (!isFinite(t)) return '#ff00ff';
+  if (Number.isNaN(t)) return '#ff00ff';  // NaN; ±inf is the scale's end, as far as it goes
   t = Math.min(Math.max(t, 0), 1) * (stops.length - 1);
   const i = Math.min(Math.floor(t), stops.length - 2), f = t - i;
   const a = hex(stops[i]), b = hex(stops[i + 1]);
@@ -360,8 +360,8 @@ function linkLook(lk) {  // stroke, width, opacity and label of a link in the vi
   }
   const v = V(), x = linkValue(lk), m = scaleAt('link', lk.t[0]) || 1;
   const signed = v.link_palette === 'div';
-  const col = !isFinite(x) || !v.link.length ? P.none : signed ? div(x, m) : (x >= 0 ? P.exc : P.inh);
-  const w = isFinite(x) ? 0.4 + 4 * Math.min(1, Math.abs(x) / m) : 0.5;
+  const col = Number.isNaN(x) || !v.link.length ? P.none : signed ? div(x, m) : (x >= 0 ? P.exc : P.inh);
+  const w = Number.isNaN(x) ? 0.5 : 0.4 + 4 * Math.min(1, Math.abs(x) / m);  // inf: the widest
   return { stroke: col, width: w.toFixed(2), label: v.link_labels && n ? fmt(x) : '',
     opacity: signed ? 0.9 : 0.35 + 0.6 * Math.min(1, Math.abs(x) / m) };
 }
