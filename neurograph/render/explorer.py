@@ -128,17 +128,17 @@ def _col(arrs, l, rows):
 F32 = np.finfo(np.float32)
 
 
-def exact(vec: np.ndarray) -> list:
-    """``[[index, value], ...]`` of the finite values float32 cannot hold (beyond ±3.4e38,
-    or not 0 and below its smallest normal, 1.2e-38): the page reads these back exactly.
+def beyond_float32(vec: np.ndarray) -> np.ndarray:
+    """The indices of the finite values float32 cannot hold (beyond ±3.4e38, or not 0 and
+    below its smallest normal, 1.2e-38): the page reads these back exactly.
 
-    >>> exact(np.array([1.0, 1e300, -1e-300, 0.0, np.inf]))
-    [[1, 1e+300], [2, -1e-300]]
+    >>> beyond_float32(np.array([1.0, 1e300, -1e-300, 0.0, np.inf])).tolist()
+    [1, 2]
     """
     with np.errstate(over="ignore"):
         f = vec.astype(np.float32)
     bad = np.isfinite(vec) & (~np.isfinite(f) | ((np.abs(vec) < F32.tiny) & (vec != 0)))
-    return [[int(i), float(vec[i])] for i in np.flatnonzero(bad)]
+    return np.flatnonzero(bad)
 
 
 def rules(net, loss: str | None) -> dict:
@@ -195,7 +195,7 @@ def pack(net, traces: list, rows: list[int], maps: list | None = None,
     A quantity a Trace does not hold (no ∂J/∂w, a layer's δ before the backward sweep,
     g'(z) of a layerwise unit) is NaN in the vector and named in ``offsets["missing"]``
     (``[frame, quantity, layer]``; ∂J/∂w: layer 0), so the page tells it from a NaN the
-    run computed. Values float32 cannot hold ride along exactly (:func:`exact`); when
+    run computed. Values float32 cannot hold ride along exactly (:func:`beyond_float32`); when
     they are many, the vector is float64 (``arrays["dtype"]``)."""
     nw = traces[0].theta.size
     sizes = [lay.size for lay in net.layers]
@@ -233,12 +233,13 @@ def pack(net, traces: list, rows: list[int], maps: list | None = None,
         pos += vec.size
         off["frame"].append(start)
     vec = np.concatenate(parts)
-    keep = exact(vec)
-    wide = len(keep) * 6 > vec.size  # as JSON, an exact value costs ~6 float32s
-    with np.errstate(over="ignore"):  # the values beyond float32 are in ``keep``
+    beyond = beyond_float32(vec)
+    wide = beyond.size * 6 > vec.size  # as JSON, an exact value costs ~6 float32s
+    with np.errstate(over="ignore"):  # the values beyond float32 ride along exactly
         data = vec.astype(np.float64 if wide else np.float32)
+    exact = [] if wide else [[int(i), float(vec[i])] for i in beyond]
     return off, {"b64": base64.b64encode(data.tobytes()).decode("ascii"), "sizes": sizes,
-                 "dtype": "f8" if wide else "f4", "exact": [] if wide else keep}
+                 "dtype": "f8" if wide else "f4", "exact": exact}
 
 
 def plane_meta(net, plane: dict) -> dict:
