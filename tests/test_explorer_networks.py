@@ -318,3 +318,37 @@ def test_skip_link_and_one_unit_pages_in_headless_chromium(tmp_path, browser):
         d.save_screenshot(str(ARTIFACTS / f"explorer_net_{key}.png"))
         severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == [], (key, severe)
+
+
+def test_softmax_layers_with_mse_in_headless_chromium(tmp_path, browser):
+    from selenium.webdriver import ActionChains
+
+    X, y = FOUR
+    net = ng.Network.from_architecture([2, 3, 3], activation="softmax",
+                                       output_activation="softmax", seed=2)
+    steps = list(ng.Trainer(net, alpha=0.1, loss="mse").steps(X, y, every="epoch", epochs=2))
+    path = ng.player(steps, tmp_path / "p.html", X=X, y=y)
+    theta = steps[0].trace.theta
+    T2 = theta[9:].reshape(3, 4)
+    a2 = softmax(np.c_[np.ones(5), X] @ theta[:9].reshape(3, 3).T)
+    a3 = softmax(np.c_[np.ones(5), a2] @ T2.T)
+    g = a3 - np.eye(3)[y]
+    d3 = a3 * (g - (g * a3).sum(axis=1, keepdims=True))
+    s = d3 @ T2[:, 1:]
+    d2 = a2 * (s - (s * a2).sum(axis=1, keepdims=True))
+    d = browser
+    d.get(path.resolve().as_uri())
+    for unit, want, words in (("a3_2", d3[0, 1], "squared error with softmax outputs"),
+                              ("a2_3", d2[0, 2], "(softmax: its Jacobian)")):
+        ActionChains(d).move_to_element(d.find_element("id", f"u_{unit}")).perform()
+        assert float(_panel(d, "delta")) == pytest.approx(want, rel=1e-4, abs=1e-9), unit
+        shown = d.find_element("id", "panel").text
+        assert words in shown and "g'(z) =" not in shown, unit
+        # the line's own numbers multiply out to the δ it prints
+        line = next(t for t in shown.splitlines() if t.startswith("δ = ") or
+                    t.startswith("δk = ak·"))
+        a, rest = line.split(" = ")[-2].split(" × (")
+        left, right = rest.rstrip(")").split(" − ")
+        assert float(a) * (float(left) - float(right)) == pytest.approx(want, rel=1e-3)
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe
