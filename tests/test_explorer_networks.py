@@ -352,3 +352,20 @@ def test_softmax_layers_with_mse_in_headless_chromium(tmp_path, browser):
         assert float(a) * (float(left) - float(right)) == pytest.approx(want, rel=1e-3)
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe
+
+
+def test_what_a_page_lacks_is_a_dash_and_never_a_nan(tmp_path, browser):
+    # a History's page holds θ and no pass: a link's signal w·a is missing, not NaN
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    history = ng.Trainer(net, alpha=1.0).fit(X, y, epochs=3)
+    path = ng.player(history, tmp_path / "h.html")
+    d = browser
+    d.get(path.resolve().as_uri())
+    first = next(k for k in net.links if not k.is_bias)
+    d.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseenter'))",
+                     d.find_element("css selector", f'line.link[data-i="{first.index}"]'))
+    assert float(_panel(d, "w")) == pytest.approx(net.weights.theta[first.index], rel=1e-4)
+    assert [_panel(d, q) for q in ("signal", "share", "agrad", "grad")] == ["—"] * 4
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe

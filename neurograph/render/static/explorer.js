@@ -61,6 +61,9 @@ function fmt(v) {
   const a = Math.abs(v);
   return (a >= 1e-3 && a < 1e5) ? String(Number(v.toPrecision(5))) : v.toExponential(4);
 }
+// arithmetic on what a Trace lacks stays lacking ('—'), never a NaN the run did not compute
+const known = (...xs) => xs.every((x) => x !== undefined);
+const mul = (x, y) => (known(x, y) ? x * y : undefined);
 function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
 function interp(stops, t) {
   if (Number.isNaN(t)) return '#ff00ff';  // NaN; ±inf is the scale's end, as far as it goes
@@ -464,7 +467,7 @@ function unitPanel(l, p) {
   const ins = byTarget[l + ',' + p] || [];
   const terms = ins.map((lk) => {
     const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
-    return { lk: lk, w: W(lk.i), a: a, t: W(lk.i) * a };
+    return { lk: lk, w: W(lk.i), a: a, t: mul(W(lk.i), a) };
   });
   const shown = terms.slice().sort((x, y) => Math.abs(y.t) - Math.abs(x.t)).slice(0, 10);
   const table = el('table', null, row('from', 'Θ', 'a', 'Θ·a'));
@@ -486,21 +489,21 @@ function activationLines(l, p, z, a, dg) {
     ' (over Layer ' + l + ') = ', num('a', a)),
   el('div', { class: 'note' }, 'each a', sub('k'), ' depends on every z of its layer: no g\'(z) of one unit')];
 }
-const sumBy = (list, f) => list.reduce((acc, x, i) => acc + f(x, i), 0);
+const sumBy = (list, f) => list.reduce((acc, x, i) => { const v = f(x, i); return known(acc, v) ? acc + v : undefined; }, 0);
 function errorOf(l, p) {  // Σ_j Θ_ji δ_j: the error unit p of Layer l is handed back
-  return sumBy(bySource[l + ',' + p] || [], (lk) => W(lk.i) * val('d', lk.t[0], lk.t[1]));
+  return sumBy(bySource[l + ',' + p] || [], (lk) => mul(W(lk.i), val('d', lk.t[0], lk.t[1])));
 }
 function deltaLines(l, p, a, dg, d) {
   const rule = R.delta[l - 1][p], g = gname(l, p), L_ = sup('(L)');
   const yOf = (q) => (D.y ? D.y[st.inst][q] : undefined);
   if (rule === 'ce') {
-    const y = D.y ? yOf(p) : a - d;
+    const y = D.y ? yOf(p) : known(a, d) ? a - d : undefined;
     return [fm('δ', L_, ' = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ', num('delta', d)),
       el('div', { class: 'note', 'data-rule': rule }, 'cross-entropy with ' + g +
         ' outputs: g\'(z) cancels, so δ' + '(L) = a − y')];
   }
   if (rule === 'mse') {
-    const y = D.y ? yOf(p) : a - d / dg;
+    const y = D.y ? yOf(p) : known(a, d, dg) ? a - d / dg : undefined;
     return [fm('δ', L_, ' = (a − y)·g\'(z) = (' + fmt(a) + ' − ' + fmt(y) + ') × ' + fmt(dg) + ' = ',
       num('delta', d)), el('div', { class: 'note', 'data-rule': rule }, 'squared error ½(a − y)²')];
   }
@@ -516,11 +519,11 @@ function deltaLines(l, p, a, dg, d) {
   outs.forEach((lk) => {
     const dj = val('d', lk.t[0], lk.t[1]);
     shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(W(lk.i))),
-      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(W(lk.i) * dj))));
+      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(mul(W(lk.i), dj)))));
   });
   const sum = errorOf(l, p);
   if (rule === 'hidden_layerwise') {
-    const m = sumBy(L.layers[l - 1].units, (u, q) => val('a', l, q) * errorOf(l, q));
+    const m = sumBy(L.layers[l - 1].units, (u, q) => mul(val('a', l, q), errorOf(l, q)));
     return [fm('δ', sub('i'), ' = a', sub('i'), '·(s', sub('i'), ' − Σ', sub('k'), ' a', sub('k'), ' s',
       sub('k'), '), s', sub('i'), ' = Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j'), ' (' + g + ': its Jacobian)'),
     shares, fm('δ = ' + fmt(a) + ' × (' + fmt(sum) + ' − ' + fmt(m) + ') = ', num('delta', d))];
@@ -534,10 +537,10 @@ function linkPanel(lk) {
   return [el('div', null, el('b', null, 'link ' + from + ' → ' + to), ', instance ' + who() +
     ', frame ' + (st.k + 1)), panelFindings(findings().link[lk.i]),
   fm('w = Θ', sub('ji'), ' = ', num('w', w)),
-  fm('signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ', num('signal', w * a)),
+  fm('signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ', num('signal', mul(w, a))),
   fm('blame share Θ', sub('ji'), '·δ', sub('j'), ' = ' + fmt(w) + ' × ' + fmt(dj) + ' = ',
-    num('share', w * dj)),
-  fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', a * dj)),
+    num('share', mul(w, dj))),
+  fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', mul(a, dj))),
   fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))];
 }
 // a finding explains the numbers below it (g'(z) ≈ 0, equal δ), so every view lists it
