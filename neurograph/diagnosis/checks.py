@@ -13,6 +13,7 @@ import numpy as np
 from ..train.stepping import finite
 from . import advice
 from .findings import Finding, Thresholds, linked
+from .maps import split_by_map
 
 
 def saturating(u) -> bool:
@@ -148,30 +149,46 @@ def dead_units(net, trace, share: float) -> dict[str, float]:
 
 
 def saturated(net, trace, th: Thresholds) -> list[Finding]:
-    """Saturating units (sigmoid, tanh) with g'(z) < th.saturated × max g' on most instances."""
-    found = [(u.name, sh) for u, sh in saturation(net, trace, th.saturated)
-             if sh >= th.saturated_share]
-    if not found:
-        return []
-    names = tuple(name for name, _ in found)
-    share = {f"{name}: share of instances saturated": sh for name, sh in found}
-    return [Finding("saturated", f"{len(names)} unit(s) with g'(z) ≈ 0 on most instances: "
-                    "they pass almost no δ back", units=names, evidence=share,
-                    confidence=min(1.0, 0.5 + 0.5 * min(share.values())),
-                    advice="initialise with smaller weights (ε ≈ √6/√(s_l + s_l+1)); "
-                           "scale the inputs; lower α")]
+    """Saturating units (sigmoid, tanh) with g'(z) < th.saturated × max g' on most instances;
+    a feature map all of whose units are is one finding naming the map."""
+    found = {u.name: sh for u, sh in saturation(net, trace, th.saturated)
+             if sh >= th.saturated_share}
+    tip = ("initialise with smaller weights (ε ≈ √6/√(s_l + s_l+1)); scale the inputs; "
+              "lower α")
+    maps, rest = split_by_map(net, list(found))
+    out = [Finding("saturated", f"map {label}: all its {len(units)} units have g'(z) ≈ 0 on "
+                   "most instances: its kernel gets almost no δ", units=tuple(units),
+                   evidence={f"{label}: least share of instances saturated":
+                             min(found[n] for n in units)},
+                   confidence=min(1.0, 0.5 + 0.5 * min(found[n] for n in units)),
+                   where={"map": label}, advice=tip) for label, units in maps]
+    if rest:
+        share = {f"{name}: share of instances saturated": found[name] for name in rest}
+        out.append(Finding("saturated", f"{len(rest)} unit(s) with g'(z) ≈ 0 on most "
+                           "instances: they pass almost no δ back", units=tuple(rest),
+                           evidence=share, confidence=min(1.0, 0.5 + 0.5 * min(share.values())),
+                           advice=tip))
+    return out
 
 
 def dead(net, trace, th: Thresholds) -> list[Finding]:
-    """Units that can die (ReLU) with g'(z) = 0 on (at least th.dead_share of) every instance."""
+    """Units that can die (ReLU) with g'(z) = 0 on (at least th.dead_share of) every
+    instance; a feature map all of whose units are dead is one finding naming the map."""
     found = dead_units(net, trace, th.dead_share)
-    if not found:
-        return []
-    ev = {f"{name}: max z": v for name, v in found.items()}
-    kinds = sorted({net[n].activation.name for n in found})
-    return [Finding("dead", f"{len(found)} {'/'.join(kinds)} unit(s) with g'(z) = 0 on every "
-                    "instance: δ is 0 for good", units=tuple(found), evidence=ev,
-                    confidence=1.0, advice=advice.dead(net))]
+    maps, rest = split_by_map(net, list(found))
+    out = [Finding("dead", f"map {label}: all its {len(units)} "
+                   f"{net[units[0]].activation.name} units have g'(z) = 0 on every instance: "
+                   "its kernel and bias get no δ for good", units=tuple(units),
+                   evidence={f"{label}: max z": max(found[n] for n in units)},
+                   confidence=1.0, where={"map": label}, advice=advice.dead(net))
+           for label, units in maps]
+    if rest:
+        ev = {f"{name}: max z": found[name] for name in rest}
+        kinds = sorted({net[n].activation.name for n in rest})
+        out.append(Finding("dead", f"{len(rest)} {'/'.join(kinds)} unit(s) with g'(z) = 0 on "
+                           "every instance: δ is 0 for good", units=tuple(rest), evidence=ev,
+                           confidence=1.0, advice=advice.dead(net)))
+    return out
 
 
 def explained(net, trace, found) -> set:

@@ -23,6 +23,7 @@ array([[19., 25.],
 
 from __future__ import annotations
 
+import re
 from itertools import product
 from typing import TYPE_CHECKING
 
@@ -238,3 +239,50 @@ def add_pool(net, x, size, stride=None, kind: str = "max",
             rows.append((src[m, r * sh + i, c * sw + j], v, i0 + len(rows)))
     link_all(net, rows)
     return Grid(name, out, layer, kind + " pool")
+
+
+_POSITION = re.compile(r"^(.*)\[(\d+(?:, \d+)*)\]$")
+
+
+def layer_grid(net, layer: Layer) -> Grid | None:
+    """The grid a layer's units form, read off their names (``name[m, r, col]`` in C
+    order, a full box), or None for a layer of plain units. Names survive copy, save
+    and load, so a loaded conv net is still drawn and diagnosed map by map; its kernels
+    are the parameter array ``<name>.kernels`` (LeNet's subsampling:
+    ``<name>.coefficients``).
+
+    >>> import neurograph as ng
+    >>> net = ng.Network(seed=0); x = net.add_inputs((4, 4))
+    >>> c = net.add_conv(x, maps=2, kernel=3, name="c1")
+    >>> g = layer_grid(net, net.layers[1]); g.name, g.kind, g.maps_shape
+    ('c1', 'conv', (2, 2, 2))
+    >>> dense = ng.Network.from_architecture([2, 1]); layer_grid(dense, dense.layers[0]) is None
+    True
+    """
+    nodes = layer.nodes
+    first = _POSITION.match(nodes[0].name) if nodes else None
+    if first is None:
+        return None
+    prefix, dims = first.group(1), first.group(2).count(",") + 1
+    pos = []
+    for u in nodes:
+        m = _POSITION.match(u.name)
+        if m is None or m.group(1) != prefix:
+            return None
+        pos.append(tuple(int(k) for k in m.group(2).split(", ")))
+    if any(len(p) != dims for p in pos) or dims not in (2, 3):
+        return None
+    shape = tuple(int(k) + 1 for k in pos[-1])
+    if len(pos) != int(np.prod(shape)) or pos != list(np.ndindex(*shape)):
+        return None  # not a full box in C order: a layer of units named like positions
+    params = net.parameters
+    kernels = params.get(f"{prefix}.kernels", params.get(f"{prefix}.coefficients"))
+    biases = params.get(f"{prefix}.biases")
+    f = nodes[0].input_function
+    kind = ("input" if layer.index == 1 else "conv" if f"{prefix}.kernels" in params else
+            "subsampling" if kernels is not None else
+            f"{'avg' if f.name == 'mean' else f.name} pool" if f is not None and not f.weighted
+            else "grid")
+    arr = np.empty(len(nodes), dtype=object)
+    arr[:] = nodes
+    return Grid(prefix, arr.reshape(shape), layer, kind, kernels, biases)

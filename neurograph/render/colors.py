@@ -80,3 +80,12 @@ def fmt(v: float) -> str:
     if v == 0:
         return "0"
     return f"{v:.4g}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def tint(color: str, t: float) -> str:
+    """``color`` at strength t ∈ [0, 1] over white (a kernel entry's |w| of its largest).
+
+    >>> tint(EXCITATORY, 0.0), tint(EXCITATORY, 1.0)
+    ('#ffffff', '#1b7837')
+    """
+    return _interp(["#ffffff", color], t)

@@ -21,10 +21,11 @@ import numpy as np
 
 from ..errors import ConfigError, renamed_keywords
 from ..notation import instance_label
-from . import colors
-from .dotsafe import Ids, html, text
+from . import colors, maps
+from .dotsafe import Ids, text
 from .health import mark_findings
 from .lab import overlay
+from .legend import STYLE, legend
 from .output import Diagram
 from .pictures import unit_pictures
 from .views import VIEWS, link_value, node_label, node_values, view
@@ -32,15 +33,6 @@ from .views import VIEWS, link_value, node_label, node_values, view
 # the views drawn from a network and, for values, a Trace (health and changes draw data)
 SHOWS = tuple(v.name for v in VIEWS.values() if v.needs not in ("diagnosis", "comparison"))
 NEEDS_TRACE = frozenset(v.name for v in VIEWS.values() if v.needs_trace())
-STYLE = {
-    "input": {"shape": "circle", "style": "filled", "fillcolor": "#dbe9f6"},
-    "hidden": {"shape": "circle", "style": "filled", "fillcolor": "#fff2cc"},
-    "output": {"shape": "doublecircle", "style": "filled", "fillcolor": "#e2f0d9"},
-    "bias": {"shape": "box", "style": "filled,dashed", "fillcolor": "#eeeeee",
-             "fontcolor": "#555555"},
-}
-
-
 def unpack(trace):
     """(Trace, data index of its only row or None): a Step of one instance names x(i).
     A Step is read by its fields (render stands below train and draws what it is given)."""
@@ -124,7 +116,7 @@ def diagram(net, show: str = "structure", trace=None, row: int | None = None,
             image_dir: str | os.PathLike | None = None, edge_labels: bool | None = None,
             title: str | None = None, vmin: float | None = None,
             vmax: float | None = None, values=None, label: str | None = None,
-            between=None, diagnosis=None, keep=None) -> Diagram:
+            between=None, diagnosis=None, keep=None, receptive_field=None) -> Diagram:
     """Draw ``net`` as a ``graphviz.Digraph`` (a :class:`Diagram`, which carries its pictures).
 
     Parameters
@@ -158,6 +150,12 @@ def diagram(net, show: str = "structure", trace=None, row: int | None = None,
         scale, with ``label`` in the legend (any per-unit measure).
     between : for show="changes", a Comparison (``ng.compare(a, b)``): edges by Δw,
         units by Δδ. Frozen links are dashed. (``ng.diagram`` also takes (a, b).)
+    receptive_field : a unit of a grid layer (or one fed by one), or its name
+        ("c1[0,1,1]"): its links drawn one by one from the input cells of its
+        window to its cell, with the view's values. Grid layers (``add_inputs``,
+        ``add_conv``, ``add_pool``) are drawn as their feature maps: a grid per map
+        (a cell per unit, filled by the view's value), each conv map's kernels as
+        small pictures of their values, and links collapsed into one edge per map.
     diagnosis : for show="health", the Diagnosis to draw (``ng.diagnose(trace)``;
         ``ng.diagram`` makes it when not given). Render draws; it never diagnoses.
 
@@ -197,6 +195,10 @@ def diagram(net, show: str = "structure", trace=None, row: int | None = None,
     row = _check(net, v.name, trace, row)
     layers = net.layers
     keep = _kept(net, keep)
+    grids = maps.grid_layers(net)
+    rf = maps.receptive_field(net, receptive_field, grids) if receptive_field else (None, [])
+    maps.choose(grids, collapse, keep | {li.source.name for li in rf[1]} | {rf[0] and rf[0].name})
+    cells = maps.where(grids)  # unit name → (map node, port): the units drawn as cells
     w_of = (lambda link: float(trace.theta[link._i])) if trace is not None else \
         (lambda link: link.weight)
     ids = Ids([n.name for lay in layers for n in ([lay.bias] if lay.bias else []) + lay.nodes])
@@ -217,8 +219,9 @@ def diagram(net, show: str = "structure", trace=None, row: int | None = None,
 
     drawn: dict[str, bool] = {}
     vals = node_values(net, v, trace, row) if over is None else over.units
-    chosen = _chosen_links(net, layers, drawn_names(layers, collapse, keep), collapse, top_k,
-                           w_of)
+    shown = drawn_names(layers, collapse, keep)
+    chosen = [li for li in _chosen_links(net, layers, shown, collapse, top_k, w_of)
+              if li.source.name not in cells and li.target.name not in cells] + rf[1]
     evals = [link_value(v, li, trace, row, w_of) if over is None or over.edges is None
              else over.edges.get((li.source.name, li.target.name)) for li in chosen]
     lo, hi = _scale(_on_error_scale(v, vals, evals) if over is None else
@@ -226,8 +229,16 @@ def diagram(net, show: str = "structure", trace=None, row: int | None = None,
     edge_scale = (lo, hi) if over is None or over.edges is None else \
         _scale([e for e in evals if e is not None], None, None)
     seq = _seq_ends(v, vals)
+
+    def fill_of(name):  # a unit's fill on the view's scale, None for its kind's colour
+        if name not in vals:
+            return None
+        x = vals[name]
+        return colors.sequential((x - seq[0]) / (seq[1] - seq[0])) \
+            if over is None and v.unit_palette == "seq" else colors.diverging(x, hi, lo)
+
     for lay in layers:
-        nodes, gaps = _visible(lay, collapse, keep)
+        nodes, gaps = ([], {}) if lay.index in grids else _visible(lay, collapse, keep)
         kind = "input" if lay.index == 1 else ("output" if lay is layers[-1] else "hidden")
         with g.subgraph(name=f"cluster_layer{lay.index}") as c:
             c.attr(label=f"Layer {lay.index}", style="rounded", color="#bbbbbb", rank="same",
@@ -248,10 +259,7 @@ def diagram(net, show: str = "structure", trace=None, row: int | None = None,
                 label = text(over.node_label(u.name)) if over and u.name in vals else \
                     node_label(u, v, trace, row)
                 if u.name in vals:
-                    x = vals[u.name]
-                    fill = colors.sequential((x - seq[0]) / (seq[1] - seq[0])) \
-                        if over is None and v.unit_palette == "seq" else \
-                        colors.diverging(x, hi, lo)
+                    fill = fill_of(u.name)
                     attrs.update(fillcolor=fill, fontcolor=colors.text_color(fill))
                 elif "div" in (v.unit_palette, v.link_palette):
                     # a kind's pastel fill would read as a value on the red/blue error scale
@@ -263,14 +271,28 @@ def diagram(net, show: str = "structure", trace=None, row: int | None = None,
                                  labelloc="b", style="filled", fillcolor="#ffffff")
                 c.node(ids[u.name], label=label, **attrs)
                 drawn[u.name] = True
+            if lay.index in grids:
+                order += maps.draw(c, lay.index, grids[lay.index], fill_of, vals.get,
+                                   lambda P: P.value if trace is None else trace.theta[P.indices],
+                                   {li.source.name for li in rf[1]} | {getattr(rf[0], "name", "")},
+                                   trace.grad if v.needs == "grad" and row is None else None,
+                                   "#ffffff" if "div" in (v.unit_palette, v.link_palette)
+                                   else STYLE[kind]["fillcolor"])
             for a, b in zip(order[1:], order):  # a flat edge's tail goes below in LR
                 c.edge(a, b, style="invis")
     changes = over is not None and over.edges is not None
-    _edges(g, ids, VIEWS["gradients"] if changes else v, chosen, evals, edge_scale,
-           edge_labels)
+    _edges(g, lambda n: ":".join(cells[n]) if n in cells else ids[n],
+           VIEWS["gradients"] if changes else v, chosen, evals, edge_scale, edge_labels)
+    for tail, head, links in maps.collapsed(net, grids, shown, ids):
+        if not all(li.target is rf[0] for li in links):  # the receptive field draws those
+            g.edge(tail, head, color=colors.NEUTRAL, penwidth="1.2", tooltip=f"{len(links)} links")
+    g.cells = cells  # findings on units drawn as cells are marked on their map
     extra = [(None, "dashed edge: frozen weight")] if any(li.frozen for li in chosen) else []
-    _legend(g, v, (lo, hi), seq, row, extra,
-            over.legend((lo, hi), edge_scale) if over else None)
+    extra += [(None, "grid: a feature map, a cell per unit; K: a kernel (green > 0, "
+               "purple < 0); one edge per map" + ("; ∂J/∂K red/blue to its layer's max |∂J/∂K|"
+                                                  if v.needs == "grad" and row is None else ""))
+              ] if grids else []
+    legend(g, v, (lo, hi), seq, row, extra, over.legend((lo, hi), edge_scale) if over else None)
     return g
 
 
@@ -382,7 +404,7 @@ def _chosen_links(net, layers, drawn, collapse, top_k, w_of) -> list:
     return chosen
 
 
-def _edges(g, ids, v, chosen, values, scale, edge_labels):
+def _edges(g, at, v, chosen, values, scale, edge_labels):
     lo, hi = scale
     vmax = max([abs(x) for x in values if x is not None] + [0.0])
     labels = edge_labels if edge_labels is not None else len(chosen) <= 40
@@ -404,42 +426,9 @@ def _edges(g, ids, v, chosen, values, scale, edge_labels):
             attrs["dir"] = "back"  # blame flows from the unit it was passed back from
         if link.frozen:
             attrs["style"] = "dashed"
-        g.edge(ids[link.source.name], ids[link.target.name], **attrs)
+        g.edge(at(link.source.name), at(link.target.name), **attrs)
 
 
 def _signed(v: float) -> str:
     s = colors.fmt(v)
     return s if s.startswith("-") or s == "0" else "+" + s
-
-
-def _legend(g, v, scale, seq, row, extra=(), only=None) -> None:
-    lo, hi = scale
-    rows = [] if only is None else list(only)
-    sym = v.link_legend if v.link_one is None or row is None else v.link_one_legend
-    if only is None and v.link_palette == "sign":
-        rows += [(colors.EXCITATORY, f"{sym} > 0: excitatory"),
-                 (colors.INHIBITORY, f"{sym} < 0: inhibitory"), (None, f"edge width ∝ |{sym}|")]
-    if only is None and v.unit_palette == "seq":
-        rows += [(colors.sequential(t), f"{v.unit_legend} = {seq[0] + (seq[1] - seq[0]) * t:g}")
-                 for t in (0.0, 0.25, 0.5, 0.75, 1.0)]
-    what = [v.unit_legend] if v.unit_palette == "div" else []
-    what += [v.link_symbol or sym] if v.link_palette == "div" else []
-    if only is None and what:
-        rows += [(colors.diverging(x, hi, lo), f"{', '.join(what)} = {colors.fmt(x)}")
-                 for x in (lo, lo / 2, 0.0, hi / 2, hi)]
-    if only is None and v.link_palette == "div":
-        rows += [(None, f"edge: {v.link_legend}" if v.link_symbol else
-                  f"edge width ∝ |{sym}|")]
-    if not rows:
-        rows = [(STYLE["input"]["fillcolor"], "input unit"),
-                (STYLE["hidden"]["fillcolor"], "hidden unit"),
-                (STYLE["output"]["fillcolor"], "output unit"),
-                (STYLE["bias"]["fillcolor"], "+1: bias unit")]
-    rows += list(extra)
-    cells = "".join(
-        f'<TR><TD BGCOLOR="{c}" WIDTH="18"> </TD><TD ALIGN="LEFT">{html(t)}</TD></TR>'
-        if c else f'<TR><TD></TD><TD ALIGN="LEFT">{html(t)}</TD></TR>' for c, t in rows)
-    with g.subgraph(name="cluster_legend") as c:
-        c.attr(label="legend", style="rounded", color="#bbbbbb", fontsize="10")
-        c.node(Ids.own("legend"), label=f'<<TABLE BORDER="0" CELLSPACING="2">{cells}</TABLE>>',
-               shape="plaintext", fontsize="9")

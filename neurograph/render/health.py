@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 from .dotsafe import Ids, html, text
+from .maps import ring
 
 # one colour and badge per kind of finding
 BADGES = {
@@ -33,12 +34,16 @@ def mark_findings(g, net, diagnosis):
                for n in ([lay.bias] if lay.bias else []) + lay.nodes])
     at = {k.index: k for k in net.links}
     badges: dict[str, list[str]] = {}
+    cells, on_maps, rings = getattr(g, "cells", {}), {}, {}
     kinds = []
     for f in diagnosis:
         color, badge = BADGES.get(f.kind, ("#000000", f.kind))
         kinds.append(f.kind)
         for u in f.units:
-            if u in net:
+            if u in cells:  # a cell of a feature map: the cell ringed, the map badged once
+                on_maps.setdefault(cells[u][0], {})[badge] = color
+                rings.setdefault(u, color)
+            elif u in net:
                 badges.setdefault(u, []).append(badge)
                 g.node(ids[u], color=color, penwidth="3")
         for i in f.links:
@@ -48,6 +53,9 @@ def mark_findings(g, net, diagnosis):
                        penwidth="2.5")
     for u, marks in badges.items():
         g.node(ids[u], xlabel=text(" ".join(dict.fromkeys(marks))))
+    ring(g, cells, rings)
+    for m, marks in on_maps.items():  # the badge beside the map, its caption in the colour
+        g.node(m, xlabel=text(" ".join(marks)), fontcolor=next(iter(marks.values())))
     rows = "".join(
         f'<TR><TD BGCOLOR="{BADGES.get(k, ("#000000",))[0]}" WIDTH="18"> </TD>'
         f'<TD ALIGN="LEFT">{html(BADGES.get(k, ("", k))[1])}: {html(k)}</TD></TR>'

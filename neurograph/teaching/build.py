@@ -59,6 +59,12 @@ class Builder:
             return Sym(base, tgt.layer - 1, f"{tgt.position + 1},{i}")
         return Sym("w" if base == "Θ" else base, None, "", link=(link.source.name, tgt.name))
 
+    def wsym(self, link):
+        """A link's weight in a formula: the lecture's Θ entry, or, when the link shares a
+        parameter, that parameter's name (a conv unit's kernel entries and its map's bias)."""
+        p = link.parameter
+        return self.weight(link) if p is None else Txt(p.name)
+
     def a_of(self, node, t) -> float:
         return 1.0 if node.kind == "bias" else float(self.values[node]["a"][t])
 
@@ -81,9 +87,11 @@ class Builder:
     # --- sections ---------------------------------------------------------------------
     def forward(self, t: int) -> Section:
         x = ", ".join(f"{v:.{9}g}" for v in self.X[t])
-        sec = Section(f"Forward pass{self._inst(t)}: x = ({x})",
-                      note="z = Σ_i Θ_ji·a_i over the links into the unit, "
-                           "the bias unit a_0 = 1 first; a = g(z)")
+        note = "z = Σ_i Θ_ji·a_i over the links into the unit, the bias unit a_0 = 1 first"
+        if any(k.parameter is not None for u in self.shown for k in u.incoming):
+            note += ("; a shared weight is written by its parameter's name (a conv unit: its "
+                     "kernel entries × its window's inputs + its map's bias)")
+        sec = Section(f"Forward pass{self._inst(t)}: x = ({x})", note=note + "; a = g(z)")
         for k, u in enumerate(self.layers[0].nodes):
             if u in self.silenced:
                 as_ = self.unit("a", u, t)
@@ -97,7 +105,7 @@ class Builder:
                 links = u.incoming
                 sym = [PLUS] * (2 * len(links) - 1)
                 num = [PLUS] * (2 * len(links) - 1)
-                sym[::2] = [[self.weight(k), TIMES, self.unit("a", k.source, t)] for k in links]
+                sym[::2] = [[self.wsym(k), TIMES, self.unit("a", k.source, t)] for k in links]
                 num[::2] = [[Num(k.weight), TIMES, Num(self.a_of(k.source, t), True)]
                             for k in links]
                 z = float(self.values[u]["z"][t])
@@ -232,6 +240,7 @@ class Builder:
             frozen = self.net.weights.frozen_mask()
             new_theta = self.net.weights.theta.copy()
             descend(new_theta, tr.grad, self.alpha, frozen)  # the trainer's own step
+        shared: dict = {}  # θ index → Parameter, in the order their links are met
         for lay in self.layers[1:]:
             for u in lay.nodes:
                 if u not in self.shown:
@@ -250,6 +259,14 @@ class Builder:
                     sec.lines.append(Eq("Delta", who, [[Ds], _flat(sym), _flat(num),
                                                        [Num(Delta)]], Delta, Ds.key()))
                     g = tr.link_grad(link)
+                    if link.parameter is not None:  # its own term; λ comes once, in ∂J/∂p
+                        shared.setdefault(link.parameter.index, link.parameter)
+                        ts = Sym("D", None, "", link=(_src(link), u.name))
+                        sec.lines.append(Eq("D", who, [[ts], [Ds, Op("/n")],
+                                                       [Num(Delta, True), Op("/"), Num(n)],
+                                                       [Num(g)]], g, ts.key(),
+                                            note=f"this link's term of {link.parameter.name}"))
+                        continue
                     dsym, dnum = [Ds, Op("/n")], [Num(Delta, True), Op("/"), Num(n)]
                     if lam and not link.is_bias:
                         dsym += [Op(" + (λ/n)·"), ws]
@@ -267,7 +284,54 @@ class Builder:
                             note = ""
                         upd.lines.append(Eq("update", who, segs, new, ws.key(), assign=True,
                                             note=note))
-        return [sec] if upd is None else [sec, upd]
+        secs = [sec]
+        if shared:
+            secs.append(self.shared(list(shared.values())))
+            if upd is not None:
+                upd.lines += [self._shared_update(p, new_theta, frozen) for p in shared.values()]
+        return secs if upd is None else secs + [upd]
+
+    def shared(self, params) -> Section:
+        """Each shared weight's ∂J/∂p: the sum of the terms of all its links (those into
+        units not written out too), each named by its link, + (λ/n)·p once."""
+        tr, n, lam = self.trace, self.n, self.lam
+        sec = Section("Shared weights: ∂J/∂p = Σ over its links of their terms D = Σ_t a·δ/n",
+                      note="a parameter moves once, by the sum of its links' terms; λ counts "
+                           "it once (bias parameters not at all)")
+        for p in params:
+            links = p.links
+            sym = _join([[Sym("D", None, "", link=(_src(k), k.target.name))] for k in links])
+            terms = [float(tr.link_grad(k)) for k in links]
+            if n == 1:  # one instance: each term is its link's a·δ
+                num = _join([[Num(self.a_of(k.source, 0) if not k.is_bias else 1.0, True),
+                              TIMES, Num(float(self.values[k.target]["delta"][0]), True)]
+                             for k in links])
+            else:
+                num = _join([[Num(v, True)] for v in terms])
+            total = float(sum(terms))
+            if lam and not p.is_bias:
+                sym += [Op(" + (λ/n)·"), Txt(p.name)]
+                num += [Op(" + ("), Num(lam), Op("/"), Num(n), Op(")·"), Num(p.value, True)]
+                total += lam / n * p.value
+            lhs = [Op("∂J/∂"), Txt(p.name)]
+            sec.lines.append(Eq("shared", p.name, [lhs, _flat(sym), _flat(num), [Num(total)]],
+                                total, f"dJ/d{p.name}",
+                                note=f"{len(links)} link(s)" if len(links) > 1 else ""))
+        return sec
+
+    def _shared_update(self, p, new_theta, frozen) -> Eq:
+        new = float(new_theta[p.index])
+        if frozen is not None and frozen[p.index]:
+            return Eq("update", p.name, [[Txt(p.name)], [Num(new)]], new, p.name, assign=True,
+                      note="frozen: training leaves it as it is")
+        g = float(self.trace.grad(p))
+        return Eq("update", p.name, [[Txt(p.name)], [Txt(p.name), Op(" − α·∂J/∂"), Txt(p.name)],
+                                     [Num(p.value), Op(" − "), Num(self.alpha), TIMES,
+                                      Num(g, True)], [Num(new)]], new, p.name, assign=True)
+
+
+def _src(link) -> str:
+    return "+1" if link.is_bias else link.source.name
 
 
 def _join(parts: list) -> list:
@@ -297,7 +361,10 @@ def check_writable(net, shown, max_links: int) -> None:
         if u.kind == "hidden" and u.activation.layerwise:
             raise ConfigError(f"explain writes out elementwise activations; hidden unit "
                               f"{u.name!r} uses {u.activation.name!r}")
-    count = sum(len(u.incoming) for u in shown)
+    params = {k.parameter.index: k.parameter for u in shown for k in u.incoming
+              if k.parameter is not None}
+    # a shared weight's line writes the terms of all its links
+    count = sum(len(u.incoming) for u in shown) + sum(len(p.links) for p in params.values())
     if count > max_links:
         raise refusal(
             ConfigError, f"this network has {count} links to write out, more than {max_links}: "

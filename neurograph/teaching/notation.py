@@ -25,7 +25,8 @@ _LATEX_BASE = {"δ": r"\delta", "Θ": r"\Theta", "Δ": r"\Delta", "g'": "g'", "�
                "α": r"\alpha"}
 _ASCII_BASE = {"δ": "delta", "Θ": "Theta", "Δ": "Delta"}
 _LATEX_OP = {"·": r"\cdot ", "−": "-", "½": r"\tfrac{1}{2}", "log": r"\log", "Σ": r"\sum ",
-             ":=": ":=", "λ": r"\lambda ", "α": r"\alpha ", "→": r"\to ", "≈": r"\approx "}
+             ":=": ":=", "λ": r"\lambda ", "α": r"\alpha ", "→": r"\to ", "≈": r"\approx ",
+             "∂J/∂": r"\partial J/\partial ", "− α·∂J/∂": r"- \alpha\cdot\partial J/\partial "}
 
 
 # --- names are data: one escaping function per output context ------------------------------
