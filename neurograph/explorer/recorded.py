@@ -7,7 +7,6 @@ per frame, with that frame's weights) are computed here and handed to
 
 from __future__ import annotations
 
-import numbers
 import os
 import tempfile
 
@@ -22,8 +21,8 @@ from ..notation import instance_label
 from ..render import colors, explorer
 from ..render.player import Frames, Page, page
 from ..render.plots import decision_boundary, point_classes
-from ..train.checks import real_arg
 from ..train.records import History
+from .plane import choose, input_box, transformed_plane
 from .rows import batched, check_rows_of, replay, weights_of, whole_data
 
 
@@ -41,18 +40,19 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
     >>> len(m["frames"][0]), m["frames"][0][2].shape, m["box"]
     (3, (25,), [-0.1, 1.1, -0.1, 1.1])
     """
-    X, lo, hi, g1, g2 = _input_box(net, X, margin, res, "a decision map")
+    X, lo, hi, g1, g2 = input_box(net, X, margin, res, "a decision map")
     grid = np.column_stack([np.tile(g1, res), np.repeat(g2, res)])
     frames = []
     with weights_of(net) as store:
         for tr in traces:
             tr.check(net)
             store[:] = tr.theta
-            t = run_forward(net, grid)
+            with np.errstate(all="ignore"):  # a diverged frame's map is inf/NaN, drawn so
+                t = run_forward(net, grid)
             frames.append([t.a[l][:, p].copy() for l in range(1, len(t.a))
                            for p in range(t.a[l].shape[1])])
     rows = list(range(len(X))) if rows is None else rows
-    lab = np.zeros(len(X)) if y is None else np.asarray(y, float).reshape(len(X), -1)[:, 0]
+    lab = np.zeros(len(X)) if y is None else point_classes(y, len(X))  # one-hot rows too
     return {"frames": frames, "res": res, "box": [round(float(v), 12) for v in
                                                   (lo[0], hi[0], lo[1], hi[1])],
             "points": [[float(X[r, 0]), float(X[r, 1]), float(lab[r])] for r in rows]}
@@ -60,7 +60,7 @@ def decision_maps(net, traces: list, X, y=None, res: int = 40, margin: float = 0
 
 @renamed_keywords("ng.player", instance="row")
 def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | None = None,
-           res: int = 40, history: History | None = None, **options) -> Page:
+           res: int = 40, history: History | None = None, plane=None, **options) -> Page:
     """Write the explorer of a run to ``path`` (one HTML file) and return it as a Page.
 
     ``steps_or_trace``: Steps (``trainer.steps(...)``), one Trace, or a History (its J
@@ -79,6 +79,13 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
 
     ``maps``: None draws them when possible, True insists (an error when not), False never.
 
+    ``plane``: the transformed plane beside the decision map (two inputs and ``X``): the
+    input box's grid lines and the training points carried through a hidden layer, drawn
+    over two of its units, per frame; the page picks any layer and units. True: the first
+    hidden layer of two units or more, units 1 and 2 first; ``(layer, (u1, u2))``: that
+    hidden layer (1-based, as on the slides) and those units (1-based numbers or names);
+    None: True when maps are drawn and a hidden layer has two units, False: never.
+
     >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
     >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
@@ -86,6 +93,9 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
     >>> page = ng.player(steps, X=X, y=y)
     >>> page.name.endswith(".html"), '"res": 40' in open(page, encoding="utf-8").read()
     (True, True)
+    >>> page = ng.player(steps, X=X, y=y, plane=(2, ("a2_2", 1)))  # Layer 2, units 2 and 1
+    >>> '"start": [2, 1, 0]' in open(page, encoding="utf-8").read()
+    True
     """
     if not isinstance(steps_or_trace, (Trace, History)):
         steps_or_trace = list(steps_or_trace)
@@ -95,8 +105,16 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
     res = explorer.whole(res, "res (grid points along each input of a decision map)", 2)
     max_frames = explorer.whole(options.pop("max_frames", 60), "max_frames")
     source = steps_or_trace
+    if plane not in (None, False):  # asked for: checked before any pass
+        choose(net, plane)
+        if X is None:
+            raise ConfigError("the transformed plane needs X (the instances) to place its "
+                              "grid and points")
     if X is not None:
         X = check_inputs(X, net.s[0])[0]
+        if not len(X):
+            raise ShapeError(f"X must hold the training data, one row per instance, got 0 "
+                             f"rows (shape {X.shape})")
     fr = frames(source, net, max_frames, history, diagnose=False)
     labels = y
     y = _rows_of_data(fr, source, net, X, y, options)
@@ -112,12 +130,15 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
                               f"has {net.s[0]} (s = {net.s})")
         data = decision_maps(net, fr.traces, X, labels, res=res, rows=fr.data_rows)
     explorer.image_shape(net, options.get("shape"))  # a wrong shape= refused before any file
+    if plane is None:
+        plane = want and X is not None and any(s >= 2 for s in net.s[1:-1])
+    carried = None if not plane else transformed_plane(net, fr.traces, X, labels, plane)
     fr.findings = _diagnosed(fr, source, net)
     if path is None:  # made last: a refused call leaves no file behind
         fd, path = tempfile.mkstemp(prefix="neurograph-explorer-", suffix=".html")
         os.close(fd)
     options.setdefault("classes", class_names(net, labels))
-    return page(fr, path, net=net, maps=data, y=y, **options)
+    return page(fr, path, net=net, maps=data, y=y, plane=carried, **options)
 
 
 def class_names(net, y=None) -> list[str] | None:
@@ -171,7 +192,8 @@ def _rows_of_data(fr: Frames, source, net, X, y, options: dict):
                               "are of mini-batches or instances) and needs y= (the targets "
                               "of X) for δ")
         check_rows_of(fr.traces, X)
-        fr.data_rows = explorer.pick_instances(len(X), options.pop("instances", None))
+        fr.data_rows = explorer.pick_instances(len(X), options.pop("instances", None),
+                                               of="X (the training data)")
         fr.traces = fr.shown = replay(net, fr.traces, X, y, fr.data_rows)
         fr.rows, fr.replayed = list(range(len(fr.data_rows))), True
         fr.labels = [instance_label(r) for r in fr.data_rows]
@@ -209,7 +231,8 @@ def frames(source, net, max_frames: int = 60, history=None, diagnose: bool = Tru
         if source.val_cost:
             val, val_x = list(source.val_cost), list(range(len(source.val_cost)))
     else:
-        fr = _sampled(list(source), max_frames)
+        source = list(source)
+        fr = _sampled(source, max_frames)
         if history is not None and history.val_cost:
             ends = {s.epoch: k for k, s in enumerate(source) if s.phase == "epoch end"}
             at = [ends.get(e) for e in range(len(history.val_cost))]
@@ -219,9 +242,25 @@ def frames(source, net, max_frames: int = 60, history=None, diagnose: bool = Tru
     if any(t is None for t in fr.traces):
         k = next(k for k, t in enumerate(fr.traces) if t is None)
         raise ConfigError(f"step {k} has no Trace (phase before any pass): nothing to show")
+    for tr in fr.traces:  # a Trace of another network is said as such, before its run
+        tr.check(net)
+    if fr.steps:
+        _one_run(source)  # all of them, not only those sampled
     if diagnose:
         fr.findings = _diagnosed(fr, source, net)
     return fr
+
+
+def _one_run(steps: list) -> None:
+    """ConfigError unless every Step is of one Trainer's run (a Step made by hand, without
+    a run, goes with any)."""
+    runs = [getattr(s, "run", None) for s in steps]
+    first = next((r for r in runs if r is not None), None)
+    other = next((k for k, r in enumerate(runs) if None not in (r, first) and r != first), None)
+    if other is not None:
+        raise ConfigError(f"steps from different runs mixed: step {other} is of Trainer run "
+                          f"{runs[other]}, step {runs.index(first)} of run {first} (a page "
+                          "shows one run)")
 
 
 EPOCH_J = "J per epoch: the mean of its batches' J, each before its update"
@@ -295,7 +334,7 @@ def plot_decision_boundary(net, X, y, ax=None, res: int = 200, margin: float = 0
     >>> ng.plot_decision_boundary(net, X, y, res=20).get_xlabel()
     'x1'
     """
-    X, _, _, g1, g2 = _input_box(net, X, margin, res, "a decision boundary")
+    X, _, _, g1, g2 = input_box(net, X, margin, res, "a decision boundary")
     if net.s[-1] != 1:
         raise ConfigError(f"plot_decision_boundary draws one output unit, this network has "
                           f"{net.s[-1]} (s = {net.s})")
@@ -306,21 +345,3 @@ def plot_decision_boundary(net, X, y, ax=None, res: int = 200, margin: float = 0
     finally:
         net.last_trace = last
     return decision_boundary(g1, g2, out[:, 0].reshape(res, res), X, y, ax=ax)
-
-
-def _input_box(net, X, margin: float, res: int, what: str):
-    """X as (n, 2), the box around it padded by ``margin`` of its size, and the
-    res points along each of its two axes; ConfigError unless two inputs."""
-    if net.s[0] != 2:
-        raise ConfigError(f"{what} needs a network with two inputs, this one has "
-                          f"{net.s[0]} (s = {net.s})")
-    if isinstance(res, (bool, np.bool_)) or not isinstance(res, numbers.Integral) or res < 2:
-        raise ConfigError(f"res must be an int ≥ 2 (grid points per axis), got {res!r}")
-    margin = real_arg("margin", margin, low=0.0)
-    X, _ = check_inputs(X, 2)  # finite numbers, (n, 2): NaN would make the box NaN
-    if len(X) == 0:
-        raise ConfigError(f"{what} needs at least one instance in X to place its box, got 0")
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = (hi - lo) * margin + (hi == lo)
-    lo, hi = lo - pad, hi + pad
-    return X, lo, hi, np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res)

@@ -20,6 +20,9 @@ import math
 SEQUENTIAL = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]  # a: 0 → 1
 DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]  # errors: vmin → 0 → vmax
 EXCITATORY, INHIBITORY, NEUTRAL = "#1b7837", "#762a83", "#9e9e9e"  # w > 0, w < 0, no value
+# a point's class: 0 white and 1 black as on a decision map, then hues told apart in print
+CLASSES = ["#ffffff", "#252525", "#e6550d", "#31a354", "#756bb1", "#fdd0a2", "#9ecae1",
+           "#c51b8a", "#8c6d31", "#17becf"]
 
 
 def _rgb(h: str) -> tuple[int, int, int]:
@@ -66,7 +69,14 @@ def text_color(fill: str) -> str:
 
 
 def fmt(v: float) -> str:
-    """A short fixed form for labels (4 significant digits)."""
+    """A short fixed form for labels (4 significant digits); inf, −inf and NaN by name, as
+    the explorer's page writes them.
+
+    >>> fmt(0.123456), fmt(float("-inf")), fmt(float("nan"))
+    ('0.1235', '−inf', 'NaN')
+    """
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else "inf" if v > 0 else "−inf"
     if v == 0:
         return "0"
     return f"{v:.4g}".replace("e-0", "e-").replace("e+0", "e")

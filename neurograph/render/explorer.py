@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ..data.labels import as_targets
+from ..engines.losses import resolve_loss
 from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from ..notation import instance_label
 from . import colors
@@ -139,8 +140,10 @@ def whole(value, name: str, low: int = 1, error=ConfigError) -> int:
     return int(value)
 
 
-def pick_instances(n: int, instances=None, limit: int = 50) -> list[int]:
-    """Rows of the Traces the page offers (0-based): the first ``limit`` or those asked for.
+def pick_instances(n: int, instances=None, limit: int = 50,
+                   of: str = "the Traces") -> list[int]:
+    """Rows of the Traces the page offers (0-based): the first ``limit`` or those asked for
+    (an error says they are rows ``of`` what).
 
     >>> pick_instances(4), pick_instances(100)[-1], pick_instances(4, [2, 0])
     ([0, 1, 2, 3], 49, [2, 0])
@@ -149,14 +152,14 @@ def pick_instances(n: int, instances=None, limit: int = 50) -> list[int]:
         return list(range(min(n, limit)))
     # a string is iterable too: '03' must not become rows 0 and 3
     if isinstance(instances, (str, bytes)) or not np.iterable(instances):
-        raise InputValueError(f"instances must be a list of 0-based rows of the Traces, e.g. "
+        raise InputValueError(f"instances must be a list of 0-based rows of {of}, e.g. "
                               f"[0, 2], got {instances!r} ({type(instances).__name__})")
     rows = [whole(i, "each of instances", 0, InputValueError) for i in instances]
     bad = [i for i in rows if not 0 <= i < n]
     if bad or not rows:
         what = f"{instance_label(bad[0])} (row {bad[0]})" if bad else "no instance"
-        raise InputValueError(f"instances must be rows 0..{n - 1} of the Traces (x(1)..x({n})),"
-                              f" got {what}")
+        raise InputValueError(f"instances must be rows 0..{n - 1} of {of} (x(1)..x({n})), "
+                              f"got {what}")
     return rows
 
 
@@ -176,52 +179,148 @@ def targets(net, y, n: int) -> np.ndarray:
     return as_targets(y, K=net.s[-1], n=n)
 
 
-def _col(arrs, l, rows, shape):
+def _col(arrs, l, rows):
     arr = None if arrs is None else arrs[l]
-    return np.full(shape, np.nan) if arr is None else np.asarray(arr, float)[rows]
+    return None if arr is None else np.asarray(arr, float)[rows]
 
 
-def pack(net, traces: list, rows: list[int], maps: list | None = None) -> tuple[dict, dict]:
-    """(offsets, arrays): every frame's numbers as one float32 vector and where each sits."""
+F32 = np.finfo(np.float32)
+
+
+def beyond_float32(vec: np.ndarray) -> np.ndarray:
+    """The indices of the finite values float32 cannot hold (beyond ±3.4e38, or not 0 and
+    below its smallest normal, 1.2e-38): the page reads these back exactly.
+
+    >>> beyond_float32(np.array([1.0, 1e300, -1e-300, 0.0, np.inf])).tolist()
+    [1, 2]
+    """
+    with np.errstate(over="ignore"):
+        f = vec.astype(np.float32)
+    bad = np.isfinite(vec) & (~np.isfinite(f) | ((np.abs(vec) < F32.tiny) & (vec != 0)))
+    return np.flatnonzero(bad)
+
+
+def rules(net, loss: str | None) -> dict:
+    """How the panel writes each unit's a and δ, read off its activation's facts and the
+    run's loss (no name is tested): ``g[l - 1][p]`` "layerwise" (each a_k depends on every
+    z of its layer: softmax; no g'(z) of one unit) or "elementwise"; ``delta[l - 1][p]``
+    "ce" (δ(L) = a − y: cross-entropy, g' cancels), "mse" (δ(L) = (a − y)·g'(z)),
+    "mse_layerwise" (a_k·((a_k − y_k) − Σ_j a_j (a_j − y_j))), "hidden" (g'(z)·Σ Θδ) or
+    "hidden_layerwise" (a_i·(s_i − Σ_k a_k s_k), s = Σ Θδ). Layer 1: empty lists.
+
+    >>> import neurograph as ng
+    >>> r = rules(ng.Network.from_architecture([2, 2, 2], output_activation="softmax"),
+    ...           "cross_entropy")
+    >>> r["g"][2], r["delta"][1], r["delta"][2]
+    (['layerwise', 'layerwise'], ['hidden', 'hidden'], ['ce', 'ce'])
+    """
+    if loss is None:  # a Trace that does not say: the loss "auto" picks for these outputs
+        loss = resolve_loss("auto", [u.activation for u in net.layers[-1].nodes])
+    out = {"loss": loss, "g": [[]], "delta": [[]]}
+    for lay in net.layers[1:]:
+        acts = [u.activation for u in lay.nodes]
+        out["g"].append(["layerwise" if a.layerwise else "elementwise" for a in acts])
+        out["delta"].append([_delta_rule(a, lay.index == len(net.layers), loss) for a in acts])
+    return out
+
+
+def _delta_rule(act, output: bool, loss: str) -> str:
+    """Which of :func:`rules`' δ formulas a unit of ``act`` follows."""
+    if not output:
+        return "hidden_layerwise" if act.layerwise else "hidden"
+    if loss == "cross_entropy":
+        return "ce"
+    return "mse_layerwise" if act.layerwise else "mse"
+
+
+def _dg(nodes, layerwise: list, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """g'(z) of each elementwise unit's column (NaN for a layerwise one: it has none)."""
+    dg = np.full(z.shape, np.nan)
+    with np.errstate(all="ignore"):  # g'(±inf), g'(NaN): the values they are
+        for node in nodes:
+            if not layerwise[node.position]:
+                p = node.position
+                dg[:, p] = node.activation.dg(z[:, p], a[:, p])
+    return dg
+
+
+def pack(net, traces: list, rows: list[int], maps: list | None = None,
+         plane: list | None = None) -> tuple[dict, dict]:
+    """(offsets, arrays): every frame's numbers as one float32 vector and where each sits.
+
+    ``maps``, ``plane``: each frame's decision maps and transformed plane (arrays, after
+    its layers; ``offsets["plane"][k]``: where frame k's plane starts).
+
+    A quantity a Trace does not hold (no ∂J/∂w, a layer's δ before the backward sweep,
+    g'(z) of a layerwise unit) is NaN in the vector and named in ``offsets["missing"]``
+    (``[frame, quantity, layer]``; ∂J/∂w: layer 0), so the page tells it from a NaN the
+    run computed. Values float32 cannot hold ride along exactly (:func:`beyond_float32`); when
+    they are many, the vector is float64 (``arrays["dtype"]``)."""
     nw = traces[0].theta.size
     sizes = [lay.size for lay in net.layers]
     n = len(rows)
-    parts, off, pos = [], {"nw": nw, "n": n, "frame": [], "layer": {}}, 0
+    parts, off, pos = [], {"nw": nw, "n": n, "frame": [], "layer": {}, "missing": []}, 0
     inputs = [np.asarray(t.a[0], float)[rows] for t in traces] if n else []
     same = all(np.array_equal(inputs[0], x) for x in inputs[1:]) if n else True
     off["inputs_once"] = same
+    layerwise = [[u.activation is None or u.activation.layerwise for u in lay.nodes]
+                 for lay in net.layers]
     for k, tr in enumerate(traces):
         start = pos
         block = [np.asarray(tr.theta, float),
                  np.full(nw, np.nan) if tr.grad is None else np.asarray(tr.grad, float)]
+        if tr.grad is None:
+            off["missing"].append([k, "grad", 0])
         if n and (not same or k == 0):
             block.append(inputs[k].ravel())
         for l, s in enumerate(sizes[1:], start=1):
-            z = _col(tr.z, l, rows, (n, s))
-            a = _col(tr.a, l, rows, (n, s))
-            d = _col(tr.delta, l, rows, (n, s))
-            dg = np.full((n, s), np.nan)
-            for node in net.layers[l].nodes:
-                p = node.position
-                if node.activation is not None and np.isfinite(z[:, p]).all() and n:
-                    dg[:, p] = node.activation.dg(z[:, p], a[:, p])
-            block += [z.ravel(), a.ravel(), d.ravel(), dg.ravel()]
+            got = {q: _col(getattr(tr, attr), l, rows)
+                   for q, attr in (("z", "z"), ("a", "a"), ("d", "delta"))}
+            got["dg"] = None if got["z"] is None or got["a"] is None else \
+                _dg(net.layers[l].nodes, layerwise[l], got["z"], got["a"])
+            for q in ("z", "a", "d", "dg"):
+                if got[q] is None:
+                    off["missing"].append([k, q, l + 1])
+                block.append(np.full(n * s, np.nan) if got[q] is None else got[q].ravel())
         if maps is not None:
             block += [np.asarray(m, float).ravel() for m in maps[k]]
+        if plane is not None:
+            off.setdefault("plane", []).append(start + sum(b.size for b in block))
+            block += [np.asarray(m, float).ravel() for m in plane[k]]
         vec = np.concatenate(block)
         parts.append(vec)
         pos += vec.size
         off["frame"].append(start)
-    data = np.concatenate(parts).astype(np.float32)
-    return off, {"b64": base64.b64encode(data.tobytes()).decode("ascii"), "sizes": sizes}
+    vec = np.concatenate(parts)
+    beyond = beyond_float32(vec)
+    wide = beyond.size * 6 > vec.size  # as JSON, an exact value costs ~6 float32s
+    with np.errstate(over="ignore"):  # the values beyond float32 ride along exactly
+        data = vec.astype(np.float64 if wide else np.float32)
+    exact = [] if wide else [[int(i), float(vec[i])] for i in beyond]
+    return off, {"b64": base64.b64encode(data.tobytes()).decode("ascii"), "sizes": sizes,
+                 "dtype": "f8" if wide else "f4", "exact": exact}
+
+
+def plane_meta(net, plane: dict) -> dict:
+    """What the page needs to draw a transformed plane besides its numbers: its layers'
+    unit names, the grid, the points' classes, each frame's axis ends."""
+    meta = {k: v for k, v in plane.items() if k != "frames"}
+    meta["names"] = [[u.name for u in net.layers[l - 1].nodes] for l in plane["layers"]]
+    return meta
 
 
 POLICIES = ("run", "layer", "frame")  # the scales a page offers for its error colours
 
 
+def _finite(v) -> np.ndarray:
+    """The finite values of ``v``, flat: a scale's end is a number (inf and NaN are drawn
+    beyond it and named in the panel)."""
+    v = np.asarray(v, float).ravel()
+    return v[np.isfinite(v)]
+
+
 def _amax(values) -> float:
-    vals = [float(np.nanmax(np.abs(v))) for v in values if np.size(v) and
-            np.isfinite(np.asarray(v, float)).any()]
+    vals = [float(np.abs(f).max()) for f in map(_finite, values) if f.size]
     return max(vals + [0.0])
 
 
@@ -279,8 +378,9 @@ def _link_values(table, tr, rows, factors, layer: int) -> list:
 
 def _grid(net, traces, rows, values_of) -> np.ndarray:
     """max |value| per frame and layer (frames × layers; Layer l at column l − 1)."""
-    return np.array([[_amax(values_of(tr, l)) for l in range(len(net.layers))]
-                     for tr in traces])
+    with np.errstate(invalid="ignore", over="ignore"):  # inf·0 of a diverged run: NaN, skipped
+        return np.array([[_amax(values_of(tr, l)) for l in range(len(net.layers))]
+                         for tr in traces])
 
 
 def _policies(grid: np.ndarray) -> dict:
@@ -309,11 +409,11 @@ def scales(net, traces: list, rows: list[int], user=None) -> dict:
               "default": v.unit_scale.policy if v.unit_palette == "div" else
               v.link_scale.policy}
         if v.unit == "a":
-            a = [np.asarray(tr.a[l], float)[rows] for tr in traces
-                 for l in range(1, len(tr.a)) if tr.a[l] is not None and rows]
+            a = [f for tr in traces for l in range(1, len(tr.a)) if tr.a[l] is not None
+                 and rows for f in [_finite(np.asarray(tr.a[l], float)[rows])] if f.size]
             lo, hi = v.unit_scale.ends or (0.0, 1.0)
-            sc["unit"] = [min([float(np.nanmin(x)) for x in a if np.isfinite(x).any()] + [lo]),
-                          max([float(np.nanmax(x)) for x in a if np.isfinite(x).any()] + [hi])]
+            sc["unit"] = [min([float(x.min()) for x in a] + [lo]),
+                          max([float(x.max()) for x in a] + [hi])]
         unit = link = None
         if v.unit is not None and v.unit != "a":
             unit = _grid(net, traces, rows, lambda tr, l, q=v.unit: [] if l == 0 or getattr(
@@ -341,7 +441,7 @@ def scales(net, traces: list, rows: list[int], user=None) -> dict:
 
 def palette() -> dict:
     """The colour stops the page uses: the same scales as the diagrams."""
-    return {"seq": colors.SEQUENTIAL, "div": colors.DIVERGING,
+    return {"seq": colors.SEQUENTIAL, "div": colors.DIVERGING, "classes": colors.CLASSES,
             "exc": colors.EXCITATORY, "inh": colors.INHIBITORY, "none": colors.NEUTRAL}
 
 

@@ -165,7 +165,7 @@ class Frames:
 def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
          maps: dict | None = None, y=None, vmin: float | None = None,
          vmax: float | None = None, static: bool | None = None, shape=None, classes=None,
-         **options) -> Page:
+         plane: dict | None = None, **options) -> Page:
     """Write the explorer page of ``fr`` to ``path`` (one HTML file) and return it as a
     :class:`Page` (``ng.player`` makes the Frames of a run and calls this).
 
@@ -178,6 +178,8 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
         kind, the links they name coloured, a legend of the frame's findings).
     instances : rows of the Traces offered by the picker (default: the first 50).
     maps : decision maps per frame (from :func:`neurograph.explorer.decision_maps`).
+    plane : the transformed plane per frame (from
+        :func:`neurograph.explorer.transformed_plane`), drawn beside the map.
     y : the targets of the instances, shown in the output panel (default a − δ).
     vmin, vmax : the ends of the error scale (δ, blame, ∂J/∂w); default ±max |value|
         over the run.
@@ -199,7 +201,7 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
     3
     """
     doc = document(*parts(fr, net, show, instances, maps, y, vmin, vmax, static, shape=shape,
-                          classes=classes, **options))
+                          classes=classes, plane=plane, **options))
     page = Page(path)
     atomic_write(os.fspath(page), doc.encode("utf-8"))
     return page
@@ -207,7 +209,7 @@ def page(fr: Frames, path, net=None, show: str = "errors", instances=None,
 
 def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | None = None,
           y=None, vmin: float | None = None, vmax: float | None = None,
-          static: bool | None = None, shape=None, classes=None,
+          static: bool | None = None, shape=None, classes=None, plane: dict | None = None,
           **options) -> tuple[str, dict]:
     """(body, data) of the explorer page of ``fr``: its markup (names escaped) and the
     numbers its script draws; :func:`page` writes them as one file, the live explorer
@@ -226,7 +228,8 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
         y = None if y is None else ex.targets(net, y, traces[0].n)[fr.rows]
     rows = fr.rows
     frame_maps = None if maps is None else [maps["frames"][k] for k in range(len(traces))]
-    offsets, packed = ex.pack(net, traces, rows, frame_maps)
+    offsets, packed = ex.pack(net, traces, rows, frame_maps,
+                              None if plane is None else plane["frames"])
     if static is None:
         static = not fr.weights_only
     picture, user = "", (vmin is not None or vmax is not None)
@@ -238,14 +241,15 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
     svg, mx, my = curve(costs, xs, fr.val, fr.val_x, label=fr.curve_label,
                         train=[t.cost for t in traces] if fr.replayed else None)
     data = {"layout": ex.layout(net, shape, classes), "offsets": offsets, "packed": packed,
-            "scales": scl, "palette": ex.palette(),
+            "scales": scl, "palette": ex.palette(), "rules": ex.rules(net, traces[0].loss),
             "views": {v: VIEWS[v].page() for v in ex.PAGE_VIEWS},
             "instances": list(fr.labels), "rows": list(fr.data_rows),
             "y": None if y is None else np.asarray(y).tolist(),
             "frames": infos, "marker": {"x": mx, "y": my}, "view": show,
             "health": {"badges": health.BADGES,
                        "frames": health.pack_findings(net, fr.findings)},
-            "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"}}
+            "maps": None if maps is None else {k: v for k, v in maps.items() if k != "frames"},
+            "plane": None if plane is None else ex.plane_meta(net, plane)}
     picker = "".join(f'<option value="{k}">{esc.text(lab)}</option>'
                      for k, lab in enumerate(data["instances"]))
     views = "".join(f'<option value="{v}"{" selected" if v == show else ""}>{v}</option>'
@@ -271,7 +275,8 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            f'<div id="main"><svg id="net" xmlns="http://www.w3.org/2000/svg"></svg>'
            f'<div id="panel" role="status" aria-live="polite">Hover or focus (Tab) a unit or '
            f'a link: its numbers and formulas appear here.</div></div>'
-           f'<div id="top">{svg}<div id="legend"></div><div id="mapbox"></div></div>'
+           f'<div id="top">{svg}<div id="legend"></div>'
+           f'<div id="maps"><div id="mapbox"></div><div id="planebox"></div></div></div>'
            f'<div id="frames">{frames}</div>{_static(picture)}'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            'In the network (Tab into it, Tab out): ↑ ↓ move within a layer, or among the '

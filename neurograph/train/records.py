@@ -184,7 +184,8 @@ class Step:
       full batch, J on the training data at the trace's θ.
 
     J on the whole training set at a mini-batch step's weights is not computed by the
-    trainer (``ng.player(steps, X=X, y=y)`` computes it for each frame).
+    trainer (``ng.player(steps, X=X, y=y)`` computes it for each frame). ``run``: the
+    number of the Trainer that made the step (the steps of one run share it).
     """
 
     epoch: int
@@ -194,6 +195,7 @@ class Step:
     trace: Trace | None
     cost: float | None
     theta_after: np.ndarray | None = None
+    run: int | None = None
 
     @property
     def network(self):

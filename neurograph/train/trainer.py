@@ -18,6 +18,7 @@ generator, so stepping to the end gives bit-identical weights to ``fit``.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -36,6 +37,7 @@ from .stepping import DIVERGING, break_into, condition_arg, finite, first_where,
 __all__ = ["EVERY", "Trainer", "descend"]  # descend: the one update rule, explain writes it out
 
 EVERY = ("epoch", "batch", "instance", "layer")
+_RUNS = itertools.count(1)  # each Trainer's run a number: its Steps say which run they are of
 
 
 class Trainer:
@@ -91,6 +93,7 @@ class Trainer:
         self._bar = None  # the progress bar of the run in progress
         self._run_token = None  # which run may still write the History's stop
         self._left_because = None  # what the run was doing when it was left (break_on)
+        self._run_id = next(_RUNS)
 
     @property
     def epoch(self) -> int:
@@ -369,6 +372,7 @@ class Trainer:
     def _show(self, step: Step) -> Step:
         # node.z / node.delta / link.grad at a debugger prompt show this step's values
         self.net.last_trace = step.trace
+        step.run = self._run_id
         return step
 
     def _validate(self, engine, val: Data, patience) -> None:

@@ -7,7 +7,10 @@ const box = root.body || root;  // where the test hooks (data-*) go
 const D = DATA, L = D.layout, O = D.offsets, P = D.palette, S = D.packed.sizes;
 const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
 for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-const F = new Float32Array(bytes.buffer);
+// float32 where the values fit; those beyond its range come exactly, beside (Python's pack)
+const exact = D.packed.exact || [], f32 = D.packed.dtype === 'f8' ? null : new Float32Array(bytes.buffer);
+const F = f32 ? (exact.length ? Float64Array.from(f32) : f32) : new Float64Array(bytes.buffer);
+exact.forEach(([i, v]) => { F[i] = v; });
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
 const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null, pic: start.pic !== false };
 const $ = (id) => root.querySelector('#' + id);
@@ -34,26 +37,36 @@ function layerOffsets(k) {
   for (let l = 1; l < S.length; l++) { lo.push(p); p += 4 * n * S[l]; }
   return (cache[k] = { inputs: inputs, lo: lo, maps: p });
 }
-const QI = { z: 0, a: 1, d: 2, delta: 2, dg: 3 };
+const QI = { z: 0, a: 1, d: 2, delta: 2, dg: 3 }, R = D.rules;
+// what a Trace does not hold is undefined ('—'); a NaN the run computed stays NaN ('NaN')
+const gone = new Set((O.missing || []).map(([k, q, l]) => k + ',' + q + ',' + l));
 function val(q, l, p, k, inst) {  // l is 1-based as on the slides
   k = (k === undefined) ? st.k : k; inst = (inst === undefined) ? st.inst : inst;
-  if (!n) return NaN;
+  if (!n) return undefined;
   const o = layerOffsets(k);
-  if (l === 1) return q === 'a' ? F[o.inputs + inst * S[0] + p] : NaN;
+  if (l === 1) return q === 'a' ? F[o.inputs + inst * S[0] + p] : undefined;
+  if (gone.has(k + ',' + (q === 'delta' ? 'd' : q) + ',' + l)) return undefined;
+  if (q === 'dg' && R.g[l - 1][p] === 'layerwise') return undefined;
   const s = S[l - 1];
   return F[o.lo[l - 1] + QI[q] * n * s + inst * s + p];
 }
 const W = (i, k) => F[O.frame[k === undefined ? st.k : k] + i];
-const G = (i, k) => F[O.frame[k === undefined ? st.k : k] + nw + i];
+const G = (i, k) => (gone.has((k === undefined ? st.k : k) + ',grad,0') ? undefined :
+  F[O.frame[k === undefined ? st.k : k] + nw + i]);
 function fmt(v) {
-  if (v === null || v === undefined || !isFinite(v)) return '—';
+  if (v === null || v === undefined) return '—';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!isFinite(v)) return v > 0 ? 'inf' : '−inf';
   if (v === 0) return '0';
   const a = Math.abs(v);
   return (a >= 1e-3 && a < 1e5) ? String(Number(v.toPrecision(5))) : v.toExponential(4);
 }
+// arithmetic on what a Trace lacks stays lacking ('—'), never a NaN the run did not compute
+const known = (...xs) => xs.every((x) => x !== undefined);
+const mul = (x, y) => (known(x, y) ? x * y : undefined);
 function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
 function interp(stops, t) {
-  if (!isFinite(t)) return '#ff00ff';
+  if (Number.isNaN(t)) return '#ff00ff';  // NaN; ±inf is the scale's end, as far as it goes
   t = Math.min(Math.max(t, 0), 1) * (stops.length - 1);
   const i = Math.min(Math.floor(t), stops.length - 2), f = t - i;
   const a = hex(stops[i]), b = hex(stops[i + 1]);
@@ -269,11 +282,73 @@ function drawMap(idx) {
       ctx.beginPath();
       ctx.arc((pt[0] - x0) / (x1 - x0) * 200, 200 - (pt[1] - y0) / (y1 - y0) * 200,
         j === st.inst ? 7 : 5, 0, 2 * Math.PI);
-      ctx.fillStyle = pt[2] > 0.5 ? '#000000' : '#ffffff'; ctx.fill();
+      ctx.fillStyle = P.classes[pt[2] % P.classes.length]; ctx.fill();  // as the plane's points
       ctx.lineWidth = j === st.inst ? 3 : 1; ctx.strokeStyle = '#000'; ctx.stroke();
     });
   };
   img.src = url;
+}
+
+// --- the transformed plane: the input box's grid lines and the points carried through a
+// hidden layer (Python's numbers: each unit's a at every grid point), drawn over two units ---
+const PL = D.plane, PSIZE = 220;
+const plane = PL ? { j: PL.layers.indexOf(PL.start[0]), u: [PL.start[1], PL.start[2]] } : null;
+let planeSvg = null;
+if (PL) {
+  const layerPick = el('select', { id: 'plane-layer', 'aria-label': 'hidden layer of the plane' });
+  PL.layers.forEach((l, j) => layerPick.append(el('option', { value: String(j) }, 'Layer ' + l)));
+  const picks = ['horizontal', 'vertical'].map((axis, i) => el('select', { id: 'plane-u' + (i + 1),
+    'aria-label': 'unit on the ' + axis + ' axis' }));
+  const unitOptions = () => picks.forEach((s, i) => {
+    s.replaceChildren(...PL.names[plane.j].map((nm, p) => el('option', { value: String(p) }, nm)));
+    s.value = String(plane.u[i]);
+  });
+  layerPick.value = String(plane.j); unitOptions();
+  layerPick.addEventListener('change', () => {
+    plane.j = parseInt(layerPick.value, 10); plane.u = [0, Math.min(1, PL.names[plane.j].length - 1)];
+    unitOptions(); drawPlane();
+  });
+  picks.forEach((s, i) => s.addEventListener('change', () => { plane.u[i] = parseInt(s.value, 10); drawPlane(); }));
+  const ins = L.layers[0].units;
+  planeSvg = document.createElementNS(NS, 'svg'); planeSvg.setAttribute('id', 'plane');
+  planeSvg.setAttribute('width', PSIZE); planeSvg.setAttribute('height', PSIZE);
+  $('planebox').replaceChildren(el('div', null, 'the input plane as a hidden layer sees it'),
+    el('div', null, layerPick, ' across ', picks[0], ' up ', picks[1]), planeSvg,
+    el('div', { class: 'planekey' }, el('span', { class: 'rowkey' }, '— ' + ins[1].name + ' fixed'), ' ',
+      el('span', { class: 'colkey' }, '— ' + ins[0].name + ' fixed'), ', points: the instances'));
+}
+function svgEl(tag, attrs) {
+  const e = document.createElementNS(NS, tag);
+  Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
+  return e;
+}
+function drawPlane() {
+  if (!PL) return;
+  const R = PL.res, m = PL.points, per = R * R + m, j = plane.j, [u, v] = plane.u;
+  let base = O.plane[st.k];
+  for (let i = 0; i < j; i++) base += PL.names[i].length * per;
+  const [x0, x1] = PL.ranges[st.k][j][u], [y0, y1] = PL.ranges[st.k][j][v], pad = 10;
+  const sx = (x) => pad + (x - x0) / (x1 - x0) * (PSIZE - 2 * pad);
+  const sy = (y) => PSIZE - pad - (y - y0) / (y1 - y0) * (PSIZE - 2 * pad);
+  const at = (i) => [F[base + u * per + i], F[base + v * per + i]];
+  const line = (idx, cls) => svgEl('polyline', { class: cls, fill: 'none', points: idx.map(at)
+    .filter(([x, y]) => isFinite(x) && isFinite(y)).map(([x, y]) => sx(x).toFixed(1) + ',' + sy(y).toFixed(1)).join(' ') });
+  const kids = [svgEl('rect', { x: 0.5, y: 0.5, width: PSIZE - 1, height: PSIZE - 1, fill: '#fafafa', stroke: '#999' })];
+  const span = [...Array(R).keys()];
+  for (let r = 0; r < R; r += PL.every) kids.push(line(span.map((c) => r * R + c), 'rowline'));
+  for (let c = 0; c < R; c += PL.every) kids.push(line(span.map((r) => r * R + c), 'colline'));
+  const mine = D.rows ? D.rows[st.inst] : -1;
+  for (let i = 0; i < m; i++) {
+    const [x, y] = at(R * R + i);
+    if (!isFinite(x) || !isFinite(y)) continue;
+    kids.push(svgEl('circle', { class: 'planept', cx: sx(x).toFixed(1), cy: sy(y).toFixed(1), r: i === mine ? 6 : 4,
+      fill: P.classes[PL.classes[i] % P.classes.length] || '#999', stroke: '#000', 'stroke-width': i === mine ? 2.5 : 1,
+      'data-row': i }));
+  }
+  const axis = (x, y, txt, anchor) => { const t = svgEl('text', { x: x, y: y, class: 'planeaxis', 'text-anchor': anchor }); t.textContent = txt; return t; };
+  kids.push(axis(PSIZE - 3, PSIZE - 2, PL.names[j][u] + ' ' + fmt(x0) + '…' + fmt(x1), 'end'),
+    axis(3, 11, PL.names[j][v] + ' ' + fmt(y0) + '…' + fmt(y1), 'start'));
+  planeSvg.replaceChildren(...kids);
 }
 
 // --- findings of the frame shown (ng.diagnose of its Trace, packed at build time) ---
@@ -345,6 +420,7 @@ function unitColor(l, p, drawn) {
   }
   if (!v.unit || (l === 1 && v.unit !== 'a')) return '#ffffff';  // layer 1 has only a
   const x = val(v.unit, l, p);
+  if (x === undefined) return '#ffffff';  // not in this frame's Trace
   if (v.unit_palette === 'seq') {
     const [lo, hi] = SC[st.view].unit;
     return interp(P.seq, (x - lo) / ((hi - lo) || 1));
@@ -366,8 +442,8 @@ function linkLook(lk) {  // stroke, width, opacity and label of a link in the vi
   }
   const v = V(), x = linkValue(lk), m = scaleAt('link', lk.t[0]) || 1;
   const signed = v.link_palette === 'div';
-  const col = !isFinite(x) || !v.link.length ? P.none : signed ? div(x, m) : (x >= 0 ? P.exc : P.inh);
-  const w = isFinite(x) ? 0.4 + 4 * Math.min(1, Math.abs(x) / m) : 0.5;
+  const col = Number.isNaN(x) || !v.link.length ? P.none : signed ? div(x, m) : (x >= 0 ? P.exc : P.inh);
+  const w = Number.isNaN(x) ? 0.5 : 0.4 + 4 * Math.min(1, Math.abs(x) / m);  // inf: the widest
   return { stroke: col, width: w.toFixed(2), label: v.link_labels && n ? fmt(x) : '',
     opacity: signed ? 0.9 : 0.35 + 0.6 * Math.min(1, Math.abs(x) / m) };
 }
@@ -395,7 +471,7 @@ function drawStatic() {
       e.setAttribute('fill', fill); e.setAttribute('stroke', fs ? badge(fs[0].kind)[0] : 'black');
       e.setAttribute('stroke-width', fs ? '3' : '1'); });
     const parts = fs ? [[null, [...new Set(fs.map((f) => badge(f.kind)[1]))].join(' ')]] :
-      (n ? v.unit_text : []).map((q) => [q, val(q, l, p)]).filter(([, x]) => !isNaN(x));
+      (n ? v.unit_text : []).map((q) => [q, val(q, l, p)]).filter(([, x]) => x !== undefined);
     g.querySelectorAll('text').forEach((t, j) => {
       t.setAttribute('fill', ink(fill));
       if (j === 1) t.textContent = parts.map(([q, x]) => q ? SYM[q] + '=' + fmt(x) : x).join(' ');
@@ -418,7 +494,8 @@ function unitTexts() {  // the quantities the view prints under a unit (small ne
   L.layers.forEach((lay) => lay.units.forEach((u, p) => {
     const t = unitText[lay.l + ',' + p];
     if (!t) return;
-    const parts = (n ? v.unit_text : []).map((q) => [q, val(q, lay.l, p)]).filter(([, x]) => isFinite(x));
+    // a value the Trace holds is written, inf and NaN by name; one it lacks is left out
+    const parts = (n ? v.unit_text : []).map((q) => [q, val(q, lay.l, p)]).filter(([, x]) => x !== undefined);
     t.textContent = parts.map(([q, x]) => SYM[q] + '=' + fmt(x)).join(' ');
   }));
 }
@@ -472,29 +549,64 @@ function unitPanel(l, p) {
   const table = el('table', null, row('from', 'Θ', 'a', 'Θ·a'));
   (byTarget[l + ',' + p] || []).forEach((lk) => {
     const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
-    table.append(row(lk.s ? sym(lk.s[0], lk.s[1]) : '+1 (bias)', fmt(W(lk.i)), fmt(a), fmt(W(lk.i) * a)));
+    table.append(row(lk.s ? sym(lk.s[0], lk.s[1]) : '+1 (bias)', fmt(W(lk.i)), fmt(a), fmt(mul(W(lk.i), a))));
   });
   const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
   out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), el('div', { class: 'terms' }, table),
-    fm('z = ', num('z', z)),
-    fm('a = g(z) = ' + (unitAt(l, p).g || 'g') + '(' + fmt(z) + ') = ', num('a', a)),
-    fm('g\'(z) = ', num('dg', dg)));
-  if (l === S.length) {
-    const y = D.y ? D.y[st.inst][p] : a - d;
-    out.push(fm('δ', sup('(L)'), ' = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ', num('delta', d)));
-    return out;
+    fm('z = ', num('z', z)));
+  return out.concat(activationLines(l, p, z, a, dg), deltaLines(l, p, a, dg, d));
+}
+// a and δ as the unit's rule writes them (D.rules: its activation's facts and the run's loss)
+const gname = (l, p) => unitAt(l, p).g || 'g';
+function activationLines(l, p, z, a, dg) {
+  if (R.g[l - 1][p] !== 'layerwise') return [fm('a = g(z) = ' + gname(l, p) + '(' + fmt(z) + ') = ',
+    num('a', a)), fm('g\'(z) = ', num('dg', dg))];
+  const e = (i) => el('sup', null, 'z', sub(i));  // e^(z_i)
+  return [fm('a = ' + gname(l, p) + '(z)', sub('k'), ' = e', e('k'), ' / Σ', sub('j'), ' e', e('j'),
+    ' (over Layer ' + l + ') = ', num('a', a)),
+  el('div', { class: 'note' }, 'each a', sub('k'), ' depends on every z of its layer: no g\'(z) of one unit')];
+}
+const sumBy = (list, f) => list.reduce((acc, x, i) => { const v = f(x, i); return known(acc, v) ? acc + v : undefined; }, 0);
+function errorOf(l, p) {  // Σ_j Θ_ji δ_j: the error unit p of Layer l is handed back
+  return sumBy(bySource[l + ',' + p] || [], (lk) => mul(W(lk.i), val('d', lk.t[0], lk.t[1])));
+}
+function deltaLines(l, p, a, dg, d) {
+  const rule = R.delta[l - 1][p], g = gname(l, p), L_ = sup('(L)');
+  const yOf = (q) => (D.y ? D.y[st.inst][q] : undefined);
+  if (rule === 'ce') {
+    const y = D.y ? yOf(p) : known(a, d) ? a - d : undefined;
+    return [fm('δ', L_, ' = a − y = ' + fmt(a) + ' − ' + fmt(y) + ' = ', num('delta', d)),
+      el('div', { class: 'note', 'data-rule': rule }, 'cross-entropy with ' + g +
+        ' outputs: g\'(z) cancels, so δ' + '(L) = a − y')];
+  }
+  if (rule === 'mse') {
+    const y = D.y ? yOf(p) : known(a, d, dg) ? a - d / dg : undefined;
+    return [fm('δ', L_, ' = (a − y)·g\'(z) = (' + fmt(a) + ' − ' + fmt(y) + ') × ' + fmt(dg) + ' = ',
+      num('delta', d)), el('div', { class: 'note', 'data-rule': rule }, 'squared error ½(a − y)²')];
+  }
+  if (rule === 'mse_layerwise') {
+    const m = D.y ? sumBy(L.layers[l - 1].units, (u, q) => val('a', l, q) * (val('a', l, q) - yOf(q))) : undefined;
+    return [fm('δ', sub('k'), ' = a', sub('k'), '·((a', sub('k'), ' − y', sub('k'), ') − Σ', sub('j'),
+      ' a', sub('j'), '(a', sub('j'), ' − y', sub('j'), ')) = ' + fmt(a) + ' × (' +
+      fmt(D.y ? a - yOf(p) : undefined) + ' − ' + fmt(m) + ') = ', num('delta', d)),
+    el('div', { class: 'note', 'data-rule': rule }, 'squared error with ' + g + ' outputs: the Jacobian of ' + g)];
   }
   const outs = bySource[l + ',' + p] || [];
   const shares = el('table', null, row('to j', ['Θ', sub('ji')], ['δ', sub('j')], 'share Θ·δ'));
-  let sum = 0;
   outs.forEach((lk) => {
-    const dj = val('d', lk.t[0], lk.t[1]), sh = W(lk.i) * dj; sum += sh;
+    const dj = val('d', lk.t[0], lk.t[1]);
     shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(W(lk.i))),
-      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(sh))));
+      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(mul(W(lk.i), dj)))));
   });
-  out.push(fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
-    el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d)));
-  return out;
+  const sum = errorOf(l, p);
+  if (rule === 'hidden_layerwise') {
+    const m = sumBy(L.layers[l - 1].units, (u, q) => mul(val('a', l, q), errorOf(l, q)));
+    return [fm('δ', sub('i'), ' = a', sub('i'), '·(s', sub('i'), ' − Σ', sub('k'), ' a', sub('k'), ' s',
+      sub('k'), '), s', sub('i'), ' = Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j'), ' (' + g + ': its Jacobian)'),
+    el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(a) + ' × (' + fmt(sum) + ' − ' + fmt(m) + ') = ', num('delta', d))];
+  }
+  return [fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
+    el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d))];
 }
 function biasPanel(l) {  // the "+1" of Layer l: a_0 = 1, its links are Layer l+1's bias weights
   const table = el('table', null, row('to j', ['Θ', sub('j0')]));
@@ -510,10 +622,10 @@ function linkPanel(lk) {
   return [el('div', null, el('b', null, 'link ' + from + ' → ' + to), ', instance ' + who() +
     ', frame ' + (st.k + 1)), panelFindings(findings().link[lk.i]),
   fm('w = Θ', sub('ji'), ' = ', num('w', w)),
-  fm('signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ', num('signal', w * a)),
+  fm('signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ', num('signal', mul(w, a))),
   fm('blame share Θ', sub('ji'), '·δ', sub('j'), ' = ' + fmt(w) + ' × ' + fmt(dj) + ' = ',
-    num('share', w * dj)),
-  fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', a * dj)),
+    num('share', mul(w, dj))),
+  fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', mul(a, dj))),
   fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))];
 }
 function biasLinkPanel(lk, to) {  // a bias link: its weight and its term of z (a = 1)
@@ -585,6 +697,7 @@ function redraw() {
   drawFindings();
   legend();
   drawPictures();
+  drawPlane();
   panel();
   frames.forEach((f, k) => { f.style.display = (k === st.k) ? 'block' : 'none'; });
   $('slider').value = st.k;
