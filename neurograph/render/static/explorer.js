@@ -219,6 +219,14 @@ if (IMG) {
 place();
 const onResize = () => place();
 window.addEventListener('resize', onResize);
+// the pane also narrows without a window resize: a scroll bar appears once the page below
+// the network (maps, the plane, the static frame) grows taller than the window
+let paneWidth = $('main') ? $('main').clientWidth : 0;
+const watcher = typeof ResizeObserver === 'undefined' || !$('main') ? null : new ResizeObserver(() => {
+  const w = $('main').clientWidth;
+  if (w !== paneWidth) { paneWidth = w; place(); }
+});
+if (watcher) watcher.observe($('main'));
 // findings (health view): rings and badges go in one group above units and pictures
 const flat = [];  // the units in layer order: a finding names units by this position
 L.layers.forEach((lay) => lay.units.forEach((u, p) => flat.push([lay.l, p])));
@@ -317,7 +325,7 @@ if (PL) {
     el('div', { class: 'planekey' }, el('span', { class: 'rowkey' }, '— ' + ins[1].name + ' fixed'), ' ',
       el('span', { class: 'colkey' }, '— ' + ins[0].name + ' fixed'), ', points: the instances'));
 }
-function svgEl(tag, attrs) {
+function planeEl(tag, attrs) {  // an SVG element of the plane, not yet placed
   const e = document.createElementNS(NS, tag);
   Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
   return e;
@@ -331,9 +339,9 @@ function drawPlane() {
   const sx = (x) => pad + (x - x0) / (x1 - x0) * (PSIZE - 2 * pad);
   const sy = (y) => PSIZE - pad - (y - y0) / (y1 - y0) * (PSIZE - 2 * pad);
   const at = (i) => [F[base + u * per + i], F[base + v * per + i]];
-  const line = (idx, cls) => svgEl('polyline', { class: cls, fill: 'none', points: idx.map(at)
+  const line = (idx, cls) => planeEl('polyline', { class: cls, fill: 'none', points: idx.map(at)
     .filter(([x, y]) => isFinite(x) && isFinite(y)).map(([x, y]) => sx(x).toFixed(1) + ',' + sy(y).toFixed(1)).join(' ') });
-  const kids = [svgEl('rect', { x: 0.5, y: 0.5, width: PSIZE - 1, height: PSIZE - 1, fill: '#fafafa', stroke: '#999' })];
+  const kids = [planeEl('rect', { x: 0.5, y: 0.5, width: PSIZE - 1, height: PSIZE - 1, fill: '#fafafa', stroke: '#999' })];
   const span = [...Array(R).keys()];
   for (let r = 0; r < R; r += PL.every) kids.push(line(span.map((c) => r * R + c), 'rowline'));
   for (let c = 0; c < R; c += PL.every) kids.push(line(span.map((r) => r * R + c), 'colline'));
@@ -341,11 +349,11 @@ function drawPlane() {
   for (let i = 0; i < m; i++) {
     const [x, y] = at(R * R + i);
     if (!isFinite(x) || !isFinite(y)) continue;
-    kids.push(svgEl('circle', { class: 'planept', cx: sx(x).toFixed(1), cy: sy(y).toFixed(1), r: i === mine ? 6 : 4,
+    kids.push(planeEl('circle', { class: 'planept', cx: sx(x).toFixed(1), cy: sy(y).toFixed(1), r: i === mine ? 6 : 4,
       fill: P.classes[PL.classes[i] % P.classes.length] || '#999', stroke: '#000', 'stroke-width': i === mine ? 2.5 : 1,
       'data-row': i }));
   }
-  const axis = (x, y, txt, anchor) => { const t = svgEl('text', { x: x, y: y, class: 'planeaxis', 'text-anchor': anchor }); t.textContent = txt; return t; };
+  const axis = (x, y, txt, anchor) => { const t = planeEl('text', { x: x, y: y, class: 'planeaxis', 'text-anchor': anchor }); t.textContent = txt; return t; };
   kids.push(axis(PSIZE - 3, PSIZE - 2, PL.names[j][u] + ' ' + fmt(x0) + '…' + fmt(x1), 'end'),
     axis(3, 11, PL.names[j][v] + ' ' + fmt(y0) + '…' + fmt(y1), 'start'));
   planeSvg.replaceChildren(...kids);
@@ -781,6 +789,6 @@ rove(units['1,0']);  // Tab enters the network at x_1
 go(start.frame === undefined ? 0 : start.frame);
 box.dataset.openMs = performance.now().toFixed(1);
 box.dataset.ready = '1';
-return { state: st, go: go, stop: () => { if (st.timer) play(); window.removeEventListener('resize', onResize); } };
+return { state: st, go: go, stop: () => { if (st.timer) play(); window.removeEventListener('resize', onResize); if (watcher) watcher.disconnect(); } };
 }
 if (typeof DATA !== 'undefined') neurographExplorer(document, DATA);
