@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 import neurograph as ng
+from neurograph.explorer import live
+from neurograph.render import explorer as ex
 
 
 def numpy_deltas(net, X, y):
@@ -24,6 +26,49 @@ def numpy_deltas(net, X, y):
     d3 = a3 - np.asarray(y, float).reshape(-1, 1)
     d2 = (d3 @ T2[:, 1:]) * a2 * (1 - a2)
     return d2, d3
+
+
+class Wire:
+    """The widget's page as its script keeps it: every message the widget sends is heard
+    here (its size too), the whole page read as the script reads it, each update applied
+    as the script applies it (frames kept by position, new ones appended)."""
+
+    def __init__(self, w):
+        self.w, self.sizes = w, []
+        w._repr_mimebundle_()  # displayed: the page starts from the whole page as it is now
+        self.whole(w.page_data, w.page_body)
+        w._send = self.hear  # where every message to the page goes out, kernel or not
+
+    def hear(self, data, buffers=None):
+        buffers = [bytes(b) for b in buffers or []]
+        self.sizes.append(len(json.dumps(data)) + sum(map(len, buffers)))
+        if data.get("method") == "update" and "page_data" in data["state"]:
+            self.whole(data["state"]["page_data"], data["state"]["page_body"])
+        elif data.get("method") == "custom" and "update" in data["content"]:
+            msg = data["content"]
+            assert msg["base"] == self.seq, "an update the page cannot apply"
+            u, self.seq = msg["update"], msg["seq"]
+            self.blocks = [self.blocks[k] for k in u["keep"]] + [
+                np.frombuffer(b, dtype=np.float32) for b in buffers]
+            self.health = [self.health[k] for k in u["keep"]] + u["health"]
+            self.entries = [self.entries[k] for k in u["keep"]] + u["frames"]
+            self.scales, self.marker, self.curve = u["scales"], u["marker"], u["curve"]
+            self.heading = u["heading"]
+
+    def whole(self, data, body):
+        data = json.loads(data)
+        flat = np.frombuffer(base64.b64decode(data["packed"]["b64"]), dtype=np.float32)
+        at = data["offsets"]["frame"] + [flat.size]
+        self.blocks = [flat[at[k]:at[k + 1]] for k in range(len(at) - 1)]
+        self.health, self.seq = data["health"]["frames"], data["seq"]
+        self.entries = re.findall(r'<div class="frame".*?</div>', body)
+        self.scales, self.marker = data["scales"], data["marker"]
+        self.curve = re.search(r'<svg id="curve".*?</svg>', body).group(0)
+        self.heading = html.unescape(re.search(r"<h2>(.*?)</h2>", body).group(1))
+
+    def theta(self, k=-1):
+        """θ of frame k as the page holds it (float32)."""
+        return self.blocks[k][:self.w.net.weights.theta.size]
 
 
 @pytest.fixture
@@ -43,11 +88,50 @@ def test_an_edit_sets_the_link_and_recomputes_the_trace(xor):
     np.testing.assert_allclose(w.trace.delta[1], d2, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(w.trace.delta[2], d3, rtol=1e-9, atol=1e-12)
     assert len(w.frames) == 2 and w.frames[-1].kind == "edit"  # edits in a row: one frame
-    # the page's numbers are that Trace's: θ of its last frame, read back from the block
-    data = json.loads(w.page_data)
-    flat = np.frombuffer(base64.b64decode(data["packed"]["b64"]), dtype=np.float32)
-    start, nw = data["offsets"]["frame"][-1], data["offsets"]["nw"]
-    np.testing.assert_allclose(flat[start:start + nw], net.weights.theta, rtol=1e-6)
+
+
+def test_the_page_after_updates_is_the_page_written_whole(xor):
+    """Each change sends only what changed; applied in order, the page holds what a page
+    written whole from the frames now holds: numbers, findings, scales, curve, entries."""
+    net, X, y = xor
+    w = ng.explore(net, X, y, alpha=2.0)
+    page = Wire(w)
+    w.set_weight("x1", "a2_1", -1.75)
+    w.set_weight(None, "a3_1", 0.5)  # replaces the edit's frame
+    np.testing.assert_allclose(page.theta(), net.weights.theta, rtol=1e-6)
+    w.train(epochs=80, every=1)  # MAX_FRAMES: the oldest after the start are dropped
+    w.undo()
+    w.reset()
+    w.set_weight("x2", "a2_2", 3.0)
+    assert len(w.frames) == live.MAX_FRAMES
+    fresh = Wire.__new__(Wire)
+    fresh.w = w
+    w._push(whole=True)
+    fresh.whole(w.page_data, w.page_body)
+    assert len(page.blocks) == len(fresh.blocks) == len(w.frames)
+    for a, b in zip(page.blocks, fresh.blocks):
+        np.testing.assert_array_equal(a, b)
+    # every frame's θ is its Trace's, the last the network's own
+    for f, block in zip(w.frames, page.blocks):
+        np.testing.assert_allclose(block[:f.trace.theta.size], f.trace.theta, rtol=1e-6)
+    np.testing.assert_allclose(page.theta(), net.weights.theta, rtol=1e-6)
+    assert page.health == fresh.health and page.entries == fresh.entries
+    assert page.marker == fresh.marker and page.curve == fresh.curve
+    assert page.heading == fresh.heading == f"neurograph explorer: s = [2, 2, 1], {len(w.frames)} frames"
+    # the scales of the run, from each frame's own: those of all its Traces at once
+    assert page.scales == ex.scales(net, [f.trace for f in w.frames], w.rows)
+
+
+def test_an_edit_sends_one_frame_not_the_page():
+    X, y = ng.data.load_digits()
+    net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    w = ng.explore(net, X[:200], y[:200])
+    w.train(epochs=20)
+    page = Wire(w)
+    whole = len(w.page_data)
+    w.set_weight("x28", "a2_4", 0.5)
+    frame = page.blocks[-1].nbytes  # θ, ∂J/∂w and 50 instances' x, z, a, δ, g'(z)
+    assert sum(page.sizes) < 2 * frame + 40_000 < whole / 5, (page.sizes, frame, whole)
 
 
 @pytest.mark.parametrize("u, v, weight, error, words", [

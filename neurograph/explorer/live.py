@@ -12,9 +12,11 @@ frames to draw. The page multiplies nothing of its own: it draws the numbers sen
 
 from __future__ import annotations
 
+import base64
+import itertools
 import numbers
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,9 +31,10 @@ from ..errors import (
     StaleTraceError,
     TopologyError,
 )
-from ..render import colors
+from ..notation import instance_label
+from ..render import colors, health
 from ..render import explorer as ex
-from ..render.player import Frames, parts
+from ..render.player import Frames, curve, frame_markup, heading, parts
 from ..train.trainer import Trainer
 from .recorded import decision_maps
 
@@ -49,6 +52,8 @@ class Frame:
     at: int
     findings: list
     map: list | None = None
+    id: int = field(default_factory=itertools.count().__next__)  # the page knows frames by it
+    page: dict | None = field(default=None, repr=False)  # its part of the page, made once
 
 
 class Live:
@@ -206,9 +211,7 @@ class Live:
         traces = [f.trace for f in fr]
         frames = Frames(traces, [f.info for f in fr], [f.at for f in fr], self.costs,
                         [(k, 0) for k in range(len(fr))], [None] * len(fr), traces,
-                        [f.findings for f in fr],
-                        j=[f"J on the data shown = {colors.fmt(t.cost)}" if t.cost is not None
-                           else "" for t in traces])
+                        [f.findings for f in fr], j=[_j(t) for t in traces])
         maps = None
         if fr[0].map is not None:
             maps = decision_maps(self.net, [], self.X, self.y, res=self.res, rows=self.rows)
@@ -217,6 +220,55 @@ class Live:
                      y=self.y, static=False)
 
     res = 24  # decision map points per axis: a live map is redrawn at every change
+
+    def page_framed(self) -> tuple[str, dict, list[int]]:
+        """:meth:`page_parts` with each frame's numbers packed on their own (every frame
+        carries its inputs), so that :meth:`page_update` can add and drop frames; and the
+        ids of the frames it shows."""
+        body, data = self.page_parts()
+        blocks = [self._part(f)["block"] for f in self._frames]
+        data["offsets"] = {**data["offsets"], "inputs_once": False,
+                           "frame": np.cumsum([0] + [b.size for b in blocks[:-1]]).tolist()}
+        data["packed"] = {**data["packed"],
+                          "b64": base64.b64encode(np.concatenate(blocks).tobytes()).decode()}
+        return body, data, [f.id for f in self._frames]
+
+    def page_update(self, shown: list[int]) -> tuple[dict, list[bytes], list[int]]:
+        """What a page showing the frames ``shown`` (ids) needs to show the frames now,
+        without being written again: which of its frames stay (``keep``, positions in
+        ``shown``), the new frames (their entries, findings, and their packed numbers as
+        float32 bytes, one buffer each), and the run's scales, J curve and heading.
+        Returns (update, buffers, the ids shown after it)."""
+        fr = self._frames
+        ids = [f.id for f in fr]
+        keep = [k for k, i in enumerate(shown) if i in ids]
+        new = fr[len(keep):]
+        if [shown[k] for k in keep] != ids[:len(keep)]:  # not a page of these frames
+            raise ConfigError("the page's frames are not the explorer's: send the whole page")
+        parts_ = [self._part(f) for f in fr]
+        svg, mx, my = curve(self.costs, [f.at for f in fr])
+        update = {"keep": keep, "frames": [self._part(f)["div"] for f in new],
+                  "health": [self._part(f)["health"] for f in new],
+                  "scales": merge_scales([p["scales"] for p in parts_]),
+                  "marker": {"x": mx, "y": my}, "curve": svg,
+                  "heading": heading(self.net, len(fr))}
+        return update, [self._part(f)["block"].tobytes() for f in new], ids
+
+    def _part(self, frame: Frame) -> dict:
+        """A frame's own part of the page, made the first time it is asked for: its packed
+        numbers (float32), its scales, its findings and its entry under the slider."""
+        if frame.page is None:
+            tr = frame.trace
+            _, packed = ex.pack(self.net, [tr], self.rows,
+                                None if frame.map is None else [frame.map])
+            labels = [instance_label(r) for r in self.rows]
+            frame.page = {
+                "block": np.frombuffer(base64.b64decode(packed["b64"]), dtype=np.float32),
+                "scales": ex.scales(self.net, [tr], self.rows),
+                "health": health.pack_findings(self.net, [frame.findings])[0],
+                "div": frame_markup(self.net, self.show, [frame.info], [None], [_j(tr)],
+                                    labels)}
+        return frame.page
 
     # --- inside -----------------------------------------------------------------------
     def _link(self, u, v):
@@ -277,6 +329,31 @@ class Live:
     def _notify(self) -> None:
         if self._on_change is not None:
             self._on_change()
+
+
+def _j(trace) -> str:
+    return "" if trace.cost is None else f"J on the data shown = {colors.fmt(trace.cost)}"
+
+
+def merge_scales(each: list[dict]) -> dict:
+    """The scales of a run from each frame's own (render's ``scales`` of one Trace):
+    the run's end is the largest, a layer's the largest of that layer's, and the frames'
+    ends side by side; so a new frame costs one frame's scales, not the run's again."""
+    out = {}
+    for name, first in each[0].items():
+        sc = dict(first)
+        for side in ("unit", "link"):
+            ends = [s[name][side] for s in each]
+            if first[side] is None:
+                continue
+            if isinstance(first[side], list):  # a sequential scale: [lo, hi] of the run
+                sc[side] = [min(e[0] for e in ends), max(e[1] for e in ends)]
+            else:
+                sc[side] = {"run": max(e["run"] for e in ends),
+                            "layer": np.max([e["layer"] for e in ends], axis=0).tolist(),
+                            "frame": [f for e in ends for f in e["frame"]]}
+        out[name] = sc
+    return out
 
 
 def explore(net, X, y, **settings):

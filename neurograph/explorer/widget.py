@@ -3,9 +3,13 @@ the notebook, and the messages between the page and Python.
 
 The widget's JavaScript is render's ``explorer.js`` (the page's drawing, shared, not
 copied) followed by ``static/live.js`` (the edit box, the training buttons, the
-messages). Python sends the page's body and numbers (render's :func:`parts`); the page
-sends back what the user asked for: ``{"edit": [link index, weight]}``, ``{"train":
-epochs}``, ``{"batch": 1}``, ``{"stop": 1}``, ``{"undo": 1}``, ``{"reset": 1}``.
+messages). Python sends the page's body and numbers once (render's :func:`parts`, in
+``page_body`` and ``page_data``); after each change only what changed, as a message
+``{"update": …, "seq": s, "base": s − 1}`` with the new frames' numbers as binary buffers
+(:meth:`Live.page_update`), which the page draws in place. The page sends back what the
+user asked for: ``{"edit": [link index, weight]}``, ``{"train": epochs}``, ``{"batch":
+1}``, ``{"stop": 1}``, ``{"undo": 1}``, ``{"reset": 1}``, and ``{"sync": 1}`` when it
+missed an update (a view opened later, a page reloaded): then the whole page again.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ CSS = scoped(_text("neurograph.render", "explorer.css")) + "\n" + _text(__packag
 class Explorer(Live, anywidget.AnyWidget):
     """The live explorer in a notebook: :class:`Live` with the page in a widget.
 
-    ``page_body`` and ``page_data`` are the explorer page's markup and numbers,
-    ``links`` each link's ends and whether it is frozen (by link index), ``weights`` θ
+    ``page_body`` and ``page_data`` are the explorer page's markup and numbers as of
+    update ``data["seq"]`` (later updates are messages), ``links`` each link's ends and whether it is frozen (by link index), ``weights`` θ
     now (by link index), ``note`` the latest refusal or error in words, ``status`` α,
     training or not, frames and undo steps.
     """
@@ -67,16 +71,30 @@ class Explorer(Live, anywidget.AnyWidget):
     def __init__(self, net, X, y, **settings):
         anywidget.AnyWidget.__init__(self)
         self._answers = 0
+        self._seq, self._page_seq, self._shown, self._sent = 0, 0, None, None
         Live.__init__(self, net, X, y, on_change=self._push, **settings)
         self.on_msg(self._received)
 
-    def _push(self) -> None:
-        body, data = self.page_parts()
-        with self.hold_sync():  # one message: the page redraws once
+    def _push(self, whole: bool = False) -> None:
+        """Tell the page what changed: the whole page the first time (or when asked),
+        else an update of the frames and the J curve, if they changed."""
+        with self._lock:
+            sent = ([f.id for f in self._frames], len(self.costs), self.costs[-1])
+            if whole or self._shown is None:
+                body, data, self._shown = self.page_framed()
+                self._seq += 1
+                data["seq"] = self._page_seq = self._seq
+                self.page_body, self.page_data = body, esc.json_for_script(data)
+            elif sent != self._sent:
+                update, buffers, self._shown = self.page_update(self._shown)
+                self._seq += 1
+                self.send({"update": update, "seq": self._seq, "base": self._seq - 1},
+                          buffers)
+            self._sent = sent
+        with self.hold_sync():  # one message, after the update: the page's edit waits on it
             self.links = self._link_rows()
             self.weights = self.net.weights.theta.tolist()
-            self.page_body, self.page_data = body, esc.json_for_script(data)
-            self._answers += 1  # the page's edits wait on it
+            self._answers += 1
             self.status = {"alpha": self.alpha, "training": self.training,
                            "frames": len(self._frames), "undo": len(self._undo),
                            "n": self._answers}
@@ -104,6 +122,9 @@ class Explorer(Live, anywidget.AnyWidget):
                 self.undo()
             elif "reset" in content:
                 self.reset()
+            elif "sync" in content:
+                self._push(whole=True)
+                return
             self.note = ""
         except NeurographError as exc:
             self.note = str(exc)
@@ -129,7 +150,9 @@ class Explorer(Live, anywidget.AnyWidget):
     def _repr_mimebundle_(self, **kwargs):
         """The widget, and the explorer page of its current state where no kernel runs
         (a saved notebook, nbconvert, a notebook viewer)."""
+        if self._page_seq != self._seq:
+            self._push(whole=True)  # the view opened now starts from the page as it is
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data["text/html"] = inline(document(self.page_body, json.loads(self.page_data)))
+        data["text/html"] = inline(document(*self.page_parts()))  # each frame's inputs once
         return data, meta

@@ -1,7 +1,8 @@
 // The live explorer's widget (anywidget). It follows render's explorer.js in one module:
 // neurographExplorer draws the page from the numbers Python sends; this adds the weight
 // editor and the training buttons, which only send requests. Python changes the network,
-// recomputes the Trace and sends the page again; nothing is computed here.
+// recomputes the Trace and sends what changed (new frames' numbers, scales, the J curve),
+// which the page swaps in and redraws in place; nothing is computed here.
 function liveEl(tag, attrs, ...kids) {  // names are data: text nodes and attributes only
   const e = document.createElement(tag);
   Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
@@ -64,7 +65,9 @@ function render({ model, el }) {
   undo.addEventListener('click', () => model.send({ undo: 1 }));
   reset.addEventListener('click', () => model.send({ reset: 1 }));
 
-  function draw() {
+  // the run on show, frame by frame: an update keeps some and adds new ones
+  let blocks = [], health = [], entries = [], seq = null;
+  function draw() {  // the whole page, as Python wrote it
     const t0 = performance.now();
     const data = JSON.parse(model.get('page_data'));
     if (!data.layout) return;
@@ -76,6 +79,13 @@ function render({ model, el }) {
     stage.replaceChildren(page);
     keep.frame = data.frames.length - 1;  // a change shows the network as it is now
     ui = neurographExplorer(page, data, keep);
+    const raw = atob(data.packed.b64), bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    const all = new Float32Array(bytes.buffer), at = data.offsets.frame.concat([all.length]);
+    blocks = data.offsets.frame.map((o, k) => all.subarray(o, at[k + 1]));  // one per frame
+    health = data.health.frames.slice();
+    entries = Array.from(page.querySelectorAll('.frame')).map((f) => f.outerHTML);
+    seq = data.seq;
     // one listener for every link (a 64-25-10 network draws 1850 of them)
     const svg = page.querySelector('#net');
     page.querySelectorAll('#net line.link').forEach((line) => line.setAttribute('tabindex', '0'));
@@ -94,10 +104,30 @@ function render({ model, el }) {
       const i = linkOf(e);
       if (i !== null && e.key === 'Enter') { e.preventDefault(); choose(i); box.focus(); }
     });
+    drawn(page, data.frames.length, t0);
+  }
+  function drawn(page, frames, t0) {
     if (chosen !== null && document.activeElement !== box) choose(chosen);
-    host.dataset.frames = String(data.frames.length);
+    host.dataset.frames = String(frames);
     host.dataset.drawMs = (performance.now() - t0).toFixed(1);
     host.dataset.draws = String((parseInt(host.dataset.draws || '0', 10)) + 1);
+  }
+  function updated(msg, buffers) {  // what changed since update `base`, drawn in place
+    if (!msg.update || !ui) return;
+    if (msg.base !== seq) { model.send({ sync: 1 }); return; }  // missed one: the whole page
+    const t0 = performance.now(), U = msg.update;
+    const own = (b) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    blocks = U.keep.map((k) => blocks[k]).concat(buffers.map(own));
+    health = U.keep.map((k) => health[k]).concat(U.health);
+    entries = U.keep.map((k) => entries[k]).concat(U.frames);
+    const F = new Float32Array(blocks.reduce((s, b) => s + b.length, 0)), starts = [];
+    blocks.reduce((o, b) => { F.set(b, o); starts.push(o); return o + b.length; }, 0);
+    const page = stage.firstChild;
+    ui.update({ F: F, offsets: { frame: starts }, scales: U.scales, health: health,
+      marker: U.marker, curve: U.curve, frames: entries.join('') });
+    page.querySelector('h2').textContent = U.heading;
+    seq = msg.seq;
+    drawn(page, blocks.length, t0);
   }
   function status() {
     const s = model.get('status');
@@ -114,6 +144,7 @@ function render({ model, el }) {
     host.dataset.note = model.get('note') ? '1' : '0';
   }
   model.on('change:page_data', draw);
+  model.on('msg:custom', updated);
   model.on('change:status', status);  // after the page's change: the sync holds both
   model.on('change:note', showNote);
   draw(); status(); showNote();
