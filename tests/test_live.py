@@ -117,7 +117,8 @@ def test_the_page_after_updates_is_the_page_written_whole(xor):
     np.testing.assert_allclose(page.theta(), net.weights.theta, rtol=1e-6)
     assert page.health == fresh.health and page.entries == fresh.entries
     assert page.marker == fresh.marker and page.curve == fresh.curve
-    assert page.heading == fresh.heading == f"neurograph explorer: s = [2, 2, 1], {len(w.frames)} frames"
+    assert page.heading == fresh.heading == \
+        f"neurograph explorer: s = [2, 2, 1], {len(w.frames)} frames"
     # the scales of the run, from each frame's own: those of all its Traces at once
     assert page.scales == ex.scales(net, [f.trace for f in w.frames], w.rows)
 

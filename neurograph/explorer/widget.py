@@ -14,7 +14,6 @@ missed an update (a view opened later, a page reloaded): then the whole page aga
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from importlib import resources
@@ -54,9 +53,9 @@ class Explorer(Live, anywidget.AnyWidget):
     """The live explorer in a notebook: :class:`Live` with the page in a widget.
 
     ``page_body`` and ``page_data`` are the explorer page's markup and numbers as of
-    update ``data["seq"]`` (later updates are messages), ``links`` each link's ends and whether it is frozen (by link index), ``weights`` θ
-    now (by link index), ``note`` the latest refusal or error in words, ``status`` α,
-    training or not, frames and undo steps.
+    update ``data["seq"]`` (later updates are messages), ``links`` each link's ends and
+    whether it is frozen (by link index), ``weights`` θ now (by link index), ``note`` the
+    latest refusal or error in words, ``status`` α, training or not, frames and undo steps.
     """
 
     _esm = ESM
