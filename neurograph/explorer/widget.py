@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from importlib import resources
 
 import anywidget
@@ -71,6 +72,7 @@ class Explorer(Live, anywidget.AnyWidget):
         anywidget.AnyWidget.__init__(self)
         self._answers = 0
         self._seq, self._page_seq, self._shown, self._sent = 0, 0, None, None
+        self._heard = time.perf_counter()
         Live.__init__(self, net, X, y, on_change=self._push, **settings)
         self.on_msg(self._received)
 
@@ -96,19 +98,26 @@ class Explorer(Live, anywidget.AnyWidget):
             self._answers += 1
             self.status = {"alpha": self.alpha, "training": self.training,
                            "frames": len(self._frames), "undo": len(self._undo),
-                           "n": self._answers}
+                           "n": self._answers, "ms": round(1000 * (
+                               time.perf_counter() - self._heard), 1)}
 
     def _link_rows(self) -> list:
-        """[source, target, frozen] by link index (θ's layout moves when the net compiles)."""
+        """[source, target, frozen] by link index (θ's layout moves when the net compiles);
+        made again only when the layout or a frozen flag changed (a walk over every link)."""
         frozen = self.net.weights.frozen
+        key = (self.net.version, frozen.tobytes())
+        if getattr(self, "_rows_of", (None,))[0] == key:
+            return self._rows_of[1]
         rows = [None] * frozen.size
         for k in self.net.links:
             rows[k.index] = ["+1" if k.is_bias else k.source.name, k.target.name,
                              bool(frozen[k.index])]
+        self._rows_of = key, rows
         return rows
 
     def _received(self, _widget, content, _buffers) -> None:
         """A request of the page: done, or refused with the reason in ``note``."""
+        self._heard = time.perf_counter()  # Python's part of an edit's time: status["ms"]
         try:
             if "edit" in content:
                 self.set_link(*content["edit"])

@@ -54,7 +54,11 @@ function render({ model, el }) {
     model.send({ edit: [chosen, value] });
   }
   function answered() {  // every answer of Python's moves status.n on
-    if (sentAt !== null) { host.dataset.editMs = (performance.now() - sentAt).toFixed(1); sentAt = null; }
+    if (sentAt !== null) {
+      host.dataset.editMs = (performance.now() - sentAt).toFixed(1);
+      host.dataset.pythonMs = String(model.get('status').ms);  // of it, Python's
+      sentAt = null;
+    }
     if (pending) { const [i, v] = pending; pending = null; sentAt = performance.now(); model.send({ edit: [i, v] }); }
   }
   box.addEventListener('change', () => edit(box.value));

@@ -483,6 +483,30 @@ function play() {
   b.textContent = '❚❚ pause';
   st.timer = setInterval(() => { if (st.k >= frames.length - 1) play(); else go(st.k + 1); }, 400);
 }
+// The live explorer's run grows while it is shown: swap in the frames' numbers (U.F,
+// U.offsets: every frame, as pack lays them), their entries (U.frames: render's markup,
+// names escaped there), findings, scales, J curve and marker, then redraw in place — the
+// drawing, its listeners and the view, instance and scale picked stay. Shows frame
+// U.frame (default: the last, the network as it is now).
+function update(U) {
+  F = U.F;
+  Object.assign(O, U.offsets);
+  Object.keys(cache).forEach((k) => delete cache[k]);
+  Object.keys(healthCache).forEach((k) => delete healthCache[k]);
+  Object.assign(SC, U.scales);
+  H.frames = U.health;
+  D.marker = U.marker;
+  $('frames').innerHTML = U.frames;
+  frames.splice(0, frames.length, ...root.querySelectorAll('.frame'));
+  if (U.curve && cur) {  // the new curve's axes and line around the same marker element
+    const fresh = new DOMParser().parseFromString(U.curve, 'image/svg+xml').documentElement;
+    fresh.querySelector('#marker').replaceWith(marker);
+    ['width', 'height', 'data-n'].forEach((a) => cur.setAttribute(a, fresh.getAttribute(a)));
+    cur.replaceChildren(...fresh.childNodes);
+  }
+  $('slider').max = String(frames.length - 1);
+  go(U.frame === undefined ? frames.length - 1 : U.frame);
+}
 $('slider').addEventListener('input', () => go(parseInt($('slider').value, 10)));
 $('prev').addEventListener('click', () => go(st.k - 1));
 $('next').addEventListener('click', () => go(st.k + 1));
@@ -508,30 +532,6 @@ $('view').value = st.view; $('instance').value = String(st.inst); $('scale').val
 go(start.frame === undefined ? 0 : start.frame);
 box.dataset.openMs = performance.now().toFixed(1);
 box.dataset.ready = '1';
-// The live explorer's run grows while it is shown: swap in the frames' numbers (U.F,
-// U.offsets: every frame, as pack lays them), their entries (U.frames: render's markup,
-// names escaped there), findings, scales, J curve and marker, then redraw in place — the
-// drawing, its listeners and the view, instance and scale picked stay. Shows frame
-// U.frame (default: the last, the network as it is now).
-function update(U) {
-  F = U.F;
-  Object.assign(O, U.offsets);
-  Object.keys(cache).forEach((k) => delete cache[k]);
-  Object.keys(healthCache).forEach((k) => delete healthCache[k]);
-  Object.assign(SC, U.scales);
-  H.frames = U.health;
-  D.marker = U.marker;
-  $('frames').innerHTML = U.frames;
-  frames.splice(0, frames.length, ...root.querySelectorAll('.frame'));
-  if (U.curve && cur) {  // the new curve's axes and line around the same marker element
-    const fresh = new DOMParser().parseFromString(U.curve, 'image/svg+xml').documentElement;
-    fresh.querySelector('#marker').replaceWith(marker);
-    ['width', 'height', 'data-n'].forEach((a) => cur.setAttribute(a, fresh.getAttribute(a)));
-    cur.replaceChildren(...fresh.childNodes);
-  }
-  $('slider').max = String(frames.length - 1);
-  go(U.frame === undefined ? frames.length - 1 : U.frame);
-}
 return { state: st, go: go, update: update, stop: () => { if (st.timer) play(); } };
 }
 if (typeof DATA !== 'undefined') neurographExplorer(document, DATA);
