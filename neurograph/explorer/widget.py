@@ -23,6 +23,7 @@ import anywidget
 import traitlets
 
 from ..errors import NeurographError
+from ..render import explorer as ex
 from ..render import htmlsafe as esc
 from ..render.player import document, inline
 from .live import Live
@@ -76,10 +77,11 @@ class Explorer(Live, anywidget.AnyWidget):
         Live.__init__(self, net, X, y, on_change=self._push, **settings)
         self.on_msg(self._received)
 
-    def _push(self, whole: bool = False) -> None:
+    def _push(self, whole: bool = False, refused: bool = False) -> None:
         """Tell the page what changed: the whole page the first time (or when asked),
-        else an update of the frames and the J curve, if they changed."""
-        with self._lock:
+        else an update of the frames and the J curve, if they changed; then the status
+        (``refused``: the page's request was, so its edit box shows the weight again)."""
+        with self._lock:  # the status names the update before it (a training thread pushes)
             sent = ([f.id for f in self._frames], len(self.costs), self.costs[-1])
             if whole or self._shown is None:
                 body, data, self._shown = self.page_framed()
@@ -92,14 +94,14 @@ class Explorer(Live, anywidget.AnyWidget):
                 self.send({"update": update, "seq": self._seq, "base": self._seq - 1},
                           buffers)
             self._sent = sent
-        with self.hold_sync():  # one message, after the update: the page's edit waits on it
-            self.links = self._link_rows()
-            self.weights = self.net.weights.theta.tolist()
-            self._answers += 1
-            self.status = {"alpha": self.alpha, "training": self.training,
-                           "frames": len(self._frames), "undo": len(self._undo),
-                           "n": self._answers, "ms": round(1000 * (
-                               time.perf_counter() - self._heard), 1)}
+            with self.hold_sync():  # one message, after the update: an edit waits on it
+                self.links = self._link_rows()
+                self.weights = self.net.weights.theta.tolist()
+                self._answers += 1
+                self.status = {"alpha": self.alpha, "training": self.training,
+                               "frames": len(self._frames), "undo": len(self._undo),
+                               "n": self._answers, "seq": self._seq, "refused": refused,
+                               "ms": round(1000 * (time.perf_counter() - self._heard), 1)}
 
     def _link_rows(self) -> list:
         """[source, target, frozen] by link index (θ's layout moves when the net compiles);
@@ -136,7 +138,7 @@ class Explorer(Live, anywidget.AnyWidget):
             self.note = ""
         except NeurographError as exc:
             self.note = str(exc)
-            self._push()  # the page puts back what it showed: the network is unchanged
+            self._push(refused=True)  # the network is unchanged: the page shows it so
 
     def _train_in_background(self, content) -> None:
         """Training from the page runs in a thread, so the stop button's message is
@@ -144,7 +146,7 @@ class Explorer(Live, anywidget.AnyWidget):
         if self.training:
             self.note = "training is already running"
             return
-        epochs = 1 if "batch" in content else content["train"]
+        epochs = 1 if "batch" in content else ex.whole(_typed(content["train"]), "epochs")
 
         def run():
             try:
@@ -164,3 +166,11 @@ class Explorer(Live, anywidget.AnyWidget):
         data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
         data["text/html"] = inline(document(*self.page_parts()))  # each frame's inputs once
         return data, meta
+
+
+def _typed(k):
+    """The page's k as typed (text): a whole number as an int, anything else as it came,
+    for the check to refuse by name (the page must not turn 0 or 2.5 into something)."""
+    if isinstance(k, str) and re.fullmatch(r"\s*[+-]?\d+\s*", k):
+        return int(k)
+    return k

@@ -57,20 +57,23 @@ function render({ model, el }) {
     if (sentAt !== null) {
       host.dataset.editMs = (performance.now() - sentAt).toFixed(1);
       host.dataset.pythonMs = String(model.get('status').ms);  // of it, Python's
+      host.dataset.edits = String((parseInt(host.dataset.edits || '0', 10)) + 1);
       sentAt = null;
     }
     if (pending) { const [i, v] = pending; pending = null; sentAt = performance.now(); model.send({ edit: [i, v] }); }
   }
   box.addEventListener('change', () => edit(box.value));
   drag.addEventListener('input', () => { box.value = drag.value; edit(drag.value); });
-  train.addEventListener('click', () => model.send({ train: parseInt(epochs.value, 10) || 1 }));
+  // k as typed: Python reads it, and refuses 0, 2.5 or nothing with the reason
+  train.addEventListener('click', () => model.send({ train: epochs.value }));
   batch.addEventListener('click', () => model.send({ batch: 1 }));
   stop.addEventListener('click', () => model.send({ stop: 1 }));
   undo.addEventListener('click', () => model.send({ undo: 1 }));
   reset.addEventListener('click', () => model.send({ reset: 1 }));
 
   // the run on show, frame by frame: an update keeps some and adds new ones
-  let blocks = [], health = [], entries = [], seq = null;
+  let blocks = [], health = [], entries = [], seq = null, asked = false;
+  function sync() { if (!asked) { asked = true; model.send({ sync: 1 }); } }  // once till it comes
   function draw() {  // the whole page, as Python wrote it
     const t0 = performance.now();
     const data = JSON.parse(model.get('page_data'));
@@ -89,7 +92,7 @@ function render({ model, el }) {
     blocks = data.offsets.frame.map((o, k) => all.subarray(o, at[k + 1]));  // one per frame
     health = data.health.frames.slice();
     entries = Array.from(page.querySelectorAll('.frame')).map((f) => f.outerHTML);
-    seq = data.seq;
+    seq = data.seq; asked = false;
     // one listener for every link (a 64-25-10 network draws 1850 of them)
     const svg = page.querySelector('#net');
     page.querySelectorAll('#net line.link').forEach((line) => line.setAttribute('tabindex', '0'));
@@ -118,7 +121,7 @@ function render({ model, el }) {
   }
   function updated(msg, buffers) {  // what changed since update `base`, drawn in place
     if (!msg.update || !ui) return;
-    if (msg.base !== seq) { model.send({ sync: 1 }); return; }  // missed one: the whole page
+    if (msg.base !== seq) { sync(); return; }  // missed one: the whole page
     const t0 = performance.now(), U = msg.update;
     const own = (b) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     blocks = U.keep.map((k) => blocks[k]).concat(buffers.map(own));
@@ -141,6 +144,10 @@ function render({ model, el }) {
     stop.disabled = !s.training;
     undo.disabled = !!s.training || !s.undo;
     host.dataset.training = s.training ? '1' : '0';
+    if (s.refused && chosen !== null) choose(chosen);  // the network is as it was: so is the box
+    // every update comes before its status: a page behind it missed one (or was opened
+    // from a saved state), and asks for the whole page
+    if (seq !== null && s.seq !== undefined && s.seq !== seq) sync();
     setTimeout(answered, 0);  // after every handler of this message (the redraw too)
   }
   function showNote() {
