@@ -34,7 +34,7 @@ class Wire:
     as the script applies it (frames kept by position, new ones appended)."""
 
     def __init__(self, w):
-        self.w, self.sizes = w, []
+        self.w, self.sizes, self.updates = w, [], 0
         w._repr_mimebundle_()  # displayed: the page starts from the whole page as it is now
         self.whole(w.page_data, w.page_body)
         w._send = self.hear  # where every message to the page goes out, kernel or not
@@ -48,6 +48,7 @@ class Wire:
             msg = data["content"]
             assert msg["base"] == self.seq, "an update the page cannot apply"
             u, self.seq = msg["update"], msg["seq"]
+            self.updates += 1
             self.blocks = [self.blocks[k] for k in u["keep"]] + [
                 np.frombuffer(b, dtype=np.float32) for b in buffers]
             self.health = [self.health[k] for k in u["keep"]] + u["health"]
@@ -121,6 +122,24 @@ def test_the_page_after_updates_is_the_page_written_whole(xor):
         f"neurograph explorer: s = [2, 2, 1], {len(w.frames)} frames"
     # the scales of the run, from each frame's own: those of all its Traces at once
     assert page.scales == ex.scales(net, [f.trace for f in w.frames], w.rows)
+
+
+def test_training_streams_frames_not_a_message_per_epoch(xor):
+    """A long run's frames and J curve reach the page as it trains, a few times a second,
+    not once per epoch (each would carry the whole curve so far)."""
+    net, X, y = xor
+    w = ng.explore(net, X, y, alpha=2.0)
+    page = Wire(w)
+    t = time.perf_counter()
+    w.train(epochs=3000)
+    took = time.perf_counter() - t
+    assert len(w.frames) == 21 and len(w.costs) == 3001
+    assert page.updates <= 20 + took / w.tell_every + 2, (page.updates, took)
+    assert len(page.blocks) == 21  # every frame reached the page, the last with the curve
+    np.testing.assert_allclose(page.theta(), net.weights.theta, rtol=1e-6)
+    points = re.search(r'<polyline fill="none" stroke="#2171b5"[^>]*points="([^"]*)"',
+                       page.curve).group(1).split()
+    assert len(points) == 3001  # J after every epoch
 
 
 def test_an_edit_sends_one_frame_not_the_page():

@@ -16,6 +16,7 @@ import base64
 import itertools
 import numbers
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -176,17 +177,23 @@ class Live:
             self._notify()
             gen = self.trainer.steps(self.X, self.y, every="batch" if batch else "epoch",
                                      epochs=1 if batch else epochs)
+            told = time.monotonic()
             try:
                 for k, step in enumerate(gen, 1):
                     with self._lock:
                         last = batch or k == epochs or self._stop
-                        if last or k % every == 0:  # the frame's pass gives its J
+                        framed = last or k % every == 0
+                        if framed:  # the frame's pass gives its J
                             what = f"batch {step.batch + 1} of epoch {step.epoch + 1}" \
                                 if batch else f"epoch {self.trainer.epoch}"
                             self._record("train", f"trained: {what}", notify=False)
                         else:  # the epoch's own J, one point of the curve between frames
                             self.costs.append(float(step.cost))
-                    self._notify()
+                    # the curve between frames a few times a second: each message carries
+                    # the whole curve, and an epoch of a small net takes microseconds
+                    if framed or time.monotonic() - told >= self.tell_every:
+                        self._notify()
+                        told = time.monotonic()
                     if last:
                         break
             finally:
@@ -220,6 +227,7 @@ class Live:
                      y=self.y, static=False)
 
     res = 24  # decision map points per axis: a live map is redrawn at every change
+    tell_every = 0.1  # s: how often a training run's J curve reaches the page between frames
 
     def page_framed(self) -> tuple[str, dict, list[int]]:
         """:meth:`page_parts` with each frame's numbers packed on their own (every frame
