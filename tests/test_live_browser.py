@@ -81,6 +81,8 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
 
     # an edit in the page: click the link x1 → a2_1, type its weight
     link = net.link("x1", "a2_1")
+    decision_map = "document.querySelector('.ng-live #map').toDataURL()"
+    before = page.evaluate(decision_map)
     page.locator(f"#net line.link[data-i='{link.index}']").click(force=True)
     page.locator(".ng-weight").fill("-1.75")
     page.locator(".ng-weight").press("Enter")
@@ -95,7 +97,14 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.locator("#net circle#u_a2_1").hover()
     panel = float(page.locator("#panel b[data-q='delta']").text_content())
     assert panel == pytest.approx(d2[0, 0], rel=1e-4)
-    page.screenshot(path=str(ARTIFACTS / "live_edited.png"))
+    page.screenshot(path=str(ARTIFACTS / "live_edited.png"), full_page=True)
+    until(lambda: page.evaluate(decision_map) != before, "the decision map redrawn")
+
+    # a drag of the slider edits too (a drag is many edits: one frame)
+    page.locator(".ng-drag").fill("2.5")
+    until(lambda: link.weight == 2.5, "the drag to reach link.weight")
+    until(lambda: page.locator("#net text.unittext[data-unit='a3_1']").text_content()
+          == f"δ={fmt(numpy_deltas(net, X, y)[1][0, 0])}", "the drag drawn")
 
     # a weight set in Python redraws its link
     other = net.link("a2_2", "a3_1")
@@ -121,7 +130,7 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.locator(".ng-live[data-frames='7'][data-training='0']").wait_for()
     assert len(w.frames) == 7 and [f.kind for f in w.frames][-5:] == ["train"] * 5
     assert page.locator(".ng-note").text_content() == ""
-    page.screenshot(path=str(ARTIFACTS / "live_trained.png"))
+    page.screenshot(path=str(ARTIFACTS / "live_trained.png"), full_page=True)
 
     # the keyboard: focus a link, Enter, type; then the undo and one-batch buttons
     keyed = net.link("x2", "a2_1")
@@ -173,7 +182,7 @@ def test_an_edit_of_a_64_25_10_network_redraws_quickly(solara_test, page_session
         drawn.append(float(live.get_attribute("data-draw-ms")))
         python.append(float(live.get_attribute("data-python-ms")))
     assert link.weight == 5.5
-    page.screenshot(path=str(ARTIFACTS / "live_digits.png"))
+    page.screenshot(path=str(ARTIFACTS / "live_digits.png"), full_page=True)
     print("edit → redraw, ms:", took, "of which Python:", python, "the page's redraw:", drawn)
     # the budget is 100 ms on a quiet machine; CI's shared cores get ten times it
     assert sorted(took)[len(took) // 2] < 1000, took
