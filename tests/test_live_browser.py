@@ -205,6 +205,10 @@ def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors
     page = page_session
     page.locator(".ng-live[data-ready='1']").wait_for()
     box = page.locator(".ng-weight")
+    # a frozen link is drawn dashed before anyone clicks it, the others are not
+    line = page.locator(f"#net line.link[data-i='{frozen.index}']")
+    assert "frozen" in line.get_attribute("class")
+    assert page.locator("#net line.link.frozen").count() == 1
 
     # a frozen link, then a weight that is not finite: refused, the box shows the weight
     for link, typed, words in ((frozen, "1", "is frozen"),
@@ -213,7 +217,8 @@ def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors
         box.fill(typed)
         box.press("Enter")
         until(lambda w=words: w in page.locator(".ng-note").text_content(), words)
-        until(lambda k=link: box.input_value() == str(k.weight), "the box to show the weight")
+        # the weight to 6 significant digits, as a person reads and types it
+        until(lambda k=link: box.input_value() == f"{k.weight:.6g}", "the box to show the weight")
         assert np.array_equal(net.weights.theta, start) and len(w.frames) == 1
 
     # k = 0 epochs is refused with the reason, not trained as 1
@@ -221,6 +226,10 @@ def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors
     page.locator(".ng-train").click()
     until(lambda: "got 0" in page.locator(".ng-note").text_content(), "k = 0 refused")
     assert w.trainer.epoch == 0 and len(w.frames) == 1
+
+    frozen.frozen = False  # unfrozen in Python, shown on refresh
+    w.refresh()
+    until(lambda: "frozen" not in line.get_attribute("class"), "the link drawn unfrozen")
 
     # the view picked stays when the network changes (weights: each link labelled)
     page.locator("#view").select_option("weights")

@@ -40,7 +40,8 @@ function render({ model, el }) {
     chosen = i;
     which.textContent = 'w(' + lk[0] + ' → ' + lk[1] + ')' + (lk[2] ? ' (frozen)' : '') + ' =';
     const w = model.get('weights')[i];
-    box.value = String(w);
+    box.value = String(Number(w.toPrecision(6)));  // as a person reads it; the title: all
+    box.title = String(w);
     const m = Math.max(8, Math.ceil(Math.abs(w) * 2));
     drag.min = String(-m); drag.max = String(m); drag.value = String(w);
     box.disabled = false; drag.disabled = false;
@@ -86,6 +87,7 @@ function render({ model, el }) {
     stage.replaceChildren(page);
     keep.frame = data.frames.length - 1;  // a change shows the network as it is now
     ui = neurographExplorer(page, data, keep);
+    frozen();
     const raw = atob(data.packed.b64), bytes = new Uint8Array(raw.length);
     for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
     const all = new Float32Array(bytes.buffer), at = data.offsets.frame.concat([all.length]);
@@ -154,7 +156,13 @@ function render({ model, el }) {
     note.textContent = model.get('note');
     host.dataset.note = model.get('note') ? '1' : '0';
   }
+  function frozen() {  // frozen links dashed: an edit of one is refused
+    const rows = model.get('links');
+    stage.querySelectorAll('#net line.link').forEach((e) =>
+      e.classList.toggle('frozen', !!(rows[e.dataset.i] || [])[2]));
+  }
   model.on('change:page_data', draw);
+  model.on('change:links', frozen);
   model.on('msg:custom', updated);
   model.on('change:status', status);  // after the page's change: the sync holds both
   model.on('change:note', showNote);
