@@ -229,6 +229,23 @@ def test_undo_reset_refresh_and_training(xor):
         w.set_weight("x1", "a2_1", 1.0)
 
 
+def test_a_drag_is_undone_at_once(xor):
+    """A drag (or typing again) is many edits of one link: one undo takes it back, as it
+    is one frame; an edit of another link is an undo step of its own."""
+    net, X, y = xor
+    w = ng.explore(net, X, y)
+    start = weights(net)
+    for v in np.linspace(0.3, 2.0, 30):
+        w.set_weight("x1", "a2_1", v)
+    w.set_weight("x2", "a2_1", -1.0)
+    w.undo()
+    assert weights(net) == {**start, ("x1", "a2_1"): 2.0}
+    w.undo()
+    assert weights(net) == start
+    with pytest.raises(ng.ConfigError, match="nothing to undo"):
+        w.undo()
+
+
 def test_without_a_kernel_the_widget_carries_the_page(xor):
     net, X, y = xor
     net.classes = ["</script><img src=x onerror=alert(1)>", "b"]

@@ -45,7 +45,8 @@ MAX_FRAMES = 60  # frames kept (and sent) at once: the start, then the latest
 @dataclass
 class Frame:
     """One moment shown: its Trace (over all of X), the line under the slider, what made
-    it ("start", "edit", "train", "undo", "reset", "refresh") and its place on the J curve."""
+    it ("start", "edit", "train", "undo", "reset", "refresh"), its place on the J curve,
+    its findings and decision map, and the link an edit changed."""
 
     trace: Trace
     info: str
@@ -53,6 +54,7 @@ class Frame:
     at: int
     findings: list
     map: list | None = None
+    link: int | None = None  # the link an edit's frame edited (its index)
     id: int = field(default_factory=itertools.count().__next__)  # the page knows frames by it
     page: dict | None = field(default=None, repr=False)  # its part of the page, made once
 
@@ -302,9 +304,12 @@ class Live:
                                       f"for {name}") from None
         before = self.net.weights.theta.copy()
         link.weight = weight  # the link's own check: a finite real number, one of them
-        self._undo.append(before)
+        # a drag is many edits of one link, one frame: one undo step takes it all back
+        if not (self._frames[-1].kind == "edit" and self._frames[-1].link == link.index):
+            self._undo.append(before)
         src = "+1" if link.is_bias else link.source.name
         self._record("edit", f"edited: w({src} → {link.target.name}) = {link.weight:.5g}")
+        self._frames[-1].link = link.index
 
     def _idle(self, what: str) -> None:
         if self.training:
