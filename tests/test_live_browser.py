@@ -184,7 +184,9 @@ def test_an_edit_of_a_64_25_10_network_redraws_quickly(solara_test, page_session
     assert link.weight == 5.5
     page.screenshot(path=str(ARTIFACTS / "live_digits.png"), full_page=True)
     print("edit → redraw, ms:", took, "of which Python:", python, "the page's redraw:", drawn)
-    # the budget is 100 ms on a quiet machine; CI's shared cores get ten times it
+    # the budget is 100 ms: the quickest of six edits (the one the other jobs on
+    # shared cores slowed least) keeps it; the median gets ten times it there
+    assert min(took) < 100, took
     assert sorted(took)[len(took) // 2] < 1000, took
     assert errors == []
 
