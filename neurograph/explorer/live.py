@@ -243,18 +243,19 @@ class Live:
                           "b64": base64.b64encode(np.concatenate(blocks).tobytes()).decode()}
         return body, data, [f.id for f in self._frames]
 
-    def page_update(self, shown: list[int]) -> tuple[dict, list[bytes], list[int]]:
+    def page_update(self, shown: list[int]) -> tuple[dict, list[bytes], list[int]] | None:
         """What a page showing the frames ``shown`` (ids) needs to show the frames now,
         without being written again: which of its frames stay (``keep``, positions in
         ``shown``), the new frames (their entries, findings, and their packed numbers as
         float32 bytes, one buffer each), and the run's scales, J curve and heading.
-        Returns (update, buffers, the ids shown after it)."""
+        Returns (update, buffers, the ids shown after it), or None when the page's frames
+        are not a start of these (then it needs the whole page)."""
         fr = self._frames
         ids = [f.id for f in fr]
         keep = [k for k, i in enumerate(shown) if i in ids]
         new = fr[len(keep):]
-        if [shown[k] for k in keep] != ids[:len(keep)]:  # not a page of these frames
-            raise ConfigError("the page's frames are not the explorer's: send the whole page")
+        if [shown[k] for k in keep] != ids[:len(keep)]:
+            return None
         parts_ = [self._part(f) for f in fr]
         svg, mx, my = curve(self.costs, [f.at for f in fr])
         update = {"keep": keep, "frames": [self._part(f)["div"] for f in new],

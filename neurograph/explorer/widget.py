@@ -83,13 +83,17 @@ class Explorer(Live, anywidget.AnyWidget):
         (``refused``: the page's request was, so its edit box shows the weight again)."""
         with self._lock:  # the status names the update before it (a training thread pushes)
             sent = ([f.id for f in self._frames], len(self.costs), self.costs[-1])
+            update = None
+            if not whole and self._shown is not None and sent != self._sent:
+                update = self.page_update(self._shown)
+                whole = update is None
             if whole or self._shown is None:
                 body, data, self._shown = self.page_framed()
                 self._seq += 1
                 data["seq"] = self._page_seq = self._seq
                 self.page_body, self.page_data = body, esc.json_for_script(data)
-            elif sent != self._sent:
-                update, buffers, self._shown = self.page_update(self._shown)
+            elif update is not None:
+                update, buffers, self._shown = update
                 self._seq += 1
                 self.send({"update": update, "seq": self._seq, "base": self._seq - 1},
                           buffers)
