@@ -14,6 +14,7 @@ import pytest
 import neurograph as ng
 from neurograph.explorer import live
 from neurograph.render import explorer as ex
+from neurograph.render import player
 
 
 def numpy_deltas(net, X, y):
@@ -140,6 +141,27 @@ def test_training_streams_frames_not_a_message_per_epoch(xor):
     points = re.search(r'<polyline fill="none" stroke="#2171b5"[^>]*points="([^"]*)"',
                        page.curve).group(1).split()
     assert len(points) == 3001  # J after every epoch
+
+
+def test_a_long_run_s_curve_is_thinned_for_the_page(xor):
+    """The page's J curve of a long run: the axis counts every epoch, the line keeps each
+    stretch's lowest and highest J and every frame's, not every point (each message
+    carries the curve)."""
+    net, X, y = xor
+    w = ng.explore(net, X, y, alpha=2.0)
+    w.curve_points = 100
+    page = Wire(w)
+    w.train(epochs=3000)
+    line = re.search(r'<polyline fill="none" stroke="#2171b5"[^>]*points="([^"]*)"',
+                     page.curve).group(1).split()
+    assert len(line) <= 100 + len(w.frames) + 2 * 60, len(line)
+    assert 'data-n="3000"' in page.curve
+    _, mx, my = player.curve(w.costs, [f.at for f in w.frames])  # every point drawn
+    assert page.marker == {"x": mx, "y": my}  # the frames sit where they would
+    xs, ys = zip(*(map(float, p.split(",")) for p in line))
+    full = re.search(r'points="([^"]*)"', player.curve(w.costs, [0])[0]).group(1).split()
+    fy = [float(p.split(",")[1]) for p in full]
+    assert (min(ys), max(ys)) == (min(fy), max(fy))  # the extremes kept
 
 
 def test_an_edit_sends_one_frame_not_the_page():

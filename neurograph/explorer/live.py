@@ -218,7 +218,7 @@ class Live:
         """(body, data) of the explorer page of the frames so far (render's page writer)."""
         fr = self._frames
         traces = [f.trace for f in fr]
-        frames = Frames(traces, [f.info for f in fr], [f.at for f in fr], self.costs,
+        frames = Frames(traces, [f.info for f in fr], [f.at for f in fr], self._curve(),
                         [(k, 0) for k in range(len(fr))], [None] * len(fr), traces,
                         [f.findings for f in fr], j=[_j(t) for t in traces])
         maps = None
@@ -230,6 +230,28 @@ class Live:
 
     res = 24  # decision map points per axis: a live map is redrawn at every change
     tell_every = 0.1  # s: how often a training run's J curve reaches the page between frames
+    curve_points = 1000  # about as many as the page's curve draws (it is 520 px wide)
+
+    def _curve(self) -> list:
+        """J after every change and epoch, for the page's curve: a long run's points beyond
+        ``curve_points`` left out (None: not drawn; the axis still counts every step) but
+        each frame's and each stretch's lowest and highest, so no spike is lost; every
+        message carries the curve, and a run of 100,000 epochs has as many points."""
+        n = len(self.costs)
+        if n <= self.curve_points:
+            return self.costs
+        k = -(-2 * n // self.curve_points)  # a stretch of k steps gives 2 points
+        c = np.asarray(self.costs[:n - n % k], float).reshape(-1, k)
+        finite = np.isfinite(c)
+        starts = np.arange(0, c.size, k)
+        kept = {0, n - 1, *(f.at for f in self._frames),
+                *(starts + np.argmin(np.where(finite, c, np.inf), axis=1)).tolist(),
+                *(starts + np.argmax(np.where(finite, c, -np.inf), axis=1)).tolist(),
+                *range(n - n % k, n)}
+        out = [None] * n
+        for i in kept:
+            out[i] = self.costs[i]
+        return out
 
     def page_framed(self) -> tuple[str, dict, list[int]]:
         """:meth:`page_parts` with each frame's numbers packed on their own (every frame
@@ -257,7 +279,7 @@ class Live:
         if [shown[k] for k in keep] != ids[:len(keep)]:
             return None
         parts_ = [self._part(f) for f in fr]
-        svg, mx, my = curve(self.costs, [f.at for f in fr])
+        svg, mx, my = curve(self._curve(), [f.at for f in fr])
         update = {"keep": keep, "frames": [self._part(f)["div"] for f in new],
                   "health": [self._part(f)["health"] for f in new],
                   "scales": merge_scales([p["scales"] for p in parts_]),
