@@ -130,6 +130,7 @@ def test_training_streams_frames_not_a_message_per_epoch(xor):
     not once per epoch (each would carry the whole curve so far)."""
     net, X, y = xor
     w = ng.explore(net, X, y, alpha=2.0)
+    w.curve_points = 10_000  # every point drawn
     page = Wire(w)
     t = time.perf_counter()
     w.train(epochs=3000)
@@ -266,6 +267,24 @@ def test_a_drag_is_undone_at_once(xor):
     assert weights(net) == start
     with pytest.raises(ng.ConfigError, match="nothing to undo"):
         w.undo()
+
+
+def test_one_batch_at_a_time_is_the_trainer_s_run(xor):
+    """The page's one-batch button, again and again: every click trains the next batch
+    (the epoch's end recorded after its last), ending where training whole epochs ends."""
+    net, X, y = xor
+    twin = net.copy()
+    w = ng.explore(net, X, y, alpha=2.0, batch_size=2, seed=0)
+    for _ in range(4):  # 4 instances, batches of 2: two epochs
+        before = net.weights.theta.copy()
+        w.train(batch=True)
+        assert not np.array_equal(net.weights.theta, before)
+    assert [f.info for f in w.frames[1:]] == [
+        "trained: batch 1 of epoch 1", "trained: batch 2 of epoch 1",
+        "trained: batch 1 of epoch 2", "trained: batch 2 of epoch 2"]
+    assert w.trainer.epoch == 2
+    ng.Trainer(twin, alpha=2.0, batch_size=2, seed=0).fit(X, y, epochs=2)
+    assert weights(net) == weights(twin)
 
 
 def test_without_a_kernel_the_widget_carries_the_page(xor):

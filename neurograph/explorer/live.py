@@ -198,6 +198,11 @@ class Live:
                         told = time.monotonic()
                     if last:
                         break
+                st = self.trainer.state  # after an epoch's last batch, its end (J, epoch
+                # count) comes next: run it, or the next click would run only that
+                if batch and st.epoch_shape and st.next_batch * st.epoch_shape[1] >= \
+                        st.epoch_shape[0]:
+                    next(gen, None)  # a run of one epoch: nothing is trained after it
             finally:
                 gen.close()
         finally:
