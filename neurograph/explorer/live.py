@@ -276,7 +276,17 @@ class Live:
         ``shown``), the new frames (their entries, findings, and their packed numbers as
         float32 bytes, one buffer each), and the run's scales, J curve and heading.
         Returns (update, buffers, the ids shown after it), or None when the page's frames
-        are not a start of these (then it needs the whole page)."""
+        are not a start of these (then it needs the whole page).
+
+        >>> import neurograph as ng
+        >>> X, y = ng.data.truth_table("XOR")
+        >>> live = Live(ng.Network.from_architecture([2, 2, 1], seed=0), X, y)
+        >>> shown = [f.id for f in live.frames]
+        >>> live.set_weight("x1", "a2_1", 1.0)
+        >>> update, buffers, ids = live.page_update(shown)
+        >>> update["keep"], len(buffers), ids == [f.id for f in live.frames]
+        ([0], 1, True)
+        """
         fr = self._frames
         ids = [f.id for f in fr]
         keep = [k for k, i in enumerate(shown) if i in ids]
@@ -379,7 +389,16 @@ def _j(trace) -> str:
 def merge_scales(each: list[dict]) -> dict:
     """The scales of a run from each frame's own (render's ``scales`` of one Trace):
     the run's end is the largest, a layer's the largest of that layer's, and the frames'
-    ends side by side; so a new frame costs one frame's scales, not the run's again."""
+    ends side by side; so a new frame costs one frame's scales, not the run's again.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> t1 = net.backward(X, y); net.link("x1", "a2_1").weight = 3.0; t2 = net.backward(X, y)
+    >>> each = [ex.scales(net, [t], [0, 1, 2, 3]) for t in (t1, t2)]
+    >>> merge_scales(each) == ex.scales(net, [t1, t2], [0, 1, 2, 3])
+    True
+    """
     out = {}
     for name, first in each[0].items():
         sc = dict(first)
