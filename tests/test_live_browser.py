@@ -143,6 +143,8 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.keyboard.press("Enter")
     until(lambda: keyed.weight == -2.5, "the keyboard's edit")
     page.locator(".ng-live[data-frames='8']").wait_for()
+    page.keyboard.press("Escape")  # back to the link edited, to go on from there
+    assert page.evaluate("document.activeElement.dataset.i") == str(keyed.index)
     page.locator(".ng-undo").click()
     until(lambda: keyed.weight != -2.5 and len(w.frames) == 9, "undo from the page")
     np.testing.assert_array_equal(net.weights.theta, w.frames[6].trace.theta)
@@ -154,6 +156,8 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.locator(".ng-weight").fill("-3")
     page.locator(".ng-weight").press("Enter")
     until(lambda: bias.weight == -3.0, "the bias edited from the page")
+    page.locator(".ng-weight").press("Escape")
+    assert page.evaluate("document.activeElement.id") == "u_a3_1"
     page.locator(".ng-batch").click()
     page.locator(".ng-live[data-frames='11'][data-training='0']").wait_for()
     assert w.frames[-1].info == "trained: batch 1 of epoch 6"

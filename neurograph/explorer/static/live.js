@@ -22,7 +22,7 @@ function render({ model, el }) {
   const bar = liveEl('div', { class: 'ng-bar' }, liveEl('b', null, 'live'), ' k =', epochs,
     train, batch, stop, undo, reset, alpha);
   const which = liveEl('span', { class: 'ng-which' },
-    'click a link (or focus it and press Enter) to edit its weight; a unit: its bias');
+    'click a link (or focus it and press Enter; Escape goes back) to edit its weight; a unit: its bias');
   const box = liveEl('input', { type: 'number', step: '0.05', class: 'ng-weight', disabled: '',
     'aria-label': 'weight of the chosen link' });
   const drag = liveEl('input', { type: 'range', class: 'ng-drag', min: '-8', max: '8', step: '0.01',
@@ -64,6 +64,15 @@ function render({ model, el }) {
     if (pending) { const [i, v] = pending; pending = null; sentAt = performance.now(); model.send({ edit: [i, v] }); }
   }
   box.addEventListener('change', () => edit(box.value));
+  // Escape: back to the link edited (a bias: its unit, the page draws no line from "+1")
+  [box, drag].forEach((e) => e.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || chosen === null) return;
+    const lk = model.get('links')[chosen];
+    const back = stage.querySelector('#net line.link[data-i="' + chosen + '"]') ||
+      Array.from(stage.querySelectorAll('#net circle.unit')).find((c) =>
+        c.querySelector('title').textContent === lk[1]);
+    if (back) { ev.preventDefault(); back.focus(); }
+  }));
   drag.addEventListener('input', () => { box.value = drag.value; edit(drag.value); });
   // k as typed: Python reads it, and refuses 0, 2.5 or nothing with the reason
   train.addEventListener('click', () => model.send({ train: epochs.value }));
