@@ -165,6 +165,25 @@ def test_a_long_run_s_curve_is_thinned_for_the_page(xor):
     assert (min(ys), max(ys)) == (min(fy), max(fy))  # the extremes kept
 
 
+def test_the_widget_state_catches_up_when_the_page_is_idle(xor):
+    """Updates are messages; a moment after the last, the widget's page traits hold the
+    page as it is too (a saved notebook's widget state, a view opened later), marked as the
+    state the page already shows, so it does not redraw."""
+    net, X, y = xor
+    w = ng.explore(net, X, y)
+    w.settle_after = 0.05
+    page = Wire(w)
+    w.set_weight("x1", "a2_1", -1.75)
+    until = time.monotonic() + 10
+    while json.loads(w.page_data)["seq"] != page.seq:
+        assert time.monotonic() < until, "the traits never caught up"
+        time.sleep(0.01)
+    body, data = w.page_body, json.loads(w.page_data)
+    assert "edited: w(x1 → a2_1) = -1.75" in body and len(data["offsets"]["frame"]) == 2
+    flat = np.frombuffer(base64.b64decode(data["packed"]["b64"]), dtype=np.float32)
+    np.testing.assert_array_equal(flat, np.concatenate(page.blocks))
+
+
 def test_an_edit_sends_one_frame_not_the_page():
     X, y = ng.data.load_digits()
     net = ng.Network.from_architecture([64, 25, 10], seed=0)

@@ -264,5 +264,14 @@ def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors
     w.set_weight("x1", "a2_1", -0.75)
     w.send = send
     until(lambda: label.text_content() == "-0.75", "the lost edit drawn")
+
+    # changes paused: the widget's page traits catch up (what a notebook saves), and the
+    # page, which shows that already, does not draw itself again
+    draws = page.locator(".ng-live").get_attribute("data-draws")
+    w.set_weight("x2", "a2_1", 0.5)
+    until(lambda: page.locator(".ng-live").get_attribute("data-draws") != draws, "the edit")
+    draws = page.locator(".ng-live").get_attribute("data-draws")
+    page.locator(f".ng-live[data-traits='{w._seq}']").wait_for(timeout=20_000)
+    assert page.locator(".ng-live").get_attribute("data-draws") == draws
     page.screenshot(path=str(ARTIFACTS / "live_refused.png"))
     assert errors == []

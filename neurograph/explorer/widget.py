@@ -74,6 +74,7 @@ class Explorer(Live, anywidget.AnyWidget):
         self._answers = 0
         self._seq, self._page_seq, self._shown, self._sent = 0, 0, None, None
         self._heard = time.perf_counter()
+        self._timer = None
         Live.__init__(self, net, X, y, on_change=self._push, **settings)
         self.on_msg(self._received)
 
@@ -97,6 +98,7 @@ class Explorer(Live, anywidget.AnyWidget):
                 self._seq += 1
                 self.send({"update": update, "seq": self._seq, "base": self._seq - 1},
                           buffers)
+                self._settle_later()
             self._sent = sent
             with self.hold_sync():  # one message, after the update: an edit waits on it
                 self.links = self._link_rows()
@@ -106,6 +108,26 @@ class Explorer(Live, anywidget.AnyWidget):
                                "frames": len(self._frames), "undo": len(self._undo),
                                "n": self._answers, "seq": self._seq, "refused": refused,
                                "ms": round(1000 * (time.perf_counter() - self._heard), 1)}
+
+    settle_after = 2.0  # s after the latest update: the page traits catch up with it
+
+    def _settle_later(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.settle_after, self._settle)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _settle(self) -> None:
+        """The page traits made the page as it is, once changes pause: what a notebook
+        saves as the widget's state, and what a view opened later draws. Marked as the
+        update the page already shows (its ``seq``), so a page showing it does not redraw."""
+        with self._lock:
+            if self._page_seq == self._seq or self.training:  # a run's end pushes again
+                return
+            body, data, self._shown = self.page_framed()
+            data["seq"] = self._page_seq = self._seq
+            self.page_body, self.page_data = body, esc.json_for_script(data)
 
     def _link_rows(self) -> list:
         """[source, target, frozen] by link index (θ's layout moves when the net compiles);

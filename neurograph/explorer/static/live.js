@@ -88,6 +88,8 @@ function render({ model, el }) {
     const t0 = performance.now();
     const data = JSON.parse(model.get('page_data'));
     if (!data.layout) return;
+    host.dataset.traits = String(data.seq);
+    if (ui && data.seq === seq) return;  // the traits caught up with what is shown
     const keep = ui ? { view: ui.state.view, inst: ui.state.inst, scale: ui.state.scale } : {};
     if (ui) ui.stop();
     // the body is the page's markup as render wrote it, names already escaped there
