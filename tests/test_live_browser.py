@@ -271,7 +271,7 @@ def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors
     w.set_weight("x2", "a2_1", 0.5)
     until(lambda: page.locator(".ng-live").get_attribute("data-draws") != draws, "the edit")
     draws = page.locator(".ng-live").get_attribute("data-draws")
-    page.locator(f".ng-live[data-traits='{w._seq}']").wait_for(timeout=20_000)
+    page.locator(f".ng-live[data-traits='{w._seq}']").wait_for()  # 2 s after the edit
     assert page.locator(".ng-live").get_attribute("data-draws") == draws
     page.screenshot(path=str(ARTIFACTS / "live_refused.png"))
     assert errors == []

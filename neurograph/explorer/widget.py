@@ -76,7 +76,6 @@ class Explorer(Live, anywidget.AnyWidget):
         self._answers = 0
         self._seq, self._page_seq, self._shown, self._sent = 0, 0, None, None
         self._heard = time.perf_counter()
-        self._timer = None
         Live.__init__(self, net, X, y, on_change=self._push, **settings)
         self.on_msg(self._received)
 
@@ -100,7 +99,6 @@ class Explorer(Live, anywidget.AnyWidget):
                 self._seq += 1
                 self.send({"update": update, "seq": self._seq, "base": self._seq - 1},
                           buffers)
-                self._settle_later()
             self._sent = sent
             with self.hold_sync():  # one message, after the update: an edit waits on it
                 self.links = self._link_rows()
@@ -111,21 +109,13 @@ class Explorer(Live, anywidget.AnyWidget):
                                "n": self._answers, "seq": self._seq, "refused": refused,
                                "ms": round(1000 * (time.perf_counter() - self._heard), 1)}
 
-    settle_after = 2.0  # s after the latest update: the page traits catch up with it
-
-    def _settle_later(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.settle_after, self._settle)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _settle(self) -> None:
-        """The page traits made the page as it is, once changes pause: what a notebook
-        saves as the widget's state, and what a view opened later draws. Marked as the
-        update the page already shows (its ``seq``), so a page showing it does not redraw."""
+    def _settle(self, shown) -> None:
+        """The page traits made the page as it is, when a page showing update ``shown``
+        has had no other for a while (it asks): what a notebook saves as the widget's
+        state, and what a view opened later draws. Marked as that update, so a page
+        showing it does not redraw."""
         with self._lock:
-            if self._page_seq == self._seq or self.training:  # a run's end pushes again
+            if self._page_seq == self._seq or shown != self._seq or self.training:
                 return
             body, data, self._shown = self.page_framed()
             data["seq"] = self._page_seq = self._seq
@@ -162,6 +152,9 @@ class Explorer(Live, anywidget.AnyWidget):
                 self.reset()
             elif "sync" in content:
                 self._push(whole=True)
+                return
+            elif "settle" in content:
+                self._settle(content["settle"])
                 return
             self.note = ""
         except NeurographError as exc:

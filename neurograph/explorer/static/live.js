@@ -82,7 +82,7 @@ function render({ model, el }) {
   reset.addEventListener('click', () => model.send({ reset: 1 }));
 
   // the run on show, frame by frame: an update keeps some and adds new ones
-  let blocks = [], health = [], entries = [], seq = null, asked = false;
+  let blocks = [], health = [], entries = [], seq = null, asked = false, settling = null;
   function sync() { if (!asked) { asked = true; model.send({ sync: 1 }); } }  // once till it comes
   function draw() {  // the whole page, as Python wrote it
     const t0 = performance.now();
@@ -148,6 +148,10 @@ function render({ model, el }) {
     page.querySelector('h2').textContent = U.heading;
     seq = msg.seq;
     drawn(page, blocks.length, t0);
+    // quiet for a while after this update: Python's page traits may catch up with it (what
+    // a notebook saves); the page shows it already
+    clearTimeout(settling);
+    settling = setTimeout(() => { if (seq === msg.seq) model.send({ settle: seq }); }, 2000);
   }
   function status() {
     const s = model.get('status');
@@ -179,7 +183,7 @@ function render({ model, el }) {
   model.on('change:note', showNote);
   draw(); status(); showNote();
   host.dataset.ready = '1';
-  return () => { if (ui) ui.stop(); };
+  return () => { clearTimeout(settling); if (ui) ui.stop(); };
 }
 
 export default { render };
