@@ -6,12 +6,12 @@ copied) followed by ``static/live.js`` (the edit box, the training buttons, the
 messages). Python sends the page's body and numbers once (render's :func:`parts`, in
 ``page_body`` and ``page_data``); after each change only what changed, as a message
 ``{"update": …, "seq": s, "base": s − 1}`` with the new frames' numbers as binary buffers
-(:meth:`Live.page_update`), which the page draws in place; once changes pause, the
-page traits catch up (what a notebook saves). The page sends back what the user asked
-for: ``{"edit": [link index, weight]}``, ``{"train": "k" as typed}``, ``{"batch": 1}``,
-``{"stop": 1}``, ``{"undo": 1}``, ``{"reset": 1}``, and ``{"sync": 1}`` when it missed an
-update (``status["seq"]`` names the latest; a view opened from an old state): then the
-whole page again.
+(:meth:`Live.page_update`), which the page draws in place. The page sends back what the
+user asked for: ``{"edit": [link index, weight]}``, ``{"train": "k" as typed}``,
+``{"batch": 1}``, ``{"stop": 1}``, ``{"undo": 1}``, ``{"reset": 1}``; ``{"sync": 1}`` when
+it missed an update (``status["seq"]`` names the latest; a view opened from an old
+state): then the whole page again; ``{"settle": s}`` when it has shown update s a while:
+then the page traits catch up with it (what a notebook saves), without a redraw.
 """
 
 from __future__ import annotations
