@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 
 import neurograph as ng
+from neurograph.explorer import live
+from neurograph.render import explorer as ex
+from neurograph.render import player
 
 
 def numpy_deltas(net, X, y):
@@ -24,6 +27,50 @@ def numpy_deltas(net, X, y):
     d3 = a3 - np.asarray(y, float).reshape(-1, 1)
     d2 = (d3 @ T2[:, 1:]) * a2 * (1 - a2)
     return d2, d3
+
+
+class Wire:
+    """The widget's page as its script keeps it: every message the widget sends is heard
+    here (its size too), the whole page read as the script reads it, each update applied
+    as the script applies it (frames kept by position, new ones appended)."""
+
+    def __init__(self, w):
+        self.w, self.sizes, self.updates = w, [], 0
+        w._repr_mimebundle_()  # displayed: the page starts from the whole page as it is now
+        self.whole(w.page_data, w.page_body)
+        w._send = self.hear  # where every message to the page goes out, kernel or not
+
+    def hear(self, data, buffers=None):
+        buffers = [bytes(b) for b in buffers or []]
+        self.sizes.append(len(json.dumps(data)) + sum(map(len, buffers)))
+        if data.get("method") == "update" and "page_data" in data["state"]:
+            self.whole(data["state"]["page_data"], data["state"]["page_body"])
+        elif data.get("method") == "custom" and "update" in data["content"]:
+            msg = data["content"]
+            assert msg["base"] == self.seq, "an update the page cannot apply"
+            u, self.seq = msg["update"], msg["seq"]
+            self.updates += 1
+            self.blocks = [self.blocks[k] for k in u["keep"]] + [
+                np.frombuffer(b, dtype=np.float32) for b in buffers]
+            self.health = [self.health[k] for k in u["keep"]] + u["health"]
+            self.entries = [self.entries[k] for k in u["keep"]] + u["frames"]
+            self.scales, self.marker, self.curve = u["scales"], u["marker"], u["curve"]
+            self.heading = u["heading"]
+
+    def whole(self, data, body):
+        data = json.loads(data)
+        flat = np.frombuffer(base64.b64decode(data["packed"]["b64"]), dtype=np.float32)
+        at = data["offsets"]["frame"] + [flat.size]
+        self.blocks = [flat[at[k]:at[k + 1]] for k in range(len(at) - 1)]
+        self.health, self.seq = data["health"]["frames"], data["seq"]
+        self.entries = re.findall(r'<div class="frame".*?</div>', body)
+        self.scales, self.marker = data["scales"], data["marker"]
+        self.curve = re.search(r'<svg id="curve".*?</svg>', body).group(0)
+        self.heading = html.unescape(re.search(r"<h2>(.*?)</h2>", body).group(1))
+
+    def theta(self, k=-1):
+        """θ of frame k as the page holds it (float32)."""
+        return self.blocks[k][:self.w.net.weights.theta.size]
 
 
 @pytest.fixture
@@ -43,11 +90,110 @@ def test_an_edit_sets_the_link_and_recomputes_the_trace(xor):
     np.testing.assert_allclose(w.trace.delta[1], d2, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(w.trace.delta[2], d3, rtol=1e-9, atol=1e-12)
     assert len(w.frames) == 2 and w.frames[-1].kind == "edit"  # edits in a row: one frame
-    # the page's numbers are that Trace's: θ of its last frame, read back from the block
-    data = json.loads(w.page_data)
+
+
+def test_the_page_after_updates_is_the_page_written_whole(xor):
+    """Each change sends only what changed; applied in order, the page holds what a page
+    written whole from the frames now holds: numbers, findings, scales, curve, entries."""
+    net, X, y = xor
+    w = ng.explore(net, X, y, alpha=2.0)
+    page = Wire(w)
+    w.set_weight("x1", "a2_1", -1.75)
+    w.set_weight(None, "a3_1", 0.5)  # replaces the edit's frame
+    np.testing.assert_allclose(page.theta(), net.weights.theta, rtol=1e-6)
+    w.train(epochs=80, every=1)  # MAX_FRAMES: the oldest after the start are dropped
+    w.undo()
+    w.reset()
+    w.set_weight("x2", "a2_2", 3.0)
+    assert len(w.frames) == live.MAX_FRAMES
+    fresh = Wire.__new__(Wire)
+    fresh.w = w
+    w._push(whole=True)
+    fresh.whole(w.page_data, w.page_body)
+    assert len(page.blocks) == len(fresh.blocks) == len(w.frames)
+    for a, b in zip(page.blocks, fresh.blocks):
+        np.testing.assert_array_equal(a, b)
+    # every frame's θ is its Trace's, the last the network's own
+    for f, block in zip(w.frames, page.blocks):
+        np.testing.assert_allclose(block[:f.trace.theta.size], f.trace.theta, rtol=1e-6)
+    np.testing.assert_allclose(page.theta(), net.weights.theta, rtol=1e-6)
+    assert page.health == fresh.health and page.entries == fresh.entries
+    assert page.marker == fresh.marker and page.curve == fresh.curve
+    assert page.heading == fresh.heading == \
+        f"neurograph explorer: s = [2, 2, 1], {len(w.frames)} frames"
+    # the scales of the run, from each frame's own: those of all its Traces at once
+    assert page.scales == ex.scales(net, [f.trace for f in w.frames], w.rows)
+
+
+def test_training_streams_frames_not_a_message_per_epoch(xor):
+    """A long run's frames and J curve reach the page as it trains, a few times a second,
+    not once per epoch (each would carry the whole curve so far)."""
+    net, X, y = xor
+    w = ng.explore(net, X, y, alpha=2.0)
+    w.curve_points = 10_000  # every point drawn
+    page = Wire(w)
+    t = time.perf_counter()
+    w.train(epochs=3000)
+    took = time.perf_counter() - t
+    assert len(w.frames) == 21 and len(w.costs) == 3001
+    assert page.updates <= 20 + took / w.tell_every + 2, (page.updates, took)
+    assert len(page.blocks) == 21  # every frame reached the page, the last with the curve
+    np.testing.assert_allclose(page.theta(), net.weights.theta, rtol=1e-6)
+    points = re.search(r'<polyline fill="none" stroke="#2171b5"[^>]*points="([^"]*)"',
+                       page.curve).group(1).split()
+    assert len(points) == 3001  # J after every epoch
+
+
+def test_a_long_run_s_curve_is_thinned_for_the_page(xor):
+    """The page's J curve of a long run: the axis counts every epoch, the line keeps each
+    stretch's lowest and highest J and every frame's, not every point (each message
+    carries the curve)."""
+    net, X, y = xor
+    w = ng.explore(net, X, y, alpha=2.0)
+    w.curve_points = 100
+    page = Wire(w)
+    w.train(epochs=3000)
+    line = re.search(r'<polyline fill="none" stroke="#2171b5"[^>]*points="([^"]*)"',
+                     page.curve).group(1).split()
+    assert len(line) <= 100 + len(w.frames) + 2 * 60, len(line)
+    assert 'data-n="3000"' in page.curve
+    _, mx, my = player.curve(w.costs, [f.at for f in w.frames])  # every point drawn
+    assert page.marker == {"x": mx, "y": my}  # the frames sit where they would
+    xs, ys = zip(*(map(float, p.split(",")) for p in line))
+    full = re.search(r'points="([^"]*)"', player.curve(w.costs, [0])[0]).group(1).split()
+    fy = [float(p.split(",")[1]) for p in full]
+    assert (min(ys), max(ys)) == (min(fy), max(fy))  # the extremes kept
+
+
+def test_the_widget_state_catches_up_when_the_page_is_idle(xor):
+    """Updates are messages; when the page has been quiet a while after the last (it
+    says so), the widget's page traits hold the page as it is too (a saved notebook's
+    widget state, a view opened later), marked as the update the page already shows, so
+    it does not redraw; an older update's word is not taken."""
+    net, X, y = xor
+    w = ng.explore(net, X, y)
+    page = Wire(w)
+    w.set_weight("x1", "a2_1", -1.75)
+    w._received(w, {"settle": page.seq - 1}, [])  # a page behind: not now
+    assert json.loads(w.page_data)["seq"] < page.seq
+    w._received(w, {"settle": page.seq}, [])
+    assert json.loads(w.page_data)["seq"] == page.seq
+    body, data = w.page_body, json.loads(w.page_data)
+    assert "edited: w(x1 → a2_1) = -1.75" in body and len(data["offsets"]["frame"]) == 2
     flat = np.frombuffer(base64.b64decode(data["packed"]["b64"]), dtype=np.float32)
-    start, nw = data["offsets"]["frame"][-1], data["offsets"]["nw"]
-    np.testing.assert_allclose(flat[start:start + nw], net.weights.theta, rtol=1e-6)
+    np.testing.assert_array_equal(flat, np.concatenate(page.blocks))
+
+
+def test_an_edit_sends_one_frame_not_the_page():
+    X, y = ng.data.load_digits()
+    net = ng.Network.from_architecture([64, 25, 10], seed=0)
+    w = ng.explore(net, X[:200], y[:200])
+    w.train(epochs=20)
+    page = Wire(w)
+    whole = len(w.page_data)
+    w.set_weight("x28", "a2_4", 0.5)
+    frame = page.blocks[-1].nbytes  # θ, ∂J/∂w and 50 instances' x, z, a, δ, g'(z)
+    assert sum(page.sizes) < 2 * frame + 40_000 < whole / 5, (page.sizes, frame, whole)
 
 
 @pytest.mark.parametrize("u, v, weight, error, words", [
@@ -123,6 +269,41 @@ def test_undo_reset_refresh_and_training(xor):
     net.add_node("h", activation="sigmoid")  # the layout changes under the explorer
     with pytest.raises(ng.StaleTraceError, match="call ng.explore again"):
         w.set_weight("x1", "a2_1", 1.0)
+
+
+def test_a_drag_is_undone_at_once(xor):
+    """A drag (or typing again) is many edits of one link: one undo takes it back, as it
+    is one frame; an edit of another link is an undo step of its own."""
+    net, X, y = xor
+    w = ng.explore(net, X, y)
+    start = weights(net)
+    for v in np.linspace(0.3, 2.0, 30):
+        w.set_weight("x1", "a2_1", v)
+    w.set_weight("x2", "a2_1", -1.0)
+    w.undo()
+    assert weights(net) == {**start, ("x1", "a2_1"): 2.0}
+    w.undo()
+    assert weights(net) == start
+    with pytest.raises(ng.ConfigError, match="nothing to undo"):
+        w.undo()
+
+
+def test_one_batch_at_a_time_is_the_trainer_s_run(xor):
+    """The page's one-batch button, again and again: every click trains the next batch
+    (the epoch's end recorded after its last), ending where training whole epochs ends."""
+    net, X, y = xor
+    twin = net.copy()
+    w = ng.explore(net, X, y, alpha=2.0, batch_size=2, seed=0)
+    for _ in range(4):  # 4 instances, batches of 2: two epochs
+        before = net.weights.theta.copy()
+        w.train(batch=True)
+        assert not np.array_equal(net.weights.theta, before)
+    assert [f.info for f in w.frames[1:]] == [
+        "trained: batch 1 of epoch 1", "trained: batch 2 of epoch 1",
+        "trained: batch 1 of epoch 2", "trained: batch 2 of epoch 2"]
+    assert w.trainer.epoch == 2
+    ng.Trainer(twin, alpha=2.0, batch_size=2, seed=0).fit(X, y, epochs=2)
+    assert weights(net) == weights(twin)
 
 
 def test_without_a_kernel_the_widget_carries_the_page(xor):

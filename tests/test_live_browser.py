@@ -81,6 +81,8 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
 
     # an edit in the page: click the link x1 → a2_1, type its weight
     link = net.link("x1", "a2_1")
+    decision_map = "document.querySelector('.ng-live #map').toDataURL()"
+    before = page.evaluate(decision_map)
     page.locator(f"#net line.link[data-i='{link.index}']").click(force=True)
     page.locator(".ng-weight").fill("-1.75")
     page.locator(".ng-weight").press("Enter")
@@ -95,7 +97,14 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.locator("#net circle#u_a2_1").hover()
     panel = float(page.locator("#panel b[data-q='delta']").text_content())
     assert panel == pytest.approx(d2[0, 0], rel=1e-4)
-    page.screenshot(path=str(ARTIFACTS / "live_edited.png"))
+    page.screenshot(path=str(ARTIFACTS / "live_edited.png"), full_page=True)
+    until(lambda: page.evaluate(decision_map) != before, "the decision map redrawn")
+
+    # a drag of the slider edits too (a drag is many edits: one frame)
+    page.locator(".ng-drag").fill("2.5")
+    until(lambda: link.weight == 2.5, "the drag to reach link.weight")
+    until(lambda: page.locator("#net text.unittext[data-unit='a3_1']").text_content()
+          == f"δ={fmt(numpy_deltas(net, X, y)[1][0, 0])}", "the drag drawn")
 
     # a weight set in Python redraws its link
     other = net.link("a2_2", "a3_1")
@@ -121,7 +130,7 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.locator(".ng-live[data-frames='7'][data-training='0']").wait_for()
     assert len(w.frames) == 7 and [f.kind for f in w.frames][-5:] == ["train"] * 5
     assert page.locator(".ng-note").text_content() == ""
-    page.screenshot(path=str(ARTIFACTS / "live_trained.png"))
+    page.screenshot(path=str(ARTIFACTS / "live_trained.png"), full_page=True)
 
     # the keyboard: focus a link, Enter, type; then the undo and one-batch buttons
     keyed = net.link("x2", "a2_1")
@@ -134,6 +143,8 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.keyboard.press("Enter")
     until(lambda: keyed.weight == -2.5, "the keyboard's edit")
     page.locator(".ng-live[data-frames='8']").wait_for()
+    page.keyboard.press("Escape")  # back to the link edited, to go on from there
+    assert page.evaluate("document.activeElement.dataset.i") == str(keyed.index)
     page.locator(".ng-undo").click()
     until(lambda: keyed.weight != -2.5 and len(w.frames) == 9, "undo from the page")
     np.testing.assert_array_equal(net.weights.theta, w.frames[6].trace.theta)
@@ -145,6 +156,8 @@ def test_edits_in_the_page_and_in_python_and_training(solara_test, page_session,
     page.locator(".ng-weight").fill("-3")
     page.locator(".ng-weight").press("Enter")
     until(lambda: bias.weight == -3.0, "the bias edited from the page")
+    page.locator(".ng-weight").press("Escape")
+    assert page.evaluate("document.activeElement.id") == "u_a3_1"
     page.locator(".ng-batch").click()
     page.locator(".ng-live[data-frames='11'][data-training='0']").wait_for()
     assert w.frames[-1].info == "trained: batch 1 of epoch 6"
@@ -157,20 +170,108 @@ def test_an_edit_of_a_64_25_10_network_redraws_quickly(solara_test, page_session
     X, y = ng.data.load_digits()
     net = ng.Network.from_architecture([64, 25, 10], seed=0)
     w = ng.explore(net, X[:200], y[:200])
+    w.train(epochs=20)  # 21 frames on show: an edit adds the 22nd, the page keeps them
     display(w)
     page = page_session
     page.locator(".ng-live[data-ready='1']").wait_for()
     link = net.link("x28", net.layers[1].nodes[3].name)
     page.locator(f"#net line.link[data-i='{link.index}']").dispatch_event("click")
-    took = []
+    took, drawn, python = [], [], []
     for k in range(6):
         page.locator(".ng-weight").fill(str(0.5 + k))
         page.locator(".ng-weight").press("Enter")
-        page.locator(f".ng-live[data-draws='{k + 2}']").wait_for()
-        took.append(float(page.locator(".ng-live").get_attribute("data-edit-ms")))
+        page.locator(f".ng-live[data-edits='{k + 1}']").wait_for()  # answered and drawn
+        live = page.locator(".ng-live")
+        took.append(float(live.get_attribute("data-edit-ms")))
+        drawn.append(float(live.get_attribute("data-draw-ms")))
+        python.append(float(live.get_attribute("data-python-ms")))
     assert link.weight == 5.5
-    page.screenshot(path=str(ARTIFACTS / "live_digits.png"))
-    print("edit → redraw, ms:", took)
-    # the issue's budget is 100 ms on a quiet machine; CI's shared cores get ten times it
+    page.screenshot(path=str(ARTIFACTS / "live_digits.png"), full_page=True)
+    print("edit → redraw, ms:", took, "of which Python:", python, "the page's redraw:", drawn)
+    # the issue's budget is 100 ms: the quickest of six edits (the one the other jobs on
+    # shared cores slowed least) keeps it; the median gets ten times it there
+    assert min(took) < 100, took
     assert sorted(took)[len(took) // 2] < 1000, took
+    assert errors == []
+
+
+def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors):
+    """The page's requests Python refuses: the reason shown, the network and the edit box
+    as they were; the stop and reset buttons; the view picked kept across changes; an
+    update lost on the way is made good (the page asks for the whole page)."""
+    from IPython.display import display
+
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    frozen = net.link("x2", "a2_2")
+    frozen.frozen = True
+    w = ng.explore(net, X, y, alpha=2.0)
+    start = net.weights.theta.copy()
+    display(w)
+    page = page_session
+    page.locator(".ng-live[data-ready='1']").wait_for()
+    box = page.locator(".ng-weight")
+    # a frozen link is drawn dashed before anyone clicks it, the others are not
+    line = page.locator(f"#net line.link[data-i='{frozen.index}']")
+    assert "frozen" in line.get_attribute("class")
+    assert page.locator("#net line.link.frozen").count() == 1
+
+    # a frozen link, then a weight that is not finite: refused, the box shows the weight
+    for link, typed, words in ((frozen, "1", "is frozen"),
+                               (net.link("x1", "a2_1"), "1e999", "finite number")):
+        page.locator(f"#net line.link[data-i='{link.index}']").click(force=True)
+        box.fill(typed)
+        box.press("Enter")
+        until(lambda w=words: w in page.locator(".ng-note").text_content(), words)
+        # the weight to 6 significant digits, as a person reads and types it
+        until(lambda k=link: box.input_value() == f"{k.weight:.6g}", "the box to show the weight")
+        assert np.array_equal(net.weights.theta, start) and len(w.frames) == 1
+
+    # k = 0 epochs is refused with the reason, not trained as 1
+    page.locator(".ng-epochs").fill("0")
+    page.locator(".ng-train").click()
+    until(lambda: "got 0" in page.locator(".ng-note").text_content(), "k = 0 refused")
+    assert w.trainer.epoch == 0 and len(w.frames) == 1
+
+    frozen.frozen = False  # unfrozen in Python, shown on refresh
+    w.refresh()
+    until(lambda: "frozen" not in line.get_attribute("class"), "the link drawn unfrozen")
+
+    # the view picked stays when the network changes (weights: each link labelled)
+    page.locator("#view").select_option("weights")
+    w.set_weight("x1", "a2_1", 0.25)
+    label = page.locator(f"#net text.linklabel[data-i='{net.link('x1', 'a2_1').index}']")
+    until(lambda: label.text_content() == "0.25", "the weight's label redrawn")
+    assert page.locator(".ng-live .ng-page").get_attribute("data-view") == "weights"
+
+    # stop: a long run from the page ends when asked
+    page.locator(".ng-epochs").fill("100000")
+    page.locator(".ng-train").click()
+    until(lambda: w.trainer.epoch >= 3, "training to run")
+    page.locator(".ng-stop").click()
+    page.locator(".ng-live[data-training='0']").wait_for()
+    assert w.trainer.epoch < 100000 and w.frames[-1].kind == "train"
+    assert page.locator(".ng-note").text_content() == ""
+
+    # reset: the weights the explorer started with, drawn
+    page.locator(".ng-reset").click()
+    until(lambda: np.array_equal(net.weights.theta, start), "reset from the page")
+    until(lambda: label.text_content() == fmt(net.link("x1", "a2_1").weight), "reset drawn")
+
+    # an update lost on the way: the page notices and asks for the whole page
+    send = w.send
+    w.send = lambda *args, **kwargs: None
+    w.set_weight("x1", "a2_1", -0.75)
+    w.send = send
+    until(lambda: label.text_content() == "-0.75", "the lost edit drawn")
+
+    # changes paused: the widget's page traits catch up (what a notebook saves), and the
+    # page, which shows that already, does not draw itself again
+    draws = page.locator(".ng-live").get_attribute("data-draws")
+    w.set_weight("x2", "a2_1", 0.5)
+    until(lambda: page.locator(".ng-live").get_attribute("data-draws") != draws, "the edit")
+    draws = page.locator(".ng-live").get_attribute("data-draws")
+    page.locator(f".ng-live[data-traits='{w._seq}']").wait_for()  # 2 s after the edit
+    assert page.locator(".ng-live").get_attribute("data-draws") == draws
+    page.screenshot(path=str(ARTIFACTS / "live_refused.png"))
     assert errors == []

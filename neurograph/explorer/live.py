@@ -12,9 +12,12 @@ frames to draw. The page multiplies nothing of its own: it draws the numbers sen
 
 from __future__ import annotations
 
+import base64
+import itertools
 import numbers
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,9 +32,10 @@ from ..errors import (
     StaleTraceError,
     TopologyError,
 )
-from ..render import colors
+from ..notation import instance_label
+from ..render import colors, health
 from ..render import explorer as ex
-from ..render.player import Frames, parts
+from ..render.player import Frames, curve, frame_markup, heading, parts
 from ..train.trainer import Trainer
 from .recorded import decision_maps
 
@@ -41,7 +45,8 @@ MAX_FRAMES = 60  # frames kept (and sent) at once: the start, then the latest
 @dataclass
 class Frame:
     """One moment shown: its Trace (over all of X), the line under the slider, what made
-    it ("start", "edit", "train", "undo", "reset", "refresh") and its place on the J curve."""
+    it ("start", "edit", "train", "undo", "reset", "refresh"), its place on the J curve,
+    its findings and decision map, and the link an edit changed."""
 
     trace: Trace
     info: str
@@ -49,6 +54,9 @@ class Frame:
     at: int
     findings: list
     map: list | None = None
+    link: int | None = None  # the link an edit's frame edited (its index)
+    id: int = field(default_factory=itertools.count().__next__)  # the page knows frames by it
+    page: dict | None = field(default=None, repr=False)  # its part of the page, made once
 
 
 class Live:
@@ -171,19 +179,30 @@ class Live:
             self._notify()
             gen = self.trainer.steps(self.X, self.y, every="batch" if batch else "epoch",
                                      epochs=1 if batch else epochs)
+            told = time.monotonic()
             try:
                 for k, step in enumerate(gen, 1):
                     with self._lock:
                         last = batch or k == epochs or self._stop
-                        if last or k % every == 0:  # the frame's pass gives its J
+                        framed = last or k % every == 0
+                        if framed:  # the frame's pass gives its J
                             what = f"batch {step.batch + 1} of epoch {step.epoch + 1}" \
                                 if batch else f"epoch {self.trainer.epoch}"
                             self._record("train", f"trained: {what}", notify=False)
                         else:  # the epoch's own J, one point of the curve between frames
                             self.costs.append(float(step.cost))
-                    self._notify()
+                    # the curve between frames a few times a second: each message carries
+                    # the whole curve, and an epoch of a small net takes microseconds
+                    if framed or time.monotonic() - told >= self.tell_every:
+                        self._notify()
+                        told = time.monotonic()
                     if last:
                         break
+                st = self.trainer.state  # after an epoch's last batch, its end (J, epoch
+                # count) comes next: run it, or the next click would run only that
+                if batch and st.epoch_shape and st.next_batch * st.epoch_shape[1] >= \
+                        st.epoch_shape[0]:
+                    next(gen, None)  # a run of one epoch: nothing is trained after it
             finally:
                 gen.close()
         finally:
@@ -204,11 +223,9 @@ class Live:
         """(body, data) of the explorer page of the frames so far (render's page writer)."""
         fr = self._frames
         traces = [f.trace for f in fr]
-        frames = Frames(traces, [f.info for f in fr], [f.at for f in fr], self.costs,
+        frames = Frames(traces, [f.info for f in fr], [f.at for f in fr], self._curve(),
                         [(k, 0) for k in range(len(fr))], [None] * len(fr), traces,
-                        [f.findings for f in fr],
-                        j=[f"J on the data shown = {colors.fmt(t.cost)}" if t.cost is not None
-                           else "" for t in traces])
+                        [f.findings for f in fr], j=[_j(t) for t in traces])
         maps = None
         if fr[0].map is not None:
             maps = decision_maps(self.net, [], self.X, self.y, res=self.res, rows=self.rows)
@@ -217,6 +234,92 @@ class Live:
                      y=self.y, static=False)
 
     res = 24  # decision map points per axis: a live map is redrawn at every change
+    tell_every = 0.1  # s: how often a training run's J curve reaches the page between frames
+    curve_points = 1000  # about as many as the page's curve draws (it is 520 px wide)
+
+    def _curve(self) -> list:
+        """J after every change and epoch, for the page's curve: a long run's points beyond
+        ``curve_points`` left out (None: not drawn; the axis still counts every step) but
+        each frame's and each stretch's lowest and highest, so no spike is lost; every
+        message carries the curve, and a run of 100,000 epochs has as many points."""
+        n = len(self.costs)
+        if n <= self.curve_points:
+            return self.costs
+        k = -(-2 * n // self.curve_points)  # a stretch of k steps gives 2 points
+        c = np.asarray(self.costs[:n - n % k], float).reshape(-1, k)
+        finite = np.isfinite(c)
+        starts = np.arange(0, c.size, k)
+        kept = {0, n - 1, *(f.at for f in self._frames),
+                *(starts + np.argmin(np.where(finite, c, np.inf), axis=1)).tolist(),
+                *(starts + np.argmax(np.where(finite, c, -np.inf), axis=1)).tolist(),
+                *range(n - n % k, n)}
+        out = [None] * n
+        for i in kept:
+            out[i] = self.costs[i]
+        return out
+
+    def page_framed(self) -> tuple[str, dict, list[int]]:
+        """:meth:`page_parts` with each frame's numbers packed on their own (every frame
+        carries its inputs), so that :meth:`page_update` can add and drop frames; and the
+        ids of the frames it shows."""
+        body, data = self.page_parts()
+        blocks = [self._part(f)["block"] for f in self._frames]
+        data["offsets"] = {**data["offsets"], "inputs_once": False,
+                           "frame": np.cumsum([0] + [b.size for b in blocks[:-1]]).tolist()}
+        data["packed"] = {**data["packed"],
+                          "b64": base64.b64encode(np.concatenate(blocks).tobytes()).decode()}
+        return body, data, [f.id for f in self._frames]
+
+    def page_update(self, shown: list[int]) -> tuple[dict, list[bytes], list[int]] | None:
+        """What a page showing the frames ``shown`` (ids) needs to show the frames now,
+        without being written again: which of its frames stay (``keep``, positions in
+        ``shown``), the new frames (their entries, findings, and their packed numbers as
+        float32 bytes, one buffer each), and the run's scales, J curve and heading.
+        Returns (update, buffers, the ids shown after it), or None when the page's frames
+        are not a start of these (then it needs the whole page).
+
+        >>> import neurograph as ng
+        >>> X, y = ng.data.truth_table("XOR")
+        >>> live = Live(ng.Network.from_architecture([2, 2, 1], seed=0), X, y)
+        >>> shown = [f.id for f in live.frames]
+        >>> live.set_weight("x1", "a2_1", 1.0)
+        >>> update, buffers, ids = live.page_update(shown)
+        >>> update["keep"], len(buffers), ids == [f.id for f in live.frames]
+        ([0], 1, True)
+        """
+        fr = self._frames
+        ids = [f.id for f in fr]
+        keep = [k for k, i in enumerate(shown) if i in ids]
+        new = fr[len(keep):]
+        if [shown[k] for k in keep] != ids[:len(keep)]:
+            return None
+        parts_ = [self._part(f) for f in fr]
+        if not all(p["plain"] for p in parts_):  # values beyond float32: the whole page
+            return None
+        svg, mx, my = curve(self._curve(), [f.at for f in fr])
+        update = {"keep": keep, "frames": [self._part(f)["div"] for f in new],
+                  "health": [self._part(f)["health"] for f in new],
+                  "scales": merge_scales([p["scales"] for p in parts_]),
+                  "marker": {"x": mx, "y": my}, "curve": svg,
+                  "heading": heading(self.net, len(fr))}
+        return update, [self._part(f)["block"].tobytes() for f in new], ids
+
+    def _part(self, frame: Frame) -> dict:
+        """A frame's own part of the page, made the first time it is asked for: its packed
+        numbers (float32), its scales, its findings and its entry under the slider."""
+        if frame.page is None:
+            tr = frame.trace
+            _, packed = ex.pack(self.net, [tr], self.rows,
+                                None if frame.map is None else [frame.map])
+            labels = [instance_label(r) for r in self.rows]
+            frame.page = {
+                "block": np.frombuffer(base64.b64decode(packed["b64"]), dtype=np.float32),
+                "plain": packed.get("dtype", "f4") == "f4" and not packed.get("exact"),
+                "scales": ex.scales(self.net, [tr], self.rows),
+                "health": health.pack_findings(self.net, [frame.findings])[0],
+                "div": frame_markup(self.net, self.show, [frame.info], [None], [_j(tr)],
+                                    labels)}
+        return frame.page
 
     # --- inside -----------------------------------------------------------------------
     def _link(self, u, v):
@@ -242,9 +345,12 @@ class Live:
                                       f"for {name}") from None
         before = self.net.weights.theta.copy()
         link.weight = weight  # the link's own check: a finite real number, one of them
-        self._undo.append(before)
+        # a drag is many edits of one link, one frame: one undo step takes it all back
+        if not (self._frames[-1].kind == "edit" and self._frames[-1].link == link.index):
+            self._undo.append(before)
         src = "+1" if link.is_bias else link.source.name
         self._record("edit", f"edited: w({src} → {link.target.name}) = {link.weight:.5g}")
+        self._frames[-1].link = link.index
 
     def _idle(self, what: str) -> None:
         if self.training:
@@ -277,6 +383,40 @@ class Live:
     def _notify(self) -> None:
         if self._on_change is not None:
             self._on_change()
+
+
+def _j(trace) -> str:
+    return "" if trace.cost is None else f"J on the data shown = {colors.fmt(trace.cost)}"
+
+
+def merge_scales(each: list[dict]) -> dict:
+    """The scales of a run from each frame's own (render's ``scales`` of one Trace):
+    the run's end is the largest, a layer's the largest of that layer's, and the frames'
+    ends side by side; so a new frame costs one frame's scales, not the run's again.
+
+    >>> import neurograph as ng
+    >>> X, y = ng.data.truth_table("XOR")
+    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    >>> t1 = net.backward(X, y); net.link("x1", "a2_1").weight = 3.0; t2 = net.backward(X, y)
+    >>> each = [ex.scales(net, [t], [0, 1, 2, 3]) for t in (t1, t2)]
+    >>> merge_scales(each) == ex.scales(net, [t1, t2], [0, 1, 2, 3])
+    True
+    """
+    out = {}
+    for name, first in each[0].items():
+        sc = dict(first)
+        for side in ("unit", "link"):
+            ends = [s[name][side] for s in each]
+            if first[side] is None:
+                continue
+            if isinstance(first[side], list):  # a sequential scale: [lo, hi] of the run
+                sc[side] = [min(e[0] for e in ends), max(e[1] for e in ends)]
+            else:
+                sc[side] = {"run": max(e["run"] for e in ends),
+                            "layer": np.max([e["layer"] for e in ends], axis=0).tolist(),
+                            "frame": [f for e in ends for f in e["frame"]]}
+        out[name] = sc
+    return out
 
 
 def explore(net, X, y, **settings):

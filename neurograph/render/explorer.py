@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import math
+import weakref
 
 import numpy as np
 
@@ -330,17 +331,25 @@ def places(net) -> dict:
     return {node.name: (lay.index, p) for lay in net.layers for p, node in enumerate(lay.nodes)}
 
 
+# a table per network, while its layout holds: the live explorer asks at every change
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def link_table(net) -> dict:
     """Every link's index, and its ends' layers (1-based) and positions, as arrays (a bias
-    link's source: layer 0), read once per page: the scales index them per frame."""
+    link's source: layer 0), read once per layout: the scales index them per frame."""
+    hit = _TABLES.get(net)
+    if hit is not None and hit[0] == net.version:
+        return hit[1]
     links, at = net.links, places(net)
     bias = [k.is_bias for k in links]
-    return {"index": np.array([k.index for k in links], dtype=np.intp),
+    _TABLES[net] = net.version, {"index": np.array([k.index for k in links], dtype=np.intp),
             "bias": np.array(bias, dtype=bool),
             "target": np.array([at[k.target.name] for k in links],
                                dtype=np.intp).reshape(-1, 2),
             "source": np.array([(0, 0) if b else at[k.source.name] for k, b in zip(links, bias)],
                                dtype=np.intp).reshape(-1, 2)}
+    return _TABLES[net][1]
 
 
 def _link_values(table, tr, rows, factors, layer: int) -> list:

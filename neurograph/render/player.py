@@ -254,14 +254,9 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
                      for k, lab in enumerate(data["instances"]))
     views = "".join(f'<option value="{v}"{" selected" if v == show else ""}>{v}</option>'
                     for v in ex.PAGE_VIEWS)
-    labels = data["instances"] or ["—"]
-    frames = "".join(
-        f'<div class="frame" data-info="{esc.text(info)}"{esc.attr("data-who", w)} '
-        f'data-j="{esc.text(j)}" data-title="'
-        f'{esc.text(_title(net, show, w or labels[0], j))}"></div>'
-        for info, w, j in zip(infos, who, fr.j))
+    frames = frame_markup(net, show, infos, who, fr.j, data["instances"])
     # the body of the page, in the order it shows; document() puts it in a file
-    out = (f"<h2>neurograph explorer: s = {net.s}, {len(infos)} frames</h2>"
+    out = (f"<h2>{esc.text(heading(net, len(infos)))}</h2>"
            f'<div id="title" data-s="{net.s}"></div>'
            f'<div id="controls"><button id="prev">◀ step</button>'
            f'<button id="play">▶ play</button><button id="next">step ▶</button>'
@@ -284,6 +279,22 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            'on a link → goes to its target, ← to its source; Space, Home, End still step. '
            f'Click the J curve to jump.</p>')
     return out, data
+
+
+def frame_markup(net, show: str, infos: list, who: list, js: list, labels: list) -> str:
+    """The page's frame entries (line under the slider, instance, J, title), names
+    escaped: :func:`parts` writes them, the live explorer sends those of new frames."""
+    labels = labels or ["—"]
+    return "".join(
+        f'<div class="frame" data-info="{esc.text(info)}"{esc.attr("data-who", w)} '
+        f'data-j="{esc.text(j)}" data-title="'
+        f'{esc.text(_title(net, show, w or labels[0], j))}"></div>'
+        for info, w, j in zip(infos, who, js))
+
+
+def heading(net, frames: int) -> str:
+    """The page's heading: the architecture and how many frames it holds."""
+    return f"neurograph explorer: s = {net.s}, {frames} frames"
 
 
 def document(body: str, data: dict) -> str:

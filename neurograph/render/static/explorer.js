@@ -9,8 +9,8 @@ const raw = atob(D.packed.b64), bytes = new Uint8Array(raw.length);
 for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
 // float32 where the values fit; those beyond its range come exactly, beside (Python's pack)
 const exact = D.packed.exact || [], f32 = D.packed.dtype === 'f8' ? null : new Float32Array(bytes.buffer);
-const F = f32 ? (exact.length ? Float64Array.from(f32) : f32) : new Float64Array(bytes.buffer);
-exact.forEach(([i, v]) => { F[i] = v; });
+let F = f32 ? (exact.length ? Float64Array.from(f32) : f32) : new Float64Array(bytes.buffer);
+exact.forEach(([i, v]) => { F[i] = v; });  // update() swaps in a live run's new numbers
 const n = O.n, nw = O.nw, NS = "http://www.w3.org/2000/svg";
 const st = { k: 0, inst: start.inst || 0, view: start.view || D.view, scale: start.scale || null, sel: null, timer: null, pic: start.pic !== false };
 const $ = (id) => root.querySelector('#' + id);
@@ -728,6 +728,30 @@ function play() {
   b.textContent = '❚❚ pause';
   st.timer = setInterval(() => { if (st.k >= frames.length - 1) play(); else go(st.k + 1); }, 400);
 }
+// The live explorer's run grows while it is shown: swap in the frames' numbers (U.F,
+// U.offsets: every frame, as pack lays them), their entries (U.frames: render's markup,
+// names escaped there), findings, scales, J curve and marker, then redraw in place — the
+// drawing, its listeners and the view, instance and scale picked stay. Shows frame
+// U.frame (default: the last, the network as it is now).
+function update(U) {
+  F = U.F;
+  Object.assign(O, U.offsets);
+  Object.keys(cache).forEach((k) => delete cache[k]);
+  Object.keys(healthCache).forEach((k) => delete healthCache[k]);
+  Object.assign(SC, U.scales);
+  H.frames = U.health;
+  D.marker = U.marker;
+  $('frames').innerHTML = U.frames;
+  frames.splice(0, frames.length, ...root.querySelectorAll('.frame'));
+  if (U.curve && cur) {  // the new curve's axes and line around the same marker element
+    const fresh = new DOMParser().parseFromString(U.curve, 'image/svg+xml').documentElement;
+    fresh.querySelector('#marker').replaceWith(marker);
+    ['width', 'height', 'data-n'].forEach((a) => cur.setAttribute(a, fresh.getAttribute(a)));
+    cur.replaceChildren(...fresh.childNodes);
+  }
+  $('slider').max = String(frames.length - 1);
+  go(U.frame === undefined ? frames.length - 1 : U.frame);
+}
 $('slider').addEventListener('input', () => go(parseInt($('slider').value, 10)));
 $('prev').addEventListener('click', () => go(st.k - 1));
 $('next').addEventListener('click', () => go(st.k + 1));
@@ -789,6 +813,6 @@ rove(units['1,0']);  // Tab enters the network at x_1
 go(start.frame === undefined ? 0 : start.frame);
 box.dataset.openMs = performance.now().toFixed(1);
 box.dataset.ready = '1';
-return { state: st, go: go, stop: () => { if (st.timer) play(); window.removeEventListener('resize', onResize); if (watcher) watcher.disconnect(); } };
+return { state: st, go: go, update: update, stop: () => { if (st.timer) play(); window.removeEventListener('resize', onResize); if (watcher) watcher.disconnect(); } };
 }
 if (typeof DATA !== 'undefined') neurographExplorer(document, DATA);
