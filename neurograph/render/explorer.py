@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import math
-import weakref
 
 import numpy as np
 
@@ -22,14 +21,12 @@ from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from ..notation import instance_label
 from . import colors
 from .pictures import _check_shape
-from .views import TABLE, VIEWS
+from .scales import POLICIES, link_table, places, scales  # noqa: F401  (the page's scales)
+from .views import PAGE_VIEWS, VIEWS  # noqa: F401  (PAGE_VIEWS: the page's)
 
 MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns
 COLLAPSE = 100  # links out of a layer larger than this are not drawn (pictures stand in)
 PICTURE = 176.0  # px: the longer side of an input drawn as its picture
-# the views a page offers: every entry of the table but the bare structure and the
-# changes between two moments (a page is one run)
-PAGE_VIEWS = tuple(v.name for v in TABLE if v.name not in ("structure", "changes"))
 
 
 def image_shape(net, shape=None) -> tuple[int, int] | None:
@@ -308,144 +305,6 @@ def plane_meta(net, plane: dict) -> dict:
     meta = {k: v for k, v in plane.items() if k != "frames"}
     meta["names"] = [[u.name for u in net.layers[l - 1].nodes] for l in plane["layers"]]
     return meta
-
-
-POLICIES = ("run", "layer", "frame")  # the scales a page offers for its error colours
-
-
-def _finite(v) -> np.ndarray:
-    """The finite values of ``v``, flat: a scale's end is a number (inf and NaN are drawn
-    beyond it and named in the panel)."""
-    v = np.asarray(v, float).ravel()
-    return v[np.isfinite(v)]
-
-
-def _amax(values) -> float:
-    vals = [float(np.abs(f).max()) for f in map(_finite, values) if f.size]
-    return max(vals + [0.0])
-
-
-def places(net) -> dict:
-    """Each unit's (layer, position), layer 1-based, by name: read off the layers once (a
-    node's own ``layer`` checks the layout at every call, 4 per link on a page)."""
-    return {node.name: (lay.index, p) for lay in net.layers for p, node in enumerate(lay.nodes)}
-
-
-# a table per network, while its layout holds: the live explorer asks at every change
-_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def link_table(net) -> dict:
-    """Every link's index, and its ends' layers (1-based) and positions, as arrays (a bias
-    link's source: layer 0), read once per layout: the scales index them per frame."""
-    hit = _TABLES.get(net)
-    if hit is not None and hit[0] == net.version:
-        return hit[1]
-    links, at = net.links, places(net)
-    bias = [k.is_bias for k in links]
-    _TABLES[net] = net.version, {"index": np.array([k.index for k in links], dtype=np.intp),
-            "bias": np.array(bias, dtype=bool),
-            "target": np.array([at[k.target.name] for k in links],
-                               dtype=np.intp).reshape(-1, 2),
-            "source": np.array([(0, 0) if b else at[k.source.name] for k, b in zip(links, bias)],
-                               dtype=np.intp).reshape(-1, 2)}
-    return _TABLES[net][1]
-
-
-def _link_values(table, tr, rows, factors, layer: int) -> list:
-    """The product of the factors of every link into Layer ``layer + 1``, per row (a row
-    for all when every factor is a weight's): the page's link values of one frame, as
-    numbers (an empty list when a factor is missing)."""
-    keep = table["target"][:, 0] - 1 == layer
-    if "w" in factors and "delta@target" in factors:
-        keep &= ~table["bias"]  # the bias unit takes no blame
-    if not keep.any() or not rows:
-        return []
-    # a weight factor is one row for every instance: broadcast, not repeated per row
-    out = np.ones((1, int(keep.sum())))
-    idx = table["index"][keep]
-    for f in factors:
-        if f in ("w", "grad"):
-            arr = tr.theta if f == "w" else tr.grad
-            if arr is None:
-                return []
-            out = out * np.asarray(arr, float)[idx]
-            continue
-        what, end = f.split("@")
-        arrs = getattr(tr, what)
-        ends = table[end][keep]
-        layers = [int(l) for l in np.unique(ends[:, 0]) if l > 0]  # 0: the bias unit, a = 1
-        if arrs is None or any(arrs[l - 1] is None for l in layers):
-            return []
-        col = np.ones((len(rows), out.shape[1]))
-        for l in layers:
-            at = ends[:, 0] == l
-            col[:, at] = np.asarray(arrs[l - 1], float)[np.ix_(rows, ends[at, 1])]
-        out = out * col
-    return [out]
-
-
-def _grid(net, traces, rows, values_of) -> np.ndarray:
-    """max |value| per frame and layer (frames × layers; Layer l at column l − 1)."""
-    with np.errstate(invalid="ignore", over="ignore"):  # inf·0 of a diverged run: NaN, skipped
-        return np.array([[_amax(values_of(tr, l)) for l in range(len(net.layers))]
-                         for tr in traces])
-
-
-def _policies(grid: np.ndarray) -> dict:
-    """A scale's ends under each policy: one for the run, one per layer, one per frame."""
-    return {"run": float(grid.max(initial=0.0)), "layer": grid.max(axis=0).tolist(),
-            "frame": grid.max(axis=1).tolist()}
-
-
-def scales(net, traces: list, rows: list[int], user=None) -> dict:
-    """Each view's scales under each policy (``POLICIES``): its units' and its links'
-    ends, ``default`` its entry's policy. ``user``: (vmin, vmax) given for the error scale
-    (then every policy is that one scale). A sequential unit scale is one for the run.
-
-    >>> import neurograph as ng
-    >>> X, y = ng.data.truth_table("XOR")
-    >>> net = ng.Network.from_architecture([2, 2, 1], seed=0)
-    >>> sc = scales(net, [net.backward(X, y)], [0, 1])["errors"]
-    >>> sorted(sc["unit"]), len(sc["unit"]["layer"]), sc["default"]
-    (['frame', 'layer', 'run'], 3, 'run')
-    """
-    table = link_table(net)
-    out = {}
-    for name in PAGE_VIEWS:
-        v = VIEWS[name]
-        sc = {"unit": None, "link": None, "lk": v.link_symbol or v.link_legend,
-              "default": v.unit_scale.policy if v.unit_palette == "div" else
-              v.link_scale.policy}
-        if v.unit == "a":
-            a = [f for tr in traces for l in range(1, len(tr.a)) if tr.a[l] is not None
-                 and rows for f in [_finite(np.asarray(tr.a[l], float)[rows])] if f.size]
-            lo, hi = v.unit_scale.ends or (0.0, 1.0)
-            sc["unit"] = [min([float(x.min()) for x in a] + [lo]),
-                          max([float(x.max()) for x in a] + [hi])]
-        unit = link = None
-        if v.unit is not None and v.unit != "a":
-            unit = _grid(net, traces, rows, lambda tr, l, q=v.unit: [] if l == 0 or getattr(
-                tr, q) is None or getattr(tr, q)[l] is None or not rows else
-                [np.asarray(getattr(tr, q)[l], float)[rows]])
-        if v.link:
-            f = v.link
-            link = _grid(net, traces, rows, lambda tr, l, f=f: (  # links into Layer l + 1
-                _link_values(table, tr, rows, f, l) if f != ("grad",) else
-                [] if tr.grad is None else _link_values(table, tr, [0], f, l)))
-        if v.shared:
-            unit = link = np.maximum(unit, link)
-        if unit is not None:
-            sc["unit"] = _policies(unit)
-        if link is not None:
-            sc["link"] = _policies(link)
-        if user is not None:
-            m = max(abs(user[0] or 0.0), abs(user[1] or 0.0))
-            fixed = {"run": m, "layer": [m] * len(net.layers), "frame": [m] * len(traces)}
-            sc.update({side: fixed for side, pal in (("unit", v.unit_palette),
-                                                    ("link", v.link_palette)) if pal == "div"})
-        out[name] = sc
-    return out
 
 
 def palette() -> dict:

@@ -97,6 +97,9 @@ TABLE = (
     View("changes", needs="comparison", unit_legend="Δδ", link_legend="Δw"),
 )
 VIEWS = {v.name: v for v in TABLE}
+# the views a page offers: every entry of the table but the bare structure and the
+# changes between two moments (a page is one run)
+PAGE_VIEWS = tuple(v.name for v in TABLE if v.name not in ("structure", "changes"))
 SHOWS = tuple(VIEWS)
 
 
