@@ -89,9 +89,9 @@ class TorchEngine:
     # --- moving arrays: nothing moves on the CPU ------------------------------------
     def tensor(self, arr: np.ndarray):
         """``arr`` as a tensor: its memory on the CPU, a device copy otherwise."""
+        if not arr.flags.writeable:  # PyTorch would warn; a copy is never written back
+            arr = arr.copy()
         if self.host:
-            if not arr.flags.writeable:  # PyTorch would warn; a copy is never written back
-                arr = arr.copy()
             return self.torch.from_numpy(arr)
         return self.torch.as_tensor(arr, device=self.device).clone()
 
