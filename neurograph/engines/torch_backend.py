@@ -4,6 +4,10 @@ Every product and every element-wise pass of forward, J, backprop and the
 trainer's update runs in PyTorch, so one thread pool does the work (numpy's
 BLAS and PyTorch's intra-op threads in one run fight for the same cores).
 The numbers are the numpy matrix engine's: the same formulas in the same order.
+Shared weights too, from the numpy engine's index tables (one definition): a
+tied Θ(l) reads each hole from its parameter, each tied link's own term goes
+into ``terms`` and a parameter's gradient is their sum (λ once, ``covered``);
+conv and pool blocks run on ``windows.tables`` (see ``torch_kernels.TorchWindows``).
 
 One weight store. On the CPU θ, ∂J/∂θ and every workspace array are numpy
 arrays that tensors share (``torch.from_numpy``, zero copy both ways): a
@@ -17,6 +21,10 @@ Trace's arrays are copied to the host when the Trace is taken.
 >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
 >>> X, y = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([1, 0])
 >>> bool(abs(net.cost(X, y, backend="torch") - net.cost(X, y)) < 1e-12)
+True
+>>> k = net.tie(*[li for li in net.links if not li.is_bias][:2], name="k")
+>>> t, u = net.backward(X, y, backend="torch"), net.backward(X, y)
+>>> bool(abs(t.grad(k) - u.grad(k)) < 1e-12)
 True
 """
 
