@@ -161,3 +161,24 @@ def test_a_recurrent_network_is_refused_on_torch_naming_the_link_and_the_way_out
     X = np.zeros((2, 6))
     with pytest.raises(ng.ConfigError, match=r"x1\(2\).*engine='graph'.*backend='numpy'"):
         net.forward(X, backend="torch")
+
+
+@pytest.mark.parametrize("make", ["tied", "conv"])
+def test_stepping_by_layer_on_shared_weights_shows_numpys_phases_and_values(make):
+    X, y = data(10, 4 if make == "tied" else 98, seed=4)
+    seen = {}
+    for backend in ("numpy", "torch"):
+        net = tied_net(9) if make == "tied" else conv_pool_net(6, "max")
+        trainer = ng.Trainer(net, alpha=0.4, lam=0.1, batch_size=4, backend=backend)
+        seen[backend] = [(str(s.phase), [None if a is None else a.copy() for a in s.trace.a],
+                          [None if d is None else d.copy() for d in (s.trace.delta or [])],
+                          None if s.trace.terms is None else s.trace.terms.copy())
+                         for s in trainer.steps(X, y, every="layer", epochs=1)]
+    assert [s[0] for s in seen["torch"]] == [s[0] for s in seen["numpy"]]
+    assert sum(s[3] is not None for s in seen["torch"]) > 0  # the steps that show D(l)
+    for (_, a_t, d_t, t_t), (_, a_n, d_n, t_n) in zip(seen["torch"], seen["numpy"]):
+        assert (t_t is None) == (t_n is None)
+        for u, v in zip(a_t + d_t + [t_t], a_n + d_n + [t_n]):
+            assert (u is None) == (v is None)
+            if u is not None:
+                np.testing.assert_allclose(u, v, rtol=0, atol=1e-12)
