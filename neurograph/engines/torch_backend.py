@@ -247,7 +247,7 @@ class TorchL2(L2):
         # the covered weights as the engine's: blocks stay blocks, index arrays tensors
         self.idx = [c if isinstance(c, tuple) else engine.tensor(c) for c in blocks]
 
-    def _pick(self, v, c):
+    def _tpick(self, v, c):
         if isinstance(c, tuple):  # a block: the view of its non-bias columns
             start, rows, cols = c
             return v[start:start + rows * cols].view(rows, cols)[:, 1:]
@@ -257,7 +257,7 @@ class TorchL2(L2):
         if not self.lam:
             return 0.0
         return self.lam / (2.0 * n) * sum(float(self.e.torch.sum(w * w)) for w in
-                                          (self._pick(self.e.t_theta, c) for c in self.idx))
+                                          (self._tpick(self.e.t_theta, c) for c in self.idx))
 
     def add_grad(self, theta, grad, n: int) -> None:
         if not self.lam:
@@ -265,7 +265,7 @@ class TorchL2(L2):
         k, e = self.lam / n, self.e
         for c in self.idx:
             if isinstance(c, tuple):
-                self._pick(e.t_grad, c).add_(self._pick(e.t_theta, c) * k)
+                self._tpick(e.t_grad, c).add_(self._tpick(e.t_theta, c) * k)
             else:
                 e.t_grad.index_add_(0, c, e.t_theta[c] * k)
         e.to_host(e.t_grad, e.grad)
