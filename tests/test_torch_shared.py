@@ -121,8 +121,8 @@ def test_training_tied_and_conv_nets_with_momentum_lam_and_mini_batches_equals_n
                        backend=backend).fit(X, y, epochs=6)
         runs[backend] = (np.array(net.theta_flat), h.cost, before, net.weights.frozen.copy())
     (th, cost, before, fz), (th_n, cost_n, _, _) = runs["torch"], runs["numpy"]
-    np.testing.assert_allclose(th, th_n, rtol=0, atol=tol * 10)
-    np.testing.assert_allclose(cost, cost_n, rtol=0, atol=tol * 10)
+    np.testing.assert_allclose(th, th_n, rtol=0, atol=tol)
+    np.testing.assert_allclose(cost, cost_n, rtol=0, atol=tol)
     assert fz.any() and np.array_equal(th[fz], before[fz])
     assert not np.allclose(th[~fz], before[~fz])
 
