@@ -299,12 +299,15 @@ def test_a_copy_has_parameters_of_its_own_over_its_own_links():
                                   net.backward(X, Y, lam=0.5).grad(k))
 
 
-def test_the_torch_backend_refuses_tied_networks_by_name():
+def test_the_torch_backend_runs_tied_networks_with_numpys_numbers():
     pytest.importorskip("torch")
     net = tied_net()
     X, Y = data()
-    with pytest.raises(ng.ConfigError, match="share parameters.*backend='numpy'"):
-        net.cost(X, Y, backend="torch")
+    t, u = net.backward(X, Y, lam=0.5, backend="torch"), net.backward(X, Y, lam=0.5)
+    assert t.cost == pytest.approx(u.cost, abs=1e-12)
+    np.testing.assert_allclose(t.terms, u.terms, rtol=0, atol=1e-12)
+    for p in net.parameters.values():
+        np.testing.assert_allclose(t.grad(p), u.grad(p), rtol=0, atol=1e-12)
 
 
 def test_gradients_of_a_tied_layer_repeat_the_parameter_gradient_where_it_is():

@@ -4,6 +4,10 @@ Every product and every element-wise pass of forward, J, backprop and the
 trainer's update runs in PyTorch, so one thread pool does the work (numpy's
 BLAS and PyTorch's intra-op threads in one run fight for the same cores).
 The numbers are the numpy matrix engine's: the same formulas in the same order.
+Shared weights too, from the numpy engine's index tables (one definition): a
+tied Θ(l) reads each hole from its parameter, each tied link's own term goes
+into ``terms`` and a parameter's gradient is their sum (λ once, ``covered``);
+conv and pool blocks run on ``windows.tables`` (see ``torch_kernels.TorchWindows``).
 
 One weight store. On the CPU θ, ∂J/∂θ and every workspace array are numpy
 arrays that tensors share (``torch.from_numpy``, zero copy both ways): a
@@ -18,18 +22,30 @@ Trace's arrays are copied to the host when the Trace is taken.
 >>> X, y = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([1, 0])
 >>> bool(abs(net.cost(X, y, backend="torch") - net.cost(X, y)) < 1e-12)
 True
+>>> k = net.tie(*[li for li in net.links if not li.is_bias][:2], name="k")
+>>> t, u = net.backward(X, y, backend="torch"), net.backward(X, y)
+>>> bool(abs(t.grad(k) - u.grad(k)) < 1e-12)
+True
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..model.parameters import ties
 from ..model.weights import compile_network, split
+from . import windows
 from .base import Pool, Workspace
 from .losses import L2
 from .matrix import covered
-from .torch_kernels import TorchActivation, check_backend, load_torch, output_cost, output_delta
+from .torch_kernels import (
+    TorchActivation,
+    TorchWindows,
+    check_backend,
+    load_torch,
+    output_cost,
+    output_delta,
+)
 
 
 class TorchEngine:
@@ -49,12 +65,6 @@ class TorchEngine:
         self.device = dev = check_backend("torch", device)[1]
         self.host = dev.type == "cpu" if host is None else host
         self.c = c = compile_network(net)
-        if c.tied:  # its kernels read the Θ blocks, where tied links are holes
-            raise ConfigError("backend='torch' does not run links that share parameters "
-                              "yet; expected backend='numpy' for this network")
-        if any(p is not None for p in c.pools):  # its kernels multiply every block
-            raise ConfigError("backend='torch' does not run pooling layers yet; expected "
-                              "backend='numpy' for this network")
         self.L = len(c.s)
         self.loss = loss
         self.theta = c.theta
@@ -62,7 +72,20 @@ class TorchEngine:
         self.t_theta, self.t_grad = self.tensor(self.theta), self.tensor(self.grad)
         self.T = split(self.t_theta, c.shapes)  # Θ(l) as tensor views of θ
         self.D = split(self.t_grad, c.shapes)
-        self.reg = TorchL2(self, lam, covered(c))
+        # shared weights: each tied link's own term a·δ, summed into its parameter at
+        # finish; the index tables are the numpy engine's (the tie table, the windows)
+        self.table = table = ties(net) if c.tied else None
+        self.reg = TorchL2(self, lam, covered(c, table))  # each parameter once
+        self.terms = np.zeros(0 if table is None else table.n_slots, self.theta.dtype)
+        self.t_terms = self.tensor(self.terms)
+        if table is not None:
+            self.owner, self.p_idx = self.tensor(table.owner), self.tensor(table.p_idx)
+        self.ties = [None if t is None else (self.tensor(t.pos), self.tensor(t.slots),
+                                             self.tensor(t.tidx))
+                     for t in (c.ties or [None] * len(c.shapes))]
+        self.windows = [None if t is None else TorchWindows(t, self.tensor)
+                        for t in windows.tables(net, c)]
+        self.full = [None] * len(c.shapes)  # a tied Θ(l) of the pass in progress
         self.masks = [None if m is None else self.tensor(m) for m in c.masks]
         self.g = [TorchActivation(torch, act, dev) for act in c.activations]
         self.pool = Pool(lambda n: TorchWorkspace(self, n))
@@ -74,9 +97,9 @@ class TorchEngine:
     # --- moving arrays: nothing moves on the CPU ------------------------------------
     def tensor(self, arr: np.ndarray):
         """``arr`` as a tensor: its memory on the CPU, a device copy otherwise."""
+        if not arr.flags.writeable:  # PyTorch would warn; a copy is never written back
+            arr = arr.copy()
         if self.host:
-            if not arr.flags.writeable:  # PyTorch would warn; a copy is never written back
-                arr = arr.copy()
             return self.torch.from_numpy(arr)
         return self.torch.as_tensor(arr, device=self.device).clone()
 
@@ -97,9 +120,17 @@ class TorchEngine:
         w.a[0], w.ta[0] = X, self.tensor(np.ascontiguousarray(X))
 
     def forward_layer(self, l: int) -> None:
-        w, T = self.work, self.T[l - 1]
+        w, T, win = self.work, self.T[l - 1], self.windows[l - 1]
         z, a = w.tz[l], w.ta[l]
-        self.torch.addmm(T[:, 0], w.ta[l - 1], T[:, 1:].t(), out=z)
+        if win is not None:
+            win.forward(self.torch, self.t_theta, w.ta[l - 1], z)
+        else:
+            tie = self.ties[l - 1]
+            if tie is not None:  # Θ(l) as the lecture writes it: each hole from its parameter
+                pos, _, tidx = tie
+                T = self.full[l - 1] = T.clone()
+                T.view(-1).index_copy_(0, pos, self.t_theta.index_select(0, tidx))
+            self.torch.addmm(T[:, 0], w.ta[l - 1], T[:, 1:].t(), out=z)
         self.g[l - 1].g(z, a)
         self._silence(a, l)
 
@@ -129,8 +160,15 @@ class TorchEngine:
                      self.torch)
 
     def backward_layer(self, l: int) -> None:
-        torch, w = self.torch, self.work
+        torch, w, win = self.torch, self.work, self.windows[l - 1]
         d_next, T, Dl = w.td[l], self.T[l - 1], self.D[l - 1]
+        if win is not None:
+            blame = win.backward(torch, self.t_theta, d_next, Dl, self.t_terms, l == 1)
+            if blame is not None:
+                d = w.td[l - 1]
+                self.g[l - 2].backprop(w.tz[l - 1], w.ta[l - 1], blame, d)
+                self._silence(d, l - 1)
+            return
         n = d_next.shape[0]
         # Δ(l)/m with the 1/m inside the products (no pass of its own over D(l)); the bias
         # column is δᵀ(1/m), one matrix-vector product, as numpy's engine takes 1ᵀδ;
@@ -138,6 +176,11 @@ class TorchEngine:
         torch.addmm(Dl[:, 1:], d_next.t(), w.ta[l - 1], beta=0.0, alpha=1.0 / n,
                     out=Dl[:, 1:])
         torch.mv(d_next.t(), w.inv_n, out=Dl[:, 0])
+        tie = self.ties[l - 1]
+        if tie is not None:  # each tied link's own term, before the mask zeroes its place
+            pos, slots, _ = tie
+            self.t_terms.index_copy_(0, slots, Dl.reshape(-1).index_select(0, pos))
+            T = self.full[l - 1]  # δ(l) flows back through the tied weights too
         m = self.masks[l - 1]
         if m is not None:
             Dl.mul_(m)  # missing links are fixed zeros: no gradient, no update
@@ -148,6 +191,11 @@ class TorchEngine:
             self._silence(d, l - 1)  # a silenced unit's a is constant: δ = 0
 
     def finish(self) -> None:
+        if self.table is not None:  # a parameter's entry: the sum of its links' terms
+            sums = self.t_terms.new_zeros(len(self.table.params))
+            sums.index_add_(0, self.owner, self.t_terms)
+            self.t_grad.index_copy_(0, self.p_idx, sums)
+            self.to_host(self.t_terms, self.terms)
         self.to_host(self.t_grad, self.grad)
 
     def views(self):
@@ -196,21 +244,31 @@ class TorchL2(L2):
     def __init__(self, engine: TorchEngine, lam, blocks):
         super().__init__(lam, blocks)
         self.e = engine
+        # the covered weights as the engine's: blocks stay blocks, index arrays tensors
+        self.idx = [c if isinstance(c, tuple) else engine.tensor(c) for c in blocks]
+
+    def _tpick(self, v, c):
+        if isinstance(c, tuple):  # a block: the view of its non-bias columns
+            start, rows, cols = c
+            return v[start:start + rows * cols].view(rows, cols)[:, 1:]
+        return v[c]  # an index tensor: a copy
 
     def cost(self, theta, n: int) -> float:
         if not self.lam:
             return 0.0
-        torch = self.e.torch
-        return self.lam / (2.0 * n) * sum(float(torch.sum(T[:, 1:] * T[:, 1:]))
-                                          for T in self.e.T)
+        return self.lam / (2.0 * n) * sum(float(self.e.torch.sum(w * w)) for w in
+                                          (self._tpick(self.e.t_theta, c) for c in self.idx))
 
     def add_grad(self, theta, grad, n: int) -> None:
         if not self.lam:
             return
-        k = self.lam / n
-        for T, Dl in zip(self.e.T, self.e.D):
-            Dl[:, 1:].add_(T[:, 1:] * k)
-        self.e.to_host(self.e.t_grad, self.e.grad)
+        k, e = self.lam / n, self.e
+        for c in self.idx:
+            if isinstance(c, tuple):
+                self._tpick(e.t_grad, c).add_(self._tpick(e.t_theta, c) * k)
+            else:
+                e.t_grad.index_add_(0, c, e.t_theta[c] * k)
+        e.to_host(e.t_grad, e.grad)
 
 
 class TorchWorkspace(Workspace):

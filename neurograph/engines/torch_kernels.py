@@ -16,6 +16,8 @@ neurograph.errors.ConfigError: unknown backend 'jax'; known: numpy, torch
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ConfigError, MissingExtraError
 from ..model.activations import (
     GAUSSIAN,
@@ -29,6 +31,7 @@ from ..model.activations import (
     TANH,
     Activation,
 )
+from .windows import Pool
 
 BACKENDS = ("numpy", "torch")
 DEVICES = ("cpu", "cuda", "cuda:k")
@@ -153,3 +156,79 @@ def output_delta(loss: str, kernel: TorchActivation, z, a, y, out, torch) -> Non
     torch.sub(a, y, out=out)
     if loss != "cross_entropy":
         kernel.backprop(z, a, out, out)
+
+
+class TorchWindows:
+    """A conv or pool block of ``windows.tables`` on tensors: the same index tables
+    (read once from the numpy engine's, one definition), the same gather, product and
+    scatter, each one PyTorch kernel. ``tensor`` turns an index array into a tensor
+    on the run's device."""
+
+    def __init__(self, t, tensor):
+        self.t, self.pool = t, isinstance(t, Pool)
+        self.s_in = t.win.s_in
+        self.src = tensor(t.win.src)
+        self.flat = tensor(t.win.src.ravel())  # scatter: every place of every window at once
+        self.srcT = tensor(np.ascontiguousarray(t.win.src.T))
+        self.bidx = tensor(t.bidx)
+        if not self.pool:
+            self.kidx, self.used, self.rows = tensor(t.kidx), tensor(t.used), tensor(t.rows)
+            self.places, self.slots = tensor(t.places), tensor(t.slots)
+            self.bslots = tensor(t.bslots)
+        self.G = None  # the gathered windows of the pass in progress
+
+    def kernels(self, torch, theta):
+        """W (k, maps): each kernel entry from its parameter, 0 where it has no links."""
+        return torch.where(self.used, theta[self.kidx], 0.0)
+
+    def forward(self, torch, theta, a, z) -> None:
+        """z(l+1) of the block from a(l); the windows stay for the backward sweep."""
+        buf = a.new_zeros((a.shape[0], self.s_in + 1))  # a(l) and the edge's zero column
+        buf[:, : self.s_in] = a
+        if self.pool:  # (m, k, units)
+            G = self.G = buf[:, self.srcT]
+            torch.amax(G, 1, out=z) if self.t.kind == "max" else torch.mean(G, 1, out=z)
+            z.add_(theta[self.bidx])
+            return
+        G = self.G = buf[:, self.src]  # (m, positions, k)
+        zz = torch.matmul(G, self.kernels(torch, theta))
+        zz += theta[self.bidx]
+        z[:, self.rows] = zz.transpose(1, 2)
+
+    def backward(self, torch, theta, d, Dl, terms, first: bool):
+        """``windows.backward`` on tensors: the bias (pool) or the link terms (conv);
+        Σ blame onto a(l) (m, s_l), or None for the first layer."""
+        m, G = d.shape[0], self.G
+        if self.pool:
+            Dl[:, 0] = d.mean(0)
+            if first:
+                return None
+            dG = pool_blame(torch, G, d, self.t.kind).transpose(1, 2)
+        else:
+            dm = d[:, self.rows].transpose(1, 2).contiguous()  # (m, positions, maps)
+            T = torch.matmul(G.permute(1, 2, 0), dm.permute(1, 0, 2))
+            T *= 1.0 / m
+            terms[self.slots] = T.reshape(-1)[self.places]
+            terms[self.bslots] = d.mean(0)[self.rows]
+            if first:
+                return None
+            dG = torch.matmul(dm, self.kernels(torch, theta).t())
+        out = d.new_zeros((m, self.s_in + 1))
+        out.index_add_(1, self.flat, dG.reshape(m, -1))
+        return out[:, : self.s_in]
+
+
+def pool_blame(torch, G, d, kind: str):
+    """``windows.pool_blame`` on tensors: δ (m, units) onto the windows G (m, k, units),
+    all to the first largest entry (max) or δ/k to each (mean)."""
+    k = G.shape[1]
+    if kind != "max":
+        return (d / k).unsqueeze(1).expand_as(G)
+    top = G.amax(1)
+    dG = torch.zeros_like(G)
+    open_ = torch.ones_like(d, dtype=torch.bool)  # no winner yet: ties go to the first
+    for j in range(k):
+        won = (G[:, j] == top) & open_
+        dG[:, j] = d * won
+        open_ &= ~won
+    return dG
