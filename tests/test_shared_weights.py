@@ -364,11 +364,42 @@ def test_a_lesion_cuts_a_shared_weight_only_with_all_its_links():
     assert not k.frozen
 
 
-def test_graphml_and_to_torch_refuse_shared_weights_by_name(tmp_path):
+def test_graphml_keeps_the_ties_and_to_torch_refuses_them_by_name(tmp_path):
     net = tied_net()
-    with pytest.raises(ng.ConfigError, match="GraphML cannot carry shared weights.*'k'"):
-        ng.to_graphml(net, tmp_path / "t.graphml")
-    assert not (tmp_path / "t.graphml").exists()
+    ng.to_graphml(net, tmp_path / "t.graphml")  # it refused shared weights before
+    back = ng.from_graphml(tmp_path / "t.graphml")
+    assert sorted(back.parameters) == sorted(net.parameters)
+    for name, p in net.parameters.items():
+        q = back.parameters[name]
+        np.testing.assert_array_equal(np.asarray(q.value), np.asarray(p.value))
     pytest.importorskip("torch")
     with pytest.raises(ng.ConfigError, match="to_torch.*cannot carry shared weights.*'W'"):
         ng.to_torch(net)
+
+
+def test_graphml_of_a_conv_net_and_an_rnn_comes_back_tied(tmp_path):
+    rng = np.random.default_rng(0)
+    conv = ng.Network(seed=0)
+    x = conv.add_inputs((2, 5, 5))
+    c = conv.add_conv(x, maps=3, kernel=2, name="c1</script>")
+    s = conv.add_pool(c, size=2, name="s1")
+    out = conv.add_layer(2)
+    conv.connect_layers(s, out)
+    rnn = ng.Network.recurrent(inputs=2, hidden=3, steps=4, outputs=1, seed=0)
+    for net, X in ((conv, rng.random((4, 50))), (rnn, rng.random((4, 8)))):
+        Y = rng.integers(0, 2, (4, net.s[-1])).astype(float)
+        ng.to_graphml(net, tmp_path / "n.graphml")
+        back = ng.from_graphml(tmp_path / "n.graphml")
+        assert back.n_params == net.n_params and back.n_links == net.n_links
+        t0, t1 = net.backward(X, Y), back.backward(X, Y)
+        np.testing.assert_array_equal(t1.a[-1], t0.a[-1])
+        for name, p in net.parameters.items():  # each gradient the sum of its links' terms
+            np.testing.assert_allclose(t1.grad(back.parameters[name]), t0.grad(p), atol=1e-15)
+        # a tie is a tie: writing the parameter moves every link it has
+        name = next(iter(back.parameters))
+        q = back.parameters[name]
+        q.value = np.asarray(q.value) + 1.0
+        first = q.links[0] if hasattr(q, "links") else q.params.flat[0].links[0]
+        peers = q.links if hasattr(q, "links") else q.params.flat[0].links
+        assert len(peers) > 1 and len({li.weight for li in peers}) == 1
+        assert first.weight == pytest.approx(float(np.asarray(q.value).flat[0]))

@@ -28,7 +28,6 @@ import numpy as np
 from ..errors import FileFormatError, InputValueError, NeurographError
 from ..io import atomic_write
 from ..model.network import Network
-from ..model.parameters import refuse_shared
 
 
 def to_graphml(net, path) -> None:
@@ -36,8 +35,10 @@ def to_graphml(net, path) -> None:
 
     Raises InputValueError for a weight that is NaN or inf (a diverged network):
     GraphML files hold finite weights, as :func:`from_graphml` reads them; keep a
-    diverged network with ``ng.save``. Raises ConfigError for a network whose
-    links share parameters: a GraphML edge holds a weight of its own.
+    diverged network with ``ng.save``. Links that share a parameter (convolution,
+    an unrolled RNN, ``net.tie``) each hold its value and the parameter's number
+    (edge attribute ``parameter``, -1 for a weight of its own); the parameters' names,
+    values and arrays are the graph's ``parameters`` (JSON), so the ties come back.
 
     >>> import os, tempfile, neurograph as ng
     >>> path = os.path.join(tempfile.mkdtemp(), "n.graphml")
@@ -45,10 +46,10 @@ def to_graphml(net, path) -> None:
     >>> sorted(nx.read_graphml(path).nodes)[:3]
     ['a2_1', 'a2_2', 'a3_1']
     """
-    refuse_shared(net, "GraphML", "keep it with ng.save or net.to_spec()")
     spec = net.to_spec()
-    for d in spec["nodes"]:
-        _check_xml(d["name"])
+    shared = spec.get("parameters")
+    for name in [d["name"] for d in spec["nodes"]] + (shared["names"] if shared else []):
+        _check_xml(name)
     units = [d["name"] for d in spec["nodes"] if d["kind"] == "unit"]
     links = spec["links"]
     for k in np.flatnonzero(~np.isfinite(spec["weights"]))[:1]:
@@ -62,7 +63,10 @@ def to_graphml(net, path) -> None:
     g = nx.DiGraph(format="neurograph", dtype=spec["dtype"], compiled=spec["compiled"],
                    classes=json.dumps(spec["classes"]),
                    explicit_layers=json.dumps([s["activation"] for s in
-                                               spec["explicit_layers"]]))
+                                               spec["explicit_layers"]]),
+                   parameters=json.dumps(None if not shared else
+                                         {k: shared[k] for k in ("names", "values",
+                                                                 "frozen", "arrays")}))
     for d in spec["nodes"]:  # layer by layer: positions within layers
         hint = d["explicit_layer"]
         g.add_node(d["name"], kind=net[d["name"]].kind, layer=layer[d["name"]],
@@ -73,10 +77,14 @@ def to_graphml(net, path) -> None:
         g.add_node(b.name, kind="bias", layer=layer[b.name], activation="",
                    input_function="", explicit_layer=-1)
     fl, fb = set(spec["frozen"]["links"]), set(spec["frozen"]["biases"])
+    pl = shared["links"] if shared else [-1] * len(spec["weights"])
+    pb = shared["biases"] if shared else [-1] * len(spec["biases"])
     for k, (a, b, w) in enumerate(zip(links["source"], links["target"], spec["weights"])):
-        g.add_edge(a, b, weight=float(w), frozen=k in fl)  # per target in the order it sums them
+        g.add_edge(a, b, weight=float(w), frozen=k in fl,  # per target in the order it sums
+                   parameter=int(pl[k]))
     for k, (name, w) in enumerate(zip(units, spec["biases"])):
-        g.add_edge(net.in_links(name)[0].source.name, name, weight=float(w), frozen=k in fb)
+        g.add_edge(net.in_links(name)[0].source.name, name, weight=float(w), frozen=k in fb,
+                   parameter=int(pb[k]))
     buf = io.BytesIO()
     nx.write_graphml(g, buf)
     atomic_write(os.fspath(path), buf.getvalue())
@@ -151,7 +159,7 @@ def _to_spec(g: nx.DiGraph) -> dict:
     if unknown:
         raise FileFormatError(f"node kinds must be input, hidden, output or bias, "
                               f"got {sorted(unknown)}")
-    nodes, src, dst, links, biases = [], [], [], [], []
+    nodes, src, dst, links, biases, at_links, at_biases = [], [], [], [], [], [], []
     frozen: dict[str, list[int]] = {"links": [], "biases": []}
     for name, d in g.nodes(data=True):
         if d["kind"] == "bias":
@@ -163,21 +171,27 @@ def _to_spec(g: nx.DiGraph) -> dict:
                       "explicit_layer": None if hint < 0 else hint})
         if d["kind"] == "input":
             continue
-        bias, bias_frozen = 0.0, False
+        bias, bias_frozen, bias_at = 0.0, False, -1
         for a, e in g.pred[name].items():
             if kinds[a] == "bias":
                 bias, bias_frozen = _weight(e, a, name), bool(e.get("frozen", False))
+                bias_at = int(e.get("parameter", -1))
             else:
                 if e.get("frozen", False):
                     frozen["links"].append(len(links))
                 src.append(a)
                 dst.append(name)
                 links.append(_weight(e, a, name))
+                at_links.append(int(e.get("parameter", -1)))
         if bias_frozen:
             frozen["biases"].append(len(biases))
         biases.append(bias)
+        at_biases.append(bias_at)
     acts = json.loads(info.get("explicit_layers", "[]"))
-    return {"dtype": info.get("dtype", "float64"), "nodes": nodes,
+    shared = json.loads(info.get("parameters", "null"))  # the ties: parameters by number
+    more = {} if not shared else {"parameters": {**shared, "links": at_links,
+                                                 "biases": at_biases}}
+    return {**more, "dtype": info.get("dtype", "float64"), "nodes": nodes,
             "explicit_layers": [{"activation": a} for a in acts],
             "links": {"source": src, "target": dst},
             "weights": np.array(links, dtype=np.float64),
