@@ -369,3 +369,32 @@ def test_what_a_page_lacks_is_a_dash_and_never_a_nan(tmp_path, browser):
     assert [_panel(d, q) for q in ("signal", "share", "agrad", "grad")] == ["—"] * 4
     severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe
+
+
+def test_a_shared_weights_panel_lists_its_links_terms_and_their_sum(tmp_path, browser):
+    # a kernel entry is one parameter read by every window's link: its panel lists those
+    # links' a·δ for the instance shown and their sum (numpy's, below), then ∂J/∂p
+    rng = np.random.default_rng(0)
+    net = ng.Network(seed=0)
+    x = net.add_inputs((1, 4, 4))
+    c = net.add_conv(x, maps=2, kernel=2, activation="tanh", name="c1")
+    out = net.add_layer(1)
+    net.connect_layers(c, out)
+    X, y = rng.random((5, 16)), rng.integers(0, 2, (5, 1)).astype(float)
+    tr = net.backward(X, y)
+    p = net.parameters["c1.kernels"].params[1, 0, 0, 1]
+    want = sum(tr.a[k.source.layer - 1][0, k.source.position] *
+               tr.delta[k.target.layer - 1][0, k.target.position] for k in p.links)
+    path = ng.player(tr, tmp_path / "conv.html", X=X, y=y)
+    assert sum(k.get("p") == p.name for k in page_data(path)["layout"]["links"]) == len(p.links)
+    d = browser
+    d.get(path.resolve().as_uri())
+    assert d.execute_script("return document.body.dataset.ready") == "1"
+    d.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseenter'))",
+                     d.find_element("css selector", f'line.link[data-i="{p.links[0].index}"]'))
+    text = d.find_element("id", "panel").text
+    assert f"shared weight {p.name}: {len(p.links)} links" in text, text
+    assert float(_panel(d, "psum")) == pytest.approx(want, rel=1e-4)
+    assert float(_panel(d, "grad")) == pytest.approx(float(tr.grad(p)), rel=1e-4)
+    severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe

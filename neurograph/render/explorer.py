@@ -110,6 +110,9 @@ def layout(net, shape=None, classes=None) -> dict:
               "s": None if link.is_bias else list(at[link.source.name]),
               "b": at[link.target.name][0] - 1 if link.is_bias else None}
              for link in net.links]
+    for entry, link in zip(links, net.links):  # a shared weight: its parameter's name
+        if link.parameter is not None:
+            entry["p"] = link.parameter.name
     classes = classes if classes is not None else getattr(net, "classes", None)
     want = max(net.s[-1], 2)  # one output unit stands for two classes
     if classes is not None and len(classes) != want:

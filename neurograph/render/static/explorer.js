@@ -633,8 +633,26 @@ function linkPanel(lk) {
   fm('signal w·a = ' + fmt(w) + ' × ' + fmt(a) + ' = ', num('signal', mul(w, a))),
   fm('blame share Θ', sub('ji'), '·δ', sub('j'), ' = ' + fmt(w) + ' × ' + fmt(dj) + ' = ',
     num('share', mul(w, dj))),
-  fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', mul(a, dj))),
-  fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))];
+  fm('a·δ (this instance) = ' + fmt(a) + ' × ' + fmt(dj) + ' = ', num('agrad', mul(a, dj)))]
+    .concat(lk.p === undefined ? [fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))] : sharedLines(lk));
+}
+// a shared weight (a kernel entry, an RNN's W_h): one parameter read and written by many
+// links; its gradient is the sum of their terms, listed here for the instance shown
+let byParam = null;
+function sharedLines(lk) {
+  if (!byParam) {
+    byParam = {};
+    L.links.forEach((k) => { if (k.p !== undefined) (byParam[k.p] = byParam[k.p] || []).push(k); });
+  }
+  const peers = byParam[lk.p], table = el('table', null, row('link', 'a', 'δ', 'a·δ'));
+  const term = (k) => mul(k.s ? val('a', k.s[0], k.s[1]) : 1, val('d', k.t[0], k.t[1]));
+  peers.slice(0, 12).forEach((k) => table.append(row((k.s ? sym(k.s[0], k.s[1]) : '+1') + ' → ' +
+    sym(k.t[0], k.t[1]), fmt(k.s ? val('a', k.s[0], k.s[1]) : 1), fmt(val('d', k.t[0], k.t[1])), fmt(term(k)))));
+  if (peers.length > 12) table.append(el('tr', null, el('td', { colspan: '4' }, '… and ' + (peers.length - 12) + ' more links')));
+  return [el('div', null, 'shared weight ', el('b', null, lk.p), ': ' + peers.length +
+    ' links read and write it, so ∂J/∂p is the sum of their terms'), el('div', { class: 'terms' }, table),
+  fm('Σ a·δ over its ' + peers.length + ' links (this instance) = ', num('psum', sumBy(peers, term))),
+  fm('∂J/∂p (the batch: that sum averaged over the batch, + λ once) = ', num('grad', G(lk.i)))];
 }
 function biasLinkPanel(lk, to) {  // a bias link: its weight and its term of z (a = 1)
   const w = W(lk.i), dj = val('d', lk.t[0], lk.t[1]);
@@ -642,8 +660,8 @@ function biasLinkPanel(lk, to) {  // a bias link: its weight and its term of z (
     who() + ', frame ' + (st.k + 1)), panelFindings(findings().link[lk.i]),
   fm('w = Θ', sub('j0'), ' = ', num('w', w)),
   fm('term of z: w·1 = ', num('signal', w)),
-  fm('∂J/∂w for this instance = 1 × δ = ', num('agrad', dj)),
-  fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))];
+  fm('∂J/∂w for this instance = 1 × δ = ', num('agrad', dj))]
+    .concat(lk.p === undefined ? [fm('∂J/∂w (the batch) = ', num('grad', G(lk.i)))] : sharedLines(lk));
 }
 // a finding explains the numbers below it (g'(z) ≈ 0, equal δ), so every view lists it
 function panelFindings(fs) {
