@@ -83,3 +83,15 @@ def test_an_empty_list_and_no_rows(tmp_path, minibatch_run):
     with pytest.raises(ng.ShapeError, match=r"X must hold the training data.*got 0 rows"):
         ng.player(steps, tmp_path / "p.html", X=np.zeros((0, 2)), y=[])
     assert not any(tmp_path.iterdir())
+
+
+def test_a_list_of_traces_is_named_not_called_a_lost_network(tmp_path):
+    # it said "player needs the network of these steps: theirs is gone", while the
+    # network was alive: the list held Traces, not Steps
+    X, y = ng.data.truth_table("XOR")
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    with pytest.raises(ng.ConfigError, match=r"got a list holding a Trace \(pass the Trace"):
+        ng.player([net.backward(X, y)], tmp_path / "p.html", X=X, y=y)
+    with pytest.raises(ng.ConfigError, match="got a list holding a int"):
+        ng.player([1, 2], tmp_path / "p.html")
+    assert not (tmp_path / "p.html").exists()

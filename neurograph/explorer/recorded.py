@@ -21,7 +21,7 @@ from ..notation import instance_label
 from ..render import colors, explorer
 from ..render.player import Frames, Page, page
 from ..render.plots import decision_boundary, point_classes
-from ..train.records import History
+from ..train.records import History, Step
 from .plane import choose, input_box, transformed_plane
 from .rows import batched, check_rows_of, replay, weights_of, whole_data
 
@@ -101,6 +101,11 @@ def player(steps_or_trace, path=None, net=None, X=None, y=None, maps: bool | Non
         steps_or_trace = list(steps_or_trace)
         if not steps_or_trace:
             raise ConfigError("the player needs at least one Step (got an empty list)")
+        other = next((s for s in steps_or_trace if not isinstance(s, Step)), None)
+        if other is not None:  # a list of Traces read as Steps said "the network is gone"
+            raise ConfigError(f"the player takes Steps (trainer.steps), one Trace or a "
+                              f"History; got a list holding a {type(other).__name__}"
+                              + (" (pass the Trace itself)" if isinstance(other, Trace) else ""))
     net = _network_of(steps_or_trace, net)
     res = explorer.whole(res, "res (grid points along each input of a decision map)", 2)
     max_frames = explorer.whole(options.pop("max_frames", 60), "max_frames")
