@@ -79,14 +79,24 @@ def test_forward_cost_and_gradients_equal_numpys(hidden, out, dtype, tol):
 
 @pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 1e-6)])
 def test_a_training_run_with_momentum_lam_and_mini_batches_equals_numpys(dtype, tol):
-    X, y = data(n=53)
-    runs = {}
-    for backend in ("numpy", "torch"):
+    def make():
         net = ng.Network.from_architecture([4, 6, 5, 3], seed=4, dtype=dtype)
         net.freeze(net.layers[1].nodes[0])  # frozen weights keep still on both
+        return net
+
+    X, y = data(n=53)
+    trains_alike(make, X, y, tol, epochs=15, alpha=0.5, lam=0.3, momentum=0.8)
+
+
+def trains_alike(make, X, y, tol, epochs, **trainer):
+    """Train the network ``make()`` gives on numpy and on torch (mini-batches of 8): θ and
+    J per epoch agree to ``tol``, frozen weights keep still, the others move."""
+    runs = {}
+    for backend in ("numpy", "torch"):
+        net = make()
         before = np.array(net.theta_flat)
-        h = ng.Trainer(net, alpha=0.5, lam=0.3, momentum=0.8, batch_size=8, seed=5,
-                       backend=backend).fit(X, y, epochs=15)
+        h = ng.Trainer(net, batch_size=8, seed=5, backend=backend, **trainer).fit(
+            X, y, epochs=epochs)
         runs[backend] = (np.array(net.theta_flat), h.cost, before, net.weights.frozen.copy())
     (th, cost, before, frozen), (th_n, cost_n, _, _) = runs["torch"], runs["numpy"]
     np.testing.assert_allclose(th, th_n, rtol=0, atol=tol)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_torch_backend import trains_alike
 
 import neurograph as ng
 from neurograph.engines import sweep
@@ -110,21 +111,14 @@ def test_a_conv_and_pool_net_gives_numpys_numbers_on_torch(kind, dtype, tol):
 @pytest.mark.parametrize("make", ["tied", "conv"])
 def test_training_tied_and_conv_nets_with_momentum_lam_and_mini_batches_equals_numpys(
         make, dtype, tol):
+    def net():
+        n = tied_net(6, dtype) if make == "tied" else conv_pool_net(4, "max", dtype)
+        # a frozen parameter keeps still on both, all its links with it
+        n.freeze(n.parameters["w2" if make == "tied" else "c2.kernels"])
+        return n
+
     X, y = data(31, 4 if make == "tied" else 98, seed=2)
-    runs = {}
-    for backend in ("numpy", "torch"):
-        net = tied_net(6, dtype) if make == "tied" else conv_pool_net(4, "max", dtype)
-        frozen = net.parameters["w2" if make == "tied" else "c2.kernels"]
-        net.freeze(frozen)  # a frozen parameter keeps still on both, all its links with it
-        before = np.array(net.theta_flat)
-        h = ng.Trainer(net, alpha=0.3, lam=0.2, momentum=0.7, batch_size=8, seed=5,
-                       backend=backend).fit(X, y, epochs=6)
-        runs[backend] = (np.array(net.theta_flat), h.cost, before, net.weights.frozen.copy())
-    (th, cost, before, fz), (th_n, cost_n, _, _) = runs["torch"], runs["numpy"]
-    np.testing.assert_allclose(th, th_n, rtol=0, atol=tol)
-    np.testing.assert_allclose(cost, cost_n, rtol=0, atol=tol)
-    assert fz.any() and np.array_equal(th[fz], before[fz])
-    assert not np.allclose(th[~fz], before[~fz])
+    trains_alike(net, X, y, tol, epochs=6, alpha=0.3, lam=0.2, momentum=0.7)
 
 
 def test_lesions_on_a_tied_net_silence_units_on_torch_as_on_numpy():
