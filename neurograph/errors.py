@@ -65,6 +65,10 @@ class StaleTraceError(ConfigError):
     changed or it was compiled: its columns no longer mean the same units."""
 
 
+class PositionError(NeurographError, IndexError):
+    """A unit asked for by a position its layer or grid does not have."""
+
+
 class MissingExtraError(NeurographError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 

@@ -14,6 +14,7 @@ from importlib import resources
 import numpy as np
 
 from ..errors import ConfigError, LabelError
+from .values import generator
 
 _TABLES = {
     "AND": [0, 0, 0, 1],
@@ -69,7 +70,7 @@ def four_classes(n: int = 400, seed: int = 0, noise: float = 0.08):
     """
     if n < 1:
         raise ConfigError(f"n must be ≥ 1, got {n}")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     centres = np.array([
         [0.05, 0.45, 0.05, 0.00],  # pedestrian: short, medium height, slow, no wheels
         [0.40, 0.40, 0.55, 0.25],  # car
@@ -117,7 +118,7 @@ def train_test_split(X, y, test_fraction: float = 0.25, seed: int = 0):
     X, y = np.asarray(X), np.asarray(y)
     if X.shape[0] != y.shape[0]:
         raise LabelError(f"X has {X.shape[0]} instances, y has {y.shape[0]}")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     test = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)

@@ -55,6 +55,24 @@ def real_number(name: str, v, low: float) -> float:
     return float(v)
 
 
+def generator(seed, name: str = "seed") -> np.random.Generator:
+    """numpy's generator for a user's ``seed``: None (fresh entropy) or a whole number
+    ≥ 0; anything else is a ConfigError naming what came (numpy would raise a bare
+    TypeError for "x" or 1.5, and True would quietly mean 1).
+
+    >>> int(generator(0).integers(10)) == int(generator(0).integers(10))
+    True
+    >>> generator(-1)
+    Traceback (most recent call last):
+    ...
+    neurograph.errors.ConfigError: seed must be None or a whole number ≥ 0, got -1
+    """
+    if seed is not None and (isinstance(seed, (bool, np.bool_))
+                             or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ConfigError(f"{name} must be None or a whole number ≥ 0, got {seed!r}")
+    return np.random.default_rng(None if seed is None else int(seed))
+
+
 def real_array(x, what: str, dtype=np.float64, finite: bool = True) -> np.ndarray:
     """``x`` as a real array of ``dtype`` (finite unless ``finite=False``: the caller
     checks, with its own message); InputValueError naming ``what`` otherwise."""

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import ConfigError, ShapeError, TopologyError
+from ..errors import ConfigError, PositionError, ShapeError, TopologyError
 from .layer import Layer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +62,12 @@ class Grid:
         return self.nodes.shape if self.nodes.ndim == 3 else (1, *self.nodes.shape)
 
     def __getitem__(self, key) -> Node:
-        return self.nodes[key]
+        try:
+            return self.nodes[key]
+        except IndexError:
+            raise PositionError(f"grid {self.name!r} has shape {self.shape} "
+                                f"({'maps, ' if self.nodes.ndim == 3 else ''}rows, columns); "
+                                f"position {key!r} is outside it") from None
 
     def __iter__(self):
         return iter(self.nodes.flat)

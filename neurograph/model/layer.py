@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import PositionError
+
 if TYPE_CHECKING:  # pragma: no cover
     from .activations import Activation
     from .node import Node
@@ -44,7 +46,11 @@ class Layer:
         return iter(self.nodes)
 
     def __getitem__(self, i):
-        return self.nodes[i]
+        try:
+            return self.nodes[i]
+        except IndexError:
+            raise PositionError(f"layer {self.index} has {len(self.nodes)} units "
+                                f"(0 … {len(self.nodes) - 1}); got {i!r}") from None
 
     @property
     def activations(self) -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+from ..data.values import generator
 from ..errors import ConfigError, ShapeError, TopologyError
 from . import build
 from .activations import Activation, get_activation
@@ -69,7 +70,7 @@ class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):
     """
 
     def __init__(self, seed: int | None = None, dtype=np.float64, rng=None):
-        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self.rng = rng if rng is not None else generator(seed)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float64, np.float32):
             raise ConfigError(f"dtype must be float64 or float32, got {self.dtype}")

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from ..data.values import generator
 from ..engines.base import Phase
 from ..engines.passes import labels_of
 from ..engines.sweep import Pass, make_engine
@@ -88,7 +89,7 @@ class Trainer:
                             f"; its settings are {', '.join(SETTINGS)}") from None
         self.net = net
         self.history = History()
-        self.state = RunState(np.random.default_rng(self.settings.seed))
+        self.state = RunState(generator(self.settings.seed))
         self._stop = False
         self._bar = None  # the progress bar of the run in progress
         self._run_token = None  # which run may still write the History's stop
