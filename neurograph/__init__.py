@@ -32,6 +32,7 @@ from .errors import (
     ShapeError,
     StaleTraceError,
     TopologyError,
+    UnknownNameError,
 )
 
 __version__ = "0.1.0"
@@ -88,7 +89,7 @@ __all__ = [
     "Activation", "ActivationError", "CompileError", "ConfigError", "CycleError",
     "EmptyNetworkError", "FileFormatError", "GradCheckReport", "History", "InputValueError",
     "LabelError", "Layer", "Link", "MissingExtraError", "Network", "NeurographError", "Node",
-    "NonFiniteError", "PositionError", "StaleTraceError",
+    "NonFiniteError", "PositionError", "StaleTraceError", "UnknownNameError",
     "PerceptronResult", "RenderError", "ShapeError", "Step", "TopologyError", "Trace", "Trainer",
     "Comparison", "LesionStudy", "compare", "lesion_study",
     "check_backprop", "check_by_hand", "cost_and_gradients", "data", "diagram", "exercise",

@@ -69,6 +69,13 @@ class PositionError(NeurographError, IndexError):
     """A unit asked for by a position its layer or grid does not have."""
 
 
+class UnknownNameError(NeurographError, KeyError):
+    """A name looked up where no such name is (still a KeyError for ``in``-style code)."""
+
+    def __str__(self) -> str:  # KeyError's own would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class MissingExtraError(NeurographError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 

@@ -52,3 +52,19 @@ def test_a_position_outside_a_grid_or_layer_is_named():
     dense = ng.Network.from_architecture([2, 3, 1], seed=0)
     with pytest.raises(ng.PositionError, match=r"layer 2 has 3 units \(0 … 2\); got 7"):
         dense.layers[1][7]
+
+
+def test_tie_refuses_what_is_not_a_link_and_parameters_name_what_they_have():
+    """net.tie(link, "x") raised AttributeError ('str' object has no attribute
+    'target'); net.parameters["nope"] a bare KeyError('nope')."""
+    net = ng.Network.from_architecture([2, 3, 1], seed=0)
+    a = net.link("x1", "a2_1")
+    with pytest.raises(ng.TopologyError, match=r"tie takes links .*, got 'x'"):
+        net.tie(a, "x")
+    with pytest.raises(ng.UnknownNameError, match=r"no parameter named 'nope' in this network; it "
+                                                 r"has none"):
+        net.parameters["nope"]
+    net.tie(a, net.link("x2", "a2_1"), name="k")
+    with pytest.raises(KeyError, match=r"no parameter named 'nope' in this network; it has 'k'"):
+        net.parameters["nope"]
+    assert net.parameters.get("nope") is None and "nope" not in net.parameters

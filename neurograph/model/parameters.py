@@ -267,6 +267,9 @@ def tie(net, links, name: str | None = None) -> Parameter:
     together, or frozen and unfrozen links together.
     """
     links = list(links)
+    for li in links:
+        if not all(hasattr(li, a) for a in ("source", "target", "is_bias")):
+            raise TopologyError(f"tie takes links (e.g. net.link(u, v)), got {li!r}")
     if len({id(li) for li in links}) != len(links):
         raise TopologyError("cannot tie a link to itself: expected distinct links, got "
                             f"{[repr(li) for li in links]}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UnknownNameError
 from . import grids, lenet, recurrent
 from .node import _check_weight
 from .parameters import (
@@ -64,8 +65,9 @@ class NetworkParameters:
 
     @property
     def parameters(self) -> dict:
-        """{name: Parameter or ParameterArray} of the shared weights (builders name theirs)."""
-        return dict(registry(self).named)
+        """{name: Parameter or ParameterArray} of the shared weights (builders name theirs);
+        an unknown name is an UnknownNameError listing the names there are."""
+        return Parameters(registry(self).named)
 
     @property
     def n_params(self) -> int:
@@ -194,3 +196,11 @@ class NetworkParameters:
         self.lesions.refuse("share a bias")
         node.bias_link._i = p._i
         self.layout_changed()
+
+
+class Parameters(dict):
+    """``net.parameters``: a dict whose missing key names the keys it has."""
+
+    def __missing__(self, name):
+        known = ", ".join(map(repr, self)) or "none (net.parameter(...) or net.tie(...) makes one)"
+        raise UnknownNameError(f"no parameter named {name!r} in this network; it has {known}")
