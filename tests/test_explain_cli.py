@@ -97,3 +97,31 @@ def test_refusals_name_the_flags(tmp_path, capsys):
     # from Python the same refusal names the argument
     with pytest.raises(ng.ConfigError, match=r"units=\['a3_3'\]"):
         ng.explain(ng.load(p), [0] * 20, [1])
+
+
+def test_a_conv_unit_is_explained_from_python_and_the_command_line(tmp_path, capsys):
+    """Given units=[a conv unit], the refusal told the user to pass units=[that unit]
+    (its shared weights' sums were what was long) and gave no way out on the command
+    line; --units split 'c1[0, 1, 1]' at its own commas into three unknown names."""
+    net = ng.Network(seed=0)
+    c = net.add_conv(net.add_inputs((1, 5, 5), name="x"), maps=2, kernel=3, padding=1,
+                     name="c1")
+    net.connect_layers(net.add_pool(c, size=2, kind="max"), net.add_layer(3))
+    x, y = [0.1 * k for k in range(25)], [0.0, 1.0, 0.0]
+    unit = c[0, 1, 1]
+    # its 9 + 1 incoming links, plus every link of the 9 kernel entries and the bias it reads
+    params = {k.parameter.index: k.parameter for k in unit.incoming}
+    count = len(unit.incoming) + sum(len(p.links) for p in params.values())
+    with pytest.raises(ng.ConfigError, match=rf"shared weights: writing them out takes {count} "
+                                             rf"links .*; pass max_links = {count}"):
+        ng.explain(net, x, y, units=["c1[0, 1, 1]"])
+    text = ng.explain(net, x, y, units=["c1[0, 1, 1]"], max_links=count).to_text()
+    assert "c1[0, 1, 1]" in text
+    p = tmp_path / "conv.ngz"
+    ng.save(net, p)
+    args = ("explain", p, "--x", ",".join(map(str, x)), "--y", "0,1,0",
+            "--units", "c1[0, 1, 1], c1[1, 0, 0]")
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "--max-links" in err and "max_links" not in err, err
+    code, out, err = run(capsys, *args, "--max-links", "2000")
+    assert code == 0 and "c1[0, 1, 1]" in out and "c1[1, 0, 0]" in out, err

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -17,7 +18,7 @@ from ..checkpoint import load
 from ..errors import InputValueError, LabelError, NeurographError
 from ..teaching import textbook
 from ..teaching.hints import for_cli
-from ..teaching.worked import explain
+from ..teaching.worked import MAX_LINKS, explain
 from .options import FORMATS, LAM, number
 
 
@@ -49,10 +50,12 @@ def _explain(args) -> int:
     net = load(args.checkpoint)
     X = parse_rows(args.x, "--x")
     y = targets(args.y, X.shape[0], len(net.outputs))
-    units = [u for u in args.units.split(",") if u] if args.units else None
+    # a grid unit's name has commas of its own: "c1[0, 1, 1]"
+    units = [u.strip() for u in re.split(r",(?![^\[]*\])", args.units) if u.strip()] \
+        if args.units else None
     try:
         we = explain(net, X, y, alpha=args.alpha, lam=args.lam, loss=args.loss,
-                     digits=args.digits, units=units)
+                     digits=args.digits, units=units, max_links=args.max_links)
     except NeurographError as exc:  # its hints name Python arguments: say the flags instead
         raise for_cli(exc) from None
     text = {"text": we.to_text, "md": we.to_markdown, "html": we.to_html}[args.format]()
@@ -81,7 +84,10 @@ def add(sub) -> None:
     e.add_argument("--digits", type=number(1, 17, whole=True), default=9,
                    help="significant digits (default 9)")
     e.add_argument("--units", default=None,
-                   help="only these units, e.g. a3_1,a3_2 (for networks too big to write out)")
+                   help="only these units, e.g. a3_1,a3_2 or 'c1[0, 1, 1]' (for networks too big "
+                        "to write out)")
+    e.add_argument("--max-links", type=number(1, whole=True), default=MAX_LINKS,
+                   help=f"refuse to write out more links than this (default {MAX_LINKS})")
     e.set_defaults(func=_explain)
 
     t = sub.add_parser("textbook",

@@ -364,14 +364,23 @@ def check_writable(net, shown, max_links: int) -> None:
     params = {k.parameter.index: k.parameter for u in shown for k in u.incoming
               if k.parameter is not None}
     # a shared weight's line writes the terms of all its links
-    count = sum(len(u.incoming) for u in shown) + sum(len(p.links) for p in params.values())
-    if count > max_links:
+    own = sum(len(u.incoming) for u in shown)
+    count = own + sum(len(p.links) for p in params.values())
+    if count <= max_links:
+        return
+    if len(shown) < sum(len(lay.nodes) for lay in net.layers[1:]) and count > own:
+        # units= was given already: what is long is the shared weights' sums
         raise refusal(
-            ConfigError, f"this network has {count} links to write out, more than {max_links}: "
-            "too many to read. Pick a sub-network with {units} (e.g. {example} writes the "
-            "lines of that unit and its links only), explain one instance ({one}), or build a "
-            "small network of the part you want to see", units=hints.UNITS_ARG,
-            example=hints.units_example([shown[-1].name]), one=hints.ONE_INSTANCE)
+            ConfigError, f"these units read shared weights: writing them out takes {count} "
+            f"links ({own} incoming, {count - own} terms of the shared weights' sums, each "
+            f"∂J/∂p written link by link), more than {{max_links}} = {max_links}; pass "
+            f"{{max_links}} = {count} to write them all", max_links=hints.MAX_LINKS_ARG)
+    raise refusal(
+        ConfigError, f"this network has {count} links to write out, more than {max_links}: "
+        "too many to read. Pick a sub-network with {units} (e.g. {example} writes the "
+        "lines of that unit and its links only), explain one instance ({one}), or build a "
+        "small network of the part you want to see", units=hints.UNITS_ARG,
+        example=hints.units_example([shown[-1].name]), one=hints.ONE_INSTANCE)
 
 
 def _fill(formula: str, parts: dict) -> list:

@@ -31,6 +31,7 @@ ALPHA = Spelling("alpha", "--alpha")
 LAM = Spelling("lam (λ)", "--lam")  # spelled as check_lam spells it
 DIGITS = Spelling("digits", "--digits")
 UNITS = Spelling("units", "--units")
+MAX_LINKS_ARG = Spelling("max_links", "--max-links")
 UNITS_ARG = Spelling("units=[names]", "--units NAME,NAME")
 ONE_INSTANCE = Spelling("X[:1], y[:1]", "one instance in --x and --y")
 
