@@ -150,3 +150,19 @@ def test_bad_grids_say_what_was_expected():
         net.add_pool(net.inputs, size=2)
     with pytest.raises(ng.ConfigError, match="kind"):
         net.add_pool(x, size=2, kind="median")
+
+
+def test_gradcheck_of_a_conv_pool_net_checks_its_parameters_not_the_pool_links():
+    """gradcheck counted a pooling unit's links (stored 1s, bias 0s: no weight) as
+    parameters: 590 "parameters" for a net of 410 (144 pool links + 36 pool biases)."""
+    net = ng.Network(seed=0)
+    c = net.add_conv(net.add_inputs((1, 8, 8)), maps=4, kernel=3, name="c1")
+    s = net.add_pool(c, size=2, kind="max")
+    out = net.add_layer(10, activation="softmax")
+    net.connect_layers(s, out)
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(3, 64)), np.array([0, 3, 7])
+    report = ng.gradcheck(net, X, y)
+    # 4 kernels of 3×3 and 4 biases, then 36 pool units (+1) into 10 outputs
+    assert len(report.links) == 4 * 9 + 4 + (36 + 1) * 10 == net.n_params
+    assert report.rel_diff < 1e-8 and report.ok()

@@ -84,9 +84,12 @@ def _label(item) -> str:
 
 
 def checked(net) -> list:
-    """Each link with its own weight, and each shared parameter once, in link order."""
+    """Each link with its own weight, and each shared parameter once, in link order
+    (a pooling unit's links carry no weight: nothing to check)."""
     out, seen = [], set()
     for li in net.links:
+        if not li.carries_weight:
+            continue
         p = li.parameter
         if p is None:
             out.append(li)

@@ -267,6 +267,13 @@ class Link:
         return self.source is None or self.source.is_bias
 
     @property
+    def carries_weight(self) -> bool:
+        """False for a link into a pooling unit (max or mean reads a, not w·a): its
+        stored 1 (or bias 0) is structure, not a parameter to train or check."""
+        fn = self.target.input_function
+        return fn is None or fn.weighted
+
+    @property
     def frozen(self) -> bool:
         """True when training holds this weight fixed (its gradient is still computed).
 

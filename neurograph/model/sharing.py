@@ -81,8 +81,7 @@ class NetworkParameters:
         (4, 3)
         """
         frozen = self.weights.frozen
-        return len({li._i for li in self.links if not frozen[li._i]
-                    and (li.target.input_function is None or li.target.input_function.weighted)})
+        return len({li._i for li in self.links if not frozen[li._i] and li.carries_weight})
 
     # --- grids: inputs, convolution, pooling (model/grids.py) -------------------------
     def add_inputs(self, shape, name: str = "x"):
