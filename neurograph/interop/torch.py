@@ -1,9 +1,14 @@
 """The way out to PyTorch: export a layered network as ``nn.Sequential`` and back.
 
 ``to_torch`` copies Θ(l) into ``nn.Linear`` layers (weight = Θ(l)[:, 1:],
-bias = Θ(l)[:, 0]) followed by the activation modules; outputs equal
-``net.forward`` to 1e-12 in float64. Missing links (fixed zeros) export as
-zeros that PyTorch's own training will move: there is no mask in a Linear.
+bias = Θ(l)[:, 0]) followed by the activation modules; a conv layer (add_conv)
+becomes ``nn.Conv2d`` (weight = its kernels, bias = its biases) and a pooling
+layer ``nn.MaxPool2d``/``nn.AvgPool2d``, with ``nn.Unflatten``/``nn.Flatten``
+between grids and dense layers in C order (map, row, column: the order of a
+grid's units and of X's columns). Outputs equal ``net.forward`` to 1e-12 in
+float64. Missing links (fixed zeros) of a dense layer export as zeros that
+PyTorch's own training will move: there is no mask in a Linear. Which grid
+layers a module expresses is read off their links (``torch_grids``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import numpy as np
 
 from ..errors import CompileError, ConfigError, MissingExtraError
 from ..model.activations import LEAKY_SLOPE
+from ..model.grids import layer_grid
 from ..model.network import Network
-from ..model.parameters import refuse_shared
+from . import torch_grids as grids
 
 _TO = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity",
        "leaky_relu": "LeakyReLU"}  # nn.LeakyReLU's default slope is LEAKY_SLOPE, 0.01
@@ -39,11 +45,13 @@ def to_torch(net):
         The network is not layered (skip links) or mixes activations in a layer.
     ConfigError
         A step unit (no PyTorch module has its derivative) or a custom activation;
-        links that share parameters (a Linear layer has a weight per link).
+        links that share parameters other than a convolution's (a Linear layer has a
+        weight per link): a partial connection table (LeNet-5's C3), LeNet-5's
+        trainable subsampling, an edited conv, a pooling unit with a bias.
 
     Examples
     --------
-    >>> import numpy as np, neurograph as ng
+    >>> import numpy as np, torch, neurograph as ng
     >>> net = ng.Network.from_architecture([3, 4, 2], seed=0)
     >>> module = to_torch(net)
     >>> module
@@ -53,28 +61,49 @@ def to_torch(net):
       (2): Linear(in_features=4, out_features=2, bias=True)
       (3): Sigmoid()
     )
+    >>> net = ng.Network(seed=0); x = net.add_inputs((1, 6, 6))
+    >>> c = net.add_conv(x, maps=2, kernel=3, padding=1, activation="relu", name="c1")
+    >>> s = net.add_pool(c, size=2, kind="max"); o = net.add_layer(2); net.connect_layers(s, o)
+    >>> module = to_torch(net); [type(m).__name__ for m in module]
+    ['Unflatten', 'Conv2d', 'ReLU', 'MaxPool2d', 'Flatten', 'Linear', 'Sigmoid']
+    >>> X = np.random.default_rng(0).normal(size=(4, 36))
+    >>> bool(np.allclose(module(torch.tensor(X)).detach().numpy(), net.forward(X), atol=1e-12))
+    True
     """
     torch = _torch()
-    refuse_shared(net, "to_torch (nn.Linear layers)", "run it with backend='numpy'")
     c = net.compile()
-    if any(p is not None for p in c.pools):
-        raise ConfigError("to_torch (nn.Linear layers) cannot carry pooling layers: expected "
-                          "a network of weighted-sum layers; run it with backend='numpy'")
+    steps = grids.plan(net, c)
     dtype = torch.float64 if c.theta.dtype == np.float64 else torch.float32
-    layers = []
-    for T, act in zip(c.thetas, c.activations):
-        lin = torch.nn.Linear(T.shape[1] - 1, T.shape[0], dtype=dtype)
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(T[:, 1:])))
-            lin.bias.copy_(torch.from_numpy(np.ascontiguousarray(T[:, 0])))
-        layers.append(lin)
+    layers, flat = [], True  # flat: the tensor is (n, units); else (n, maps, rows, columns)
+    for k, (T, act, step) in enumerate(zip(c.thetas, c.activations, steps)):
+        if step is None:
+            if not flat:  # C order, as neurograph orders a grid's units
+                layers.append(torch.nn.Flatten())
+                flat = True
+            lin = torch.nn.Linear(T.shape[1] - 1, T.shape[0], dtype=dtype)
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(T[:, 1:])))
+                lin.bias.copy_(torch.from_numpy(np.ascontiguousarray(T[:, 0])))
+            layers.append(lin)
+        else:
+            if flat:
+                layers.append(torch.nn.Unflatten(1, layer_grid(net, net.layers[k]).maps_shape))
+                flat = False
+            layers.append(step.module(torch, c.theta, dtype))
+            if isinstance(step, grids.Pool):  # a pool unit's activation is the identity
+                continue
         if act.name == "softmax":
+            if not flat:  # over all units of the layer, as neurograph's softmax
+                layers.append(torch.nn.Flatten())
+                flat = True
             layers.append(torch.nn.Softmax(dim=1))
         elif act.name in _TO:
             layers.append(getattr(torch.nn, _TO[act.name])())
         else:
             raise ConfigError(f"activation {act.name!r} has no PyTorch module to export to "
                               f"(exportable: {', '.join([*_TO, 'softmax'])})")
+    if not flat:
+        layers.append(torch.nn.Flatten())
     return torch.nn.Sequential(*layers)
 
 

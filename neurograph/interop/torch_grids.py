@@ -1,0 +1,229 @@
+"""Grid layers for ``to_torch``: which Θ(l) a plain PyTorch module can carry, read off the links.
+
+A conv layer exports as ``nn.Conv2d`` and a pooling layer as ``nn.MaxPool2d`` or
+``nn.AvgPool2d`` only when its links are exactly that module's: every unit of map
+m reads ``kernels[m]`` at the places of its window and ``biases[m]``, every map
+reads every input map, and one stride and zero padding per axis place every
+window. That is checked on the links themselves (not on how the layer was built),
+so an edited conv, a partial connection table (LeNet-5's C3), LeNet-5's trainable
+subsampling and ties between dense links are refused with a ConfigError naming
+the layer and what no module has; stride and padding are read off the links.
+
+>>> import neurograph as ng
+>>> net = ng.Network(seed=0)
+>>> x = net.add_inputs((1, 5, 5))
+>>> c = net.add_conv(x, maps=2, kernel=3, stride=2, padding=1, name="c1")
+>>> s = net.add_pool(c, size=2, stride=1, kind="avg", name="s2")
+>>> for step in plan(net, net.compile()): print(step)
+Conv(name='c1', stride=(2, 2), padding=(1, 1))
+Pool(name='s2', kind='avg', size=(2, 2), stride=(1, 1))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..model.grids import Grid, layer_grid
+from ..model.parameters import ParameterArray, parameter_of
+
+
+@dataclass
+class Conv:
+    """A conv layer as ``nn.Conv2d``: θ indices of its kernels (maps, input maps, kh, kw)
+    and biases (maps,), stride and padding (rows, columns)."""
+
+    name: str
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    kernels: np.ndarray = field(repr=False)
+    biases: np.ndarray = field(repr=False)
+
+    def module(self, torch, theta: np.ndarray, dtype):
+        M, C, kh, kw = self.kernels.shape
+        conv = torch.nn.Conv2d(C, M, (kh, kw), stride=self.stride, padding=self.padding,
+                               dtype=dtype)
+        with torch.no_grad():
+            conv.weight.copy_(torch.from_numpy(theta[self.kernels]))
+            conv.bias.copy_(torch.from_numpy(theta[self.biases]))
+        return conv
+
+
+@dataclass
+class Pool:
+    """A pooling layer as ``nn.MaxPool2d`` or ``nn.AvgPool2d`` (no padding)."""
+
+    name: str
+    kind: str  # "max" | "avg"
+    size: tuple[int, int]
+    stride: tuple[int, int]
+
+    def module(self, torch, theta: np.ndarray, dtype):
+        cls = torch.nn.MaxPool2d if self.kind == "max" else torch.nn.AvgPool2d
+        return cls(self.size, stride=self.stride)
+
+
+def plan(net, c) -> list:
+    """Per Θ(l) of the compiled form ``c``: a :class:`Conv`, a :class:`Pool`, or None for
+    a dense layer (``nn.Linear``); ConfigError for a layer no plain module expresses."""
+    out = []
+    for k in range(len(c.shapes)):
+        src, grid = layer_grid(net, net.layers[k]), layer_grid(net, net.layers[k + 1])
+        if c.pools and c.pools[k] is not None:
+            out.append(_pool(c.theta, _grid_pair(src, grid, k, "a pooling layer"), c.pools[k]))
+        elif c.ties and c.ties[k] is not None:
+            if grid is None or grid.kind != "conv":
+                _refuse_ties(net, k + 2, grid)
+            out.append(_conv(net, *_grid_pair(src, grid, k, "a conv layer")))
+        else:
+            out.append(None)
+    return out
+
+
+def _grid_pair(src: Grid | None, grid: Grid | None, k: int, what: str):
+    if src is None or grid is None:
+        raise ConfigError(f"to_torch: layer {k + 2} is {what} but its units or those of layer "
+                          f"{k + 1} are not a grid (units named name[m, r, col]): expected "
+                          "grids of units, as add_inputs, add_conv and add_pool make them")
+    return src, grid
+
+
+def _refuse_ties(net, layer: int, grid: Grid | None) -> None:
+    """ConfigError naming Layer ``layer`` (1-based), its grid and its parameters."""
+    idx = {link.index for v in net.layers[layer - 1].nodes for link in v.incoming}
+    names = [n for n, x in net.shared.named.items()
+             if idx.intersection(x.indices.ravel().tolist() if isinstance(x, ParameterArray)
+                                 else [x._i])]
+    shown = ", ".join(repr(n) for n in names[:5]) + (" …" if len(names) > 5 else "")
+    if grid is not None and grid.kind == "subsampling":
+        why = ("it is LeNet-5's subsampling (a trainable coefficient times each window's "
+               "sum): no PyTorch module has it")
+    else:
+        why = "ties between its links: nn.Linear has a weight per link"
+    called = "" if grid is None else f" ({grid.name!r})"
+    raise ConfigError(f"to_torch cannot carry shared weights of layer {layer}{called} "
+                      f"(parameters {shown}): {why}; expected conv layers (add_conv) and "
+                      "dense layers of weights of their own; run it with backend='numpy'")
+
+
+def _links(grid: Grid, src: Grid):
+    """The layer's weight links as arrays (target, source: flat C-order positions in their
+    grids; θ index) and each unit's bias index; ConfigError for a link from outside."""
+    where = {u: f for f, u in enumerate(src.nodes.flat)}
+    rows, bias = [], np.full(len(grid), -1, dtype=np.intp)
+    for f, v in enumerate(grid.nodes.flat):
+        for link in v.incoming:
+            if link.is_bias:
+                bias[f] = link.index
+                continue
+            s = where.get(link.source)
+            if s is None:
+                raise ConfigError(f"to_torch: {link.source.name} → {v.name} reaches {grid.name!r} "
+                                  f"from outside the grid {src.name!r} below it: a PyTorch "
+                                  "layer reads only the layer before")
+            rows.append((f, s, link.index))
+    rows = np.array(rows, dtype=np.intp).reshape(-1, 3)
+    return rows[:, 0], rows[:, 1], rows[:, 2], bias
+
+
+def _axis(r: np.ndarray, v: np.ndarray, size: int, k: int, out: int):
+    """One stride ≥ 1 and padding ≥ 0 with v = r·stride − padding for every link (v: the
+    source's row minus its kernel row) and ``out`` = (size + 2·padding − k)//stride + 1
+    windows, or None. Two rows of units fix the stride; else every stride is tried."""
+    if not len(r):
+        return None
+    rs = np.unique(r)
+    steps = list(range(1, 2 * (size + k) + 2))
+    if len(rs) > 1:
+        a, b = (int(v[r == x][0]) for x in rs[:2])
+        if (b - a) % int(rs[1] - rs[0]) == 0 and b > a:
+            steps.insert(0, (b - a) // int(rs[1] - rs[0]))
+    for step in steps:
+        pad = int(r[0]) * step - int(v[0])
+        if pad >= 0 and size + 2 * pad >= k and (size + 2 * pad - k) // step + 1 == out \
+                and np.array_equal(v, r * step - pad):
+            return step, pad
+    return None
+
+
+def _inside(size: int, k: int, step: int, pad: int, out: int) -> int:
+    """How many (window, kernel place) pairs of one axis fall inside the input."""
+    at = np.arange(out)[:, None] * step + np.arange(k)[None, :] - pad
+    return int(((at >= 0) & (at < size)).sum())
+
+
+def _conv(net, src: Grid, grid: Grid) -> Conv:
+    K, B = net.parameters[f"{grid.name}.kernels"], net.parameters.get(f"{grid.name}.biases")
+    M, C, kh, kw = K.shape
+    Cs, H, W = src.maps_shape
+    Mo, Ho, Wo = grid.maps_shape
+    what = f"to_torch: conv layer {grid.name!r}"
+    if (Cs, Mo) != (C, M) or not isinstance(B, ParameterArray) or B.shape != (M,):
+        raise ConfigError(f"{what} has kernels of shape {K.shape} over {Cs} input maps into "
+                          f"{Mo} maps: expected (maps, input maps, kh, kw) = ({Mo}, {Cs}, …) "
+                          f"and biases {grid.name}.biases of shape ({Mo},)")
+    f, s, idx, bias = _links(grid, src)
+    m = np.repeat(np.arange(M), Ho * Wo)
+    if not np.array_equal(bias, B.indices[m]):
+        u = grid.nodes.flat[int(np.flatnonzero(bias != B.indices[m])[0])]
+        raise ConfigError(f"{what}: unit {u.name}'s bias is not {grid.name}.biases of its map "
+                          "(an edited conv): nn.Conv2d has one bias per map")
+    place = dict(zip(K.indices.ravel().tolist(), range(K.params.size)))
+    p = np.array([place.get(i, -1) for i in idx.tolist()], dtype=np.intp)
+    if (p < 0).any():
+        j = int(np.flatnonzero(p < 0)[0])
+        shared = parameter_of(net, int(idx[j]))
+        has = "a weight of its own" if shared is None else f"parameter {shared.name!r}"
+        raise ConfigError(f"{what}: link {src.nodes.flat[s[j]].name} → "
+                          f"{grid.nodes.flat[f[j]].name} has {has}, not an entry of "
+                          f"{K.name} (an edited conv): nn.Conv2d shares every weight")
+    tm, r, col = np.unravel_index(f, (M, Ho, Wo))
+    ci, rr, cc = np.unravel_index(s, (C, H, W))
+    km, kc, i, j = np.unravel_index(p, K.shape)
+    read = np.zeros((M, C), dtype=bool)
+    read[km, kc] = True
+    if (km != tm).any() or (kc != ci).any():
+        raise ConfigError(f"{what}: some links read the kernel of another map or input map "
+                          "(an edited conv): expected map m's units to read kernels[m, c] "
+                          "over input map c")
+    if not read.all():
+        raise ConfigError(f"{what} reads only some input maps ({int(read.sum())} of "
+                          f"{M}×{C} map pairs: a partial connection table, as LeNet-5's C3): "
+                          "nn.Conv2d reads every input map; run it with backend='numpy'")
+    rows, cols = _axis(r, rr - i, H, kh, Ho), _axis(col, cc - j, W, kw, Wo)
+    if rows is None or cols is None or len(f) != M * C * _inside(H, kh, *rows, Ho) * \
+            _inside(W, kw, *cols, Wo):
+        raise ConfigError(f"{what}: its links are not a convolution's (an edited conv: a "
+                          "link missing or moved): expected one stride and zero padding "
+                          "per axis placing every window")
+    return Conv(grid.name, (rows[0], cols[0]), (rows[1], cols[1]), K.indices, B.indices)
+
+
+def _pool(theta: np.ndarray, pair, fn: str) -> Pool:
+    src, grid = pair
+    C, H, W = src.maps_shape
+    Co, Ho, Wo = grid.maps_shape
+    kind = "max" if fn == "max" else "avg"
+    what = f"to_torch: pooling layer {grid.name!r}"
+    f, s, _, bias = _links(grid, src)
+    if (theta[bias] != 0).any():
+        u = grid.nodes.flat[int(np.flatnonzero(theta[bias] != 0)[0])]
+        raise ConfigError(f"{what}: unit {u.name} has bias {theta[bias[u.position]]!r}: "
+                          f"nn.{kind.capitalize()}Pool2d adds none (expected 0)")
+    tm, r, col = np.unravel_index(f, grid.maps_shape)
+    ci, rr, cc = np.unravel_index(s, (C, H, W))
+    top = np.full(len(grid), H, dtype=np.intp)
+    left = np.full(len(grid), W, dtype=np.intp)
+    np.minimum.at(top, f, rr)
+    np.minimum.at(left, f, cc)
+    kh, kw = int((rr - top[f]).max(initial=0)) + 1, int((cc - left[f]).max(initial=0)) + 1
+    ur, uc = np.unravel_index(np.arange(len(grid)), grid.maps_shape)[1:]
+    rows, cols = _axis(ur, top, H, kh, Ho), _axis(uc, left, W, kw, Wo)
+    if Co != C or (tm != ci).any() or rows is None or cols is None or rows[1] or cols[1] \
+            or len(f) != len(grid) * kh * kw:
+        raise ConfigError(f"{what}: its windows are not a pooling module's: expected each "
+                          "unit of map c to read a full window of input map c, one size and "
+                          "stride per axis, no padding")
+    return Pool(grid.name, kind, (kh, kw), (rows[0], cols[0]))
