@@ -139,3 +139,64 @@ def test_what_no_plain_module_expresses_is_refused_naming_the_layer(torch):
     s.bias_link.weight = 0.5
     with pytest.raises(ng.ConfigError, match=r"'s1'.*s1\[1, 1, 0\].*0\.5.*none"):
         ng.to_torch(net)
+
+
+# --- the unrolled RNN: nn.RNN (batch first) and an nn.Linear head ----------------------------
+RNNS = [dict(inputs=2, hidden=3, steps=4, outputs=2, activation="tanh",
+             output_activation="sigmoid", h0="zeros"),
+        dict(inputs=1, hidden=4, steps=3, outputs=1, activation="relu",
+             output_activation="linear", h0="input"),
+        dict(inputs=3, hidden=2, steps=5, outputs=None, activation="tanh", h0="input")]
+
+
+@pytest.mark.parametrize("kw", RNNS)
+def test_an_unrolled_rnn_exports_to_nn_rnn_with_equal_outputs_and_gradients(torch, kw):
+    net = ng.Network.recurrent(**kw, seed=5)
+    rng = np.random.default_rng(6)
+    n, H = 7, kw["hidden"]
+    X = rng.normal(size=(n, kw["inputs"] * kw["steps"] + (H if kw["h0"] == "input" else 0)))
+    module = ng.to_torch(net)
+    h = module(torch.tensor(X))
+    np.testing.assert_allclose(h.detach().numpy(), net.forward(X), **TOL)
+    # and independently of both: the recursion written out in numpy
+    P = {k: v.value for k, v in net.parameters.items()}
+    g = np.tanh if kw["activation"] == "tanh" else (lambda z: np.maximum(z, 0))
+    ht, xs = (X[:, :H], X[:, H:]) if kw["h0"] == "input" else (np.zeros((n, H)), X)
+    for t in range(kw["steps"]):
+        x = xs[:, t * kw["inputs"]:(t + 1) * kw["inputs"]]
+        ht = g(x @ P["W_x"].T + ht @ P["W_h"].T + P["b"])
+    if kw["outputs"] is not None:
+        z = ht @ P["W_y"].T + P["c"]
+        ht = z if kw["output_activation"] == "linear" else 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(h.detach().numpy(), ht, **TOL)
+    K = kw["outputs"] or H
+    if kw.get("output_activation") == "sigmoid":
+        Y = (rng.random((n, K)) < 0.5).astype(float)
+        bce(torch, h, Y, n).backward()
+    else:  # linear outputs (and h(T)): J = ½Σ(h − y)²/n
+        Y = rng.normal(size=(n, K))
+        (0.5 * ((h - torch.tensor(Y)) ** 2).sum() / n).backward()
+    trace = net.backward(X, Y)
+    rnn = module.rnn
+    pairs = [(rnn.weight_ih_l0, "W_x"), (rnn.weight_hh_l0, "W_h"), (rnn.bias_ih_l0, "b")]
+    if kw["outputs"] is not None:
+        pairs += [(module.head[0].weight, "W_y"), (module.head[0].bias, "c")]
+    for param, name in pairs:
+        np.testing.assert_array_equal(param.detach().numpy(), P[name])
+        np.testing.assert_allclose(param.grad.numpy(), trace.grad(net.parameters[name]), **TOL)
+    assert rnn.bias_hh_l0.grad is None and not rnn.bias_hh_l0.any()  # held at 0: one bias
+
+
+def test_an_rnn_that_nn_rnn_cannot_run_is_refused_by_name(torch):
+    sig = ng.Network.recurrent(inputs=1, hidden=2, steps=2, outputs=1, activation="sigmoid")
+    with pytest.raises(ng.ConfigError, match="activation is sigmoid: nn.RNN has the "
+                                             "nonlinearities tanh, relu"):
+        ng.to_torch(sig)
+    cut = ng.Network.recurrent(inputs=1, hidden=2, steps=3, outputs=1)
+    cut.disconnect("h1(1)", "h2(2)")  # an edited unrolling: one W_h link gone
+    with pytest.raises(ng.ConfigError, match=r"link h1\(1\) → h2\(2\) is missing.*nn.RNN"):
+        ng.to_torch(cut)
+    own = ng.Network.recurrent(inputs=1, hidden=2, steps=2, outputs=1)
+    own.connect("x1(1)", "y1", weight=0.5)  # a link no parameter carries
+    with pytest.raises(ng.ConfigError, match=r"link x1\(1\) → y1 is not one it builds"):
+        ng.to_torch(own)

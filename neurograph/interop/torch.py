@@ -8,7 +8,9 @@ between grids and dense layers in C order (map, row, column: the order of a
 grid's units and of X's columns). Outputs equal ``net.forward`` to 1e-12 in
 float64. Missing links (fixed zeros) of a dense layer export as zeros that
 PyTorch's own training will move: there is no mask in a Linear. Which grid
-layers a module expresses is read off their links (``torch_grids``).
+layers a module expresses is read off their links (``torch_grids``). A network
+of ``Network.recurrent`` becomes ``nn.RNN`` over X's time blocks with an
+``nn.Linear`` head (``torch_rnn``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..model.activations import LEAKY_SLOPE
 from ..model.grids import layer_grid
 from ..model.network import Network
 from . import torch_grids as grids
+from . import torch_rnn as rnn
 
 _TO = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity",
        "leaky_relu": "LeakyReLU"}  # nn.LeakyReLU's default slope is LEAKY_SLOPE, 0.01
@@ -36,6 +39,16 @@ def _torch():
     return torch
 
 
+def _activation(torch, name: str):
+    """The module of activation ``name`` on (n, units) tensors."""
+    if name == "softmax":
+        return torch.nn.Softmax(dim=1)
+    if name in _TO:
+        return getattr(torch.nn, _TO[name])()
+    raise ConfigError(f"activation {name!r} has no PyTorch module to export to "
+                      f"(exportable: {', '.join([*_TO, 'softmax'])})")
+
+
 def to_torch(net):
     """A ``torch.nn.Sequential`` computing the same function as ``net``.
 
@@ -47,7 +60,9 @@ def to_torch(net):
         A step unit (no PyTorch module has its derivative) or a custom activation;
         links that share parameters other than a convolution's (a Linear layer has a
         weight per link): a partial connection table (LeNet-5's C3), LeNet-5's
-        trainable subsampling, an edited conv, a pooling unit with a bias.
+        trainable subsampling, an edited conv, a pooling unit with a bias; an unrolled
+        RNN edited after ``Network.recurrent`` built it, or whose hidden activation is
+        not tanh or relu (nn.RNN's).
 
     Examples
     --------
@@ -71,6 +86,9 @@ def to_torch(net):
     True
     """
     torch = _torch()
+    if rnn.is_recurrent(net):
+        dtype = torch.float64 if net.dtype == np.float64 else torch.float32
+        return rnn.export(torch, net, dtype, lambda name: _activation(torch, name))
     c = net.compile()
     steps = grids.plan(net, c)
     dtype = torch.float64 if c.theta.dtype == np.float64 else torch.float32
@@ -92,16 +110,10 @@ def to_torch(net):
             layers.append(step.module(torch, c.theta, dtype))
             if isinstance(step, grids.Pool):  # a pool unit's activation is the identity
                 continue
-        if act.name == "softmax":
-            if not flat:  # over all units of the layer, as neurograph's softmax
-                layers.append(torch.nn.Flatten())
-                flat = True
-            layers.append(torch.nn.Softmax(dim=1))
-        elif act.name in _TO:
-            layers.append(getattr(torch.nn, _TO[act.name])())
-        else:
-            raise ConfigError(f"activation {act.name!r} has no PyTorch module to export to "
-                              f"(exportable: {', '.join([*_TO, 'softmax'])})")
+        if act.name == "softmax" and not flat:  # over all units of the layer, as neurograph's
+            layers.append(torch.nn.Flatten())
+            flat = True
+        layers.append(_activation(torch, act.name))
     if not flat:
         layers.append(torch.nn.Flatten())
     return torch.nn.Sequential(*layers)
