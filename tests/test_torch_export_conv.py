@@ -200,3 +200,49 @@ def test_an_rnn_that_nn_rnn_cannot_run_is_refused_by_name(torch):
     own.connect("x1(1)", "y1", weight=0.5)  # a link no parameter carries
     with pytest.raises(ng.ConfigError, match=r"link x1\(1\) → y1 is not one it builds"):
         ng.to_torch(own)
+
+
+# --- from_torch: the grid modules back into a grid network ------------------------------------
+@pytest.mark.parametrize("shape, convs, pool", CASES)
+def test_a_grid_network_comes_back_from_torch_with_equal_outputs(torch, shape, convs, pool):
+    net = grid_net(shape, convs, pool, seed=len(convs))
+    back = ng.from_torch(ng.to_torch(net))
+    X = np.random.default_rng(9).normal(size=(5, int(np.prod(shape))))
+    assert back.s == net.s
+    np.testing.assert_allclose(back.forward(X), net.forward(X), **TOL)
+    def kernels(n):
+        return [p.value for name, p in n.parameters.items() if name.endswith(".kernels")]
+
+    assert len(kernels(back)) == len(convs)
+    for a, b in zip(kernels(back), kernels(net)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_module_written_in_pytorch_comes_back_as_units_and_links(torch):
+    nn = torch.nn
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Unflatten(1, (2, 9, 8)),
+                           nn.Conv2d(2, 3, (3, 2), stride=(2, 1), padding=(1, 0)), nn.ReLU(),
+                           nn.MaxPool2d(2, stride=(1, 2)), nn.Flatten(),
+                           nn.Linear(36, 4), nn.Softmax(dim=1)).double()
+    net = ng.from_torch(module)
+    X = np.random.default_rng(2).normal(size=(6, 144))
+    np.testing.assert_allclose(net.forward(X), module(torch.tensor(X)).detach().numpy(), **TOL)
+    conv = [g for g in net.parameters if g.endswith(".kernels")]
+    assert len(conv) == 1 and net.parameters[conv[0]].shape == (3, 2, 3, 2)
+    assert net.layers[2].nodes[0].input_function.name == "max"
+
+
+@pytest.mark.parametrize("modules, message", [
+    (lambda nn: [nn.Conv2d(1, 2, 3), nn.Flatten()], r"layer 0 is Conv2d\(.*nn\.Unflatten\(1, "
+                                                     r"\(C, H, W\)\)"),
+    (lambda nn: [nn.Unflatten(1, (2, 5, 5)), nn.Conv2d(2, 2, 3, groups=2)],
+     r"layer 1 \(Conv2d\) has groups=2.*expected groups=1"),
+    (lambda nn: [nn.Unflatten(1, (1, 5, 5)), nn.MaxPool2d(2, padding=1)],
+     r"layer 1 \(MaxPool2d\) pads.*kernel_size and stride only"),
+    (lambda nn: [nn.Unflatten(1, (1, 4, 4)), nn.Linear(4, 2)],
+     r"layer 1 \(Linear\) cannot stand on a grid \(give nn.Flatten first\)"),
+])
+def test_grid_modules_neurograph_cannot_build_are_refused_by_name(torch, modules, message):
+    with pytest.raises(ng.ConfigError, match=message):
+        ng.from_torch(torch.nn.Sequential(*modules(torch.nn)))

@@ -122,16 +122,37 @@ def to_torch(net):
 def from_torch(module, dtype=None):
     """A Network from an ``nn.Sequential`` of Linear layers each followed by an activation.
 
-    Supported activations: Sigmoid, Tanh, ReLU, Identity, Softmax (last
-    layer); a Linear with no activation after it is linear.
+    Supported activations: Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax (last
+    layer); a Linear with no activation after it is linear. A grid network
+    (``to_torch``'s form) begins with ``nn.Unflatten(1, (C, H, W))``: each Conv2d
+    becomes ``add_conv`` (with the activation after it), each MaxPool2d/AvgPool2d
+    ``add_pool``, and Linear layers after ``nn.Flatten`` dense layers. nn.RNN is not
+    read back.
 
     Raises
     ------
     ConfigError
-        An unsupported module (named), a Linear without bias, or shapes that do not chain.
+        An unsupported module (named), a Linear or Conv2d without bias, a conv with
+        groups, dilation or non-zero padding modes, a padded or dilated pool, or shapes
+        that do not chain.
+
+    Examples
+    --------
+    >>> import numpy as np, torch, neurograph as ng
+    >>> module = torch.nn.Sequential(
+    ...     torch.nn.Unflatten(1, (1, 5, 5)), torch.nn.Conv2d(1, 2, 3, padding=1),
+    ...     torch.nn.Tanh(), torch.nn.AvgPool2d(2), torch.nn.Flatten(), torch.nn.Linear(8, 1))
+    >>> net = from_torch(module.double()); net.s
+    [25, 50, 8, 1]
+    >>> X = np.random.default_rng(0).normal(size=(3, 25))
+    >>> bool(np.allclose(net.forward(X), module(torch.tensor(X)).detach().numpy()))
+    True
     """
     torch = _torch()
     mods = list(module) if isinstance(module, torch.nn.Sequential) else [module]
+    grid = (torch.nn.Unflatten, torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.AvgPool2d)
+    if any(isinstance(m, grid) for m in mods):
+        return grids.from_modules(torch, mods, dtype, _FROM)
     thetas, acts = [], []
     for i, m in enumerate(mods):
         name = type(m).__name__
@@ -152,7 +173,8 @@ def from_torch(module, dtype=None):
             acts[-1] = _FROM[name]
         else:
             raise ConfigError(f"layer {i} is a {name}: only Linear, {', '.join(_FROM)} "
-                              "convert to a neurograph network")
+                              "(and Unflatten, Conv2d, MaxPool2d, AvgPool2d, Flatten of a "
+                              "grid network) convert to a neurograph network")
     if not thetas:
         raise ConfigError("the module has no Linear layer")
     hidden = set(acts[:-1])

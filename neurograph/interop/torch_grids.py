@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConfigError
+from ..model.activations import LEAKY_SLOPE
 from ..model.grids import Grid, layer_grid
+from ..model.network import Network
 from ..model.parameters import ParameterArray, parameter_of
 
 
@@ -227,3 +229,94 @@ def _pool(theta: np.ndarray, pair, fn: str) -> Pool:
                           "unit of map c to read a full window of input map c, one size and "
                           "stride per axis, no padding")
     return Pool(grid.name, kind, (kh, kw), (rows[0], cols[0]))
+
+
+# --- from_torch: nn.Unflatten, nn.Conv2d, pooling, nn.Flatten, nn.Linear back into grids --------
+def _refuse_module(i: int, m, what: str) -> None:
+    raise ConfigError(f"from_torch: layer {i} ({type(m).__name__}) {what}")
+
+
+def _pair(v) -> tuple[int, int]:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def _check_conv(i: int, m) -> None:
+    if m.bias is None:
+        _refuse_module(i, m, "has no bias; a conv map has one (expected bias=True)")
+    if m.groups != 1 or _pair(m.dilation) != (1, 1) or m.padding_mode != "zeros" \
+            or isinstance(m.padding, str) and m.padding != "valid":
+        _refuse_module(i, m, f"has groups={m.groups}, dilation={m.dilation}, padding="
+                             f"{m.padding!r}, padding_mode={m.padding_mode!r}: expected "
+                             "groups=1, dilation 1, numeric zero padding (add_conv's)")
+
+
+def _check_pool(i: int, m, torch) -> None:
+    extra = (m.ceil_mode or _pair(m.padding) != (0, 0)
+             or (isinstance(m, torch.nn.MaxPool2d) and (_pair(m.dilation) != (1, 1)
+                                                        or m.return_indices))
+             or (isinstance(m, torch.nn.AvgPool2d) and m.divisor_override is not None))
+    if extra:
+        _refuse_module(i, m, "pads, dilates, rounds up or returns indices: expected "
+                             "kernel_size and stride only (add_pool's windows)")
+
+
+def from_modules(torch, mods: list, dtype, acts: dict):
+    """A grid network from modules beginning with ``nn.Unflatten(1, (C, H, W))``: each
+    Conv2d (and the activation after it) an ``add_conv``, each MaxPool2d/AvgPool2d an
+    ``add_pool``, each Linear after Flatten a dense layer; weights copied."""
+    nn = torch.nn
+    first = mods[0]
+    if not isinstance(first, nn.Unflatten) or first.dim != 1 \
+            or len(first.unflattened_size) != 3:
+        raise ConfigError(f"from_torch: layer 0 is {first!r}; a module with Conv2d or pooling "
+                          "must begin with nn.Unflatten(1, (C, H, W)), the input grid's shape "
+                          "(X's columns in C order), as to_torch writes it")
+    params = [p for m in mods for p in m.parameters()]
+    dt = dtype or (params[0].detach().numpy().dtype if params else np.float64)
+    net = Network(dtype=dt)
+    prev, flat, i = net.add_inputs(tuple(first.unflattened_size), name="x"), False, 1
+    while i < len(mods):
+        m, after = mods[i], mods[i + 1: i + 3]
+        act, used = "linear", 1
+        if isinstance(m, (nn.Conv2d, nn.Linear)) and after:
+            if type(after[0]).__name__ in acts:
+                act, used = acts[type(after[0]).__name__], 2
+            elif len(after) == 2 and isinstance(after[0], nn.Flatten) \
+                    and isinstance(after[1], nn.Softmax):  # softmax over every unit
+                act, used = "softmax", 3
+        if act == "leaky_relu" and after[0].negative_slope != LEAKY_SLOPE:
+            _refuse_module(i + 1, after[0], f"has slope {after[0].negative_slope}; "
+                                            f"neurograph's leaky_relu has {LEAKY_SLOPE}")
+        if isinstance(m, nn.Conv2d) and not flat:
+            _check_conv(i, m)
+            pad = (0, 0) if m.padding == "valid" else _pair(m.padding)
+            prev = net.add_conv(prev, maps=m.out_channels, kernel=_pair(m.kernel_size),
+                                stride=_pair(m.stride), padding=pad, activation=act)
+            prev.kernels = m.weight.detach().cpu().numpy()
+            prev.biases = m.bias.detach().cpu().numpy()
+            flat = used == 3
+        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and not flat:
+            _check_pool(i, m, torch)
+            prev = net.add_pool(prev, size=_pair(m.kernel_size), stride=_pair(m.stride),
+                                kind="max" if isinstance(m, nn.MaxPool2d) else "avg")
+        elif isinstance(m, nn.Flatten) and m.start_dim == 1 and m.end_dim == -1:
+            flat = True
+        elif isinstance(m, nn.Linear) and flat:
+            if m.bias is None:
+                _refuse_module(i, m, "has no bias; the course's Θ has a bias column")
+            n_in = len(prev) if isinstance(prev, Grid) else len(prev.nodes)
+            if m.in_features != n_in:
+                _refuse_module(i, m, f"reads {m.in_features} features; the layer before it "
+                                     f"has {n_in} units")
+            layer = net.add_layer(m.out_features, activation=act)
+            net.connect_layers(prev, layer)
+            net.theta(layer.index - 1)[:] = np.hstack([m.bias.detach().cpu().numpy()[:, None],
+                                                        m.weight.detach().cpu().numpy()])
+            prev = layer
+        else:
+            where = "after Flatten" if flat else "on a grid (give nn.Flatten first)"
+            _refuse_module(i, m, f"cannot stand {where}: expected Conv2d, MaxPool2d, "
+                                 "AvgPool2d and Flatten on grids, Linear after Flatten, "
+                                 f"each weighted layer followed by one of {', '.join(acts)}")
+        i += used
+    return net
