@@ -133,6 +133,10 @@ def test_what_no_plain_module_expresses_is_refused_naming_the_layer(torch):
     net.disconnect("x[0, 1, 1]", "c1[0, 0, 0]")  # an edited conv: a link missing
     with pytest.raises(ng.ConfigError, match="'c1'.*edited conv"):
         ng.to_torch(net)
+    net.connect("x[0, 1, 1]", "c1[0, 0, 0]", weight=0.3)  # back, with a weight of its own
+    with pytest.raises(ng.ConfigError, match=r"'c1': link x\[0, 1, 1\] → c1\[0, 0, 0\] has a "
+                                             r"weight of its own, not an entry of c1\.kernels"):
+        ng.to_torch(net)
     net = grid_net((1, 5, 5), [(2, 3, 1, 0, "tanh")], ("avg", 2, 1))
     s = [u for u in net.layers[2].nodes if u.name == "s1[1, 1, 0]"][0]
     s.bias_link.frozen = False

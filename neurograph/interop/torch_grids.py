@@ -74,11 +74,11 @@ def plan(net, c) -> list:
     for k in range(len(c.shapes)):
         src, grid = layer_grid(net, net.layers[k]), layer_grid(net, net.layers[k + 1])
         if c.pools and c.pools[k] is not None:
-            out.append(_pool(c.theta, _grid_pair(src, grid, k, "a pooling layer"), c.pools[k]))
+            out.append(_pool(c, k, *_grid_pair(src, grid, k, "a pooling layer")))
         elif c.ties and c.ties[k] is not None:
             if grid is None or grid.kind != "conv":
                 _refuse_ties(net, k + 2, grid)
-            out.append(_conv(net, *_grid_pair(src, grid, k, "a conv layer")))
+            out.append(_conv(net, c, k, *_grid_pair(src, grid, k, "a conv layer")))
         else:
             out.append(None)
     return out
@@ -110,24 +110,23 @@ def _refuse_ties(net, layer: int, grid: Grid | None) -> None:
                       "dense layers of weights of their own; run it with backend='numpy'")
 
 
-def _links(grid: Grid, src: Grid):
-    """The layer's weight links as arrays (target, source: flat C-order positions in their
-    grids; θ index) and each unit's bias index; ConfigError for a link from outside."""
-    where = {u: f for f, u in enumerate(src.nodes.flat)}
-    rows, bias = [], np.full(len(grid), -1, dtype=np.intp)
-    for f, v in enumerate(grid.nodes.flat):
-        for link in v.incoming:
-            if link.is_bias:
-                bias[f] = link.index
-                continue
-            s = where.get(link.source)
-            if s is None:
-                raise ConfigError(f"to_torch: {link.source.name} → {v.name} reaches {grid.name!r} "
-                                  f"from outside the grid {src.name!r} below it: a PyTorch "
-                                  "layer reads only the layer before")
-            rows.append((f, s, link.index))
-    rows = np.array(rows, dtype=np.intp).reshape(-1, 3)
-    return rows[:, 0], rows[:, 1], rows[:, 2], bias
+def _links(c, k: int):
+    """Block k's links as arrays, read off the compiled form (its own links: the mask;
+    tied ones: the tie table): target row (the unit's flat C-order place in its grid,
+    the order of its layer), source (the same in the grid below), θ index; and each
+    unit's bias index (−1: none)."""
+    r, cols = c.shapes[k]
+    mask = c.masks[k]
+    rows, col = np.nonzero(np.ones((r, cols), bool) if mask is None else mask)
+    idx = c.offsets[k] + rows * cols + col
+    t = c.ties[k] if c.ties else None
+    if t is not None:
+        tr, tc = np.divmod(t.pos, cols)
+        rows, col, idx = (np.concatenate(p) for p in ((rows, tr), (col, tc), (idx, t.tidx)))
+    bias = np.full(r, -1, dtype=np.intp)
+    b = col == 0
+    bias[rows[b]] = idx[b]
+    return rows[~b], col[~b] - 1, idx[~b], bias
 
 
 def _axis(r: np.ndarray, v: np.ndarray, size: int, k: int, out: int):
@@ -156,7 +155,7 @@ def _inside(size: int, k: int, step: int, pad: int, out: int) -> int:
     return int(((at >= 0) & (at < size)).sum())
 
 
-def _conv(net, src: Grid, grid: Grid) -> Conv:
+def _conv(net, c, k: int, src: Grid, grid: Grid) -> Conv:
     K, B = net.parameters[f"{grid.name}.kernels"], net.parameters.get(f"{grid.name}.biases")
     M, C, kh, kw = K.shape
     Cs, H, W = src.maps_shape
@@ -166,14 +165,16 @@ def _conv(net, src: Grid, grid: Grid) -> Conv:
         raise ConfigError(f"{what} has kernels of shape {K.shape} over {Cs} input maps into "
                           f"{Mo} maps: expected (maps, input maps, kh, kw) = ({Mo}, {Cs}, …) "
                           f"and biases {grid.name}.biases of shape ({Mo},)")
-    f, s, idx, bias = _links(grid, src)
+    f, s, idx, bias = _links(c, k)
     m = np.repeat(np.arange(M), Ho * Wo)
     if not np.array_equal(bias, B.indices[m]):
         u = grid.nodes.flat[int(np.flatnonzero(bias != B.indices[m])[0])]
         raise ConfigError(f"{what}: unit {u.name}'s bias is not {grid.name}.biases of its map "
                           "(an edited conv): nn.Conv2d has one bias per map")
-    place = dict(zip(K.indices.ravel().tolist(), range(K.params.size)))
-    p = np.array([place.get(i, -1) for i in idx.tolist()], dtype=np.intp)
+    kflat = K.indices.ravel()  # each link's kernel entry (flat), −1 when it reads none
+    order = np.argsort(kflat)
+    at = order[np.minimum(np.searchsorted(kflat, idx, sorter=order), len(kflat) - 1)]
+    p = np.where(kflat[at] == idx, at, -1)
     if (p < 0).any():
         j = int(np.flatnonzero(p < 0)[0])
         shared = parameter_of(net, int(idx[j]))
@@ -203,13 +204,13 @@ def _conv(net, src: Grid, grid: Grid) -> Conv:
     return Conv(grid.name, (rows[0], cols[0]), (rows[1], cols[1]), K.indices, B.indices)
 
 
-def _pool(theta: np.ndarray, pair, fn: str) -> Pool:
-    src, grid = pair
+def _pool(c, k: int, src: Grid, grid: Grid) -> Pool:
+    theta, fn = c.theta, c.pools[k]
     C, H, W = src.maps_shape
     Co, Ho, Wo = grid.maps_shape
     kind = "max" if fn == "max" else "avg"
     what = f"to_torch: pooling layer {grid.name!r}"
-    f, s, _, bias = _links(grid, src)
+    f, s, _, bias = _links(c, k)
     if (theta[bias] != 0).any():
         u = grid.nodes.flat[int(np.flatnonzero(theta[bias] != 0)[0])]
         raise ConfigError(f"{what}: unit {u.name} has bias {theta[bias[u.position]]!r}: "
