@@ -52,6 +52,9 @@ def _activation(torch, name: str):
 def to_torch(net):
     """A ``torch.nn.Sequential`` computing the same function as ``net``.
 
+    Inside ``net.lesion(...)`` it exports the intact network, as ``save`` writes it: a
+    silenced unit has no PyTorch module.
+
     Raises
     ------
     CompileError
@@ -86,14 +89,16 @@ def to_torch(net):
     True
     """
     torch = _torch()
+    dtype = torch.float64 if net.dtype == np.float64 else torch.float32
     if rnn.is_recurrent(net):
-        dtype = torch.float64 if net.dtype == np.float64 else torch.float32
-        return rnn.export(torch, net, dtype, lambda name: _activation(torch, name))
+        return rnn.export(torch, net, net.intact_weights()[0], dtype,
+                          lambda name: _activation(torch, name))
     c = net.compile()
     steps = grids.plan(net, c)
-    dtype = torch.float64 if c.theta.dtype == np.float64 else torch.float32
+    # inside a lesion: the network without it (silenced units have no module), as save writes
+    theta = net.intact_weights()[0]
     layers, flat = [], True  # flat: the tensor is (n, units); else (n, maps, rows, columns)
-    for k, (T, act, step) in enumerate(zip(c.thetas, c.activations, steps)):
+    for k, (T, act, step) in enumerate(zip(c.views(theta), c.activations, steps)):
         if step is None:
             if not flat:  # C order, as neurograph orders a grid's units
                 layers.append(torch.nn.Flatten())
@@ -107,7 +112,7 @@ def to_torch(net):
             if flat:
                 layers.append(torch.nn.Unflatten(1, layer_grid(net, net.layers[k]).maps_shape))
                 flat = False
-            layers.append(step.module(torch, c.theta, dtype))
+            layers.append(step.module(torch, theta, dtype))
             if isinstance(step, grids.Pool):  # a pool unit's activation is the identity
                 continue
         if act.name == "softmax" and not flat:  # over all units of the layer, as neurograph's

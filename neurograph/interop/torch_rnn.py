@@ -64,6 +64,9 @@ def shape_of(net) -> Recurrent:
     """The sizes read off the parameters and the units; ConfigError when the links are
     not exactly those ``Network.recurrent`` makes of them."""
     p = _arrays(net)
+    if len(p["W_x"].shape) != 2:
+        raise ConfigError(f"to_torch: a recurrent network's W_x is (hidden, inputs); this "
+                          f"one's has shape {p['W_x'].shape}")
     (H, D), T = p["W_x"].shape, len(net.layers) - 1
     K = None if p["W_y"] is None else p["W_y"].shape[0]
     T -= K is not None
@@ -152,27 +155,28 @@ def _module_class(torch):
     return UnrolledRNN
 
 
-def export(torch, net, dtype, activation) -> object:
+def export(torch, net, theta: np.ndarray, dtype, activation) -> object:
     """The module: nn.RNN (batch first) over X's T blocks, then nn.Linear and the output
-    activation (``activation(name)`` gives its module) when the network has outputs."""
+    activation (``activation(name)`` gives its module) when the network has outputs; the
+    weights read from ``theta`` (laid out like θ)."""
     s = shape_of(net)
-    p = _arrays(net)
+    p = {k: None if v is None else theta[v.indices] for k, v in _arrays(net).items()}
     rnn = torch.nn.RNN(s.D, s.H, nonlinearity=s.nonlinearity, batch_first=True, dtype=dtype)
 
     def put(param, values):
         param.copy_(torch.from_numpy(np.ascontiguousarray(values)))
 
     with torch.no_grad():
-        put(rnn.weight_ih_l0, p["W_x"].value)
-        put(rnn.weight_hh_l0, p["W_h"].value)
-        put(rnn.bias_ih_l0, p["b"].value)
+        put(rnn.weight_ih_l0, p["W_x"])
+        put(rnn.weight_hh_l0, p["W_h"])
+        put(rnn.bias_ih_l0, p["b"])
         rnn.bias_hh_l0.zero_()
     rnn.bias_hh_l0.requires_grad_(False)  # b is bias_ih_l0 alone: one bias, as in the lecture
     head = None
     if s.K is not None:
         lin = torch.nn.Linear(s.H, s.K, dtype=dtype)
         with torch.no_grad():
-            put(lin.weight, p["W_y"].value)
-            put(lin.bias, p["c"].value)
+            put(lin.weight, p["W_y"])
+            put(lin.bias, p["c"])
         head = torch.nn.Sequential(lin, activation(s.output))
     return _module_class(torch)(rnn, head, s)
