@@ -67,6 +67,27 @@ def test_a_grid_network_exports_with_equal_outputs_and_every_parameter_gradient(
     np.testing.assert_allclose(lin.bias.grad.numpy(), D[:, 0], **TOL)
 
 
+def random_case(seed):
+    """A random input grid, conv (kernel, stride, padding per axis) and pool that fit."""
+    rng = np.random.default_rng(seed)
+    C, H, W = rng.integers(1, 4), rng.integers(4, 10), rng.integers(4, 10)
+    kh, kw = rng.integers(1, 5, 2)
+    sh, sw = rng.integers(1, 4, 2)
+    ph, pw = rng.integers(0, 3, 2)
+    Ho, Wo = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    act = ["tanh", "relu", "sigmoid", "linear"][seed % 4]
+    size = (int(rng.integers(1, Ho + 1)), int(rng.integers(1, Wo + 1)))
+    pool = (["max", "avg"][seed % 2], size, tuple(int(k) for k in rng.integers(1, 3, 2)))
+    return (int(C), int(H), int(W)), [(int(rng.integers(1, 4)), (int(kh), int(kw)),
+                                       (int(sh), int(sw)), (int(ph), int(pw)), act)], pool
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_shapes_strides_and_paddings_export_alike(torch, seed):
+    test_a_grid_network_exports_with_equal_outputs_and_every_parameter_gradient(
+        torch, *random_case(seed))
+
+
 def test_flatten_follows_the_grid_layers_unit_order(torch):
     """One dense weight reads one conv unit: the export's output is that unit's a, read
     off the network's own node, so Flatten's order is the layer's (C order: m, r, col)."""

@@ -129,10 +129,13 @@ def _links(c, k: int):
     return rows[~b], col[~b] - 1, idx[~b], bias
 
 
-def _axis(r: np.ndarray, v: np.ndarray, size: int, k: int, out: int):
+def _axis(r: np.ndarray, v: np.ndarray, size: int, k: int, out: int, i=None):
     """One stride ≥ 1 and padding ≥ 0 with v = r·stride − padding for every link (v: the
-    source's row minus its kernel row) and ``out`` = (size + 2·padding − k)//stride + 1
-    windows, or None. Two rows of units fix the stride; else every stride is tried."""
+    source's row minus its kernel row ``i``) and ``out`` = (size + 2·padding − k)//stride
+    + 1 windows, or None. Two rows of units fix the stride; else every stride is tried.
+    With ``i``, the links' (window, kernel row) pairs must be all those inside the input:
+    windows wholly in the padding have no links, so the rows with links alone may fit a
+    stride and padding that would place links elsewhere."""
     if not len(r):
         return None
     rs = np.unique(r)
@@ -141,10 +144,12 @@ def _axis(r: np.ndarray, v: np.ndarray, size: int, k: int, out: int):
         a, b = (int(v[r == x][0]) for x in rs[:2])
         if (b - a) % int(rs[1] - rs[0]) == 0 and b > a:
             steps.insert(0, (b - a) // int(rs[1] - rs[0]))
+    pairs = None if i is None else len(np.unique(r * k + i))
     for step in steps:
         pad = int(r[0]) * step - int(v[0])
         if pad >= 0 and size + 2 * pad >= k and (size + 2 * pad - k) // step + 1 == out \
-                and np.array_equal(v, r * step - pad):
+                and np.array_equal(v, r * step - pad) \
+                and (pairs is None or pairs == _inside(size, k, step, pad, out)):
             return step, pad
     return None
 
@@ -195,7 +200,7 @@ def _conv(net, c, k: int, src: Grid, grid: Grid) -> Conv:
         raise ConfigError(f"{what} reads only some input maps ({int(read.sum())} of "
                           f"{M}×{C} map pairs: a partial connection table, as LeNet-5's C3): "
                           "nn.Conv2d reads every input map; run it with backend='numpy'")
-    rows, cols = _axis(r, rr - i, H, kh, Ho), _axis(col, cc - j, W, kw, Wo)
+    rows, cols = _axis(r, rr - i, H, kh, Ho, i), _axis(col, cc - j, W, kw, Wo, j)
     if rows is None or cols is None or len(f) != M * C * _inside(H, kh, *rows, Ho) * \
             _inside(W, kw, *cols, Wo):
         raise ConfigError(f"{what}: its links are not a convolution's (an edited conv: a "
