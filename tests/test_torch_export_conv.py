@@ -271,3 +271,28 @@ def test_a_module_written_in_pytorch_comes_back_as_units_and_links(torch):
 def test_grid_modules_neurograph_cannot_build_are_refused_by_name(torch, modules, message):
     with pytest.raises(ng.ConfigError, match=message):
         ng.from_torch(torch.nn.Sequential(*modules(torch.nn)))
+
+
+# --- inside a lesion: the intact network, as save writes it ---------------------------------
+@pytest.mark.parametrize("kind", ["dense", "conv", "rnn"])
+def test_to_torch_inside_a_lesion_exports_the_intact_network_as_save_does(torch, kind):
+    """A silenced unit has no module, so the export is the network without the lesion (as
+    save, copy and to_spec write it): its outputs are net.forward's once the lesion ends."""
+    if kind == "dense":
+        net = ng.Network.from_architecture([3, 4, 2], seed=0)
+        X = np.random.default_rng(0).normal(size=(5, 3))
+    elif kind == "conv":
+        net = ng.Network(seed=0)
+        c = net.add_conv(net.add_inputs((1, 4, 4)), maps=2, kernel=2, name="c1")
+        net.connect_layers(c, net.add_layer(4))
+        X = np.random.default_rng(0).normal(size=(5, 16))
+    else:
+        net = ng.Network.recurrent(inputs=1, hidden=4, steps=2, outputs=2, seed=0)
+        X = np.random.default_rng(0).normal(size=(5, 2))
+    hidden = net.layers[-2].nodes
+    with net.lesion(units=[hidden[0]], links=[hidden[1].outgoing[0]]):
+        lesioned = net.forward(X)
+        module = ng.to_torch(net)
+    intact = net.forward(X)
+    assert np.abs(lesioned - intact).max() > 1e-3
+    np.testing.assert_allclose(module(torch.tensor(X)).detach().numpy(), intact, **TOL)
