@@ -11,7 +11,6 @@ import torch
 import neurograph as ng
 from neurograph.engines.passes import run_backward
 from neurograph.engines.sweep import make_engine
-from neurograph.errors import ConfigError
 from neurograph.model.weights import Compiled
 
 F = torch.nn.functional
@@ -191,7 +190,7 @@ def test_an_edited_conv_and_a_lesioned_one_run_on_the_matrix_engine_alike():
             np.testing.assert_allclose(mt.grad(g1), want[1], rtol=0, atol=1e-12)
 
 
-def test_pooling_nets_run_on_the_torch_backend_and_to_torch_refuses_them_with_a_reason():
+def test_pooling_nets_run_on_the_torch_backend_and_export_with_to_torch(torch):
     net = ng.Network(seed=0)
     x = net.add_inputs((1, 4, 4))
     s = net.add_pool(x, size=2, kind="max")
@@ -200,8 +199,9 @@ def test_pooling_nets_run_on_the_torch_backend_and_to_torch_refuses_them_with_a_
     X = np.random.default_rng(0).normal(size=(3, 16))
     np.testing.assert_allclose(net.forward(X, backend="torch"), net.forward(X), rtol=0,
                                atol=1e-12)
-    with pytest.raises(ConfigError, match="pooling"):  # a torch.nn module: no pooling yet
-        ng.to_torch(net)
+    module = ng.to_torch(net)  # nn.MaxPool2d (tests/test_torch_export_conv.py: gradients)
+    np.testing.assert_allclose(module(torch.tensor(X)).detach().numpy(), net.forward(X),
+                               rtol=0, atol=1e-12)
 
 
 def test_the_graph_engine_runs_a_pooling_layer_as_one_gathered_op():

@@ -11,6 +11,8 @@ from ..render.views import VIEWS
 from .common import load_for, out_path
 from .options import number
 
+ARG = "receptive_field"
+
 
 def add(sub) -> None:
     r = sub.add_parser("render", help="draw a checkpoint's network (svg, png, pdf or dot)")
@@ -20,6 +22,9 @@ def add(sub) -> None:
     r.add_argument("--data", help="data file for activations, errors, blame, gradients")
     r.add_argument("--row", type=number(0, whole=True),
                    help="the 0-based row of --data drawn (default: row 0; gradients: the batch)")
+    r.add_argument("--receptive-field", metavar="UNIT",
+                   help="a unit of a grid layer (or one fed by one), e.g. 'c1[0, 1, 1]' (map, "
+                        "row, column): its links drawn cell by cell from its input cells")
     r.add_argument("--out", default="network.svg", help="output file; format by extension")
     r.set_defaults(func=main)
 
@@ -40,7 +45,14 @@ def main(args) -> int:
                               f"got {args.row}")
         trace = net.backward(X, y)
     # render draws what it is handed: the diagnosis a health picture shows is made here
-    written = net.render(out, show=args.show, trace=trace, row=args.row,
-                         diagnosis=view_data(net, args.show, trace)["diagnosis"])
+    try:
+        written = net.render(out, show=args.show, trace=trace, row=args.row,
+                             diagnosis=view_data(net, args.show, trace)["diagnosis"],
+                             receptive_field=args.receptive_field)
+    except ConfigError as exc:  # render spells the Python argument; the command, its flag
+        text = str(exc)
+        if not text.startswith(ARG):
+            raise
+        raise ConfigError("--receptive-field" + text[len(ARG):]) from None
     print(f"wrote {written}")
     return 0
