@@ -10,7 +10,8 @@ A ``.ngz`` file is a zip archive holding
 - ``weights.npy`` — the spec's link weights, then its bias weights;
 - ``velocity.npy``, ``perm.npy``, ``best.npy`` — a trainer's momentum, the
   order of the epoch in progress and the best weights of early stopping, when
-  there are any; θ-shaped arrays in the loaded network's layout of θ.
+  there are any; θ-shaped arrays in the loaded network's layout of θ (older
+  files' room for a conv layer's block, all zeros, is left out as they are read).
 
 Files are written atomically (a temporary file in the same folder, then
 ``os.replace``), read without pickle, and checked as they are read: members
@@ -226,6 +227,19 @@ def _read_array(z: zipfile.ZipFile, path: str, name: str, sums: dict, dtype,
     return arr
 
 
+def _read_theta(z: zipfile.ZipFile, path: str, name: str, sums: dict, net) -> np.ndarray:
+    """A θ-shaped member in the loaded θ's layout. Files written before a conv layer's
+    block took no room in θ hold it laid out with every block's room (its entries 0):
+    those are read at that length and the hollow blocks' entries left out."""
+    c = net.weights.current()
+    if c is not None and any(c.hollow):
+        old = c.dense_index()
+        n_old = int(old[-1]) + 1 if len(old) else 0
+        if npy_header(z, z.getinfo(name), f"{path!r}: {name}").shape == (n_old,):
+            return _read_array(z, path, name, sums, net.dtype, (n_old,))[old]
+    return _read_array(z, path, name, sums, net.dtype, (net.weights.n,))
+
+
 def _n_weights(struct: dict, path: str) -> int:
     try:
         n_units = sum(1 for spec in struct["nodes"] if spec["kind"] != "input")
@@ -274,8 +288,7 @@ def load(path, trainer: bool = False):
             arrays = {}
             for name in ("velocity", "best"):
                 if f"{name}.npy" in sums:
-                    arrays[name] = _read_array(z, path, f"{name}.npy", sums, net.dtype,
-                                               (net.weights.n,))
+                    arrays[name] = _read_theta(z, path, f"{name}.npy", sums, net)
             if "perm.npy" in sums:
                 n = state.get("perm_length") if isinstance(state, dict) else None
                 arrays["perm"] = _read_array(z, path, "perm.npy", sums, "iu",

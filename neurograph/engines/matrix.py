@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.parameters import ties
-from ..model.weights import Compiled, compile_network, split
+from ..model.weights import Compiled, compile_network
 from . import windows
 from .base import Pool, Workspace
 from .losses import L2, loss_of
@@ -36,8 +36,8 @@ def covered(c: Compiled, table=None) -> list:
     each shared parameter of weight links once (``table``: the tie table)."""
     out = []
     for k, (start, (r, cols)) in enumerate(zip(c.offsets, c.shapes)):
-        if c.pools and c.pools[k] is not None:
-            continue  # a pooling block: its links carry no weight
+        if c.pools and c.pools[k] is not None or c.hollow[k]:
+            continue  # a pooling block's links carry no weight, a hollow one's are all tied
         tie = c.ties[k] if c.ties else None
         if tie is None:
             out.append((start, r, cols))
@@ -69,7 +69,7 @@ class MatrixEngine:
         self.reg = L2(lam, covered(self.c, self.table))  # each parameter once
         self.theta = self.c.theta
         self.grad = np.zeros_like(self.theta)
-        self.D = split(self.grad, self.c.shapes)  # D(l) as views of grad
+        self.D = self.c.views(self.grad)  # D(l) as views of grad
         self.pool = Pool(lambda m: MatrixWorkspace(self.c, m))
         self.work: MatrixWorkspace | None = None
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
@@ -169,7 +169,8 @@ def backward_layer(c: Compiled, l: int, work: MatrixWorkspace, D: list,
     delta_next = work.delta[l]
     m = delta_next.shape[0]
     T = c.thetas[l - 1]  # the block: a tied link's place in it is a hole (0)
-    Dl = D[l - 1]
+    # a hollow block has no room in grad: Δ(l)/m is made only for its links' terms
+    Dl = np.empty(T.shape, T.dtype) if c.hollow[l - 1] else D[l - 1]
     np.matmul(delta_next.T, work.a[l - 1], out=Dl[:, 1:])
     Dl[:, 0] = work.ones @ delta_next
     Dl *= 1.0 / m
@@ -178,7 +179,7 @@ def backward_layer(c: Compiled, l: int, work: MatrixWorkspace, D: list,
         terms[tie.slots] = Dl.ravel()[tie.pos]
         T = c.full(l - 1)  # δ(l) flows back through the tied weights too
     mask = c.masks[l - 1]  # also zeroes the tied links' places: their sum is the parameter's
-    if mask is not None:
+    if mask is not None and not c.hollow[l - 1]:
         Dl *= mask  # missing links are fixed zeros: no gradient, no update
     if l > 1:
         d = work.delta[l - 1]
@@ -197,7 +198,7 @@ def gradients_loop(c: Compiled, X: np.ndarray, Y: np.ndarray, lam: float = 0.0,
     n = X.shape[0]
     out = loss_of(loss, c.activations[-1])
     grad = np.zeros_like(c.theta)
-    Delta = split(grad, c.shapes)
+    Delta = c.views(grad)
     for i in range(n):
         a_list = [np.concatenate(([1.0], X[i]))]
         z_list = [None]

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.parameters import ties
-from ..model.weights import compile_network, split
+from ..model.weights import compile_network
 from . import windows
 from .base import Pool, Workspace
 from .losses import L2
@@ -70,8 +70,9 @@ class TorchEngine:
         self.theta = c.theta
         self.grad = np.zeros_like(self.theta)
         self.t_theta, self.t_grad = self.tensor(self.theta), self.tensor(self.grad)
-        self.T = split(self.t_theta, c.shapes)  # Θ(l) as tensor views of θ
-        self.D = split(self.t_grad, c.shapes)
+        # Θ(l) as tensor views of θ; a hollow block (no room in θ): a zero that takes none
+        self.T = c.views(self.t_theta, hole=lambda s: self.t_theta.new_zeros(()).expand(s))
+        self.D = c.views(self.t_grad, hole=lambda s: self.t_grad.new_zeros(()).expand(s))
         # shared weights: each tied link's own term a·δ, summed into its parameter at
         # finish; the index tables are the numpy engine's (the tie table, the windows)
         self.table = table = ties(net) if c.tied else None
@@ -86,7 +87,7 @@ class TorchEngine:
         self.windows = [None if t is None else TorchWindows(t, self.tensor)
                         for t in windows.tables(net, c)]
         self.full = [None] * len(c.shapes)  # a tied Θ(l) of the pass in progress
-        self.masks = [None if m is None else self.tensor(m) for m in c.masks]
+        self.masks = [None if m is None or h else self.tensor(m) for m, h in zip(c.masks, c.hollow)]
         self.g = [TorchActivation(torch, act, dev) for act in c.activations]
         self.pool = Pool(lambda n: TorchWorkspace(self, n))
         self.work: TorchWorkspace | None = None
@@ -170,6 +171,8 @@ class TorchEngine:
                 self._silence(d, l - 1)
             return
         n = d_next.shape[0]
+        if self.c.hollow[l - 1]:  # no room in ∂J/∂θ: Δ(l)/m only for its links' terms
+            Dl = torch.empty(Dl.shape, dtype=Dl.dtype, device=Dl.device)
         # Δ(l)/m with the 1/m inside the products (no pass of its own over D(l)); the bias
         # column is δᵀ(1/m), one matrix-vector product, as numpy's engine takes 1ᵀδ;
         # the λ term is the pass driver's (``reg``, on this engine's tensors)

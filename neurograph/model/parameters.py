@@ -377,15 +377,15 @@ class LayerTie:
     tidx: np.ndarray
 
 
-def layer_ties(net, tied: list, offsets, n_blocks: int) -> list:
+def layer_ties(net, tied: list, n_blocks: int) -> list:
     """Per Θ(l) a :class:`LayerTie`, or None for a layer without tied links; ``tied``
-    holds (link, position in θ's block layout, block number) per tied link."""
+    holds (link, flat position in its block, block number) per tied link."""
     if not tied:
         return [None] * n_blocks
     slot = ties(net).slot
     per: list[list] = [[] for _ in range(n_blocks)]
     for link, pos, k in tied:
-        per[k].append((pos - offsets[k], slot[link], link._i))
+        per[k].append((pos, slot[link], link._i))
     out = []
     for rows in per:
         if not rows:

@@ -115,11 +115,8 @@ class NetworkViews:
         v = real_array(values, "θ", self.dtype)
         if v.shape != c.theta.shape:
             raise ShapeError(f"θ must have shape {c.theta.shape}, got {v.shape}")
-        start = 0
-        for k, (T0, m) in enumerate(zip(c.thetas, c.masks), start=1):
-            T = v[start : start + T0.size].reshape(T0.shape)
-            start += T0.size
-            if m is not None and np.any(T[~m]):
+        for k, (T, m, hollow) in enumerate(zip(c.views(v), c.masks, c.hollow), start=1):
+            if m is not None and not hollow and np.any(T[~m]):
                 j, i = np.argwhere((T != 0) & ~m)[0]
                 raise TopologyError(f"Θ({k})[{j}, {i}] = {T[j, i]:g} but there is no link "
                                     "there: positions without a link stay 0")

@@ -6,7 +6,10 @@ vector of Θ(1), Θ(2), …; each Θ(l) (shape s_{l+1} × (s_l + 1), bias column
 view of it and each Link keeps the index of its own entry. So unrolling and
 reshaping cost nothing, ``link.weight = 5`` shows in Θ, and a training update
 of Θ shows on the links. Entries with no link (partial connectivity) are fixed
-zeros that training keeps at zero (their ``mask`` entries are False).
+zeros that training keeps at zero (their ``mask`` entries are False). A block with
+no weight of its own (a conv layer: every link reads a shared parameter) takes no
+room in θ: its view is a read-only zero array of its shape that holds no memory,
+and :meth:`Compiled.full` reads its entries from the parameters.
 
 >>> import neurograph as ng
 >>> net = ng.Network.from_architecture([3, 3, 2, 1], seed=0)
@@ -205,6 +208,9 @@ class Compiled:
     ties: list = field(default_factory=list)
     # per Θ(l): "max" or "mean" for a layer of pooling units (its block: the windows), or None
     pools: list = field(default_factory=list)
+    # per Θ(l): True when no link of it has a weight of its own (a conv layer: all tied);
+    # such a block takes no room in θ, nor in anything laid out like θ
+    hollow: list = field(default_factory=list)
 
     @property
     def tied(self) -> bool:
@@ -226,26 +232,52 @@ class Compiled:
 
     def __post_init__(self) -> None:
         self.shapes = [(int(r), int(c)) for r, c in self.shapes]
-        self.offsets = offsets_of(self.shapes)
+        self.hollow = list(self.hollow) or [False] * len(self.shapes)
+        self.offsets = offsets_of(self.shapes, self.hollow)
         self.thetas = self.views(self.theta)
 
     def moved_to(self, theta: np.ndarray, version: int) -> Compiled:
         """This layout over another θ (a copied store's), masks copied; the tie table's
         positions hold, as the copy's links and parameters keep their θ indices."""
-        return Compiled(theta, self.shapes, [None if m is None else m.copy() for m in self.masks],
-                        list(self.s), list(self.activations), version, ties=list(self.ties),
-                        pools=list(self.pools))
+        masks = [None if m is None else m.copy() if m.flags.writeable else m for m in self.masks]
+        return Compiled(theta, self.shapes, masks, list(self.s), list(self.activations),
+                        version, ties=list(self.ties), pools=list(self.pools),
+                        hollow=list(self.hollow))
 
-    def views(self, flat: np.ndarray) -> list[np.ndarray]:
+    def views(self, flat, fill=0, hole=None) -> list:
         """Θ(1), Θ(2), … of ``flat``, a vector laid out like θ, as views (no copy).
 
+        A hollow block (:attr:`hollow`) has no entries in ``flat``: its view is a
+        read-only array of its shape, all ``fill``, that takes no memory (``hole(shape)``
+        makes it instead, for a tensor).
+
         Raises ShapeError when ``flat`` is not of θ's length (shared parameters
-        included: they follow the blocks)."""
+        included: they follow the blocks).
+
+        >>> import neurograph as ng
+        >>> net = ng.Network(seed=0); x = net.add_inputs((1, 3, 3))
+        >>> c = net.add_conv(x, maps=1, kernel=2); comp = net.compile()
+        >>> comp.hollow, comp.theta.size, comp.views(comp.theta)[0].shape
+        ([True], 5, (4, 10))
+        """
         if np.shape(flat) != self.theta.shape:
             raise ShapeError(f"a vector laid out like θ has shape {self.theta.shape}, got "
                              f"{np.shape(flat)}")
-        return [flat[a:b].reshape(shape)
-                for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
+        if hole is None:
+            def hole(shape):  # zero strides: one number stands for the whole block
+                return np.broadcast_to(np.full((), fill, dtype=flat.dtype), shape)
+        return [hole(shape) if h else flat[a:b].reshape(shape)
+                for a, b, shape, h in zip(self.offsets, self.offsets[1:], self.shapes,
+                                          self.hollow)]
+
+    def dense_index(self) -> np.ndarray:
+        """Where each entry of θ sits in the layout that gives every block its room (the
+        one checkpoints written before hollow blocks hold θ-shaped arrays in):
+        ``old[dense_index()]`` is such an array in θ's layout."""
+        dense = offsets_of(self.shapes)
+        parts = [np.arange(dense[k], dense[k + 1]) for k, h in enumerate(self.hollow) if not h]
+        parts.append(dense[-1] + np.arange(len(self.theta) - self.offsets[-1]))
+        return np.concatenate(parts).astype(np.intp)
 
     def public(self) -> list[ThetaView]:
         """[θ, Θ(1), Θ(2), …] as the ThetaViews users get (made once: a change of
@@ -276,29 +308,16 @@ def theta_shapes(s: list[int]) -> list[tuple[int, int]]:
     return [(s[i + 1], s[i] + 1) for i in range(len(s) - 1)]
 
 
-def offsets_of(shapes: list[tuple[int, int]]) -> list[int]:
-    """Where each Θ(l) of these shapes starts in θ, and θ's length last.
+def offsets_of(shapes: list[tuple[int, int]], hollow: list | None = None) -> list[int]:
+    """Where each Θ(l) of these shapes starts in θ, and where the blocks end last; a
+    ``hollow`` block takes no room.
 
-    >>> offsets_of([(2, 4), (1, 3)])
-    [0, 8, 11]
+    >>> offsets_of([(2, 4), (1, 3)]), offsets_of([(2, 4), (1, 3)], [True, False])
+    ([0, 8, 11], [0, 0, 3])
     """
     out = [0]
-    for r, c in shapes:
-        out.append(out[-1] + r * c)
-    return out
-
-
-def split(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
-    """Views of ``flat`` reshaped to ``shapes`` (the slide's reshape of θ), no copy.
-
-    >>> split(np.arange(10.0), [(2, 2), (2, 3)])[1]
-    array([[4., 5., 6.],
-           [7., 8., 9.]])
-    """
-    out, k = [], 0
-    for r, c in shapes:
-        out.append(flat[k : k + r * c].reshape(r, c))
-        k += r * c
+    for k, (r, c) in enumerate(shapes):
+        out.append(out[-1] + (0 if hollow and hollow[k] else r * c))
     return out
 
 
@@ -344,10 +363,8 @@ def compile_network(net) -> Compiled:
             )
         acts.append(lay.nodes[0].activation)
     s = [lay.size for lay in layers]
-    shapes = theta_shapes(s)
-    offsets = offsets_of(shapes)
     with no_gc():  # a tuple per link
-        return _compile(net, store, acts, s, shapes, offsets, pools)
+        return _compile(net, store, acts, s, theta_shapes(s), pools)
 
 
 def pool_of(lay) -> str | None:
@@ -361,13 +378,11 @@ def pool_of(lay) -> str | None:
     return None if fn.weighted else fn.name
 
 
-def _compile(net, store: Weights, acts, s, shapes, offsets, pools) -> Compiled:
+def _compile(net, store: Weights, acts, s, shapes, pools) -> Compiled:
     old, old_frozen = store.theta, store._frozen
     # shared parameters go after the Θ blocks; their links are holes of the blocks
-    where = parameters.relocate(net, offsets[-1])
-    theta = np.zeros(offsets[-1] + len(where), dtype=store.dtype)
-    frozen = np.zeros(len(theta), dtype=bool)
-    links, tied = [], []
+    where = parameters.relocate(net, 0)
+    links, tied = [], []  # (link, its place in its block, block number)
     counts = [0] * len(shapes)
     for _, _, d in net.graph.edges(data=True):
         link = d["link"]
@@ -380,19 +395,28 @@ def _compile(net, store: Weights, acts, s, shapes, offsets, pools) -> Compiled:
                 "Run this network with the graph engine (engine='graph')."
             )
         col = 0 if link.source._kind == "bias" else link.source._pos + 1
-        pos = offsets[li - 1] + link.target._pos * shapes[li - 1][1] + col
+        pos = link.target._pos * shapes[li - 1][1] + col
         if link._i in where:
             tied.append((link, pos, li - 1))
             continue
         links.append((link, pos, li - 1))
         counts[li - 1] += 1
+    # a block whose links all read parameters (a conv layer) would hold only holes
+    has_tied = {k for _, _, k in tied}
+    hollow = [counts[k] == 0 and k in has_tied for k in range(len(shapes))]
+    offsets = offsets_of(shapes, hollow)
+    where = {i: offsets[-1] + j for i, j in where.items()}
+    theta = np.zeros(offsets[-1] + len(where), dtype=store.dtype)
+    frozen = np.zeros(len(theta), dtype=bool)
     masks: list[np.ndarray | None] = []
     for k, (r, cc) in enumerate(shapes):
-        masks.append(None if counts[k] == r * cc else np.zeros((r, cc), dtype=bool))
-    for link, pos, _ in links:
-        theta[pos] = old[link._i]
-        frozen[pos] = old_frozen[link._i]
-        link._i = pos
+        masks.append(None if counts[k] == r * cc else np.broadcast_to(np.False_, (r, cc))
+                     if hollow[k] else np.zeros((r, cc), dtype=bool))
+    for link, pos, k in links:
+        at = offsets[k] + pos
+        theta[at] = old[link._i]
+        frozen[at] = old_frozen[link._i]
+        link._i = at
     for i, j in where.items():
         theta[j], frozen[j] = old[i], old_frozen[i]
     for link, _, _ in tied:
@@ -401,10 +425,10 @@ def _compile(net, store: Weights, acts, s, shapes, offsets, pools) -> Compiled:
     store.layout_changed()  # weights moved: traces and plans of the old layout are stale
     store._buf, store.n = theta, len(theta)
     store._frozen, store.n_frozen = frozen, int(frozen.sum())
-    mask_flat = [None if m is None else m.reshape(-1) for m in masks]
+    mask_flat = [None if m is None or h else m.reshape(-1) for m, h in zip(masks, hollow)]
     for _, pos, k in links:
-        if masks[k] is not None:
-            mask_flat[k][pos - offsets[k]] = True
+        if mask_flat[k] is not None:
+            mask_flat[k][pos] = True
     for k, kind in enumerate(pools):  # the matrix engine pools windows of one size
         size = shapes[k][1] - 1 if masks[k] is None else masks[k][:, 1:].sum(axis=1)
         if kind is not None and (np.min(size) == 0 or np.ptp(size) != 0):
@@ -412,8 +436,8 @@ def _compile(net, store: Weights, acts, s, shapes, offsets, pools) -> Compiled:
                                f"{np.min(size)} to {np.max(size)} units; a pooling layer "
                                "compiles with windows of one size. Run this network with "
                                "the graph engine (engine='graph').")
-    c = Compiled(theta, shapes, masks, s, acts, store.version, pools=pools)
-    c.ties = parameters.layer_ties(net, tied, offsets, len(shapes))
+    c = Compiled(theta, shapes, masks, s, acts, store.version, pools=pools, hollow=hollow)
+    c.ties = parameters.layer_ties(net, tied, len(shapes))
     if any(p is not None and t is not None for p, t in zip(pools, c.ties)):
         raise CompileError("a pooling layer whose links share parameters does not compile "
                            "(its links carry no weight). Run this network with the graph "

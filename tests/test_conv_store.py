@@ -1,0 +1,237 @@
+"""A conv layer's holes are not what makes θ big (issue 22, item 4): a Θ(l) block whose
+links all read shared parameters takes no room in θ, nor in the gradient, a Trace's copy
+or momentum's velocity, while Θ(l), D(l), checkpoints, copies, freezing, lesions and
+training keep their numbers. References are counted from the links and parameters, and
+computed on the graph engine, which never lays out blocks."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neurograph as ng
+from neurograph.engines.passes import run_backward
+from neurograph.engines.sweep import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+DENSE_DIGITS_THETA = 42_274  # θ of the digits net with every block laid out
+
+
+def digits_net() -> ng.Network:
+    spec = importlib.util.spec_from_file_location("lenet", ROOT / "examples" / "lenet.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.build()
+
+
+def conv_net(seed=0, kind="max", dtype="float64") -> ng.Network:
+    """inputs (2, 6, 6) → conv 3 maps 3×3 pad 1 → pool 2 → conv 2 maps 2×2 → dense 3."""
+    rng = np.random.default_rng(seed)
+    net = ng.Network(seed=seed, dtype=dtype)
+    x = net.add_inputs((2, 6, 6), name="x")
+    c = net.add_conv(x, maps=3, kernel=3, padding=1, activation="tanh", name="c1")
+    c.biases = rng.normal(size=3)
+    s = net.add_pool(c, size=2, kind=kind, name="s1")
+    c2 = net.add_conv(s, maps=2, kernel=2, activation="sigmoid", name="c2")
+    c2.biases = rng.normal(size=2)
+    out = net.add_layer(3, activation="sigmoid")
+    net.connect_layers(c2, out)
+    return net
+
+
+def tied_layer_net(seed=0) -> ng.Network:
+    """A dense 4-5-3 net whose hidden layer's links all share two parameters: every link
+    of the block tied, but not a conv (the dense product of Θ(l) as the lecture writes it)."""
+    net = ng.Network.from_architecture([4, 5, 3], seed=seed)
+    hidden = net.layers[1].nodes
+    links = [li for u in hidden for li in net.in_links(u)]
+    net.tie([li for li in links if not li.is_bias], name="w")
+    net.tie([li for li in links if li.is_bias], name="b")
+    return net
+
+
+def data(n, d, seed=1, k=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    X[:, ::4] = np.round(X[:, ::4])  # equal entries in a window: max's ties go to the first
+    return X, rng.integers(0, k, n)
+
+
+def lecture_matrices(net, value) -> list:
+    """Θ(l)-shaped matrices read off the links alone: ``value(link)`` at (target, source)
+    with the bias column first, 0 where no link is."""
+    out = []
+    for lay, nxt in zip(net.layers, net.layers[1:]):
+        M = np.zeros((nxt.size, lay.size + 1))
+        col = {u.name: k + 1 for k, u in enumerate(lay.nodes)}
+        for r, u in enumerate(nxt.nodes):
+            for li in net.in_links(u):
+                M[r, 0 if li.is_bias else col[li.source.name]] = value(li)
+        out.append(M)
+    return out
+
+
+def is_pool_layer(lay) -> bool:
+    return all(u.input_function.name in ("max", "mean") for u in lay.nodes)
+
+
+def test_theta_of_the_digits_net_holds_its_own_weights_pool_blocks_and_parameters_only():
+    net = digits_net()
+    own = sum(1 for li in net.links if li.parameter is None
+              and not is_pool_layer(net.layers[li.target.layer - 1]))
+    # a pooling layer's links keep their block (s_{l+1} × (s_l + 1)) of stored 1s and holes
+    pools = sum(lay.size * (prev.size + 1) for prev, lay in zip(net.layers, net.layers[1:])
+                if is_pool_layer(lay))
+    shared = sum(len(x) if hasattr(x, "shape") else 1
+                 for x in net.parameters.values())
+    assert (own, pools, shared) == (32 * 73 + 10 * 33, 72 * 289, 8 * 9 + 8)
+    theta = net.compile().theta
+    assert theta.size == own + pools + shared == 23_554 < 0.6 * DENSE_DIGITS_THETA
+    tr = net.backward(*data(5, 64, k=10))
+    assert tr.theta.size == tr.grad.size == theta.size
+    assert make_engine(net, 0.0, engine="matrix").grad.size == theta.size
+
+
+def test_a_hollow_block_is_a_zero_array_of_its_shape_that_takes_no_memory():
+    net = digits_net()
+    c = net.compile()
+    assert c.hollow == [True, False, False, False]
+    T = c.thetas[0]
+    assert T.shape == (288, 65) and T.strides == (0, 0) and not T.flags.writeable
+    assert not T.any()
+    G = c.views(np.ones_like(c.theta))[0]
+    assert G.shape == (288, 65) and G.strides == (0, 0) and not G.any()
+    with pytest.raises(ng.ShapeError, match="laid out like θ"):
+        c.views(np.ones(42_274))
+    # Θ(1) as the lecture writes it: each link's weight, the tied ones repeated
+    ref = lecture_matrices(net, lambda li: li.weight)
+    for got, want in zip(net.thetas, ref):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ng.TopologyError, match="through a parameter"):
+        net.theta(1)[0, 1] = 2.0
+
+
+@pytest.mark.parametrize("make", [lambda: conv_net(0, "max"), lambda: conv_net(1, "avg"),
+                                  tied_layer_net], ids=["conv_max", "conv_avg", "tied_layer"])
+def test_a_pass_equals_the_graph_engines_forward_cost_gradients_and_D(make):
+    net = make()
+    assert any(net.compile().hollow)
+    d = net.layers[0].size
+    X, y = data(7, d)
+    lam = 0.3
+    g = run_backward(net, X, y, lam, "auto", "graph")
+    m = run_backward(net, X, y, lam, "auto", "matrix")
+    assert m.engine == "matrix" and g.engine == "graph"
+    np.testing.assert_allclose(net.forward(X), net.forward(X, engine="graph"),
+                               rtol=0, atol=1e-12)
+    assert m.cost == pytest.approx(g.cost, abs=1e-12)
+    for name, p in net.parameters.items():
+        np.testing.assert_allclose(m.grad(p), g.grad(p), rtol=0, atol=1e-12, err_msg=name)
+    for li in net.links:
+        assert m.link_grad(li) == pytest.approx(g.link_grad(li), abs=1e-12)
+    # D(l): ∂J/∂w per link, a tied link's entry its parameter's gradient (λ/n·p once)
+    ref = lecture_matrices(net, lambda li: g.grad(li.parameter) if li.parameter is not None
+                           else g.link_grad(li))
+    for k, (got, want) in enumerate(zip(net.gradients(X, y, lam=lam), ref), start=1):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=f"D({k})")
+
+
+@pytest.mark.parametrize("make", [conv_net, tied_layer_net], ids=["conv", "tied_layer"])
+def test_training_with_momentum_lam_and_mini_batches_equals_the_graph_engines(make):
+    nets = [make(), make()]
+    X, y = data(23, nets[0].layers[0].size, seed=4)
+    hs, ts = [], []
+    for net, engine in zip(nets, ("matrix", "graph")):
+        t = ng.Trainer(net, alpha=0.3, lam=0.2, momentum=0.8, batch_size=5, seed=2,
+                       engine=engine)
+        hs.append(t.fit(X, y, epochs=4))
+        ts.append(t)
+    np.testing.assert_allclose(hs[0].cost, hs[1].cost, rtol=0, atol=1e-12)
+    for name in nets[0].parameters:
+        np.testing.assert_allclose(nets[0].parameters[name].value,
+                                   nets[1].parameters[name].value, rtol=0, atol=1e-12)
+    for a, b in zip(nets[0].links, nets[1].links):
+        assert a.weight == pytest.approx(b.weight, abs=1e-12)
+    assert ts[0].state.velocity.shape == nets[0].weights.theta.shape
+
+
+def test_stepping_per_layer_freezing_and_lesions_keep_the_graph_engines_numbers():
+    X, y = data(6, 72)
+    nets = [conv_net(), conv_net()]
+    for net in nets:
+        net.parameters["c1.kernels"].frozen = True
+    before = nets[0].parameters["c1.kernels"].value
+    costs = []
+    for net, engine in zip(nets, ("matrix", "graph")):
+        t = ng.Trainer(net, alpha=0.5, momentum=0.5, engine=engine, seed=0)
+        steps = list(t.steps(X, y, every="layer", epochs=2))
+        costs.append([s.cost for s in steps if s.cost is not None])
+    np.testing.assert_allclose(costs[0], costs[1], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(nets[0].parameters["c1.kernels"].value, before)
+    np.testing.assert_allclose(nets[0].parameters["c1.biases"].value,
+                               nets[1].parameters["c1.biases"].value, rtol=0, atol=1e-12)
+    net = nets[0]
+    c1 = [u for u in net.layers[1].nodes]
+    theta = net.weights.theta.copy()
+    with net.lesion(units=c1[:4], links=net.parameters["c2.kernels"][1, 0, 0, 1].links):
+        np.testing.assert_allclose(net.forward(X), net.forward(X, engine="graph"),
+                                   rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(net.weights.theta, theta)
+
+
+def test_copy_spec_and_a_new_checkpoint_keep_outputs(tmp_path):
+    net = conv_net()
+    X, _ = data(4, 72)
+    want = net.forward(X, engine="graph")
+    cp = net.copy()
+    assert cp.weights.theta.size == net.weights.theta.size
+    np.testing.assert_allclose(cp.forward(X), want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ng.Network.from_spec(net.to_spec()).forward(X), want,
+                               rtol=0, atol=1e-12)
+    t = ng.Trainer(net, alpha=0.1, momentum=0.9, seed=0)
+    t.fit(X, [0, 1, 2, 0], epochs=2)
+    ng.save(net, tmp_path / "c.ngz", trainer=t)
+    net2, t2 = ng.load(tmp_path / "c.ngz", trainer=True)
+    np.testing.assert_array_equal(net2.weights.theta, net.weights.theta)
+    np.testing.assert_array_equal(t2.state.velocity, t.state.velocity)
+
+
+def test_a_checkpoint_written_before_hollow_blocks_loads_and_resumes_alike():
+    """conv_before_hollow.ngz was written by the code before this change (θ with the
+    conv block's room: 4,055 entries; velocity and best weights of that length) with the
+    expected numbers beside it: outputs at save, and after resuming 2 epochs."""
+    ref = np.load(GOLDEN / "conv_before_hollow.npz")
+    net = ng.load(GOLDEN / "conv_before_hollow.ngz")
+    assert net.compile().theta.size < 4055
+    np.testing.assert_array_equal(net.forward(ref["X"]), ref["out_saved"])
+    net, t = ng.load(GOLDEN / "conv_before_hollow.ngz", trainer=True)
+    assert t.state.velocity.shape == net.weights.theta.shape
+    t.fit(ref["X"], ref["y"], epochs=2, validation=(ref["Xv"], ref["yv"]), patience=5)
+    np.testing.assert_allclose(t.history.cost, ref["cost"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.forward(ref["X"]), ref["out_resumed"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.parameters["c1.kernels"].value, ref["kernels"],
+                               rtol=0, atol=1e-12)
+
+
+def test_theta_flat_writes_own_weights_and_parameters_of_a_hollow_layout():
+    net = tied_layer_net()
+    c = net.compile()
+    assert c.hollow == [True, False] and c.theta.size == 3 * 6 + 2
+    v = np.arange(c.theta.size, dtype=float)
+    net.theta_flat = v
+    assert net.parameters["w"].value == v[-2] and net.parameters["b"].value == v[-1]
+    np.testing.assert_array_equal(net.theta(2), v[:18].reshape(3, 6))
+
+
+def test_the_torch_backend_runs_a_hollow_block_like_numpy():
+    pytest.importorskip("torch")
+    for net in (tied_layer_net(), conv_net()):
+        X, y = data(5, net.layers[0].size)
+        t = net.backward(X, y, lam=0.4, backend="torch")
+        u = net.backward(X, y, lam=0.4)
+        assert t.cost == pytest.approx(u.cost, abs=1e-12)
+        np.testing.assert_allclose(t.grad, u.grad, rtol=0, atol=1e-12)
+        for li in net.links:
+            assert t.link_grad(li) == pytest.approx(u.link_grad(li), abs=1e-12)
