@@ -195,3 +195,25 @@ def test_dot_failing_keeps_its_stderr_and_differs_from_dot_missing(tmp_path, mon
     with pytest.raises(ng.RenderError) as missing:
         net.render(tmp_path / "m.svg")
     assert "was not found" in str(missing.value) and "failed" not in str(missing.value)
+
+
+def test_a_diagram_rendered_or_saved_under_a_pictures_name(tmp_path):
+    """diagram.render("x.png") (graphviz's filename is the DOT source's name) wrote DOT
+    text into x.png and the picture into x.png.pdf; diagram.save("x.png") wrote DOT
+    text under a picture's name."""
+    net = ng.Network.from_architecture([2, 2, 1], seed=0)
+    d = ng.diagram(net)
+    for name in ["x.png", "x.svg"]:
+        out = d.render(str(tmp_path / name))
+        assert out == str(tmp_path / name)
+        head = (tmp_path / name).read_bytes()[:64]
+        assert head.startswith(b"\x89PNG") if name.endswith(".png") else b"<svg" in \
+            (tmp_path / name).read_bytes()[:400]
+        assert not (tmp_path / (name + ".pdf")).exists()
+    d.render("y.png", directory=str(tmp_path))
+    assert (tmp_path / "y.png").read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ng.ConfigError, match=r"save writes the DOT source .*, got '.*x.png': to "
+                                             r"draw the picture use render"):
+        d.save(str(tmp_path / "x.png"))
+    d.save(str(tmp_path / "x.gv"))
+    assert (tmp_path / "x.gv").read_text().lstrip().startswith("digraph")

@@ -15,7 +15,7 @@ import tempfile
 
 import graphviz
 
-from ..errors import NeurographError
+from ..errors import ConfigError, NeurographError
 from ..io import atomic_write
 
 FORMATS = (".svg", ".png", ".pdf", ".dot")
@@ -38,6 +38,10 @@ def write(path, data: bytes) -> None:
     b'<svg/>'
     """
     atomic_write(os.fspath(path), data)
+
+
+# the extensions of a drawn picture: a file name ending so is where a picture goes
+PICTURES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif", ".ps", ".eps"}
 
 
 class Diagram(graphviz.Digraph):
@@ -97,6 +101,15 @@ class Diagram(graphviz.Digraph):
                 else:
                     self.graph_attr["imagepath"] = old
 
+    def save(self, filename=None, directory=None, **kwargs):
+        """graphviz's ``save``: the DOT source. A picture's name is refused (the file
+        would hold DOT text): ``render("x.png")`` draws the picture."""
+        if filename is not None and os.path.splitext(os.fspath(filename))[1].lower() in PICTURES:
+            raise ConfigError(f"save writes the DOT source (a .gv or .dot file), got "
+                              f"{os.fspath(filename)!r}: to draw the picture use "
+                              f"render({os.fspath(filename)!r})")
+        return super().save(filename, directory=directory, **kwargs)
+
     def pipe(self, format=None, *args, encoding=None, **kwargs):
         if not self.images:
             return super().pipe(format, *args, encoding=encoding, **kwargs)
@@ -110,7 +123,15 @@ class Diagram(graphviz.Digraph):
                renderer=None, formatter=None, neato_no_op=None, quiet=False,
                quiet_view=False, **kwargs):
         """graphviz's ``render`` with the pictures written for its run of ``dot`` (an SVG
-        gets them embedded); the source file it keeps names no temporary folder."""
+        gets them embedded); the source file it keeps names no temporary folder.
+
+        A ``filename`` ending in a picture's extension (``"x.png"``) is where the
+        picture goes: graphviz would take it as the DOT source's name (DOT text in
+        x.png, the picture in x.png.pdf)."""
+        ext = os.path.splitext(os.fspath(filename))[1].lower() if filename is not None else ""
+        if ext in PICTURES and format is None and kwargs.get("outfile") is None:
+            out = filename if directory is None else os.path.join(directory, filename)
+            kwargs["outfile"], filename, directory, cleanup = out, None, None, True
         if not self.images:
             return super().render(filename, directory=directory, view=view, cleanup=cleanup,
                                   format=format, renderer=renderer, formatter=formatter,
