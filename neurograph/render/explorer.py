@@ -19,7 +19,7 @@ from ..data.labels import as_targets
 from ..engines.losses import resolve_loss
 from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from ..notation import instance_label
-from . import colors
+from . import colors, mapview
 from .pictures import _check_shape
 from .scales import POLICIES, link_table, places, scales  # noqa: F401  (the page's scales)
 from .views import PAGE_VIEWS, VIEWS  # noqa: F401  (PAGE_VIEWS: the page's)
@@ -27,6 +27,7 @@ from .views import PAGE_VIEWS, VIEWS  # noqa: F401  (PAGE_VIEWS: the page's)
 MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns
 COLLAPSE = 100  # links out of a layer larger than this are not drawn (pictures stand in)
 PICTURE = 176.0  # px: the longer side of an input drawn as its picture
+FIT = 870.0  # px: the drawing's width beside the panel in a 1350-px window
 
 
 def image_shape(net, shape=None) -> tuple[int, int] | None:
@@ -67,19 +68,22 @@ def layout(net, shape=None, classes=None) -> dict:
     >>> [l["bias"]["name"] if l["bias"] else None for l in lay["layers"]]
     ['bias1', 'bias2', None]
     """
-    image = image_shape(net, shape)
+    grids = mapview.blocks(net)  # grid layers: drawn as their feature maps
+    image = None if 1 in grids else image_shape(net, shape)
     shape_of = []
     for lay in net.layers:
         cols = max(1, math.ceil(lay.size / MAX_ROWS))
         rows = math.ceil(lay.size / cols) if lay.size else 1
         gap = 56.0 if rows <= 6 else 48.0 if rows <= 12 else max(8.0, 480.0 / rows)
         shape_of.append((cols, rows, gap))
-    tall = max(rows * gap for _, rows, gap in shape_of)
+    tall = max([rows * gap for l, (_, rows, gap) in enumerate(shape_of, 1) if l not in grids]
+               + [b["height"] for b in grids.values()])
     top = 60.0  # room above the tallest layer for its "+1"
     mid = top + tall / 2
     cell = PICTURE // max(image) if image else 0.0
-    layers, x = [], 60.0 + (cell * image[1] / 2 if image else 0.0)
-    for lay, (cols, rows, gap) in zip(net.layers, shape_of):
+    layers, x = [], 30.0 if 1 in grids else 60.0 + (cell * image[1] / 2 if image else 0.0)
+    maplinks = mapview.map_links(net, grids)
+    for lay, (cols, rows, gap), step in zip(net.layers, shape_of, _steps(net, grids)):
         r = 11.0 if rows <= 12 else max(3.0, gap / 2.4)
         y0 = mid - rows * gap / 2
         units = []
@@ -90,10 +94,16 @@ def layout(net, shape=None, classes=None) -> dict:
                           "g": node.activation.name if node.activation else ""})
         entry = {"l": lay.index, "x": x, "units": units, "big": lay.size > COLLAPSE,
                  "bias": None}
-        if lay.bias is not None:
+        block = grids.get(lay.index)
+        if block is not None:  # x is the block's left edge
+            mapview.place(block, x, mid, units, lay.nodes)
+            entry["grid"] = block
+        if lay.bias is not None and lay.index + 1 not in grids:  # a map's b: in its label
             rb = max(r, 9.0)
             entry["bias"] = {"name": lay.bias.name, "x": round(x, 1), "r": rb,
                              "y": round(y0 - max(gap, 2 * rb + 4) + gap / 2, 1)}
+            if block is not None:  # above the block's heading
+                entry["bias"].update(x=round(x + rb, 1), y=round(block["at"][0][1] - 30 - rb, 1))
         if image and lay.index == 1:
             h, w = image
             left, up = x - cell * w / 2, mid - cell * h / 2
@@ -103,8 +113,8 @@ def layout(net, shape=None, classes=None) -> dict:
             if entry["bias"]:
                 entry["bias"]["gy"] = round(up - 2 * entry["bias"]["r"], 1)
         layers.append(entry)
-        x += max((cols - 1) * gap, cell * image[1] / 2 if image and lay.index == 1 else 0) \
-            + 170
+        wide = block["width"] if block is not None else (cols - 1) * gap
+        x += max(wide, cell * image[1] / 2 if image and lay.index == 1 else 0) + step
     at = places(net)
     links = [{"i": link.index, "t": list(at[link.target.name]),
               "s": None if link.is_bias else list(at[link.source.name]),
@@ -119,8 +129,26 @@ def layout(net, shape=None, classes=None) -> dict:
         raise ShapeError(f"classes must name {want} classes for {net.s[-1]} output unit(s), "
                          f"got {len(classes)}: {list(classes)[:5]}")
     return {"layers": layers, "links": links, "width": x - 30, "height": top + tall + 30,
+            "maplinks": maplinks,
             "image": None if not image else {"h": image[0], "w": image[1], "cell": cell},
             "classes": [str(c) for c in classes] if classes else None}
+
+
+def _steps(net, grids: dict) -> list[float]:
+    """The room from each layer to the next (px): 170 between layers of units; 60 from a
+    grid (one line per pair of maps crosses it) and 90 into a dense layer after one; the
+    last, 170, holds the class names. Between layers of units it narrows, down to 110,
+    while a net with grid layers would be wider than a 1350-px window leaves the page."""
+    out = []
+    for l in range(1, len(net.layers) + 1):
+        out.append(170.0 if l == len(net.layers) or not ({l, l + 1} & set(grids)) else
+                   60.0 if l + 1 in grids else 90.0)
+    if grids:
+        dense = [k for k in range(len(out) - 1) if out[k] == 170.0]
+        need = sum(b["width"] for b in grids.values()) + sum(out) - FIT
+        for k in dense:
+            out[k] -= min(60.0, max(0.0, need / len(dense)))
+    return out
 
 
 def whole(value, name: str, low: int = 1, error=ConfigError) -> int:

@@ -83,9 +83,10 @@ const units = {}, linkEls = [], placers = [];
 const byTarget = {}, bySource = {};
 // an image input: x(i) drawn as its picture, or as units (start.pic false: as it was)
 const IMG = L.image, pic = { on: !!IMG && start.pic !== false };
-const big = {};
+const big = {}, GL = {};  // GL: the grid layers (drawn as their feature maps), by l
 L.layers.forEach((lay) => {
   big[lay.l] = lay.big;
+  if (lay.grid) GL[lay.l] = lay.grid;
   [lay.bias].concat(lay.units).forEach((u) => { if (u) { u.x0 = u.x; u.y0 = u.y; } });
 });
 function unitAt(l, p) { return p < 0 ? L.layers[l - 1].bias : L.layers[l - 1].units[p]; }
@@ -97,12 +98,14 @@ const svgEl = (tag, attrs, parent) => {
   return e;
 };
 const at = (e, attrs) => Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
-const onPicture = (l) => pic.on && l === 1;
+// x(i) as its picture: an image input while pic.on, an input grid's maps always
+const onPicture = (l) => l === 1 && (pic.on || !!GL[1]);
 function place() {  // the layers spread over the pane's width; positions are the layout's
   const m = $('main'), pn = $('panel');
   const pane = m && m.clientWidth ? m.clientWidth - (pn ? pn.offsetWidth : 0) - 24 : 0;
   const gaps = Math.max(1, L.layers.length - 1);
   const extra = Math.max(0, Math.min(400, (pane - L.width) / gaps));
+  L.layers.forEach((lay, j) => { lay.dx = j * extra; });
   L.layers.forEach((lay, j) => [lay.bias].concat(lay.units).forEach((u) => {
     if (!u) return;
     u.x = (onPicture(lay.l) && u.gx !== undefined ? u.gx : u.x0) + j * extra;
@@ -119,6 +122,7 @@ L.links.forEach((lk) => {
   const key = lk.t.join(','); (byTarget[key] = byTarget[key] || []).push(lk);
   const ks = srcOf(lk).join(','); (bySource[ks] = bySource[ks] || []).push(lk);
   if (lk.s && big[lk.s[0]]) return;  // a bias link is drawn even from a large layer
+  if (GL[lk.t[0]] && (!lk.s || GL[lk.s[0]])) return;  // into a map: one line per pair of maps
   const e = svgEl('line', { class: lk.s ? 'link' : 'biaslink', tabindex: '-1',
     role: 'graphics-symbol' }, lk.s ? svg : underneath);
   e.dataset.i = lk.i; lk.el = e; linkEls.push(lk);
@@ -131,6 +135,19 @@ L.links.forEach((lk) => {
 const order = (a, b) => (a[0] - b[0]) || (a[1] - b[1]);
 Object.values(byTarget).forEach((ls) => ls.sort((x, y) => order(srcOf(x), srcOf(y))));
 Object.values(bySource).forEach((ls) => ls.sort((x, y) => order(x.t, y.t)));
+// links into a map are many (a kernel's entries at every position): one line per pair of
+// maps they join stands for them, under the cells; a link's numbers are a kernel entry's panel
+const mapLines = svgEl('g', { id: 'maplines' });
+// a map's box, its kernel pictures counted in: a line leaves a conv map right of them
+const mapBox = (l, m) => { const g = GL[l], [x, y] = g.at[m];
+  return { x: x + L.layers[l - 1].dx, y: y, w: g.w * g.cell + (g.kernels ? g.kernels.width : 0),
+    h: g.h * g.cell }; };
+(L.maplinks || []).forEach(([ls, ms, lt, mt]) => {
+  const e = svgEl('line', { class: 'maplink' }, mapLines);
+  e.dataset.from = ls + ',' + ms; e.dataset.to = lt + ',' + mt;
+  placers.push(() => { const a = mapBox(ls, ms), b = mapBox(lt, mt);
+    at(e, { x1: a.x + a.w, y1: a.y + a.h / 2, x2: b.x, y2: b.y + b.h / 2 }); });
+});
 const unitText = {}, valueLayer = svgEl('g', { id: 'values' });  // the view's numbers
 if (linkEls.length <= 40) linkEls.forEach((lk) => {  // as many as a diagram labels
   const t = svgEl('text', { class: 'linklabel' }, valueLayer); t.dataset.i = lk.i; lk.label = t;
@@ -155,12 +172,13 @@ L.layers.forEach((lay) => {
     placers.push(() => { at(c, { cx: b.x, cy: b.y, r: b.r }); at(t, { x: b.x, y: b.y + 3.5 }); });
   }
   lay.units.forEach((u, p) => {
-    const rect = IMG && lay.l === 1;  // a pixel of the picture, or a round unit
-    const c = svgEl(rect ? 'rect' : 'circle', { class: 'unit', id: 'u_' + u.name });
+    const rect = (IMG && lay.l === 1) || !!lay.grid;  // a pixel, a map's cell, or a round unit
+    const c = svgEl(rect ? 'rect' : 'circle', { class: lay.grid ? 'unit cell' : 'unit', id: 'u_' + u.name });
     const t = document.createElementNS(NS, 'title'); t.textContent = u.name; c.appendChild(t);
     focusable(c, lay.l, p);
     placers.push(() => {
       if (!rect) at(c, { cx: u.x, cy: u.y, r: u.r });
+      else if (lay.grid) { const s = lay.grid.cell; at(c, { x: u.x - s / 2, y: u.y - s / 2, width: s, height: s }); }
       else { const s = pic.on ? IMG.cell : 2 * u.r;
         at(c, { x: u.x - s / 2, y: u.y - s / 2, width: s, height: s, rx: pic.on ? 0 : u.r }); }
     });
@@ -186,6 +204,90 @@ L.layers.forEach((lay) => {
     });
   });
 });
+// --- a grid layer's furniture: its heading, each map's name, and a conv map's kernels
+// (one picture per input map read, its values printed) with ∂J/∂K of the frame beside ---
+const gridLayer = svgEl('g', { id: 'grids' }), kcells = [], kbias = [];
+const gtext = (cls, txt, place) => {
+  const t = svgEl('text', { class: cls }, gridLayer); t.textContent = txt; placers.push(() => place(t)); return t;
+};
+let byTheta = null;  // a θ index's links (a shared weight has many)
+function linkOf(i) {
+  if (!byTheta) { byTheta = {}; L.links.forEach((k) => { (byTheta[k.i] = byTheta[k.i] || []).push(k); }); }
+  return (byTheta[i] || [])[0];
+}
+const paramName = (i) => { const lk = linkOf(i); return lk && lk.p !== undefined ? lk.p : 'θ[' + i + ']'; };
+function kernelCell(lay, i, grad, x, y, w, h, shows) {
+  const e = svgEl('rect', { class: 'kcell', tabindex: '-1', role: 'graphics-symbol', width: w, height: h }, gridLayer);
+  e.dataset.k = i; e.dataset.grad = grad ? '1' : '0';  // k: the θ index (data-i is a link's)
+  const t = shows ? svgEl('text', { class: 'kval' }, gridLayer) : null;
+  placers.push(() => { at(e, { x: x + lay.dx, y: y }); if (t) at(t, { x: x + lay.dx + w / 2, y: y + h / 2 + 3 }); });
+  const pick = (focused) => select({ kernel: { l: lay.l, i: i, grad: grad, el: e }, el: e }, focused);
+  e.addEventListener('mouseenter', () => pick(false));
+  e.addEventListener('focus', () => pick(true));
+  kcells.push({ el: e, text: t, i: i, grad: grad, l: lay.l });
+}
+L.layers.forEach((lay) => {
+  const g = lay.grid;
+  if (!g) return;
+  const [x0, y0] = g.at[0];
+  gtext('gridhead', g.name + ': ' + g.kind + ', ' + g.maps + (g.maps === 1 ? ' map ' : ' maps ') + g.h + '×' + g.w,
+    (t) => at(t, { x: x0 + lay.dx, y: y0 - 16 }));
+  g.at.forEach(([x, y], m) => {
+    if (g.maps > 1) gtext('mapname', g.name + '[' + m + ']', (t) => at(t, { x: x + lay.dx, y: y - 3 }));
+    const K = g.kernels;
+    if (!K) return;
+    const [C, kh, kw] = K.shape, step = kw * K.cw + 6;
+    for (let c = 0; c < K.shown; c++) [false, true].forEach((grad, j) => {
+      const left = x + g.w * g.cell + 6 + (j * K.shown + c) * step;
+      const head = (grad ? '∂J/∂K' : 'K') + (C > 1 ? '[' + c + ']' : '');
+      const t = gtext('khead', head, (e) => at(e, { x: left + lay.dx, y: y - 3 }));
+        if (!grad && c === 0 && K.bias) {  // the map's shared bias, per frame
+        const b = svgEl('tspan', { class: 'kbias' }, t); kbias.push({ el: b, i: K.bias[m] });
+      }
+      for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) {
+        kernelCell(lay, K.i[((m * C + c) * kh + r) * kw + q], grad, left + q * K.cw, y + r * K.ch,
+          K.cw, K.ch, K.values);
+      }
+    });
+    if (C > K.shown) gtext('khead', '+ ' + (C - K.shown) + ' more', (t) => at(t, { x: x + lay.dx, y: y + g.h * g.cell + 10 }));
+  });
+});
+const fieldLayer = svgEl('g', { id: 'field' });  // a map unit's receptive field, over the cells
+function drawField(what) {
+  fieldLayer.replaceChildren();
+  if (what.kernel || what.link || !GL[what.l] || what.p < 0) return;
+  (byTarget[what.l + ',' + what.p] || []).forEach((lk) => {
+    if (!lk.s || !GL[lk.s[0]]) return;
+    const u = unitAt(lk.s[0], lk.s[1]), s = GL[lk.s[0]].cell;
+    const e = svgEl('rect', { class: 'field', x: u.x - s / 2, y: u.y - s / 2, width: s, height: s }, fieldLayer);
+    e.dataset.unit = u.name;
+  });
+}
+function short(v) {  // a kernel cell's value in at most 5 characters, as the diagrams print it
+  if (v === undefined) return '—';
+  if (v === 0 || !isFinite(v)) return fmt(v);
+  const a = Math.abs(v);
+  return a >= 0.01 && a < 100 ? String(Number(v.toPrecision(2))) : v.toExponential(0).replace('+', '');
+}
+function drawGrids() {  // cells: the view's quantity (data-v); kernels: w by sign, ∂J/∂K red/blue
+  const q = V().unit;
+  Object.keys(GL).forEach((l) => L.layers[l - 1].units.forEach((u, p) => {
+    const x = +l === 1 ? val('a', 1, p) : q ? val(q, +l, p) : undefined;
+    units[l + ',' + p].dataset.v = x === undefined ? '' : String(x);
+  }));
+  const top = {};
+  kcells.forEach((c) => { const v = c.grad ? G(c.i) : W(c.i), k = c.l + ',' + c.grad;
+    c.v = v; top[k] = Math.max(top[k] || 0, known(v) && isFinite(v) ? Math.abs(v) : 0); });
+  kcells.forEach((c) => {
+    const m = top[c.l + ',' + c.grad] || 1;
+    const fill = c.v === undefined ? '#ffffff' : c.grad ? div(c.v, m) :
+      interp(['#ffffff', c.v >= 0 ? P.exc : P.inh], Math.abs(c.v) / m);
+    c.el.setAttribute('fill', fill);
+    c.el.dataset.v = c.v === undefined ? '' : String(c.v);
+    if (c.text) { c.text.textContent = short(c.v); c.text.setAttribute('fill', ink(fill)); }
+  });
+  kbias.forEach((b) => { b.el.textContent = '  b = ' + short(W(b.i)); });
+}
 // heat maps over the input box (two inputs) or weight pictures (image inputs) beside units,
 // never over a label (names sit above a unit, class names right of the output layer)
 const pics = {};
@@ -654,6 +756,13 @@ function sharedLines(lk) {
   fm('Σ a·δ over its ' + peers.length + ' links (this instance) = ', num('psum', sumBy(peers, term))),
   fm('∂J/∂p (the batch: that sum averaged over the batch, + λ once) = ', num('grad', G(lk.i)))];
 }
+function kernelPanel(kn) {  // a kernel entry (or ∂J/∂K's): its value, then its links' terms
+  const lk = linkOf(kn.i), g = GL[kn.l];
+  return [el('div', null, el('b', null, paramName(kn.i)), ' (' + g.name + '\'s kernels), instance ' +
+    who() + ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info),
+  fm('K = ', num('w', W(kn.i)))]
+    .concat(lk ? sharedLines(lk) : []);
+}
 function biasLinkPanel(lk, to) {  // a bias link: its weight and its term of z (a = 1)
   const w = W(lk.i), dj = val('d', lk.t[0], lk.t[1]);
   return [el('div', null, el('b', null, 'link +1 → ' + to), ' (bias of Layer ' + lk.t[0] + '), instance ' +
@@ -680,6 +789,11 @@ const called = (l, p) => p < 0 || sym(l, p) === 'a' + l + '_' + (p + 1) ? slide(
   slide(l, p) + ' (' + sym(l, p) + ')';
 function announce(what) {  // the accessible name with the numbers of the view, frame and instance
   const v = V();
+  if (what.kernel) {
+    what.el.setAttribute('aria-label', paramName(what.kernel.i) + ' = ' + fmt(W(what.kernel.i)) +
+      ', ∂J/∂p = ' + fmt(G(what.kernel.i)));
+    return;
+  }
   if (what.link) {
     const lk = what.link, x = linkValue(lk), from = lk.s ? called(lk.s[0], lk.s[1]) : '+1';
     what.el.setAttribute('aria-label', 'link ' + from + ' → ' + called(lk.t[0], lk.t[1]) + ', w = ' +
@@ -694,15 +808,16 @@ function select(what, focused) {
   if (st.sel && st.sel.el) st.sel.el.classList.remove('on');
   st.sel = what;
   if (what.link) { what.el = what.link.el; }
-  else { what.el = units[what.l + ',' + what.p]; }
+  else if (!what.kernel) { what.el = units[what.l + ',' + what.p]; }
   if (what.el) what.el.classList.add('on');
+  drawField(what);
   if (focused) rove(what.el);
   panel();
 }
 function panel() {
   if (!st.sel) return;
   if (st.sel.el) announce(st.sel);
-  const parts = st.sel.link ? linkPanel(st.sel.link) :
+  const parts = st.sel.kernel ? kernelPanel(st.sel.kernel) : st.sel.link ? linkPanel(st.sel.link) :
     st.sel.p < 0 ? biasPanel(st.sel.l) : unitPanel(st.sel.l, st.sel.p);
   $('panel').replaceChildren(...parts.filter((x) => x !== null));
 }
@@ -711,14 +826,15 @@ function panel() {
 const marker = $('marker');
 function redraw() {
   const t0 = performance.now();
-  if (IMG && n) {
+  if ((IMG || GL[1]) && n) {
     const xs = L.layers[0].units.map((u, p) => val('a', 1, p)).filter(isFinite);
     ink0 = [Math.min(0, ...xs), Math.max(...xs)];
-    caption.textContent = pic.on ? D.instances[st.inst] + ' as its ' + IMG.h + '×' + IMG.w + ' picture' : '';
+    if (caption) caption.textContent = pic.on ? D.instances[st.inst] + ' as its ' + IMG.h + '×' + IMG.w + ' picture' : '';
   }
   L.layers.forEach((lay) => lay.units.forEach((u, p) =>
     units[lay.l + ',' + p].setAttribute('fill', unitColor(lay.l, p, true))));
   linkEls.forEach(linkStyle);
+  drawGrids();
   unitTexts();
   drawFindings();
   legend();
