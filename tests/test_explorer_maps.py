@@ -213,3 +213,34 @@ def test_a_dense_page_has_no_maps():
     lay = explorer.layout(ng.Network.from_architecture([64, 25, 10], seed=0))
     assert lay["maplinks"] == [] and not any("grid" in entry for entry in lay["layers"])
     assert lay["image"] == {"h": 8, "w": 8, "cell": 22.0}  # x still drawn as its picture
+
+
+def test_a_max_pool_units_panel_writes_its_max_and_sends_delta_to_the_winner(run, browser):
+    # a pool unit's z is the max of its window, not Σ Θa; a conv unit's δ gets its pool
+    # unit's δ only where it won the window (the first largest a), 0 elsewhere
+    path, steps, net, c, X, y = run
+    tr, inst = steps[0].trace, 2
+    a2 = tr.a[1][inst].reshape(MAPS, 6, 6)
+    d3 = tr.delta[2][inst].reshape(MAPS, 3, 3)
+    m, r, q = next((m, r, q) for m in range(MAPS) for r in range(3) for q in range(3)
+                   if d3[m, r, q] != 0 and a2[m, 2 * r:2 * r + 2, 2 * q:2 * q + 2].max() > 0)
+    window = a2[m, 2 * r:2 * r + 2, 2 * q:2 * q + 2].ravel()
+    won = int(np.argmax(window))  # numpy's first largest, in the window's (row, column) order
+    d = browser
+    _open(d, path)
+    _pick(d, "instance", inst)
+    d.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseenter'))",
+                     d.find_element("css selector", f'rect.cell[id="u_s1[{m}, {r}, {q}]"]'))
+    text = d.find_element("id", "panel").text
+    assert "max" in text and "Σ" not in text.split("a = g(z)")[0], text
+    assert float(d.find_element("css selector", '#panel [data-q="z"]').text) == \
+        pytest.approx(window.max(), rel=1e-4)
+    for k in range(4):
+        name = f"c1[{m}, {2 * r + k // 2}, {2 * q + k % 2}]"
+        d.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseenter'))",
+                         d.find_element("css selector", f'rect.cell[id="u_{name}"]'))
+        share = float(d.find_element("css selector", '#panel [data-q="share"]').text)
+        assert share == pytest.approx(d3[m, r, q] if k == won else 0.0, rel=1e-4), (name, k)
+        assert float(d.find_element("css selector", '#panel [data-q="delta"]').text) == \
+            pytest.approx(tr.delta[1][inst, net[name].position], rel=1e-4, abs=1e-9)
+    d.save_screenshot(str(ARTIFACTS / "explorer_lenet_pool_panel.png"))

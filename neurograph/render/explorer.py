@@ -235,19 +235,23 @@ def rules(net, loss: str | None) -> dict:
     z of its layer: softmax; no g'(z) of one unit) or "elementwise"; ``delta[l - 1][p]``
     "ce" (δ(L) = a − y: cross-entropy, g' cancels), "mse" (δ(L) = (a − y)·g'(z)),
     "mse_layerwise" (a_k·((a_k − y_k) − Σ_j a_j (a_j − y_j))), "hidden" (g'(z)·Σ Θδ) or
-    "hidden_layerwise" (a_i·(s_i − Σ_k a_k s_k), s = Σ Θδ). Layer 1: empty lists.
+    "hidden_layerwise" (a_i·(s_i − Σ_k a_k s_k), s = Σ Θδ); ``f[l - 1][p]`` how z is
+    made: "sum" (Σ Θa) or a pooling unit's input function ("max": the window's largest a,
+    δ back to its first winner only; "mean": δ/k to each). Layer 1: empty lists.
 
     >>> import neurograph as ng
     >>> r = rules(ng.Network.from_architecture([2, 2, 2], output_activation="softmax"),
     ...           "cross_entropy")
-    >>> r["g"][2], r["delta"][1], r["delta"][2]
-    (['layerwise', 'layerwise'], ['hidden', 'hidden'], ['ce', 'ce'])
+    >>> r["g"][2], r["delta"][1], r["delta"][2], r["f"][1]
+    (['layerwise', 'layerwise'], ['hidden', 'hidden'], ['ce', 'ce'], ['sum', 'sum'])
     """
     if loss is None:  # a Trace that does not say: the loss "auto" picks for these outputs
         loss = resolve_loss("auto", [u.activation for u in net.layers[-1].nodes])
-    out = {"loss": loss, "g": [[]], "delta": [[]]}
+    out = {"loss": loss, "g": [[]], "delta": [[]], "f": [[]]}
     for lay in net.layers[1:]:
         acts = [u.activation for u in lay.nodes]
+        fns = [u.input_function for u in lay.nodes]
+        out["f"].append(["sum" if f is None or f.weighted else f.name for f in fns])
         out["g"].append(["layerwise" if a.layerwise else "elementwise" for a in acts])
         out["delta"].append([_delta_rule(a, lay.index == len(net.layers), loss) for a in acts])
     return out

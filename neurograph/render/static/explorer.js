@@ -655,13 +655,22 @@ function unitPanel(l, p) {
     panelFindings(findings().unit[l + ',' + p])];
   if (!n) return out.concat(el('div', null, 'a History gives weights only: pass Steps for z, a, δ.'));
   if (l === 1) return out.concat(fm('a = x = ', num('a', val('a', 1, p))));
+  const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
+  if (pooled(l, p)) {  // a pooling unit: z is the max or the mean of its window's a
+    const f = R.f[l - 1][p], win = windowOf(l, p), cells = el('table', null, row('from', 'a'));
+    const first = f === 'max' ? win.find((lk) => dzda(lk) === 1) : null;
+    win.forEach((lk) => cells.append(row(sym(lk.s[0], lk.s[1]) + (lk === first ? ' (won)' : ''),
+      fmt(val('a', lk.s[0], lk.s[1])))));
+    out.push(fm('z = ' + f, sub('i'), ' a', sub('i'), ' over its window of ' + win.length + ' units'),
+      el('div', { class: 'terms' }, cells), fm('z = ', num('z', z)));
+    return out.concat(activationLines(l, p, z, a, dg), deltaLines(l, p, a, dg, d));
+  }
   // every term in the formula's order (bias first, byTarget is sorted so), scrolled when long
   const table = el('table', null, row('from', 'Θ', 'a', 'Θ·a'));
   (byTarget[l + ',' + p] || []).forEach((lk) => {
     const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
     table.append(row(lk.s ? sym(lk.s[0], lk.s[1]) : '+1 (bias)', fmt(W(lk.i)), fmt(a), fmt(mul(W(lk.i), a))));
   });
-  const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
   out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), el('div', { class: 'terms' }, table),
     fm('z = ', num('z', z)));
   return out.concat(activationLines(l, p, z, a, dg), deltaLines(l, p, a, dg, d));
@@ -677,8 +686,22 @@ function activationLines(l, p, z, a, dg) {
   el('div', { class: 'note' }, 'each a', sub('k'), ' depends on every z of its layer: no g\'(z) of one unit')];
 }
 const sumBy = (list, f) => list.reduce((acc, x, i) => { const v = f(x, i); return known(acc, v) ? acc + v : undefined; }, 0);
-function errorOf(l, p) {  // Σ_j Θ_ji δ_j: the error unit p of Layer l is handed back
-  return sumBy(bySource[l + ',' + p] || [], (lk) => mul(W(lk.i), val('d', lk.t[0], lk.t[1])));
+// how a unit makes z (R.f, its input function's facts): 'sum' Σ Θa, or a pool's 'max' or
+// 'mean' of its window; ∂z_j/∂a_i is then Θ_ji, 1 for the window's first largest a and 0
+// for the rest (the engines' order: by layer and position, as byTarget is sorted), or 1/k
+const pooled = (l, p) => R.f[l - 1][p] !== 'sum';
+const windowOf = (l, p) => (byTarget[l + ',' + p] || []).filter((lk) => lk.s);
+function dzda(lk) {
+  const [l, p] = lk.t;
+  if (!pooled(l, p)) return W(lk.i);
+  const win = windowOf(l, p);
+  if (R.f[l - 1][p] === 'mean') return 1 / win.length;
+  const as = win.map((k) => val('a', k.s[0], k.s[1]));
+  if (!known(...as)) return undefined;
+  return win[as.indexOf(Math.max(...as))] === lk ? 1 : 0;
+}
+function errorOf(l, p) {  // Σ_j ∂z_j/∂a_i δ_j (Θ_ji δ_j): the error unit p of Layer l is handed back
+  return sumBy(bySource[l + ',' + p] || [], (lk) => mul(dzda(lk), val('d', lk.t[0], lk.t[1])));
 }
 function deltaLines(l, p, a, dg, d) {
   const rule = R.delta[l - 1][p], g = gname(l, p), L_ = sup('(L)');
@@ -701,13 +724,16 @@ function deltaLines(l, p, a, dg, d) {
       fmt(D.y ? a - yOf(p) : undefined) + ' − ' + fmt(m) + ') = ', num('delta', d)),
     el('div', { class: 'note', 'data-rule': rule }, 'squared error with ' + g + ' outputs: the Jacobian of ' + g)];
   }
-  const outs = bySource[l + ',' + p] || [];
-  const shares = el('table', null, row('to j', ['Θ', sub('ji')], ['δ', sub('j')], 'share Θ·δ'));
+  const outs = bySource[l + ',' + p] || [], pools = outs.some((lk) => pooled(...lk.t));
+  const dz = pools ? ['∂z', sub('j'), '/∂a', sub('i')] : ['Θ', sub('ji')];
+  const shares = el('table', null, row('to j', dz, ['δ', sub('j')], pools ? 'share' : 'share Θ·δ'));
   outs.forEach((lk) => {
-    const dj = val('d', lk.t[0], lk.t[1]);
-    shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(W(lk.i))),
-      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(mul(W(lk.i), dj)))));
+    const dj = val('d', lk.t[0], lk.t[1]), f = dzda(lk);
+    shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(f)),
+      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(mul(f, dj)))));
   });
+  const poolNote = pools ? el('div', { class: 'note' }, 'into a max pool: ∂z', sub('j'), '/∂a', sub('i'),
+    ' is 1 for the first largest a of its window, 0 for the others; into a mean: 1/k') : null;
   const sum = errorOf(l, p);
   if (rule === 'hidden_layerwise') {
     const m = sumBy(L.layers[l - 1].units, (u, q) => mul(val('a', l, q), errorOf(l, q)));
@@ -715,7 +741,7 @@ function deltaLines(l, p, a, dg, d) {
       sub('k'), '), s', sub('i'), ' = Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j'), ' (' + g + ': its Jacobian)'),
     el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(a) + ' × (' + fmt(sum) + ' − ' + fmt(m) + ') = ', num('delta', d))];
   }
-  return [fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
+  return [fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' ', ...dz, ' δ', sub('j')), poolNote,
     el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d))];
 }
 function biasPanel(l) {  // the "+1" of Layer l: a_0 = 1, its links are Layer l+1's bias weights
