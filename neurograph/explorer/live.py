@@ -349,7 +349,10 @@ class Live:
         if not (self._frames[-1].kind == "edit" and self._frames[-1].link == link.index):
             self._undo.append(before)
         src = "+1" if link.is_bias else link.source.name
-        self._record("edit", f"edited: w({src} → {link.target.name}) = {link.weight:.5g}")
+        p = link.parameter  # a shared weight: all its links changed, say so
+        what = f"w({src} → {link.target.name})" if p is None else \
+            f"{p.name} (shared by {len(p.links)} links)"
+        self._record("edit", f"edited: {what} = {link.weight:.5g}")
         self._frames[-1].link = link.index
 
     def _idle(self, what: str) -> None:

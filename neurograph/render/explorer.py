@@ -103,7 +103,7 @@ def layout(net, shape=None, classes=None) -> dict:
             entry["bias"] = {"name": lay.bias.name, "x": round(x, 1), "r": rb,
                              "y": round(y0 - max(gap, 2 * rb + 4) + gap / 2, 1)}
             if block is not None:  # above the block's heading
-                entry["bias"].update(x=round(x + rb, 1), y=round(block["at"][0][1] - 30 - rb, 1))
+                entry["bias"].update(x=round(x + rb, 1), y=round(block["at"][0][1] - 42 - rb, 1))
         if image and lay.index == 1:
             h, w = image
             left, up = x - cell * w / 2, mid - cell * h / 2

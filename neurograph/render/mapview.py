@@ -38,16 +38,16 @@ def _cells(H: int, W: int, M: int) -> tuple[float, int]:
     maps of 10×10)."""
     for cols in range(1, M + 1):
         per = -(-M // cols)
-        cell = (BUDGET - per * (LABEL + GAP)) / (per * H)
+        cell = (BUDGET - per * (LABEL + 2 * GAP)) / (per * H)
         if cell >= 5 or cols == M:
             return float(max(2.0, min(14.0, np.floor(cell)))), cols
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _kernels(grid, slot: float) -> dict | None:
+def _kernels(grid, room: float) -> dict | None:
     """Where a conv map's kernel pictures go: their θ indices (maps × input maps × kh ×
-    kw, flat), how many input maps' kernels are drawn, a cell's size and whether it
-    prints its value."""
+    kw, flat), how many input maps' kernels are drawn, a cell's size (its height within
+    ``room``) and whether it prints its value."""
     K = grid._kernels
     if K is None:
         return None
@@ -55,8 +55,8 @@ def _kernels(grid, slot: float) -> dict | None:
     idx = idx.reshape(idx.shape[0], *((1, 1, 1) if idx.shape[1] == 1 else K.shape[1:]))
     C, kh, kw = idx.shape[1:]
     shown = min(C, MAX_KERNELS)
-    ch = min(KCELL[1], max(2.0, np.floor((slot - LABEL) / kh)))
-    cw = min(KCELL[0], np.floor(KMAX / kw))
+    ch = float(min(KCELL[1], max(2.0, np.floor(room / kh))))
+    cw = float(min(KCELL[0], np.floor(KMAX / kw)))
     values = ch >= 11 and cw >= 21  # a value fits its cell
     if not values:
         cw = ch
@@ -69,21 +69,28 @@ def _kernels(grid, slot: float) -> dict | None:
 def blocks(net) -> dict:
     """{layer index (1-based): its block} of every grid layer: maps, rows, columns, the
     cell's side, each map's top left corner relative to the block's left and middle
-    (``at``), its kernels (:func:`_kernels`), the block's ``width`` and ``height``."""
-    out = {}
+    (``at``), its kernels (:func:`_kernels`), the block's ``width`` and ``height``.
+    Layers with as many maps to a column share one slot per map, so map m of a conv
+    layer and of its pooling sit side by side."""
+    out, slots = {}, {}
     for l, grid in grid_layers(net).items():
         M, H, W = grid.maps_shape
         cell, cols = _cells(H, W, M)
         per = -(-M // cols)
-        slot = max(H * cell + LABEL + GAP, (BUDGET / per) if cols > 1 or M > 1 else 0)
-        kern = _kernels(grid, slot - GAP)
+        kern = _kernels(grid, BUDGET / per - LABEL - 2 * GAP)
+        tall = max(H * cell, kern["shape"][1] * kern["ch"] if kern else 0)
+        slots[per] = max(slots.get(per, 0.0), tall + LABEL + 2 * GAP)
         col_w = W * cell + (GAP + kern["width"] if kern else 0) + 2 * GAP
-        height = per * slot
-        at = [[round((m // per) * col_w, 1), round((m % per) * slot - height / 2 + LABEL, 1)]
-              for m in range(M)]
         out[l] = {"name": grid.name, "kind": grid.kind, "maps": M, "h": H, "w": W,
-                  "cell": cell, "at": at, "kernels": kern, "width": cols * col_w - 2 * GAP,
-                  "height": height, "grid": grid}
+                  "cell": cell, "kernels": kern, "width": cols * col_w - 2 * GAP,
+                  "grid": grid, "per": per, "col_w": col_w}
+    for b in out.values():
+        per, col_w = b.pop("per"), b.pop("col_w")
+        slot = slots[per]
+        b["height"] = per * slot
+        b["at"] = [[round((m // per) * col_w, 1), round((m % per) * slot - b["height"] / 2
+                                                        + LABEL + GAP, 1)]
+                   for m in range(b["maps"])]
     return out
 
 

@@ -230,7 +230,9 @@ L.layers.forEach((lay) => {
   const g = lay.grid;
   if (!g) return;
   const [x0, y0] = g.at[0];
-  gtext('gridhead', g.name + ': ' + g.kind + ', ' + g.maps + (g.maps === 1 ? ' map ' : ' maps ') + g.h + '×' + g.w,
+  // two short lines: a narrow block's heading must not reach the next layer's "+1"
+  gtext('gridhead', g.name + ': ' + g.kind, (t) => at(t, { x: x0 + lay.dx, y: y0 - 28 }));
+  gtext('gridsize', g.maps + (g.maps === 1 ? ' map ' : ' maps ') + g.h + '×' + g.w,
     (t) => at(t, { x: x0 + lay.dx, y: y0 - 16 }));
   g.at.forEach(([x, y], m) => {
     if (g.maps > 1) gtext('mapname', g.name + '[' + m + ']', (t) => at(t, { x: x + lay.dx, y: y - 3 }));
