@@ -29,18 +29,20 @@ BUDGET = 520.0  # px: the height a grid layer's maps share (a dense layer's is 4
 LABEL = 13.0  # px above each map: its name (and a conv map's bias)
 GAP = 6.0  # px between maps stacked in a column, and between a map and its kernels
 KCELL = (25.0, 13.0)  # px: a kernel cell that holds its value printed ("-0.12")
+SIDE = 176.0  # px: the longest a map's side may be (an image input's picture: 176 px)
+KWIDE = 330.0  # px: the widest a map's kernel pictures may be with their values printed
 KMAX = 92.0  # px: the widest a kernel picture may be (cells narrow past it, values go)
 
 
 def _cells(H: int, W: int, M: int) -> tuple[float, int]:
-    """(cell side, map columns) of M maps of H×W in the height BUDGET: one column while
-    a cell can be 5 px or more, else as few columns as make it so (LeNet-5's C3: 16
-    maps of 10×10)."""
+    """(cell side, map columns) of M maps of H×W in the height BUDGET, a side at most
+    SIDE: one column while a cell can be 5 px or more, else as few columns as make it
+    so (LeNet-5's C3: 16 maps of 10×10)."""
     for cols in range(1, M + 1):
         per = -(-M // cols)
         cell = (BUDGET - per * (LABEL + 2 * GAP)) / (per * H)
         if cell >= 5 or cols == M:
-            return float(max(2.0, min(14.0, np.floor(cell)))), cols
+            return float(max(2.0, min(14.0, np.floor(SIDE / max(H, W)), np.floor(cell)))), cols
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -57,7 +59,9 @@ def _kernels(grid, room: float) -> dict | None:
     shown = min(C, MAX_KERNELS)
     ch = float(min(KCELL[1], max(2.0, np.floor(room / kh))))
     cw = float(min(KCELL[0], np.floor(KMAX / kw)))
-    values = ch >= 11 and cw >= 21  # a value fits its cell
+    # a value fits its cell, and the pictures of a map (K and ∂J/∂K per input map shown)
+    # stay narrow enough to leave the window's width to the other layers
+    values = ch >= 11 and cw >= 21 and 2 * shown * (kw * cw + GAP) <= KWIDE
     if not values:
         cw = ch
     bias = None if grid._biases is None else np.asarray(grid._biases.indices).tolist()

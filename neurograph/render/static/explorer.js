@@ -243,7 +243,9 @@ L.layers.forEach((lay) => {
       const left = x + g.w * g.cell + 6 + (j * K.shown + c) * step;
       const head = (grad ? '∂J/∂K' : 'K') + (C > 1 ? '[' + c + ']' : '');
       const t = gtext('khead', head, (e) => at(e, { x: left + lay.dx, y: y - 3 }));
-        if (!grad && c === 0 && K.bias) {  // the map's shared bias, per frame
+        // the map's shared bias, per frame, where the picture is wide enough (else: the +1 row
+      // of each of its units' panels)
+      if (!grad && c === 0 && K.bias && K.values) {
         const b = svgEl('tspan', { class: 'kbias' }, t); kbias.push({ el: b, i: K.bias[m] });
       }
       for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) {
