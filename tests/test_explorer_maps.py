@@ -244,3 +244,29 @@ def test_a_max_pool_units_panel_writes_its_max_and_sends_delta_to_the_winner(run
         assert float(d.find_element("css selector", '#panel [data-q="delta"]').text) == \
             pytest.approx(tr.delta[1][inst, net[name].position], rel=1e-4, abs=1e-9)
     d.save_screenshot(str(ARTIFACTS / "explorer_lenet_pool_panel.png"))
+
+
+def test_a_dead_map_is_ringed_cell_by_cell_and_named_once(tmp_path, browser):
+    # the health view on maps: a square ring on each cell a finding names, the kind's badge
+    # once beside the map (36 badges over a 6×6 map hid it)
+    net, c = lenet()
+    K, b = c.kernels, c.biases
+    K[2], b[2] = -np.abs(K[2]), -5.0  # x ≥ 0: z < 0 everywhere, ReLU's a = 0, map 2 dead
+    c.kernels, c.biases = K, b
+    X, y = ng.data.load_digits()
+    tr = net.backward(X[:50], y[:50])
+    dead = {u for f in ng.diagnose(tr, net=net) if f.kind == "dead" for u in f.units}
+    assert {f"c1[2, {r}, {q}]" for r in range(6) for q in range(6)} <= dead
+    path = ng.player(tr, tmp_path / "dead.html", X=X[:50], y=y[:50], show="health")
+    d = browser
+    _open(d, path)
+    rings = d.execute_script("return Array.from(document.querySelectorAll('#findings rect.ring'))"
+                             ".map((e) => e.dataset.unit)")
+    assert set(rings) == {n for n in dead if n.startswith("c1[")}
+    badges = d.execute_script("return Array.from(document.querySelectorAll("
+                              "'#findings text.badge[data-map]')).map((e) => e.dataset.map)")
+    assert "2,2" in badges and len(badges) == len(set(badges))  # Layer 2, map 2: once
+    assert not d.execute_script("return document.querySelectorAll("
+                                "'#findings text.badge[data-unit^=\"c1[\"]').length")
+    d.save_screenshot(str(ARTIFACTS / "explorer_lenet_dead_map.png"))
+    assert _severe(d) == []

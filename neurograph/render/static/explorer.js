@@ -493,10 +493,21 @@ function findingEl(f, who) {
 function drawFindings() {
   ringLayer.replaceChildren();
   if (st.view !== 'health') return;
-  const fs = findings();
+  const fs = findings(), onMaps = {};
   Object.keys(fs.unit).forEach((key) => {
     const [l, p] = key.split(',').map(Number), u = unitAt(l, p);
     const kinds = [...new Set(fs.unit[key].map((f) => f.kind))];
+    if (GL[l]) {  // a map's cell: a square ring per kind; the badges once per map, below
+      const s = GL[l].cell;
+      kinds.forEach((kind, j) => {
+        const c = document.createElementNS(NS, 'rect'), e = s / 2 + 1 + 2 * j;
+        at(c, { x: u.x - e, y: u.y - e, width: 2 * e, height: 2 * e, class: 'ring', stroke: badge(kind)[0] });
+        c.dataset.unit = u.name; c.dataset.kind = kind; ringLayer.appendChild(c);
+        const m = onMaps[l + ',' + u.m] = onMaps[l + ',' + u.m] || new Set();
+        m.add(kind);
+      });
+      return;
+    }
     kinds.forEach((kind, j) => {  // one ring per kind, nested outwards
       const c = document.createElementNS(NS, 'circle');
       c.setAttribute('cx', u.x); c.setAttribute('cy', u.y); c.setAttribute('r', u.r + 3 + 3.5 * j);
@@ -507,6 +518,17 @@ function drawFindings() {
     t.setAttribute('x', u.x - u.r - 3); t.setAttribute('y', u.y - u.r - 3);
     t.setAttribute('class', 'badge'); t.dataset.unit = u.name;
     kinds.forEach((kind, j) => {
+      const s = document.createElementNS(NS, 'tspan');
+      s.setAttribute('fill', badge(kind)[0]); s.textContent = (j ? ' ' : '') + badge(kind)[1];
+      t.appendChild(s);
+    });
+    ringLayer.appendChild(t);
+  });
+  Object.entries(onMaps).forEach(([key, kinds]) => {  // left of the map: its cells' kinds
+    const [l, m] = key.split(',').map(Number), b = mapBox(l, m);
+    const t = document.createElementNS(NS, 'text');
+    at(t, { x: b.x - 4, y: b.y + 9, class: 'badge' }); t.dataset.map = key;
+    [...kinds].forEach((kind, j) => {
       const s = document.createElementNS(NS, 'tspan');
       s.setAttribute('fill', badge(kind)[0]); s.textContent = (j ? ' ' : '') + badge(kind)[1];
       t.appendChild(s);
