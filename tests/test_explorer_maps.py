@@ -270,3 +270,24 @@ def test_a_dead_map_is_ringed_cell_by_cell_and_named_once(tmp_path, browser):
                                 "'#findings text.badge[data-unit^=\"c1[\"]').length")
     d.save_screenshot(str(ARTIFACTS / "explorer_lenet_dead_map.png"))
     assert _severe(d) == []
+
+
+def test_an_input_grid_before_dense_units_keeps_their_weight_pictures(tmp_path, browser):
+    # an 8×8 input grid is drawn as its map; the hidden units' weights are still drawn as
+    # 8×8 pictures beside them, as for an image input of 64 plain units
+    net = ng.Network(seed=0)
+    x = net.add_inputs((8, 8), name="x")
+    h = net.add_layer(5)
+    net.connect_layers(x, h)
+    out = net.add_layer(10, activation="softmax")
+    net.connect_layers(h, out)
+    X, y = ng.data.load_digits()
+    path = ng.player(net.backward(X[:5], y[:5]), tmp_path / "grid_dense.html", X=X[:5],
+                     y=y[:5])
+    d = browser
+    _open(d, path)
+    assert d.execute_script("return document.querySelectorAll('rect.cell').length") == 64
+    hrefs = d.execute_script("return Array.from(document.querySelectorAll('image.unitpic'))"
+                             ".map((e) => e.getAttribute('href') || '')")
+    assert len(hrefs) == 5 and all(h.startswith("data:image/png") for h in hrefs)
+    assert _severe(d) == []

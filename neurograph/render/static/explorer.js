@@ -295,7 +295,10 @@ function drawGrids() {  // cells: the view's quantity (data-v); kernels: w by si
 // heat maps over the input box (two inputs) or weight pictures (image inputs) beside units,
 // never over a label (names sit above a unit, class names right of the output layer)
 const pics = {};
-if (D.maps || (IMG && L.layers.length > 2)) {
+// the weights into Layer 2 as pictures of x's shape: an image input's, or an input grid's
+// of one map feeding dense units (a conv layer's weights are its kernels)
+const PICW = IMG || (GL[1] && GL[1].maps === 1 && !GL[2] ? GL[1] : null);
+if (D.maps || (PICW && L.layers.length > 2)) {
   const layers = D.maps ? L.layers.slice(1, -1) : [L.layers[1]];
   layers.forEach((lay) => lay.units.forEach((u, p) => {
     const step = lay.units.length > 1 ? Math.abs(lay.units[1].y0 - lay.units[0].y0) : 40;
@@ -373,13 +376,13 @@ function drawPictures() {
       if (lay.l === L.layers.length && p === 0) drawMap(idx);
       idx++;
     }));
-  } else if (IMG && pics['2,0']) {
+  } else if (PICW && pics['2,0']) {
     const lay = L.layers[1];
     lay.units.forEach((u, p) => {
       const ws = new Array(S[0]).fill(0);
       (byTarget['2,' + p] || []).forEach((lk) => { if (lk.s && lk.s[0] === 1) ws[lk.s[1]] = W(lk.i); });
       const m = Math.max(...ws.map(Math.abs)) || 1;
-      pics['2,' + p].setAttribute('href', picture(ws, IMG.w, IMG.h, (v) => {
+      pics['2,' + p].setAttribute('href', picture(ws, PICW.w, PICW.h, (v) => {
         const g = Math.round(127.5 + 127.5 * v / m); return 'rgb(' + g + ',' + g + ',' + g + ')'; }));
     });
   }
