@@ -291,3 +291,31 @@ def test_an_input_grid_before_dense_units_keeps_their_weight_pictures(tmp_path, 
                              ".map((e) => e.getAttribute('href') || '')")
     assert len(hrefs) == 5 and all(h.startswith("data:image/png") for h in hrefs)
     assert _severe(d) == []
+
+
+def test_the_activations_scale_per_layer_applies_to_the_maps(tmp_path, browser):
+    # a conv layer's a (about 1 here) beside a ReLU hidden layer's (several times more, as
+    # after training): on the run's one scale the maps are pale; picked "per layer", the
+    # layer's largest a is the palette's darkest
+    net, c = lenet()
+    for link in net.links:
+        if link.target.layer == 4 and not link.is_bias:
+            link.weight *= 8.0
+    X, y = ng.data.load_digits()
+    tr = net.backward(X[:20], y[:20])
+    conv, hidden = tr.a[1], tr.a[3]
+    assert hidden.max() > 3 * conv.max()  # the run's scale is the hidden layer's
+    i, p = np.unravel_index(np.argmax(conv), conv.shape)
+    path = ng.player(tr, tmp_path / "scale.html", X=X[:20], y=y[:20], show="activations")
+    d = browser
+    _open(d, path)
+    _pick(d, "instance", i)
+    cell = f'rect.cell[id="u_{net.layers[1].nodes[p].name}"]'
+    darkest = "rgb(8,48,107)"  # the sequential palette's end, #08306b
+    assert d.find_element("css selector", cell).get_attribute("fill") != darkest
+    _pick(d, "scale", "layer")
+    assert d.find_element("css selector", cell).get_attribute("fill") == darkest
+    ends = d.find_element("css selector", '#legend .perlayer[data-which="unit"]').text
+    assert f"Layer 2: 0…{float(conv.max()):.5g}" in ends, ends
+    d.save_screenshot(str(ARTIFACTS / "explorer_lenet_activations_per_layer.png"))
+    assert _severe(d) == []

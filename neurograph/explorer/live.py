@@ -412,8 +412,9 @@ def merge_scales(each: list[dict]) -> dict:
             ends = [s[name][side] for s in each]
             if first[side] is None:
                 continue
-            if isinstance(first[side], list):  # a sequential scale: [lo, hi] of the run
-                sc[side] = [min(e[0] for e in ends), max(e[1] for e in ends)]
+            if isinstance(first[side], list):  # a sequential scale: [lo, hi] of the run,
+                sc[side] = [min(e[0] for e in ends), max(e[1] for e in ends)]  # per layer
+                sc["unit_by"] = ex.merge_by([s[name]["unit_by"] for s in each])  # and frame
             else:
                 sc[side] = {"run": max(e["run"] for e in ends),
                             "layer": np.max([e["layer"] for e in ends], axis=0).tolist(),

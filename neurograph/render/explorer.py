@@ -21,7 +21,7 @@ from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from ..notation import instance_label
 from . import colors, mapview
 from .pictures import _check_shape
-from .scales import POLICIES, link_table, places, scales  # noqa: F401  (the page's scales)
+from .scales import POLICIES, link_table, merge_by, places, scales  # noqa: F401  (the page's)
 from .views import PAGE_VIEWS, VIEWS  # noqa: F401  (PAGE_VIEWS: the page's)
 
 MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns

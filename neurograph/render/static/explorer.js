@@ -550,6 +550,11 @@ function scaleAt(side, l) {
   const s = SC[st.view][side], p = policy();
   return p === 'layer' ? s.layer[l - 1] : p === 'frame' ? s.frame[st.k] : s.run;
 }
+// a sequential scale's [lo, hi]: the run's, or the layer's or frame's as the picker says
+function seqEnds(l) {
+  const sc = SC[st.view], p = policy(), by = sc.unit_by;
+  return by && p === 'layer' ? by.layer[l - 1] : by && p === 'frame' ? by.frame[st.k] : sc.unit;
+}
 let ink0 = [0, 1];  // the ends of x(i)'s grey scale, as it is drawn as its picture
 function unitColor(l, p, drawn) {
   const v = V();
@@ -561,7 +566,7 @@ function unitColor(l, p, drawn) {
   const x = val(v.unit, l, p);
   if (x === undefined) return '#ffffff';  // not in this frame's Trace
   if (v.unit_palette === 'seq') {
-    const [lo, hi] = SC[st.view].unit;
+    const [lo, hi] = seqEnds(l);
     return interp(P.seq, (x - lo) / ((hi - lo) || 1));
   }
   return div(x, scaleAt('unit', l));
@@ -655,9 +660,14 @@ function legend() {
   const what = { run: 'one scale for the whole run', layer: 'one scale per layer', frame: 'one scale for this frame' }[p];
   let h = '<b id="scalename">' + what + (v.shared ? ', units and links alike' : '') + '</b><br>';
   if (!v.unit) h += '<div>units: not coloured (' + st.view + ' view)</div>';
-  else if (v.unit_palette === 'seq') h += '<div>units: ' + v.unit_legend + ' (one scale for the run)</div><div class="bar" style="background:' +
-    bar(P.seq) + '"></div><div class="ends" data-which="unit"><span>' + fmt(sc.unit[0]) +
-    '</span><span>' + fmt(sc.unit[1]) + '</span></div>';
+  else if (v.unit_palette === 'seq') {
+    const se = p === 'frame' && sc.unit_by ? sc.unit_by.frame[st.k] : sc.unit;  // per layer: each below
+    h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' +
+    bar(P.seq) + '"></div><div class="ends" data-which="unit"><span>' + fmt(se[0]) +
+    '</span><span>' + fmt(se[1]) + '</span></div>' + (p !== 'layer' || !sc.unit_by ? '' :
+      '<div class="perlayer" data-which="unit">' + sc.unit_by.layer.slice(1).map((e, l) =>
+        'Layer ' + (l + 2) + ': ' + fmt(e[0]) + '…' + fmt(e[1])).join('; ') + '</div>');
+  }
   else h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' + bar(P.div) +
     '"></div><div class="ends" data-which="unit"><span>' + fmt(-ends('unit')) + '</span><span>0</span><span>' +
     fmt(ends('unit')) + '</span></div>' + perLayer('unit');
