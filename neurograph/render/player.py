@@ -7,8 +7,10 @@ colour scale per view with its legend, the J(Θ) curve with axes (click to
 jump), keys ← → Space Home End, and a panel that explains every unit and
 link with the lecture's formulas, the Trace's own numbers and its findings.
 The network is drawn as the lecture draws it ("+1" units with their bias links, an
-image input as its picture, class names on the outputs) and is one Tab stop: the
-arrow keys walk its units and links, each named for screen readers.
+image input as its picture, class names on the outputs, a grid layer as its feature maps:
+a cell per unit, each conv map beside its kernel and ∂J/∂K, one line per pair of maps)
+and is one Tab stop: the arrow keys walk its units and links, each named for screen
+readers.
 The page draws itself from the numbers it carries: nothing is fetched, it
 opens offline.
 """
