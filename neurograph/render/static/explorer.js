@@ -243,7 +243,7 @@ L.layers.forEach((lay) => {
       const left = x + g.w * g.cell + 6 + (j * K.shown + c) * step;
       const head = (grad ? '∂J/∂K' : 'K') + (C > 1 ? '[' + c + ']' : '');
       const t = gtext('khead', head, (e) => at(e, { x: left + lay.dx, y: y - 3 }));
-        // the map's shared bias, per frame, where the picture is wide enough (else: the +1 row
+      // the map's shared bias, per frame, where the picture is wide enough (else: the +1 row
       // of each of its units' panels)
       if (!grad && c === 0 && K.bias && K.values) {
         const b = svgEl('tspan', { class: 'kbias' }, t); kbias.push({ el: b, i: K.bias[m] });
@@ -257,6 +257,7 @@ L.layers.forEach((lay) => {
   });
 });
 const fieldLayer = svgEl('g', { id: 'field' });  // a map unit's receptive field, over the cells
+placers.push(() => { if (st.sel) drawField(st.sel); });  // the pane widened: the cells moved
 function drawField(what) {
   fieldLayer.replaceChildren();
   if (what.kernel || what.link || !GL[what.l] || what.p < 0) return;
