@@ -319,3 +319,25 @@ def test_the_activations_scale_per_layer_applies_to_the_maps(tmp_path, browser):
     assert f"Layer 2: 0…{float(conv.max()):.5g}" in ends, ends
     d.save_screenshot(str(ARTIFACTS / "explorer_lenet_activations_per_layer.png"))
     assert _severe(d) == []
+
+
+def test_the_keyboard_reaches_a_maps_kernel_and_comes_back(run, browser):
+    # a conv unit's links in are not drawn: ← goes to its map's kernel, ↑ ↓ walk the
+    # kernel's entries (their panels), → returns to the map
+    from selenium.webdriver.common.keys import Keys
+
+    path, steps, net, *_ = run
+    d = browser
+    _open(d, path)
+    d.execute_script("arguments[0].focus()",
+                     d.find_element("css selector", 'rect.cell[id="u_c1[3, 2, 2]"]'))
+    active = lambda: d.switch_to.active_element  # noqa: E731
+    active().send_keys(Keys.ARROW_LEFT)
+    K = net.parameters["c1.kernels"]
+    assert active().get_attribute("data-k") == str(K.indices[3, 0, 0, 0])
+    active().send_keys(Keys.ARROW_DOWN)
+    assert active().get_attribute("data-k") == str(K.indices[3, 0, 0, 1])
+    assert f"shared weight {K.params[3, 0, 0, 1].name}" in d.find_element("id", "panel").text
+    active().send_keys(Keys.ARROW_RIGHT)
+    assert active().get_attribute("id") == "u_c1[3, 0, 0]"
+    assert d.execute_script("return document.body.dataset.frame") == "0"  # no frame step

@@ -216,15 +216,16 @@ function linkOf(i) {
   return (byTheta[i] || [])[0];
 }
 const paramName = (i) => { const lk = linkOf(i); return lk && lk.p !== undefined ? lk.p : 'θ[' + i + ']'; };
-function kernelCell(lay, i, grad, x, y, w, h, shows) {
+function kernelCell(lay, m, i, grad, x, y, w, h, shows) {
   const e = svgEl('rect', { class: 'kcell', tabindex: '-1', role: 'graphics-symbol', width: w, height: h }, gridLayer);
   e.dataset.k = i; e.dataset.grad = grad ? '1' : '0';  // k: the θ index (data-i is a link's)
+  e.dataset.n = kcells.length;  // its place in the keyboard's walk
   const t = shows ? svgEl('text', { class: 'kval' }, gridLayer) : null;
   placers.push(() => { at(e, { x: x + lay.dx, y: y }); if (t) at(t, { x: x + lay.dx + w / 2, y: y + h / 2 + 3 }); });
   const pick = (focused) => select({ kernel: { l: lay.l, i: i, grad: grad, el: e }, el: e }, focused);
   e.addEventListener('mouseenter', () => pick(false));
   e.addEventListener('focus', () => pick(true));
-  kcells.push({ el: e, text: t, i: i, grad: grad, l: lay.l });
+  kcells.push({ el: e, text: t, i: i, grad: grad, l: lay.l, m: m });
 }
 L.layers.forEach((lay) => {
   const g = lay.grid;
@@ -249,7 +250,7 @@ L.layers.forEach((lay) => {
         const b = svgEl('tspan', { class: 'kbias' }, t); kbias.push({ el: b, i: K.bias[m] });
       }
       for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) {
-        kernelCell(lay, K.i[((m * C + c) * kh + r) * kw + q], grad, left + q * K.cw, y + r * K.ch,
+        kernelCell(lay, m, K.i[((m * C + c) * kh + r) * kw + q], grad, left + q * K.cw, y + r * K.ch,
           K.cw, K.ch, K.values);
       }
     });
@@ -980,7 +981,14 @@ function focusLink(list, k) {
 svg.addEventListener('keydown', (e) => {
   const key = e.key, t = e.target, up = key === 'ArrowUp', down = key === 'ArrowDown';
   if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(key) || !t.dataset) return;
-  if (t.dataset.i !== undefined) {
+  if (t.dataset.k !== undefined) {  // a kernel's cell: ↑ ↓ through the layer's kernels, → its map
+    const c = kcells[+t.dataset.n], next = kcells[+t.dataset.n + (down ? 1 : -1)];
+    if ((up || down) && next && next.l === c.l) next.el.focus();
+    else if (key === 'ArrowRight') {
+      const p = L.layers[c.l - 1].units.findIndex((u) => u.m === c.m);
+      if (p >= 0) focusUnit(c.l, p);
+    }
+  } else if (t.dataset.i !== undefined) {
     const lk = byIndex[t.dataset.i];
     const w = walk && walk.list[walk.k] === lk ? walk :
       { list: drawn(byTarget[lk.t.join(',')]), k: drawn(byTarget[lk.t.join(',')]).indexOf(lk) };
@@ -992,7 +1000,11 @@ svg.addEventListener('keydown', (e) => {
     if (up && p - 1 >= (lay.bias ? -1 : 0)) focusUnit(l, p - 1);
     else if (down && p + 1 < lay.units.length) focusUnit(l, p + 1);
     else if (key === 'ArrowRight') focusLink(drawn(bySource[l + ',' + p]), 0);
-    else if (key === 'ArrowLeft') focusLink(drawn(byTarget[l + ',' + p]), 0);
+    else if (key === 'ArrowLeft') {  // into a map, links are not drawn: its kernel instead
+      const ins = drawn(byTarget[l + ',' + p]), u = unitAt(l, p);
+      const k = ins.length || !GL[l] ? null : kcells.find((c) => c.l === l && c.m === u.m);
+      if (k) k.el.focus(); else focusLink(ins, 0);
+    }
   } else return;
   e.preventDefault(); e.stopPropagation();  // an arrow in the network is not a frame step
 });
