@@ -277,7 +277,8 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            f'<div id="frames">{frames}</div>{_static(picture)}'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            'In the network (Tab into it, Tab out): ↑ ↓ move within a layer, or among the '
-           'links being followed; → follows a unit\'s outgoing links, ← its incoming ones; '
+           'links being followed; → follows a unit\'s outgoing links, ← its incoming ones (a '
+           'map\'s unit: its kernel, whose entries ↑ ↓ walk and → leaves); '
            'on a link → goes to its target, ← to its source; Space, Home, End still step. '
            f'Click the J curve to jump.</p>')
     return out, data
