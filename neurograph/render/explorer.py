@@ -58,7 +58,11 @@ def layout(net, shape=None, classes=None) -> dict:
     Layer l's units sit in a column (a block of columns when tall) at the layer's ``x``;
     its bias unit (l < L) above them, feeding the bias links (``"b"``: the bias unit's
     layer, 1-based). An image input (:func:`image_shape`) also has each unit's place in
-    its picture (``gx``, ``gy``; ``image``: rows, columns, cell). ``classes`` names the
+    its picture (``gx``, ``gy``; ``image``: rows, columns, cell). A grid layer (an input
+    grid, conv, pool: :mod:`neurograph.render.mapview`) is a block of feature maps at ``x``
+    (its left edge), each unit at its cell (``m``: its map), ``grid`` the block, and
+    ``maplinks`` the pairs of maps drawn as one line each; an input grid wins over
+    ``shape``, and a map's bias sits in its label, not as a "+1". ``classes`` names the
     output units (default ``net.classes``).
 
     >>> import neurograph as ng
