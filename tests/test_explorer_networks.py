@@ -390,8 +390,11 @@ def test_a_shared_weights_panel_lists_its_links_terms_and_their_sum(tmp_path, br
     d = browser
     d.get(path.resolve().as_uri())
     assert d.execute_script("return document.body.dataset.ready") == "1"
+    # links into a map are drawn as one line per pair of maps: the entry's cell in its
+    # kernel's picture opens the panel
     d.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseenter'))",
-                     d.find_element("css selector", f'line.link[data-i="{p.links[0].index}"]'))
+                     d.find_element("css selector",
+                                    f'rect.kcell[data-k="{p.links[0].index}"][data-grad="0"]'))
     text = d.find_element("id", "panel").text
     assert f"shared weight {p.name}: {len(p.links)} links" in text, text
     assert float(_panel(d, "psum")) == pytest.approx(want, rel=1e-4)

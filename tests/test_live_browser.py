@@ -276,3 +276,38 @@ def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors
     assert page.locator(".ng-live").get_attribute("data-draws") == draws
     page.screenshot(path=str(ARTIFACTS / "live_refused.png"))
     assert errors == []
+
+
+def test_a_kernel_entry_is_edited_from_its_cell_in_a_conv_nets_page(solara_test, page_session,
+                                                                    errors):
+    # links into a map are drawn as one line per pair of maps: a kernel entry (a shared
+    # weight) is chosen by its cell in the kernel's picture, and the edit writes the
+    # parameter, so every link of it; the picture shows the new value
+    from IPython.display import display
+
+    X, y = ng.data.load_digits()
+    net = ng.Network(seed=0)
+    x = net.add_inputs((1, 8, 8))
+    c = net.add_conv(x, maps=2, kernel=3, activation="relu", name="c1")
+    s = net.add_pool(c, size=2)
+    out = net.add_layer(10, activation="softmax")
+    net.connect_layers(s, out)
+    w = ng.explore(net, X[:20], y[:20])
+    display(w)
+    page = page_session
+    page.locator(".ng-live[data-ready='1']").wait_for()
+    p = net.parameters["c1.kernels"].params[1, 0, 2, 0]
+    page.locator(f"#net rect.kcell[data-k='{p.links[0].index}'][data-grad='0']").click()
+    page.locator(f".ng-live[data-chosen='{p.links[0].index}']").wait_for()
+    assert page.locator(".ng-which").text_content() == \
+        f"{p.name} (shared by {len(p.links)} links) ="
+    page.locator(".ng-weight").fill("0.75")
+    page.locator(".ng-weight").press("Enter")
+    until(lambda: c.kernels[1, 0, 2, 0] == 0.75, "the edit to reach c.kernels")
+    assert {k.weight for k in p.links} == {0.75}
+    page.locator(".ng-live[data-frames='2']").wait_for()
+    assert w.frames[-1].info == f"edited: {p.name} (shared by {len(p.links)} links) = 0.75"
+    until(lambda: page.locator(f"#net rect.kcell[data-k='{p.links[0].index}'][data-grad='0']")
+          .get_attribute("data-v") == "0.75", "the kernel's picture redrawn")
+    page.screenshot(path=str(ARTIFACTS / "live_conv_edited.png"), full_page=True)
+    assert errors == []

@@ -349,7 +349,10 @@ class Live:
         if not (self._frames[-1].kind == "edit" and self._frames[-1].link == link.index):
             self._undo.append(before)
         src = "+1" if link.is_bias else link.source.name
-        self._record("edit", f"edited: w({src} → {link.target.name}) = {link.weight:.5g}")
+        p = link.parameter  # a shared weight: all its links changed, say so
+        what = f"w({src} → {link.target.name})" if p is None else \
+            f"{p.name} (shared by {len(p.links)} links)"
+        self._record("edit", f"edited: {what} = {link.weight:.5g}")
         self._frames[-1].link = link.index
 
     def _idle(self, what: str) -> None:
@@ -409,8 +412,9 @@ def merge_scales(each: list[dict]) -> dict:
             ends = [s[name][side] for s in each]
             if first[side] is None:
                 continue
-            if isinstance(first[side], list):  # a sequential scale: [lo, hi] of the run
-                sc[side] = [min(e[0] for e in ends), max(e[1] for e in ends)]
+            if isinstance(first[side], list):  # a sequential scale: [lo, hi] of the run,
+                sc[side] = [min(e[0] for e in ends), max(e[1] for e in ends)]  # per layer
+                sc["unit_by"] = ex.merge_by([s[name]["unit_by"] for s in each])  # and frame
             else:
                 sc[side] = {"run": max(e["run"] for e in ends),
                             "layer": np.max([e["layer"] for e in ends], axis=0).tolist(),

@@ -122,16 +122,23 @@ class Explorer(Live, anywidget.AnyWidget):
             self.page_body, self.page_data = body, esc.json_for_script(data)
 
     def _link_rows(self) -> list:
-        """[source, target, frozen] by link index (θ's layout moves when the net compiles);
-        made again only when the layout or a frozen flag changed (a walk over every link)."""
+        """[source, target, frozen, parameter, its links] by link index (θ's layout moves
+        when the net compiles; parameter: a shared weight's name, else None); made again
+        only when the layout or a frozen flag changed (a walk over every link)."""
         frozen = self.net.weights.frozen
         key = (self.net.version, frozen.tobytes())
         if getattr(self, "_rows_of", (None,))[0] == key:
             return self._rows_of[1]
-        rows = [None] * frozen.size
+        rows, shared = [None] * frozen.size, {}
         for k in self.net.links:
+            p = k.parameter
             rows[k.index] = ["+1" if k.is_bias else k.source.name, k.target.name,
-                             bool(frozen[k.index])]
+                             bool(frozen[k.index]), None if p is None else p.name, 0]
+            if p is not None:  # counted in this one walk (len(p.links) per link: quadratic)
+                shared[p.name] = shared.get(p.name, 0) + 1
+        for row in rows:
+            if row is not None and row[3] is not None:
+                row[4] = shared[row[3]]
         self._rows_of = key, rows
         return rows
 

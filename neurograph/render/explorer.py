@@ -19,14 +19,15 @@ from ..data.labels import as_targets
 from ..engines.losses import resolve_loss
 from ..errors import ConfigError, InputValueError, LabelError, ShapeError
 from ..notation import instance_label
-from . import colors
+from . import colors, mapview
 from .pictures import _check_shape
-from .scales import POLICIES, link_table, places, scales  # noqa: F401  (the page's scales)
+from .scales import POLICIES, link_table, merge_by, places, scales  # noqa: F401  (the page's)
 from .views import PAGE_VIEWS, VIEWS  # noqa: F401  (PAGE_VIEWS: the page's)
 
 MAX_ROWS = 32  # a layer taller than this is drawn as a block of columns
 COLLAPSE = 100  # links out of a layer larger than this are not drawn (pictures stand in)
 PICTURE = 176.0  # px: the longer side of an input drawn as its picture
+FIT = 870.0  # px: the drawing's width beside the panel in a 1350-px window
 
 
 def image_shape(net, shape=None) -> tuple[int, int] | None:
@@ -57,7 +58,11 @@ def layout(net, shape=None, classes=None) -> dict:
     Layer l's units sit in a column (a block of columns when tall) at the layer's ``x``;
     its bias unit (l < L) above them, feeding the bias links (``"b"``: the bias unit's
     layer, 1-based). An image input (:func:`image_shape`) also has each unit's place in
-    its picture (``gx``, ``gy``; ``image``: rows, columns, cell). ``classes`` names the
+    its picture (``gx``, ``gy``; ``image``: rows, columns, cell). A grid layer (an input
+    grid, conv, pool: :mod:`neurograph.render.mapview`) is a block of feature maps at ``x``
+    (its left edge), each unit at its cell (``m``: its map), ``grid`` the block, and
+    ``maplinks`` the pairs of maps drawn as one line each; an input grid wins over
+    ``shape``, and a map's bias sits in its label, not as a "+1". ``classes`` names the
     output units (default ``net.classes``).
 
     >>> import neurograph as ng
@@ -67,19 +72,22 @@ def layout(net, shape=None, classes=None) -> dict:
     >>> [l["bias"]["name"] if l["bias"] else None for l in lay["layers"]]
     ['bias1', 'bias2', None]
     """
-    image = image_shape(net, shape)
+    grids = mapview.blocks(net)  # grid layers: drawn as their feature maps
+    image = None if 1 in grids else image_shape(net, shape)
     shape_of = []
     for lay in net.layers:
         cols = max(1, math.ceil(lay.size / MAX_ROWS))
         rows = math.ceil(lay.size / cols) if lay.size else 1
         gap = 56.0 if rows <= 6 else 48.0 if rows <= 12 else max(8.0, 480.0 / rows)
         shape_of.append((cols, rows, gap))
-    tall = max(rows * gap for _, rows, gap in shape_of)
+    tall = max([rows * gap for l, (_, rows, gap) in enumerate(shape_of, 1) if l not in grids]
+               + [b["height"] for b in grids.values()])
     top = 60.0  # room above the tallest layer for its "+1"
     mid = top + tall / 2
     cell = PICTURE // max(image) if image else 0.0
-    layers, x = [], 60.0 + (cell * image[1] / 2 if image else 0.0)
-    for lay, (cols, rows, gap) in zip(net.layers, shape_of):
+    layers, x = [], 30.0 if 1 in grids else 60.0 + (cell * image[1] / 2 if image else 0.0)
+    maplinks = mapview.map_links(net, grids)
+    for lay, (cols, rows, gap), step in zip(net.layers, shape_of, _steps(net, grids)):
         r = 11.0 if rows <= 12 else max(3.0, gap / 2.4)
         y0 = mid - rows * gap / 2
         units = []
@@ -90,10 +98,16 @@ def layout(net, shape=None, classes=None) -> dict:
                           "g": node.activation.name if node.activation else ""})
         entry = {"l": lay.index, "x": x, "units": units, "big": lay.size > COLLAPSE,
                  "bias": None}
-        if lay.bias is not None:
+        block = grids.get(lay.index)
+        if block is not None:  # x is the block's left edge
+            mapview.place(block, x, mid, units, lay.nodes)
+            entry["grid"] = block
+        if lay.bias is not None and lay.index + 1 not in grids:  # a map's b: in its label
             rb = max(r, 9.0)
             entry["bias"] = {"name": lay.bias.name, "x": round(x, 1), "r": rb,
                              "y": round(y0 - max(gap, 2 * rb + 4) + gap / 2, 1)}
+            if block is not None:  # above the block's heading
+                entry["bias"].update(x=round(x + rb, 1), y=round(block["at"][0][1] - 42 - rb, 1))
         if image and lay.index == 1:
             h, w = image
             left, up = x - cell * w / 2, mid - cell * h / 2
@@ -103,8 +117,8 @@ def layout(net, shape=None, classes=None) -> dict:
             if entry["bias"]:
                 entry["bias"]["gy"] = round(up - 2 * entry["bias"]["r"], 1)
         layers.append(entry)
-        x += max((cols - 1) * gap, cell * image[1] / 2 if image and lay.index == 1 else 0) \
-            + 170
+        wide = block["width"] if block is not None else (cols - 1) * gap
+        x += max(wide, cell * image[1] / 2 if image and lay.index == 1 else 0) + step
     at = places(net)
     links = [{"i": link.index, "t": list(at[link.target.name]),
               "s": None if link.is_bias else list(at[link.source.name]),
@@ -119,8 +133,26 @@ def layout(net, shape=None, classes=None) -> dict:
         raise ShapeError(f"classes must name {want} classes for {net.s[-1]} output unit(s), "
                          f"got {len(classes)}: {list(classes)[:5]}")
     return {"layers": layers, "links": links, "width": x - 30, "height": top + tall + 30,
+            "maplinks": maplinks,
             "image": None if not image else {"h": image[0], "w": image[1], "cell": cell},
             "classes": [str(c) for c in classes] if classes else None}
+
+
+def _steps(net, grids: dict) -> list[float]:
+    """The room from each layer to the next (px): 170 between layers of units; 60 from a
+    grid (one line per pair of maps crosses it) and 90 into a dense layer after one; the
+    last, 170, holds the class names. Between layers of units it narrows, down to 110,
+    while a net with grid layers would be wider than a 1350-px window leaves the page."""
+    out = []
+    for l in range(1, len(net.layers) + 1):
+        out.append(170.0 if l == len(net.layers) or not ({l, l + 1} & set(grids)) else
+                   60.0 if l + 1 in grids else 90.0)
+    if grids:
+        dense = [k for k in range(len(out) - 1) if out[k] == 170.0]
+        need = sum(b["width"] for b in grids.values()) + sum(out) - FIT
+        for k in dense:
+            out[k] -= min(60.0, max(0.0, need / len(dense)))
+    return out
 
 
 def whole(value, name: str, low: int = 1, error=ConfigError) -> int:
@@ -207,19 +239,23 @@ def rules(net, loss: str | None) -> dict:
     z of its layer: softmax; no g'(z) of one unit) or "elementwise"; ``delta[l - 1][p]``
     "ce" (δ(L) = a − y: cross-entropy, g' cancels), "mse" (δ(L) = (a − y)·g'(z)),
     "mse_layerwise" (a_k·((a_k − y_k) − Σ_j a_j (a_j − y_j))), "hidden" (g'(z)·Σ Θδ) or
-    "hidden_layerwise" (a_i·(s_i − Σ_k a_k s_k), s = Σ Θδ). Layer 1: empty lists.
+    "hidden_layerwise" (a_i·(s_i − Σ_k a_k s_k), s = Σ Θδ); ``f[l - 1][p]`` how z is
+    made: "sum" (Σ Θa) or a pooling unit's input function ("max": the window's largest a,
+    δ back to its first winner only; "mean": δ/k to each). Layer 1: empty lists.
 
     >>> import neurograph as ng
     >>> r = rules(ng.Network.from_architecture([2, 2, 2], output_activation="softmax"),
     ...           "cross_entropy")
-    >>> r["g"][2], r["delta"][1], r["delta"][2]
-    (['layerwise', 'layerwise'], ['hidden', 'hidden'], ['ce', 'ce'])
+    >>> r["g"][2], r["delta"][1], r["delta"][2], r["f"][1]
+    (['layerwise', 'layerwise'], ['hidden', 'hidden'], ['ce', 'ce'], ['sum', 'sum'])
     """
     if loss is None:  # a Trace that does not say: the loss "auto" picks for these outputs
         loss = resolve_loss("auto", [u.activation for u in net.layers[-1].nodes])
-    out = {"loss": loss, "g": [[]], "delta": [[]]}
+    out = {"loss": loss, "g": [[]], "delta": [[]], "f": [[]]}
     for lay in net.layers[1:]:
         acts = [u.activation for u in lay.nodes]
+        fns = [u.input_function for u in lay.nodes]
+        out["f"].append(["sum" if f is None or f.weighted else f.name for f in fns])
         out["g"].append(["layerwise" if a.layerwise else "elementwise" for a in acts])
         out["delta"].append([_delta_rule(a, lay.index == len(net.layers), loss) for a in acts])
     return out

@@ -7,8 +7,10 @@ colour scale per view with its legend, the J(Θ) curve with axes (click to
 jump), keys ← → Space Home End, and a panel that explains every unit and
 link with the lecture's formulas, the Trace's own numbers and its findings.
 The network is drawn as the lecture draws it ("+1" units with their bias links, an
-image input as its picture, class names on the outputs) and is one Tab stop: the
-arrow keys walk its units and links, each named for screen readers.
+image input as its picture, class names on the outputs, a grid layer as its feature maps:
+a cell per unit, each conv map beside its kernel and ∂J/∂K, one line per pair of maps)
+and is one Tab stop: the arrow keys walk its units and links, each named for screen
+readers.
 The page draws itself from the numbers it carries: nothing is fetched, it
 opens offline.
 """
@@ -275,7 +277,8 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            f'<div id="frames">{frames}</div>{_static(picture)}'
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            'In the network (Tab into it, Tab out): ↑ ↓ move within a layer, or among the '
-           'links being followed; → follows a unit\'s outgoing links, ← its incoming ones; '
+           'links being followed; → follows a unit\'s outgoing links, ← its incoming ones (a '
+           'map\'s unit: its kernel, whose entries ↑ ↓ walk and → leaves); '
            'on a link → goes to its target, ← to its source; Space, Home, End still step. '
            f'Click the J curve to jump.</p>')
     return out, data

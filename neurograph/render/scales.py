@@ -104,10 +104,41 @@ def _policies(grid: np.ndarray) -> dict:
             "frame": grid.max(axis=1).tolist()}
 
 
+def _sequential(net, traces: list, rows: list[int], ends) -> tuple[list, dict]:
+    """A sequential scale's [lo, hi] for the run (the layers after the input, ``ends``
+    within), and ``{"layer": [[lo, hi] per layer], "frame": [[lo, hi] per frame]}``, each
+    its own values' ends: a conv layer's a of about 1 is drawn on its own scale beside a
+    ReLU layer's 10 when the page's picker says per layer."""
+    got = np.full((len(traces), len(net.layers), 2), np.nan)  # frame, layer: min, max
+    for k, tr in enumerate(traces):
+        for l in range(1, len(tr.a)):
+            f = _finite(np.asarray(tr.a[l], float)[rows]) if tr.a[l] is not None and rows \
+                else np.zeros(0)
+            if f.size:
+                got[k, l] = f.min(), f.max()
+
+    def span(g, within=False):  # its own ends (none: the entry's); the run's hold ``ends``
+        lo, hi = g[..., 0][~np.isnan(g[..., 0])], g[..., 1][~np.isnan(g[..., 1])]
+        if within or not lo.size:
+            lo, hi = np.r_[lo, ends[0]], np.r_[hi, ends[1]]
+        return [float(lo.min()), float(hi.max())]
+    return span(got, True), {"layer": [span(got[:, l]) for l in range(len(net.layers))],
+                             "frame": [span(got[k]) for k in range(len(traces))]}
+
+
+def merge_by(each: list[dict]) -> dict:
+    """The ``unit_by`` of a run from each frame's own (:func:`_sequential`): a layer's
+    ends the widest of its frames', the frames' ends side by side."""
+    return {"layer": [[min(e[0] for e in ls), max(e[1] for e in ls)]
+                      for ls in zip(*(b["layer"] for b in each))],
+            "frame": [f for b in each for f in b["frame"]]}
+
+
 def scales(net, traces: list, rows: list[int], user=None) -> dict:
     """Each view's scales under each policy (``POLICIES``): its units' and its links'
     ends, ``default`` its entry's policy. ``user``: (vmin, vmax) given for the error scale
-    (then every policy is that one scale). A sequential unit scale is one for the run.
+    (then every policy is that one scale). A sequential unit scale (a) is [lo, hi] of the
+    run, its ends per layer and per frame beside (``unit_by``).
 
     >>> import neurograph as ng
     >>> X, y = ng.data.truth_table("XOR")
@@ -124,11 +155,8 @@ def scales(net, traces: list, rows: list[int], user=None) -> dict:
               "default": v.unit_scale.policy if v.unit_palette == "div" else
               v.link_scale.policy}
         if v.unit == "a":
-            a = [f for tr in traces for l in range(1, len(tr.a)) if tr.a[l] is not None
-                 and rows for f in [_finite(np.asarray(tr.a[l], float)[rows])] if f.size]
-            lo, hi = v.unit_scale.ends or (0.0, 1.0)
-            sc["unit"] = [min([float(x.min()) for x in a] + [lo]),
-                          max([float(x.max()) for x in a] + [hi])]
+            sc["unit"], sc["unit_by"] = _sequential(net, traces, rows,
+                                                    v.unit_scale.ends or (0.0, 1.0))
         unit = link = None
         if v.unit is not None and v.unit != "a":
             unit = _grid(net, traces, rows, lambda tr, l, q=v.unit: [] if l == 0 or getattr(

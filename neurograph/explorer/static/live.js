@@ -38,7 +38,9 @@ function render({ model, el }) {
     const lk = model.get('links')[i];
     if (!lk) return;
     chosen = i;
-    which.textContent = 'w(' + lk[0] + ' → ' + lk[1] + ')' + (lk[2] ? ' (frozen)' : '') + ' =';
+    // a shared weight (lk[3]: its parameter's name, lk[4]: its links) is one number for all
+    which.textContent = (lk[3] ? lk[3] + ' (shared by ' + lk[4] + ' links)' :
+      'w(' + lk[0] + ' → ' + lk[1] + ')') + (lk[2] ? ' (frozen)' : '') + ' =';
     const w = model.get('weights')[i];
     box.value = String(Number(w.toPrecision(6)));  // as a person reads it; the title: all
     box.title = String(w);
@@ -117,6 +119,7 @@ function render({ model, el }) {
       const t = e.target;
       if (!t.matches) return null;
       if (t.matches('line.link, line.biaslink, text.linklabel')) return parseInt(t.dataset.i, 10);  // a label names its link
+      if (t.matches('rect.kcell')) return parseInt(t.dataset.k, 10);  // a kernel entry: its θ index
       if (t === svg && e.clientX !== undefined) return nearest(e);  // a dashed (frozen) line's gap
       if (!t.matches('circle.unit')) return null;
       const name = t.querySelector('title').textContent;

@@ -83,9 +83,10 @@ const units = {}, linkEls = [], placers = [];
 const byTarget = {}, bySource = {};
 // an image input: x(i) drawn as its picture, or as units (start.pic false: as it was)
 const IMG = L.image, pic = { on: !!IMG && start.pic !== false };
-const big = {};
+const big = {}, GL = {};  // GL: the grid layers (drawn as their feature maps), by l
 L.layers.forEach((lay) => {
   big[lay.l] = lay.big;
+  if (lay.grid) GL[lay.l] = lay.grid;
   [lay.bias].concat(lay.units).forEach((u) => { if (u) { u.x0 = u.x; u.y0 = u.y; } });
 });
 function unitAt(l, p) { return p < 0 ? L.layers[l - 1].bias : L.layers[l - 1].units[p]; }
@@ -97,12 +98,14 @@ const svgEl = (tag, attrs, parent) => {
   return e;
 };
 const at = (e, attrs) => Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
-const onPicture = (l) => pic.on && l === 1;
+// x(i) as its picture: an image input while pic.on, an input grid's maps always
+const onPicture = (l) => l === 1 && (pic.on || !!GL[1]);
 function place() {  // the layers spread over the pane's width; positions are the layout's
   const m = $('main'), pn = $('panel');
   const pane = m && m.clientWidth ? m.clientWidth - (pn ? pn.offsetWidth : 0) - 24 : 0;
   const gaps = Math.max(1, L.layers.length - 1);
   const extra = Math.max(0, Math.min(400, (pane - L.width) / gaps));
+  L.layers.forEach((lay, j) => { lay.dx = j * extra; });
   L.layers.forEach((lay, j) => [lay.bias].concat(lay.units).forEach((u) => {
     if (!u) return;
     u.x = (onPicture(lay.l) && u.gx !== undefined ? u.gx : u.x0) + j * extra;
@@ -119,6 +122,7 @@ L.links.forEach((lk) => {
   const key = lk.t.join(','); (byTarget[key] = byTarget[key] || []).push(lk);
   const ks = srcOf(lk).join(','); (bySource[ks] = bySource[ks] || []).push(lk);
   if (lk.s && big[lk.s[0]]) return;  // a bias link is drawn even from a large layer
+  if (GL[lk.t[0]] && (!lk.s || GL[lk.s[0]])) return;  // into a map: one line per pair of maps
   const e = svgEl('line', { class: lk.s ? 'link' : 'biaslink', tabindex: '-1',
     role: 'graphics-symbol' }, lk.s ? svg : underneath);
   e.dataset.i = lk.i; lk.el = e; linkEls.push(lk);
@@ -131,6 +135,19 @@ L.links.forEach((lk) => {
 const order = (a, b) => (a[0] - b[0]) || (a[1] - b[1]);
 Object.values(byTarget).forEach((ls) => ls.sort((x, y) => order(srcOf(x), srcOf(y))));
 Object.values(bySource).forEach((ls) => ls.sort((x, y) => order(x.t, y.t)));
+// links into a map are many (a kernel's entries at every position): one line per pair of
+// maps they join stands for them, under the cells; a link's numbers are a kernel entry's panel
+const mapLines = svgEl('g', { id: 'maplines' });
+// a map's box, its kernel pictures counted in: a line leaves a conv map right of them
+const mapBox = (l, m) => { const g = GL[l], [x, y] = g.at[m];
+  return { x: x + L.layers[l - 1].dx, y: y, w: g.w * g.cell + (g.kernels ? g.kernels.width : 0),
+    h: g.h * g.cell }; };
+(L.maplinks || []).forEach(([ls, ms, lt, mt]) => {
+  const e = svgEl('line', { class: 'maplink' }, mapLines);
+  e.dataset.from = ls + ',' + ms; e.dataset.to = lt + ',' + mt;
+  placers.push(() => { const a = mapBox(ls, ms), b = mapBox(lt, mt);
+    at(e, { x1: a.x + a.w, y1: a.y + a.h / 2, x2: b.x, y2: b.y + b.h / 2 }); });
+});
 const unitText = {}, valueLayer = svgEl('g', { id: 'values' });  // the view's numbers
 if (linkEls.length <= 40) linkEls.forEach((lk) => {  // as many as a diagram labels
   const t = svgEl('text', { class: 'linklabel' }, valueLayer); t.dataset.i = lk.i; lk.label = t;
@@ -155,12 +172,13 @@ L.layers.forEach((lay) => {
     placers.push(() => { at(c, { cx: b.x, cy: b.y, r: b.r }); at(t, { x: b.x, y: b.y + 3.5 }); });
   }
   lay.units.forEach((u, p) => {
-    const rect = IMG && lay.l === 1;  // a pixel of the picture, or a round unit
-    const c = svgEl(rect ? 'rect' : 'circle', { class: 'unit', id: 'u_' + u.name });
+    const rect = (IMG && lay.l === 1) || !!lay.grid;  // a pixel, a map's cell, or a round unit
+    const c = svgEl(rect ? 'rect' : 'circle', { class: lay.grid ? 'unit cell' : 'unit', id: 'u_' + u.name });
     const t = document.createElementNS(NS, 'title'); t.textContent = u.name; c.appendChild(t);
     focusable(c, lay.l, p);
     placers.push(() => {
       if (!rect) at(c, { cx: u.x, cy: u.y, r: u.r });
+      else if (lay.grid) { const s = lay.grid.cell; at(c, { x: u.x - s / 2, y: u.y - s / 2, width: s, height: s }); }
       else { const s = pic.on ? IMG.cell : 2 * u.r;
         at(c, { x: u.x - s / 2, y: u.y - s / 2, width: s, height: s, rx: pic.on ? 0 : u.r }); }
     });
@@ -186,10 +204,103 @@ L.layers.forEach((lay) => {
     });
   });
 });
+// --- a grid layer's furniture: its heading, each map's name, and a conv map's kernels
+// (one picture per input map read, its values printed) with ∂J/∂K of the frame beside ---
+const gridLayer = svgEl('g', { id: 'grids' }), kcells = [], kbias = [];
+const gtext = (cls, txt, place) => {
+  const t = svgEl('text', { class: cls }, gridLayer); t.textContent = txt; placers.push(() => place(t)); return t;
+};
+let byTheta = null;  // a θ index's links (a shared weight has many)
+function linkOf(i) {
+  if (!byTheta) { byTheta = {}; L.links.forEach((k) => { (byTheta[k.i] = byTheta[k.i] || []).push(k); }); }
+  return (byTheta[i] || [])[0];
+}
+const paramName = (i) => { const lk = linkOf(i); return lk && lk.p !== undefined ? lk.p : 'θ[' + i + ']'; };
+function kernelCell(lay, m, i, grad, x, y, w, h, shows) {
+  const e = svgEl('rect', { class: 'kcell', tabindex: '-1', role: 'graphics-symbol', width: w, height: h }, gridLayer);
+  e.dataset.k = i; e.dataset.grad = grad ? '1' : '0';  // k: the θ index (data-i is a link's)
+  e.dataset.n = kcells.length;  // its place in the keyboard's walk
+  const t = shows ? svgEl('text', { class: 'kval' }, gridLayer) : null;
+  placers.push(() => { at(e, { x: x + lay.dx, y: y }); if (t) at(t, { x: x + lay.dx + w / 2, y: y + h / 2 + 3 }); });
+  const pick = (focused) => select({ kernel: { l: lay.l, i: i, grad: grad, el: e }, el: e }, focused);
+  e.addEventListener('mouseenter', () => pick(false));
+  e.addEventListener('focus', () => pick(true));
+  kcells.push({ el: e, text: t, i: i, grad: grad, l: lay.l, m: m });
+}
+L.layers.forEach((lay) => {
+  const g = lay.grid;
+  if (!g) return;
+  const [x0, y0] = g.at[0];
+  // two short lines: a narrow block's heading must not reach the next layer's "+1"
+  gtext('gridhead', g.name + ': ' + g.kind, (t) => at(t, { x: x0 + lay.dx, y: y0 - 28 }));
+  gtext('gridsize', g.maps + (g.maps === 1 ? ' map ' : ' maps ') + g.h + '×' + g.w,
+    (t) => at(t, { x: x0 + lay.dx, y: y0 - 16 }));
+  g.at.forEach(([x, y], m) => {
+    if (g.maps > 1) gtext('mapname', g.name + '[' + m + ']', (t) => at(t, { x: x + lay.dx, y: y - 3 }));
+    const K = g.kernels;
+    if (!K) return;
+    const [C, kh, kw] = K.shape, step = kw * K.cw + 6;
+    for (let c = 0; c < K.shown; c++) [false, true].forEach((grad, j) => {
+      const left = x + g.w * g.cell + 6 + (j * K.shown + c) * step;
+      const head = (grad ? '∂J/∂K' : 'K') + (C > 1 ? '[' + c + ']' : '');
+      const t = gtext('khead', head, (e) => at(e, { x: left + lay.dx, y: y - 3 }));
+      // the map's shared bias, per frame, where the picture is wide enough (else: the +1 row
+      // of each of its units' panels)
+      if (!grad && c === 0 && K.bias && K.values) {
+        const b = svgEl('tspan', { class: 'kbias' }, t); kbias.push({ el: b, i: K.bias[m] });
+      }
+      for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) {
+        kernelCell(lay, m, K.i[((m * C + c) * kh + r) * kw + q], grad, left + q * K.cw, y + r * K.ch,
+          K.cw, K.ch, K.values);
+      }
+    });
+    if (C > K.shown) gtext('khead', '+ ' + (C - K.shown) + ' more', (t) => at(t, { x: x + lay.dx, y: y + g.h * g.cell + 10 }));
+  });
+});
+const fieldLayer = svgEl('g', { id: 'field' });  // a map unit's receptive field, over the cells
+placers.push(() => { if (st.sel) drawField(st.sel); });  // the pane widened: the cells moved
+function drawField(what) {
+  fieldLayer.replaceChildren();
+  if (what.kernel || what.link || !GL[what.l] || what.p < 0) return;
+  (byTarget[what.l + ',' + what.p] || []).forEach((lk) => {
+    if (!lk.s || !GL[lk.s[0]]) return;
+    const u = unitAt(lk.s[0], lk.s[1]), s = GL[lk.s[0]].cell;
+    const e = svgEl('rect', { class: 'field', x: u.x - s / 2, y: u.y - s / 2, width: s, height: s }, fieldLayer);
+    e.dataset.unit = u.name;
+  });
+}
+function short(v) {  // a kernel cell's value in at most 5 characters, as the diagrams print it
+  if (v === undefined) return '—';
+  if (v === 0 || !isFinite(v)) return fmt(v);
+  const a = Math.abs(v);
+  return a >= 0.01 && a < 100 ? String(Number(v.toPrecision(2))) : v.toExponential(0).replace('+', '');
+}
+function drawGrids() {  // cells: the view's quantity (data-v); kernels: w by sign, ∂J/∂K red/blue
+  const q = V().unit;
+  Object.keys(GL).forEach((l) => L.layers[l - 1].units.forEach((u, p) => {
+    const x = +l === 1 ? val('a', 1, p) : q ? val(q, +l, p) : undefined;
+    units[l + ',' + p].dataset.v = x === undefined ? '' : String(x);
+  }));
+  const top = {};
+  kcells.forEach((c) => { const v = c.grad ? G(c.i) : W(c.i), k = c.l + ',' + c.grad;
+    c.v = v; top[k] = Math.max(top[k] || 0, known(v) && isFinite(v) ? Math.abs(v) : 0); });
+  kcells.forEach((c) => {
+    const m = top[c.l + ',' + c.grad] || 1;
+    const fill = c.v === undefined ? '#ffffff' : c.grad ? div(c.v, m) :
+      interp(['#ffffff', c.v >= 0 ? P.exc : P.inh], Math.abs(c.v) / m);
+    c.el.setAttribute('fill', fill);
+    c.el.dataset.v = c.v === undefined ? '' : String(c.v);
+    if (c.text) { c.text.textContent = short(c.v); c.text.setAttribute('fill', ink(fill)); }
+  });
+  kbias.forEach((b) => { b.el.textContent = '  b = ' + short(W(b.i)); });
+}
 // heat maps over the input box (two inputs) or weight pictures (image inputs) beside units,
 // never over a label (names sit above a unit, class names right of the output layer)
 const pics = {};
-if (D.maps || (IMG && L.layers.length > 2)) {
+// the weights into Layer 2 as pictures of x's shape: an image input's, or an input grid's
+// of one map feeding dense units (a conv layer's weights are its kernels)
+const PICW = IMG || (GL[1] && GL[1].maps === 1 && !GL[2] ? GL[1] : null);
+if (D.maps || (PICW && L.layers.length > 2)) {
   const layers = D.maps ? L.layers.slice(1, -1) : [L.layers[1]];
   layers.forEach((lay) => lay.units.forEach((u, p) => {
     const step = lay.units.length > 1 ? Math.abs(lay.units[1].y0 - lay.units[0].y0) : 40;
@@ -267,13 +378,13 @@ function drawPictures() {
       if (lay.l === L.layers.length && p === 0) drawMap(idx);
       idx++;
     }));
-  } else if (IMG && pics['2,0']) {
+  } else if (PICW && pics['2,0']) {
     const lay = L.layers[1];
     lay.units.forEach((u, p) => {
       const ws = new Array(S[0]).fill(0);
       (byTarget['2,' + p] || []).forEach((lk) => { if (lk.s && lk.s[0] === 1) ws[lk.s[1]] = W(lk.i); });
       const m = Math.max(...ws.map(Math.abs)) || 1;
-      pics['2,' + p].setAttribute('href', picture(ws, IMG.w, IMG.h, (v) => {
+      pics['2,' + p].setAttribute('href', picture(ws, PICW.w, PICW.h, (v) => {
         const g = Math.round(127.5 + 127.5 * v / m); return 'rgb(' + g + ',' + g + ',' + g + ')'; }));
     });
   }
@@ -387,10 +498,21 @@ function findingEl(f, who) {
 function drawFindings() {
   ringLayer.replaceChildren();
   if (st.view !== 'health') return;
-  const fs = findings();
+  const fs = findings(), onMaps = {};
   Object.keys(fs.unit).forEach((key) => {
     const [l, p] = key.split(',').map(Number), u = unitAt(l, p);
     const kinds = [...new Set(fs.unit[key].map((f) => f.kind))];
+    if (GL[l]) {  // a map's cell: a square ring per kind; the badges once per map, below
+      const s = GL[l].cell;
+      kinds.forEach((kind, j) => {
+        const c = document.createElementNS(NS, 'rect'), e = s / 2 + 1 + 2 * j;
+        at(c, { x: u.x - e, y: u.y - e, width: 2 * e, height: 2 * e, class: 'ring', stroke: badge(kind)[0] });
+        c.dataset.unit = u.name; c.dataset.kind = kind; ringLayer.appendChild(c);
+        const m = onMaps[l + ',' + u.m] = onMaps[l + ',' + u.m] || new Set();
+        m.add(kind);
+      });
+      return;
+    }
     kinds.forEach((kind, j) => {  // one ring per kind, nested outwards
       const c = document.createElementNS(NS, 'circle');
       c.setAttribute('cx', u.x); c.setAttribute('cy', u.y); c.setAttribute('r', u.r + 3 + 3.5 * j);
@@ -401,6 +523,17 @@ function drawFindings() {
     t.setAttribute('x', u.x - u.r - 3); t.setAttribute('y', u.y - u.r - 3);
     t.setAttribute('class', 'badge'); t.dataset.unit = u.name;
     kinds.forEach((kind, j) => {
+      const s = document.createElementNS(NS, 'tspan');
+      s.setAttribute('fill', badge(kind)[0]); s.textContent = (j ? ' ' : '') + badge(kind)[1];
+      t.appendChild(s);
+    });
+    ringLayer.appendChild(t);
+  });
+  Object.entries(onMaps).forEach(([key, kinds]) => {  // left of the map: its cells' kinds
+    const [l, m] = key.split(',').map(Number), b = mapBox(l, m);
+    const t = document.createElementNS(NS, 'text');
+    at(t, { x: b.x - 4, y: b.y + 9, class: 'badge' }); t.dataset.map = key;
+    [...kinds].forEach((kind, j) => {
       const s = document.createElementNS(NS, 'tspan');
       s.setAttribute('fill', badge(kind)[0]); s.textContent = (j ? ' ' : '') + badge(kind)[1];
       t.appendChild(s);
@@ -419,6 +552,11 @@ function scaleAt(side, l) {
   const s = SC[st.view][side], p = policy();
   return p === 'layer' ? s.layer[l - 1] : p === 'frame' ? s.frame[st.k] : s.run;
 }
+// a sequential scale's [lo, hi]: the run's, or the layer's or frame's as the picker says
+function seqEnds(l) {
+  const sc = SC[st.view], p = policy(), by = sc.unit_by;
+  return by && p === 'layer' ? by.layer[l - 1] : by && p === 'frame' ? by.frame[st.k] : sc.unit;
+}
 let ink0 = [0, 1];  // the ends of x(i)'s grey scale, as it is drawn as its picture
 function unitColor(l, p, drawn) {
   const v = V();
@@ -430,7 +568,7 @@ function unitColor(l, p, drawn) {
   const x = val(v.unit, l, p);
   if (x === undefined) return '#ffffff';  // not in this frame's Trace
   if (v.unit_palette === 'seq') {
-    const [lo, hi] = SC[st.view].unit;
+    const [lo, hi] = seqEnds(l);
     return interp(P.seq, (x - lo) / ((hi - lo) || 1));
   }
   return div(x, scaleAt('unit', l));
@@ -524,9 +662,14 @@ function legend() {
   const what = { run: 'one scale for the whole run', layer: 'one scale per layer', frame: 'one scale for this frame' }[p];
   let h = '<b id="scalename">' + what + (v.shared ? ', units and links alike' : '') + '</b><br>';
   if (!v.unit) h += '<div>units: not coloured (' + st.view + ' view)</div>';
-  else if (v.unit_palette === 'seq') h += '<div>units: ' + v.unit_legend + ' (one scale for the run)</div><div class="bar" style="background:' +
-    bar(P.seq) + '"></div><div class="ends" data-which="unit"><span>' + fmt(sc.unit[0]) +
-    '</span><span>' + fmt(sc.unit[1]) + '</span></div>';
+  else if (v.unit_palette === 'seq') {
+    const se = p === 'frame' && sc.unit_by ? sc.unit_by.frame[st.k] : sc.unit;  // per layer: each below
+    h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' +
+    bar(P.seq) + '"></div><div class="ends" data-which="unit"><span>' + fmt(se[0]) +
+    '</span><span>' + fmt(se[1]) + '</span></div>' + (p !== 'layer' || !sc.unit_by ? '' :
+      '<div class="perlayer" data-which="unit">' + sc.unit_by.layer.slice(1).map((e, l) =>
+        'Layer ' + (l + 2) + ': ' + fmt(e[0]) + '…' + fmt(e[1])).join('; ') + '</div>');
+  }
   else h += '<div>units: ' + v.unit_legend + '</div><div class="bar" style="background:' + bar(P.div) +
     '"></div><div class="ends" data-which="unit"><span>' + fmt(-ends('unit')) + '</span><span>0</span><span>' +
     fmt(ends('unit')) + '</span></div>' + perLayer('unit');
@@ -553,13 +696,22 @@ function unitPanel(l, p) {
     panelFindings(findings().unit[l + ',' + p])];
   if (!n) return out.concat(el('div', null, 'a History gives weights only: pass Steps for z, a, δ.'));
   if (l === 1) return out.concat(fm('a = x = ', num('a', val('a', 1, p))));
+  const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
+  if (pooled(l, p)) {  // a pooling unit: z is the max or the mean of its window's a
+    const f = R.f[l - 1][p], win = windowOf(l, p), cells = el('table', null, row('from', 'a'));
+    const first = f === 'max' ? win.find((lk) => dzda(lk) === 1) : null;
+    win.forEach((lk) => cells.append(row(sym(lk.s[0], lk.s[1]) + (lk === first ? ' (won)' : ''),
+      fmt(val('a', lk.s[0], lk.s[1])))));
+    out.push(fm('z = ' + f, sub('i'), ' a', sub('i'), ' over its window of ' + win.length + ' units'),
+      el('div', { class: 'terms' }, cells), fm('z = ', num('z', z)));
+    return out.concat(activationLines(l, p, z, a, dg), deltaLines(l, p, a, dg, d));
+  }
   // every term in the formula's order (bias first, byTarget is sorted so), scrolled when long
   const table = el('table', null, row('from', 'Θ', 'a', 'Θ·a'));
   (byTarget[l + ',' + p] || []).forEach((lk) => {
     const a = lk.s ? val('a', lk.s[0], lk.s[1]) : 1;
     table.append(row(lk.s ? sym(lk.s[0], lk.s[1]) : '+1 (bias)', fmt(W(lk.i)), fmt(a), fmt(mul(W(lk.i), a))));
   });
-  const z = val('z', l, p), a = val('a', l, p), dg = val('dg', l, p), d = val('d', l, p);
   out.push(fm('z = Σ', sub('i'), ' Θ', sub('ji'), ' a', sub('i')), el('div', { class: 'terms' }, table),
     fm('z = ', num('z', z)));
   return out.concat(activationLines(l, p, z, a, dg), deltaLines(l, p, a, dg, d));
@@ -575,8 +727,22 @@ function activationLines(l, p, z, a, dg) {
   el('div', { class: 'note' }, 'each a', sub('k'), ' depends on every z of its layer: no g\'(z) of one unit')];
 }
 const sumBy = (list, f) => list.reduce((acc, x, i) => { const v = f(x, i); return known(acc, v) ? acc + v : undefined; }, 0);
-function errorOf(l, p) {  // Σ_j Θ_ji δ_j: the error unit p of Layer l is handed back
-  return sumBy(bySource[l + ',' + p] || [], (lk) => mul(W(lk.i), val('d', lk.t[0], lk.t[1])));
+// how a unit makes z (R.f, its input function's facts): 'sum' Σ Θa, or a pool's 'max' or
+// 'mean' of its window; ∂z_j/∂a_i is then Θ_ji, 1 for the window's first largest a and 0
+// for the rest (the engines' order: by layer and position, as byTarget is sorted), or 1/k
+const pooled = (l, p) => R.f[l - 1][p] !== 'sum';
+const windowOf = (l, p) => (byTarget[l + ',' + p] || []).filter((lk) => lk.s);
+function dzda(lk) {
+  const [l, p] = lk.t;
+  if (!pooled(l, p)) return W(lk.i);
+  const win = windowOf(l, p);
+  if (R.f[l - 1][p] === 'mean') return 1 / win.length;
+  const as = win.map((k) => val('a', k.s[0], k.s[1]));
+  if (!known(...as)) return undefined;
+  return win[as.indexOf(Math.max(...as))] === lk ? 1 : 0;
+}
+function errorOf(l, p) {  // Σ_j ∂z_j/∂a_i δ_j (Θ_ji δ_j): the error unit p of Layer l is handed back
+  return sumBy(bySource[l + ',' + p] || [], (lk) => mul(dzda(lk), val('d', lk.t[0], lk.t[1])));
 }
 function deltaLines(l, p, a, dg, d) {
   const rule = R.delta[l - 1][p], g = gname(l, p), L_ = sup('(L)');
@@ -599,13 +765,16 @@ function deltaLines(l, p, a, dg, d) {
       fmt(D.y ? a - yOf(p) : undefined) + ' − ' + fmt(m) + ') = ', num('delta', d)),
     el('div', { class: 'note', 'data-rule': rule }, 'squared error with ' + g + ' outputs: the Jacobian of ' + g)];
   }
-  const outs = bySource[l + ',' + p] || [];
-  const shares = el('table', null, row('to j', ['Θ', sub('ji')], ['δ', sub('j')], 'share Θ·δ'));
+  const outs = bySource[l + ',' + p] || [], pools = outs.some((lk) => pooled(...lk.t));
+  const dz = pools ? ['∂z', sub('j'), '/∂a', sub('i')] : ['Θ', sub('ji')];
+  const shares = el('table', null, row('to j', dz, ['δ', sub('j')], pools ? 'share' : 'share Θ·δ'));
   outs.forEach((lk) => {
-    const dj = val('d', lk.t[0], lk.t[1]);
-    shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(W(lk.i))),
-      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(mul(W(lk.i), dj)))));
+    const dj = val('d', lk.t[0], lk.t[1]), f = dzda(lk);
+    shares.append(el('tr', null, el('td', null, sym(lk.t[0], lk.t[1])), el('td', null, fmt(f)),
+      el('td', null, fmt(dj)), el('td', { 'data-q': 'share' }, fmt(mul(f, dj)))));
   });
+  const poolNote = pools ? el('div', { class: 'note' }, 'into a max pool: ∂z', sub('j'), '/∂a', sub('i'),
+    ' is 1 for the first largest a of its window, 0 for the others; into a mean: 1/k') : null;
   const sum = errorOf(l, p);
   if (rule === 'hidden_layerwise') {
     const m = sumBy(L.layers[l - 1].units, (u, q) => mul(val('a', l, q), errorOf(l, q)));
@@ -613,7 +782,7 @@ function deltaLines(l, p, a, dg, d) {
       sub('k'), '), s', sub('i'), ' = Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j'), ' (' + g + ': its Jacobian)'),
     el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(a) + ' × (' + fmt(sum) + ' − ' + fmt(m) + ') = ', num('delta', d))];
   }
-  return [fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' Θ', sub('ji'), ' δ', sub('j')),
+  return [fm('δ', sub('i'), ' = g\'(z', sub('i'), ')·Σ', sub('j'), ' ', ...dz, ' δ', sub('j')), poolNote,
     el('div', { class: 'terms' }, shares), fm('δ = ' + fmt(dg) + ' × ' + fmt(sum) + ' = ', num('delta', d))];
 }
 function biasPanel(l) {  // the "+1" of Layer l: a_0 = 1, its links are Layer l+1's bias weights
@@ -654,6 +823,13 @@ function sharedLines(lk) {
   fm('Σ a·δ over its ' + peers.length + ' links (this instance) = ', num('psum', sumBy(peers, term))),
   fm('∂J/∂p (the batch: that sum averaged over the batch, + λ once) = ', num('grad', G(lk.i)))];
 }
+function kernelPanel(kn) {  // a kernel entry (or ∂J/∂K's): its value, then its links' terms
+  const lk = linkOf(kn.i), g = GL[kn.l];
+  return [el('div', null, el('b', null, paramName(kn.i)), ' (' + g.name + '\'s kernels), instance ' +
+    who() + ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info),
+  fm('K = ', num('w', W(kn.i)))]
+    .concat(lk ? sharedLines(lk) : []);
+}
 function biasLinkPanel(lk, to) {  // a bias link: its weight and its term of z (a = 1)
   const w = W(lk.i), dj = val('d', lk.t[0], lk.t[1]);
   return [el('div', null, el('b', null, 'link +1 → ' + to), ' (bias of Layer ' + lk.t[0] + '), instance ' +
@@ -680,6 +856,11 @@ const called = (l, p) => p < 0 || sym(l, p) === 'a' + l + '_' + (p + 1) ? slide(
   slide(l, p) + ' (' + sym(l, p) + ')';
 function announce(what) {  // the accessible name with the numbers of the view, frame and instance
   const v = V();
+  if (what.kernel) {
+    what.el.setAttribute('aria-label', paramName(what.kernel.i) + ' = ' + fmt(W(what.kernel.i)) +
+      ', ∂J/∂p = ' + fmt(G(what.kernel.i)));
+    return;
+  }
   if (what.link) {
     const lk = what.link, x = linkValue(lk), from = lk.s ? called(lk.s[0], lk.s[1]) : '+1';
     what.el.setAttribute('aria-label', 'link ' + from + ' → ' + called(lk.t[0], lk.t[1]) + ', w = ' +
@@ -694,15 +875,16 @@ function select(what, focused) {
   if (st.sel && st.sel.el) st.sel.el.classList.remove('on');
   st.sel = what;
   if (what.link) { what.el = what.link.el; }
-  else { what.el = units[what.l + ',' + what.p]; }
+  else if (!what.kernel) { what.el = units[what.l + ',' + what.p]; }
   if (what.el) what.el.classList.add('on');
+  drawField(what);
   if (focused) rove(what.el);
   panel();
 }
 function panel() {
   if (!st.sel) return;
   if (st.sel.el) announce(st.sel);
-  const parts = st.sel.link ? linkPanel(st.sel.link) :
+  const parts = st.sel.kernel ? kernelPanel(st.sel.kernel) : st.sel.link ? linkPanel(st.sel.link) :
     st.sel.p < 0 ? biasPanel(st.sel.l) : unitPanel(st.sel.l, st.sel.p);
   $('panel').replaceChildren(...parts.filter((x) => x !== null));
 }
@@ -711,14 +893,15 @@ function panel() {
 const marker = $('marker');
 function redraw() {
   const t0 = performance.now();
-  if (IMG && n) {
+  if ((IMG || GL[1]) && n) {
     const xs = L.layers[0].units.map((u, p) => val('a', 1, p)).filter(isFinite);
     ink0 = [Math.min(0, ...xs), Math.max(...xs)];
-    caption.textContent = pic.on ? D.instances[st.inst] + ' as its ' + IMG.h + '×' + IMG.w + ' picture' : '';
+    if (caption) caption.textContent = pic.on ? D.instances[st.inst] + ' as its ' + IMG.h + '×' + IMG.w + ' picture' : '';
   }
   L.layers.forEach((lay) => lay.units.forEach((u, p) =>
     units[lay.l + ',' + p].setAttribute('fill', unitColor(lay.l, p, true))));
   linkEls.forEach(linkStyle);
+  drawGrids();
   unitTexts();
   drawFindings();
   legend();
@@ -798,7 +981,14 @@ function focusLink(list, k) {
 svg.addEventListener('keydown', (e) => {
   const key = e.key, t = e.target, up = key === 'ArrowUp', down = key === 'ArrowDown';
   if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(key) || !t.dataset) return;
-  if (t.dataset.i !== undefined) {
+  if (t.dataset.k !== undefined) {  // a kernel's cell: ↑ ↓ through the layer's kernels, → its map
+    const c = kcells[+t.dataset.n], next = kcells[+t.dataset.n + (down ? 1 : -1)];
+    if ((up || down) && next && next.l === c.l) next.el.focus();
+    else if (key === 'ArrowRight') {
+      const p = L.layers[c.l - 1].units.findIndex((u) => u.m === c.m);
+      if (p >= 0) focusUnit(c.l, p);
+    }
+  } else if (t.dataset.i !== undefined) {
     const lk = byIndex[t.dataset.i];
     const w = walk && walk.list[walk.k] === lk ? walk :
       { list: drawn(byTarget[lk.t.join(',')]), k: drawn(byTarget[lk.t.join(',')]).indexOf(lk) };
@@ -810,7 +1000,11 @@ svg.addEventListener('keydown', (e) => {
     if (up && p - 1 >= (lay.bias ? -1 : 0)) focusUnit(l, p - 1);
     else if (down && p + 1 < lay.units.length) focusUnit(l, p + 1);
     else if (key === 'ArrowRight') focusLink(drawn(bySource[l + ',' + p]), 0);
-    else if (key === 'ArrowLeft') focusLink(drawn(byTarget[l + ',' + p]), 0);
+    else if (key === 'ArrowLeft') {  // into a map, links are not drawn: its kernel instead
+      const ins = drawn(byTarget[l + ',' + p]), u = unitAt(l, p);
+      const k = ins.length || !GL[l] ? null : kcells.find((c) => c.l === l && c.m === u.m);
+      if (k) k.el.focus(); else focusLink(ins, 0);
+    }
   } else return;
   e.preventDefault(); e.stopPropagation();  // an arrow in the network is not a frame step
 });
