@@ -17,6 +17,7 @@ from neurograph.engines.sweep import make_engine
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DENSE_DIGITS_THETA = 42_274  # θ of the digits net with every block laid out
+DENSE_POOL_DIGITS_THETA = 23_554  # … with its pooling block laid out (the conv's hollow)
 
 
 def digits_net() -> ng.Network:
@@ -77,18 +78,21 @@ def is_pool_layer(lay) -> bool:
     return all(u.input_function.name in ("max", "mean") for u in lay.nodes)
 
 
-def test_theta_of_the_digits_net_holds_its_own_weights_pool_blocks_and_parameters_only():
+def test_theta_of_the_digits_net_holds_its_own_weights_and_parameters_only():
     net = digits_net()
-    own = sum(1 for li in net.links if li.parameter is None
-              and not is_pool_layer(net.layers[li.target.layer - 1]))
-    # a pooling layer's links keep their block (s_{l+1} × (s_l + 1)) of stored 1s and holes
-    pools = sum(lay.size * (prev.size + 1) for prev, lay in zip(net.layers, net.layers[1:])
-                if is_pool_layer(lay))
+    pool_links = [li for li in net.links if is_pool_layer(net.layers[li.target.layer - 1])]
+    own = sum(1 for li in net.links if li.parameter is None) - len(pool_links)
     shared = sum(len(x) if hasattr(x, "shape") else 1
                  for x in net.parameters.values())
-    assert (own, pools, shared) == (32 * 73 + 10 * 33, 72 * 289, 8 * 9 + 8)
+    assert (own, len(pool_links), shared) == (32 * 73 + 10 * 33, 72 * 5, 8 * 9 + 8)
     theta = net.compile().theta
-    assert theta.size == own + pools + shared == 23_554 < 0.6 * DENSE_DIGITS_THETA
+    # a pooling layer's links (a window's 1s, a bias 0) read two constants of θ; its block
+    # (72 × 289 entries, mostly holes) takes no room
+    assert {(li.index, li.weight) for li in pool_links} == {(theta.size - 2, 1.0),
+                                                            (theta.size - 1, 0.0)}
+    assert theta.size == own + shared + 2 == 2_748 < 0.12 * DENSE_POOL_DIGITS_THETA
+    assert (net.n_links, net.n_params) == (5906, 2746)  # as when the block had its room
+    assert net.n_params == own + shared
     tr = net.backward(*data(5, 64, k=10))
     assert tr.theta.size == tr.grad.size == theta.size
     assert make_engine(net, 0.0, engine="matrix").grad.size == theta.size
@@ -97,7 +101,7 @@ def test_theta_of_the_digits_net_holds_its_own_weights_pool_blocks_and_parameter
 def test_a_hollow_block_is_a_zero_array_of_its_shape_that_takes_no_memory():
     net = digits_net()
     c = net.compile()
-    assert c.hollow == [True, False, False, False]
+    assert c.hollow == [True, True, False, False]
     T = c.thetas[0]
     assert T.shape == (288, 65) and T.strides == (0, 0) and not T.flags.writeable
     assert not T.any()

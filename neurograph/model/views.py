@@ -120,6 +120,11 @@ class NetworkViews:
                 j, i = np.argwhere((T != 0) & ~m)[0]
                 raise TopologyError(f"Θ({k})[{j}, {i}] = {T[j, i]:g} but there is no link "
                                     "there: positions without a link stay 0")
+        for value, i in self.weights.fixed.items():
+            if v[i] != value:
+                raise TopologyError(f"θ[{i}] = {v[i]:g}, but it is the {value:g} that pooling "
+                                    "units' links read (they carry no weight): expected "
+                                    f"{value:g} there")
         c.theta[...] = v
 
     def theta(self, l: int) -> np.ndarray:
