@@ -239,3 +239,128 @@ def test_the_torch_backend_runs_a_hollow_block_like_numpy():
         np.testing.assert_allclose(t.grad, u.grad, rtol=0, atol=1e-12)
         for li in net.links:
             assert t.link_grad(li) == pytest.approx(u.link_grad(li), abs=1e-12)
+
+
+# --- a pooling layer's block takes no room either: its links read two constants -------------
+def pool_links(net) -> list:
+    return [li for li in net.links if is_pool_layer(net.layers[li.target.layer - 1])]
+
+
+def test_a_pooling_links_weight_reads_1_its_bias_0_and_writing_them_is_refused():
+    net = conv_net()
+    X, y = data(5, 72)
+    want = net.forward(X, engine="graph")
+    links = pool_links(net)
+    assert {li.weight for li in links if li.is_bias} == {0.0}
+    assert {li.weight for li in links if not li.is_bias} == {1.0}
+    assert all(li.frozen and not li.carries_weight for li in links)
+    bias, window = net.in_links(net["s1[0, 0, 0]"])[:2]
+    assert bias.is_bias and not window.is_bias
+    for li, w in ((window, 5.0), (bias, 0.5)):
+        with pytest.raises(ng.TopologyError, match=r"pooling unit 's1\[0, 0, 0\]'.*carry no "
+                                                   r"weight"):
+            li.weight = w
+        with pytest.raises(ng.TopologyError, match="carry no weight"):
+            li.frozen = False
+    net.unfreeze("bias")
+    net.unfreeze(net.layers[2])  # a layer's links: the pooling layer's stay held
+    assert all(li.frozen for li in links)
+    T = net.theta(2)  # Θ(2) as before: 1 where a link is, the bias column 0
+    assert T.shape == (27, 109) and not T[:, 0].any() and T.sum() == 27 * 4
+    with pytest.raises(ng.TopologyError, match="pooling layer's.*carry no weight"):
+        T[0, 1] = 2.0
+    v = net.theta_flat.copy()
+    v[-2] = 3.0
+    with pytest.raises(ng.TopologyError, match=r"θ\[\d+\] = 3.*pooling units' links read"):
+        net.theta_flat = v
+    with net.lesion(units=[net["s1[1, 0, 0]"]], links=net.in_links(net["s1[0, 0, 0]"])):
+        assert {li.weight for li in pool_links(net) if not li.is_bias} == {1.0}
+        np.testing.assert_allclose(net.forward(X), net.forward(X, engine="graph"),
+                                   rtol=0, atol=1e-12)
+    t = ng.Trainer(net, alpha=0.5, momentum=0.5, lam=0.1, seed=0)
+    t.fit(X, y, epochs=3)
+    assert {li.weight for li in pool_links(net)} == {0.0, 1.0}
+    np.testing.assert_allclose(net.forward(X, engine="graph"), net.forward(X), rtol=0,
+                               atol=1e-12)
+    assert not np.allclose(net.forward(X), want)  # it trained
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pooling_nets_train_like_the_graph_engine_and_a_pooling_link_has_no_gradient(kind):
+    nets = [conv_net(2, kind), conv_net(2, kind)]
+    X, y = data(17, 72, seed=3)
+    costs = []
+    for net, engine in zip(nets, ("matrix", "graph")):
+        t = ng.Trainer(net, alpha=0.3, lam=0.2, momentum=0.8, batch_size=6, seed=1,
+                       engine=engine)
+        costs.append(t.fit(X, y, epochs=3).cost)
+    np.testing.assert_allclose(costs[0], costs[1], rtol=0, atol=1e-12)
+    for a, b in zip(nets[0].links, nets[1].links):
+        assert a.weight == pytest.approx(b.weight, abs=1e-12)
+    net = nets[0]
+    for engine in ("matrix", "graph"):
+        tr = run_backward(net, X, y, 0.2, "auto", engine)
+        assert all(tr.link_grad(li) == 0.0 for li in pool_links(net))
+    D = net.gradients(X, y, lam=0.2)
+    assert D[1].shape == (27, 109) and not D[1].any()  # nothing of Θ(2) is a parameter
+
+
+def test_copy_spec_graphml_and_torch_round_trips_keep_the_pooling_block_hollow(tmp_path):
+    net = conv_net(1, "avg")
+    X, _ = data(4, 72)
+    want = net.forward(X, engine="graph")
+    n = net.compile().theta.size
+    made = [net.copy(), ng.Network.from_spec(net.to_spec())]
+    ng.to_graphml(net, tmp_path / "c.graphml")
+    made.append(ng.from_graphml(tmp_path / "c.graphml"))
+    ng.save(net, tmp_path / "c.ngz")
+    made.append(ng.load(tmp_path / "c.ngz"))
+    if importlib.util.find_spec("torch") is not None:
+        made.append(ng.from_torch(ng.to_torch(net)))
+    for got in made:
+        c = got.compile()
+        assert c.hollow[:2] == [True, True] and c.theta.size == n
+        with pytest.raises(ng.TopologyError, match="carry no weight"):
+            got.in_links(got.layers[2].nodes[0])[1].weight = 2.0
+        np.testing.assert_allclose(got.forward(X), want, rtol=0, atol=1e-12)
+        assert (got.n_params, got.n_links) == (net.n_params, net.n_links)
+
+
+def test_a_checkpoint_written_with_the_pooling_blocks_room_loads_and_resumes_alike():
+    """pool_before_hollow.ngz was written by the code before this change (θ with the
+    pooling block's room, 3,053 entries; momentum's velocity and early stopping's best θ
+    of that length) with the expected numbers beside it: outputs at save, and after
+    resuming 2 epochs."""
+    ref = np.load(GOLDEN / "pool_before_hollow.npz")
+    net = ng.load(GOLDEN / "pool_before_hollow.ngz")
+    assert net.compile().theta.size == 3053 - 27 * 109 + 2
+    np.testing.assert_array_equal(net.forward(ref["X"]), ref["out_saved"])
+    net, t = ng.load(GOLDEN / "pool_before_hollow.ngz", trainer=True)
+    assert t.state.velocity.shape == t.state.best[1].shape == net.weights.theta.shape
+    assert t.state.best[1][-2:].tolist() == [1.0, 0.0]  # the constants, from their links' place
+    t.fit(ref["X"], ref["y"], epochs=2, validation=(ref["Xv"], ref["yv"]), patience=5)
+    np.testing.assert_allclose(t.history.cost, ref["cost"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.forward(ref["X"]), ref["out_resumed"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.parameters["c1.kernels"].value, ref["kernels"],
+                               rtol=0, atol=1e-12)
+
+
+def test_theta_of_a_28x28_conv_pool_net_is_its_own_weights_and_parameters():
+    net = ng.Network(seed=0)
+    x = net.add_inputs((1, 28, 28))
+    c = net.add_conv(x, maps=8, kernel=3, name="c1")
+    s = net.add_pool(c, size=2, name="s1")
+    out = net.add_layer(10, activation="softmax")
+    net.connect_layers(s, out)
+    s_l = [784, 8 * 26 * 26, 8 * 13 * 13, 10]
+    own, shared = 10 * (s_l[2] + 1), 8 * 9 + 8
+    # before: the pooling block s_3 × (s_2 + 1) was laid out in θ
+    before = s_l[2] * (s_l[1] + 1) + own + shared
+    theta = net.compile().theta
+    assert before == 7_326_578 and theta.size == own + shared + 2 == 13_612
+    print(f"\n28×28 net: θ {before * 8 / 1e6:.1f} MB before, {theta.nbytes / 1e3:.1f} kB now")
+    X, y = data(3, 784, k=10)
+    tr = net.backward(X, y)
+    assert tr.grad.size == theta.size
+    np.testing.assert_allclose(net.forward(X), net.forward(X, engine="graph"),
+                               rtol=0, atol=1e-12)
