@@ -260,8 +260,8 @@ def compile_network(net) -> Compiled:
 
 def pool_of(lay) -> str | None:
     """"max" or "mean" when every unit of the layer is a pooling unit of that kind with
-    the identity activation (its block of Θ then holds the windows: 1 where a link is,
-    read by index, never multiplied), else None."""
+    the identity activation (its windows are read by index, never multiplied; its
+    links, read from the store's constants, take no room), else None."""
     fns = {u.input_function.name for u in lay.nodes}
     if len(fns) != 1 or lay.activations != ["linear"]:
         return None
