@@ -277,8 +277,8 @@ class Link:
     @property
     def carries_weight(self) -> bool:
         """False for a link into a pooling unit (max or mean reads a, not w·a): its
-        fixed 1 (or bias 0), one constant of the store for all of them, is structure,
-        not a parameter to train or check: writing it is refused."""
+        1 (or bias 0) is structure, not a parameter to train or check (add_pool's links
+        read one constant of the store for all of them, and writing them is refused)."""
         fn = self.target.input_function
         return fn is None or fn.weighted
 
