@@ -364,3 +364,25 @@ def test_theta_of_a_28x28_conv_pool_net_is_its_own_weights_and_parameters():
     assert tr.grad.size == theta.size
     np.testing.assert_allclose(net.forward(X), net.forward(X, engine="graph"),
                                rtol=0, atol=1e-12)
+
+
+def test_whole_theta_matrices_of_a_net_with_a_pooling_layer_are_written_and_its_block_kept():
+    net = ng.Network(seed=0)
+    x = net.add_inputs((1, 4, 4))
+    s = net.add_pool(x, size=2, kind="avg")
+    out = net.add_layer(2, activation="sigmoid")
+    net.connect_layers(s, out)
+    T = [np.array(t) for t in net.thetas]
+    assert T[0].shape == (4, 17) and T[0].sum() == 16 and not T[0][:, 0].any()
+    T[1][:] = [[0.5, 1.0, -1.0, 2.0, 0.0], [0.1, 0.2, 0.3, 0.4, 0.5]]
+    net.thetas = T
+    np.testing.assert_array_equal(net.theta(2), T[1])
+    X = np.arange(32.0).reshape(2, 16) / 16
+    pooled = X.reshape(2, 2, 2, 2, 2).mean(axis=(2, 4)).reshape(2, 4)  # 2×2 windows
+    np.testing.assert_allclose(net.forward(X), 1 / (1 + np.exp(-(pooled @ T[1][:, 1:].T
+                                                                  + T[1][:, 0]))),
+                               rtol=0, atol=1e-14)
+    T[0][0, 1] = 3.0
+    with pytest.raises(ng.TopologyError, match=r"Θ\(1\) is a pooling layer's"):
+        net.thetas = T
+    np.testing.assert_array_equal(net.theta(2), T[1])
