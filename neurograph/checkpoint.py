@@ -229,14 +229,18 @@ def _read_array(z: zipfile.ZipFile, path: str, name: str, sums: dict, dtype,
 
 def _read_theta(z: zipfile.ZipFile, path: str, name: str, sums: dict, net) -> np.ndarray:
     """A θ-shaped member in the loaded θ's layout. Files written before a conv layer's
-    block took no room in θ hold it laid out with every block's room (its entries 0):
-    those are read at that length and the hollow blocks' entries left out."""
+    block took no room in θ hold it laid out with every block's room (its entries 0),
+    and those written before a pooling layer's did, with the pooling blocks' room: each
+    is read at its length and the hollow blocks' entries left out."""
     c = net.weights.current()
     if c is not None and any(c.hollow):
-        old = c.dense_index()
-        n_old = int(old[-1]) + 1 if len(old) else 0
-        if npy_header(z, z.getinfo(name), f"{path!r}: {name}").shape == (n_old,):
-            return _read_array(z, path, name, sums, net.dtype, (n_old,))[old]
+        shape = npy_header(z, z.getinfo(name), f"{path!r}: {name}").shape
+        # before conv blocks took no room: every block's; then: pooling blocks' still
+        for room in ([True] * len(c.shapes),
+                     [not h or p is not None for h, p in zip(c.hollow, c.pools)]):
+            old, n_old = c.dense_index(room)
+            if shape == (n_old,):
+                return _read_array(z, path, name, sums, net.dtype, (n_old,))[old]
     return _read_array(z, path, name, sums, net.dtype, (net.weights.n,))
 
 

@@ -17,6 +17,7 @@ from neurograph.engines.sweep import make_engine
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DENSE_DIGITS_THETA = 42_274  # θ of the digits net with every block laid out
+DENSE_POOL_DIGITS_THETA = 23_554  # … with its pooling block laid out (the conv's hollow)
 
 
 def digits_net() -> ng.Network:
@@ -77,18 +78,21 @@ def is_pool_layer(lay) -> bool:
     return all(u.input_function.name in ("max", "mean") for u in lay.nodes)
 
 
-def test_theta_of_the_digits_net_holds_its_own_weights_pool_blocks_and_parameters_only():
+def test_theta_of_the_digits_net_holds_its_own_weights_and_parameters_only():
     net = digits_net()
-    own = sum(1 for li in net.links if li.parameter is None
-              and not is_pool_layer(net.layers[li.target.layer - 1]))
-    # a pooling layer's links keep their block (s_{l+1} × (s_l + 1)) of stored 1s and holes
-    pools = sum(lay.size * (prev.size + 1) for prev, lay in zip(net.layers, net.layers[1:])
-                if is_pool_layer(lay))
+    pool_links = [li for li in net.links if is_pool_layer(net.layers[li.target.layer - 1])]
+    own = sum(1 for li in net.links if li.parameter is None) - len(pool_links)
     shared = sum(len(x) if hasattr(x, "shape") else 1
                  for x in net.parameters.values())
-    assert (own, pools, shared) == (32 * 73 + 10 * 33, 72 * 289, 8 * 9 + 8)
+    assert (own, len(pool_links), shared) == (32 * 73 + 10 * 33, 72 * 5, 8 * 9 + 8)
     theta = net.compile().theta
-    assert theta.size == own + pools + shared == 23_554 < 0.6 * DENSE_DIGITS_THETA
+    # a pooling layer's links (a window's 1s, a bias 0) read two constants of θ; its block
+    # (72 × 289 entries, mostly holes) takes no room
+    assert {(li.index, li.weight) for li in pool_links} == {(theta.size - 2, 1.0),
+                                                            (theta.size - 1, 0.0)}
+    assert theta.size == own + shared + 2 == 2_748 < 0.12 * DENSE_POOL_DIGITS_THETA
+    assert (net.n_links, net.n_params) == (5906, 2746)  # as when the block had its room
+    assert net.n_params == own + shared
     tr = net.backward(*data(5, 64, k=10))
     assert tr.theta.size == tr.grad.size == theta.size
     assert make_engine(net, 0.0, engine="matrix").grad.size == theta.size
@@ -97,7 +101,7 @@ def test_theta_of_the_digits_net_holds_its_own_weights_pool_blocks_and_parameter
 def test_a_hollow_block_is_a_zero_array_of_its_shape_that_takes_no_memory():
     net = digits_net()
     c = net.compile()
-    assert c.hollow == [True, False, False, False]
+    assert c.hollow == [True, True, False, False]
     T = c.thetas[0]
     assert T.shape == (288, 65) and T.strides == (0, 0) and not T.flags.writeable
     assert not T.any()
@@ -235,3 +239,150 @@ def test_the_torch_backend_runs_a_hollow_block_like_numpy():
         np.testing.assert_allclose(t.grad, u.grad, rtol=0, atol=1e-12)
         for li in net.links:
             assert t.link_grad(li) == pytest.approx(u.link_grad(li), abs=1e-12)
+
+
+# --- a pooling layer's block takes no room either: its links read two constants -------------
+def pool_links(net) -> list:
+    return [li for li in net.links if is_pool_layer(net.layers[li.target.layer - 1])]
+
+
+def test_a_pooling_links_weight_reads_1_its_bias_0_and_writing_them_is_refused():
+    net = conv_net()
+    X, y = data(5, 72)
+    want = net.forward(X, engine="graph")
+    links = pool_links(net)
+    assert {li.weight for li in links if li.is_bias} == {0.0}
+    assert {li.weight for li in links if not li.is_bias} == {1.0}
+    assert all(li.frozen and not li.carries_weight for li in links)
+    bias, window = net.in_links(net["s1[0, 0, 0]"])[:2]
+    assert bias.is_bias and not window.is_bias
+    for li, w in ((window, 5.0), (bias, 0.5)):
+        with pytest.raises(ng.TopologyError, match=r"pooling unit 's1\[0, 0, 0\]'.*carry no "
+                                                   r"weight"):
+            li.weight = w
+        with pytest.raises(ng.TopologyError, match="carry no weight"):
+            li.frozen = False
+    net.unfreeze("bias")
+    net.unfreeze(net.layers[2])  # a layer's links: the pooling layer's stay held
+    assert all(li.frozen for li in links)
+    T = net.theta(2)  # Θ(2) as before: 1 where a link is, the bias column 0
+    assert T.shape == (27, 109) and not T[:, 0].any() and T.sum() == 27 * 4
+    with pytest.raises(ng.TopologyError, match="pooling layer's.*carry no weight"):
+        T[0, 1] = 2.0
+    v = net.theta_flat.copy()
+    v[-2] = 3.0
+    with pytest.raises(ng.TopologyError, match=r"θ\[\d+\] = 3.*pooling units' links read"):
+        net.theta_flat = v
+    with net.lesion(units=[net["s1[1, 0, 0]"]], links=net.in_links(net["s1[0, 0, 0]"])):
+        assert {li.weight for li in pool_links(net) if not li.is_bias} == {1.0}
+        np.testing.assert_allclose(net.forward(X), net.forward(X, engine="graph"),
+                                   rtol=0, atol=1e-12)
+    t = ng.Trainer(net, alpha=0.5, momentum=0.5, lam=0.1, seed=0)
+    t.fit(X, y, epochs=3)
+    assert {li.weight for li in pool_links(net)} == {0.0, 1.0}
+    np.testing.assert_allclose(net.forward(X, engine="graph"), net.forward(X), rtol=0,
+                               atol=1e-12)
+    assert not np.allclose(net.forward(X), want)  # it trained
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pooling_nets_train_like_the_graph_engine_and_a_pooling_link_has_no_gradient(kind):
+    nets = [conv_net(2, kind), conv_net(2, kind)]
+    X, y = data(17, 72, seed=3)
+    costs = []
+    for net, engine in zip(nets, ("matrix", "graph")):
+        t = ng.Trainer(net, alpha=0.3, lam=0.2, momentum=0.8, batch_size=6, seed=1,
+                       engine=engine)
+        costs.append(t.fit(X, y, epochs=3).cost)
+    np.testing.assert_allclose(costs[0], costs[1], rtol=0, atol=1e-12)
+    for a, b in zip(nets[0].links, nets[1].links):
+        assert a.weight == pytest.approx(b.weight, abs=1e-12)
+    net = nets[0]
+    for engine in ("matrix", "graph"):
+        tr = run_backward(net, X, y, 0.2, "auto", engine)
+        assert all(tr.link_grad(li) == 0.0 for li in pool_links(net))
+    D = net.gradients(X, y, lam=0.2)
+    assert D[1].shape == (27, 109) and not D[1].any()  # nothing of Θ(2) is a parameter
+
+
+def test_copy_spec_graphml_and_torch_round_trips_keep_the_pooling_block_hollow(tmp_path):
+    net = conv_net(1, "avg")
+    X, _ = data(4, 72)
+    want = net.forward(X, engine="graph")
+    n = net.compile().theta.size
+    made = [net.copy(), ng.Network.from_spec(net.to_spec())]
+    ng.to_graphml(net, tmp_path / "c.graphml")
+    made.append(ng.from_graphml(tmp_path / "c.graphml"))
+    ng.save(net, tmp_path / "c.ngz")
+    made.append(ng.load(tmp_path / "c.ngz"))
+    if importlib.util.find_spec("torch") is not None:
+        made.append(ng.from_torch(ng.to_torch(net)))
+    for got in made:
+        c = got.compile()
+        assert c.hollow[:2] == [True, True] and c.theta.size == n
+        with pytest.raises(ng.TopologyError, match="carry no weight"):
+            got.in_links(got.layers[2].nodes[0])[1].weight = 2.0
+        np.testing.assert_allclose(got.forward(X), want, rtol=0, atol=1e-12)
+        assert (got.n_params, got.n_links) == (net.n_params, net.n_links)
+
+
+def test_a_checkpoint_written_with_the_pooling_blocks_room_loads_and_resumes_alike():
+    """pool_before_hollow.ngz was written by the code before this change (θ with the
+    pooling block's room, 3,053 entries; momentum's velocity and early stopping's best θ
+    of that length) with the expected numbers beside it: outputs at save, and after
+    resuming 2 epochs."""
+    ref = np.load(GOLDEN / "pool_before_hollow.npz")
+    net = ng.load(GOLDEN / "pool_before_hollow.ngz")
+    assert net.compile().theta.size == 3053 - 27 * 109 + 2
+    np.testing.assert_array_equal(net.forward(ref["X"]), ref["out_saved"])
+    net, t = ng.load(GOLDEN / "pool_before_hollow.ngz", trainer=True)
+    assert t.state.velocity.shape == t.state.best[1].shape == net.weights.theta.shape
+    assert t.state.best[1][-2:].tolist() == [1.0, 0.0]  # the constants, from their links' place
+    t.fit(ref["X"], ref["y"], epochs=2, validation=(ref["Xv"], ref["yv"]), patience=5)
+    np.testing.assert_allclose(t.history.cost, ref["cost"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.forward(ref["X"]), ref["out_resumed"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.parameters["c1.kernels"].value, ref["kernels"],
+                               rtol=0, atol=1e-12)
+
+
+def test_theta_of_a_28x28_conv_pool_net_is_its_own_weights_and_parameters():
+    net = ng.Network(seed=0)
+    x = net.add_inputs((1, 28, 28))
+    c = net.add_conv(x, maps=8, kernel=3, name="c1")
+    s = net.add_pool(c, size=2, name="s1")
+    out = net.add_layer(10, activation="softmax")
+    net.connect_layers(s, out)
+    s_l = [784, 8 * 26 * 26, 8 * 13 * 13, 10]
+    own, shared = 10 * (s_l[2] + 1), 8 * 9 + 8
+    # before: the pooling block s_3 × (s_2 + 1) was laid out in θ
+    before = s_l[2] * (s_l[1] + 1) + own + shared
+    theta = net.compile().theta
+    assert before == 7_326_578 and theta.size == own + shared + 2 == 13_612
+    print(f"\n28×28 net: θ {before * 8 / 1e6:.1f} MB before, {theta.nbytes / 1e3:.1f} kB now")
+    X, y = data(3, 784, k=10)
+    tr = net.backward(X, y)
+    assert tr.grad.size == theta.size
+    np.testing.assert_allclose(net.forward(X), net.forward(X, engine="graph"),
+                               rtol=0, atol=1e-12)
+
+
+def test_whole_theta_matrices_of_a_net_with_a_pooling_layer_are_written_and_its_block_kept():
+    net = ng.Network(seed=0)
+    x = net.add_inputs((1, 4, 4))
+    s = net.add_pool(x, size=2, kind="avg")
+    out = net.add_layer(2, activation="sigmoid")
+    net.connect_layers(s, out)
+    T = [np.array(t) for t in net.thetas]
+    assert T[0].shape == (4, 17) and T[0].sum() == 16 and not T[0][:, 0].any()
+    T[1][:] = [[0.5, 1.0, -1.0, 2.0, 0.0], [0.1, 0.2, 0.3, 0.4, 0.5]]
+    net.thetas = T
+    np.testing.assert_array_equal(net.theta(2), T[1])
+    X = np.arange(32.0).reshape(2, 16) / 16
+    pooled = X.reshape(2, 2, 2, 2, 2).mean(axis=(2, 4)).reshape(2, 4)  # 2×2 windows
+    np.testing.assert_allclose(net.forward(X), 1 / (1 + np.exp(-(pooled @ T[1][:, 1:].T
+                                                                  + T[1][:, 0]))),
+                               rtol=0, atol=1e-14)
+    T[0][0, 1] = 3.0
+    with pytest.raises(ng.TopologyError, match=r"Θ\(1\) is a pooling layer's"):
+        net.thetas = T
+    np.testing.assert_array_equal(net.theta(2), T[1])

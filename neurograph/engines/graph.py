@@ -363,6 +363,8 @@ class GraphEngine:
         self.reg = L2(lam, [self.plan.reg_idx])
         self.theta = net.weights.theta  # a view: updates write the links' weights
         self.grad = np.zeros_like(self.theta)
+        # the constants a pooling unit's links read (they carry no weight): no gradient
+        self.fixed = np.array(list(net.weights.fixed.values()), dtype=np.intp)
         self.pool = Pool(lambda m: GraphWorkspace(self.plan, m, self.theta.dtype))
         self.Z = self.A = self.dJ_da = self.delta = self.X = None
         self.has_delta = False
@@ -420,6 +422,7 @@ class GraphEngine:
     def finish(self) -> None:
         m = self.delta.shape[0]
         self.grad *= 1.0 / m  # Σ over the batch → Δ/m
+        self.grad[self.fixed] = 0.0
         t = self.plan.table
         if t is not None:  # a shared parameter's entry: the sum of its links' terms
             self.terms *= 1.0 / m

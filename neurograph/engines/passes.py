@@ -164,7 +164,7 @@ def cost_and_gradients(net, X, Y, lam=0.0, loss="auto", engine="auto", backend="
             "D(l) matrices exist only for layered networks; this one runs on the graph "
             "engine: use net.backward(X, Y) and read link.grad or trace.grad"
         )
-    D = Gradients(c.views(trace.grad) if not c.tied
+    D = Gradients(c.views(trace.grad) if not c.filled
                   else [c.full(k, trace.grad) for k in range(len(c.shapes))])
     D.flat = trace.grad
     return trace.cost, D

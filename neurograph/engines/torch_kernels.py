@@ -199,7 +199,8 @@ class TorchWindows:
         Σ blame onto a(l) (m, s_l), or None for the first layer."""
         m, G = d.shape[0], self.G
         if self.pool:
-            Dl[:, 0] = d.mean(0)
+            if self.t.own:  # a held block's links read constants: no room, no gradient
+                Dl[:, 0] = d.mean(0)
             if first:
                 return None
             dG = pool_blame(torch, G, d, self.t.kind).transpose(1, 2)

@@ -102,11 +102,14 @@ class Conv:
 
 @dataclass(eq=False)
 class Pool:
-    """A pool block: one window per unit, ``kind`` "max" or "mean", biases (held 0)."""
+    """A pool block: one window per unit, ``kind`` "max" or "mean", biases (held 0);
+    ``own`` when the block has room in θ (its bias entries then get a gradient, as on
+    a network built before pooling links read constants)."""
 
     win: Windows
     kind: str
     bidx: np.ndarray
+    own: bool = True
 
 
 # the tables of a compiled form (one per layout version): each trainer's engine reads them
@@ -133,13 +136,16 @@ def pool_table(c, k: int) -> Pool:
     """The windows of a pooling block: each unit's linked columns, in order (the
     first winner of max is the first of them, as the graph engine orders them)."""
     r, cols = c.shapes[k]
-    mask = np.ones((r, cols - 1), bool) if c.masks[k] is None else c.masks[k][:, 1:]
-    row, src = np.nonzero(mask)  # row by row, columns ascending
-    size = mask.sum(axis=1)
+    row, src = c.windows(k)  # row by row, columns ascending
+    size = np.bincount(row, minlength=r)
     if not len(size) or size.min() != size.max():  # compiling checked equal windows
         raise AssertionError("pool windows of one size expected")
     bidx = c.offsets[k] + np.arange(r) * cols
-    return Pool(Windows(src.reshape(r, -1), cols - 1), c.pools[k], bidx)
+    held = c.held[k] if c.held else None
+    if held is not None:  # biases read the fixed 0 (they carry no weight)
+        at = held.pos % cols == 0
+        bidx[held.pos[at] // cols] = held.tidx[at]
+    return Pool(Windows(src.reshape(r, -1), cols - 1), c.pools[k], bidx, not c.hollow[k])
 
 
 def conv_table(net, c, k: int) -> Conv | None:
@@ -253,14 +259,15 @@ def forward(t, theta: np.ndarray, a: np.ndarray, z: np.ndarray, work, l: int) ->
 
 def backward(t, theta: np.ndarray, d: np.ndarray, Dl: np.ndarray, terms: np.ndarray,
              work, l: int) -> np.ndarray | None:
-    """From δ(l+1) (``d``): a pool block's bias gradient into D(l) (its links carry no
-    weight: 0), a conv block's link terms into ``terms`` (D(l) stays 0: the kernels'
+    """From δ(l+1) (``d``): a pool block's bias gradient into D(l) when it has room (its
+    links carry no weight: 0), a conv block's link terms into ``terms`` (D(l) stays 0: the kernels'
     gradients are the sums of their terms); returns Σ blame onto a(l) (m, s_l), or
     None for l = 1."""
     m = d.shape[0]
     G = work.windows[(l, "G")]
     if isinstance(t, Pool):
-        Dl[:, 0] = d.mean(axis=0)
+        if t.own:  # a held block's links read constants: no room, no gradient
+            Dl[:, 0] = d.mean(axis=0)
         if l == 1:
             return None
         dG = pool_blame(G, d, t.kind).transpose(0, 2, 1)

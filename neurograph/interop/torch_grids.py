@@ -112,17 +112,17 @@ def _refuse_ties(net, layer: int, grid: Grid | None) -> None:
 
 def _links(c, k: int):
     """Block k's links as arrays, read off the compiled form (its own links: the mask;
-    tied ones: the tie table): target row (the unit's flat C-order place in its grid,
-    the order of its layer), source (the same in the grid below), θ index; and each
-    unit's bias index (−1: none)."""
+    tied ones and a pooling layer's: the tie and held tables): target row (the unit's
+    flat C-order place in its grid, the order of its layer), source (the same in the
+    grid below), θ index; and each unit's bias index (−1: none)."""
     r, cols = c.shapes[k]
     mask = c.masks[k]
     rows, col = np.nonzero(np.ones((r, cols), bool) if mask is None else mask)
     idx = c.offsets[k] + rows * cols + col
-    t = c.ties[k] if c.ties else None
-    if t is not None:
-        tr, tc = np.divmod(t.pos, cols)
-        rows, col, idx = (np.concatenate(p) for p in ((rows, tr), (col, tc), (idx, t.tidx)))
+    for t in (c.ties[k] if c.ties else None, c.held[k] if c.held else None):
+        if t is not None:  # links read from parameters or (a pooling layer's) constants
+            tr, tc = np.divmod(t.pos, cols)
+            rows, col, idx = (np.concatenate(p) for p in ((rows, tr), (col, tc), (idx, t.tidx)))
     bias = np.full(r, -1, dtype=np.intp)
     b = col == 0
     bias[rows[b]] = idx[b]

@@ -7,7 +7,8 @@ to the input units under its window, every link of map m at kernel place
 unit of map m the shared bias ``biases[m]``; zero padding is links that are
 not there. ``add_pool`` makes units whose input function is the max or the
 mean of their window and whose activation is the identity — units as the
-lecture defines them; their links carry no weight (fixed at 1, frozen).
+lecture defines them; their links carry no weight (they read a fixed 1, their
+biases a fixed 0: no room in θ; writing them is refused).
 
 The numbers of d2l's cross-correlation example:
 
@@ -233,17 +234,36 @@ def add_pool(net, x, size, stride=None, kind: str = "max",
     out = units(net, name, (C, Ho, Wo), layer, input_function=POOLS[kind])
     src = x.nodes.reshape(C, H, W)
     store = net.weights
-    # the links carry no weight: each a fixed, frozen 1 (drawn, never read by max or mean)
-    i0 = store.append(np.ones(out.size * kh * kw))
+    # the links carry no weight: each reads the store's one fixed, frozen 1 (drawn, never
+    # read by max or mean) and each bias the fixed 0, so the layer takes no room in θ
+    one, zero = store.fixed_entry(1.0), store.fixed_entry(0.0)
     rows = []
     for m, r, c in product(range(C), range(Ho), range(Wo)):
         v = out[m, r, c]
-        store.set_frozen(v._bias_link._i, True)  # θ0 = 0, held
-        for i, j in product(range(kh), range(kw)):
-            store.set_frozen(i0 + len(rows), True)
-            rows.append((src[m, r * sh + i, c * sw + j], v, i0 + len(rows)))
+        v._bias_link._i = zero
+        rows.extend((src[m, r * sh + i, c * sw + j], v, one)
+                    for i, j in product(range(kh), range(kw)))
     link_all(net, rows)
     return Grid(name, out, layer, kind + " pool")
+
+
+def hold_pool_links(net) -> None:
+    """Let the links of each pooling unit that holds what :func:`add_pool` gives it (its
+    links a frozen 1, its bias a frozen 0) read the store's constants, as add_pool's do:
+    a network read from a spec (a checkpoint written before they did) takes no room in
+    θ for them either. Other pooling units keep their entries."""
+    store, changed = net.weights, False
+    for u in net.nodes:
+        fn = u.input_function
+        if fn is None or fn.weighted:
+            continue
+        links = net.in_links(u)
+        if all(li.frozen and li.weight == (0.0 if li.is_bias else 1.0) for li in links):
+            for li in links:
+                li._i = store.fixed_entry(0.0 if li.is_bias else 1.0)
+            changed = True
+    if changed:
+        net.layout_changed()
 
 
 _POSITION = re.compile(r"^(.*)\[(\d+(?:, \d+)*)\]$")

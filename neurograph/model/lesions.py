@@ -23,7 +23,7 @@ from ..errors import TopologyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .node import Link
-    from .weights import Weights
+    from .store import Weights
 
 
 class Lesions:
@@ -64,6 +64,8 @@ class Lesions:
         """Cut ``cut`` (weight 0, frozen) and silence ``positions`` (layer index → unit
         positions, added to those silenced now) until the block ends; then put every
         weight, flag and silenced unit back exactly, also on an exception."""
+        # a pooling unit's links carry no weight (they read a constant): nothing to cut
+        cut = [li for li in cut if not (store.fixed and store.is_fixed(li.index))]
         saved = [(li, li.weight, li.frozen) for li in cut]
         before = dict(self.silenced)
         pos: dict[int, set] = {k: set(v.tolist()) for k, v in before.items()}

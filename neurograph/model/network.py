@@ -33,9 +33,9 @@ from .lesions import Lesions
 from .node import Link, Node, _check_weight
 from .parameters import Parameter, Registry
 from .sharing import NetworkParameters
+from .store import Weights, no_gc
 from .topology import Topology
 from .views import NetworkViews
-from .weights import Weights, no_gc
 
 
 class Network(WholeNetworks, NetworkViews, NetworkEdits, NetworkParameters):

@@ -260,7 +260,15 @@ class Link:
 
     @weight.setter
     def weight(self, value) -> None:
-        self._store.set(self._i, _check_weight(value, self, self._store.dtype))
+        w = _check_weight(value, self, self._store.dtype)
+        if self._store.fixed and self._store.is_fixed(self._i):
+            raise TopologyError(self._carries_none(f"cannot set the weight of {self!r} to {w:g}"))
+        self._store.set(self._i, w)
+
+    def _carries_none(self, what: str) -> str:
+        return (f"{what}: it is a link into pooling unit {self.target.name!r}, whose links "
+                f"carry no weight (max and mean read a, not w·a); it reads a fixed "
+                f"{self.weight:g}. Expected a link into a weighted-sum unit")
 
     @property
     def is_bias(self) -> bool:
@@ -269,7 +277,8 @@ class Link:
     @property
     def carries_weight(self) -> bool:
         """False for a link into a pooling unit (max or mean reads a, not w·a): its
-        stored 1 (or bias 0) is structure, not a parameter to train or check."""
+        1 (or bias 0) is structure, not a parameter to train or check (add_pool's links
+        read one constant of the store for all of them, and writing them is refused)."""
         fn = self.target.input_function
         return fn is None or fn.weighted
 
@@ -289,6 +298,8 @@ class Link:
     def frozen(self, value) -> None:
         if not isinstance(value, (bool, np.bool_)):
             raise InputValueError(f"link.frozen must be True or False, got {value!r}")
+        if not value and self._store.fixed and self._store.is_fixed(self._i):
+            raise TopologyError(self._carries_none(f"cannot unfreeze {self!r}"))
         p = self.parameter
         if p is not None and bool(value) != p.frozen:
             raise TopologyError(f"{self!r} shares parameter {p.name!r} with {len(p.links) - 1} "

@@ -377,15 +377,16 @@ class LayerTie:
     tidx: np.ndarray
 
 
-def layer_ties(net, tied: list, n_blocks: int) -> list:
+def layer_ties(net, tied: list, n_blocks: int, slots: bool = True) -> list:
     """Per Θ(l) a :class:`LayerTie`, or None for a layer without tied links; ``tied``
-    holds (link, flat position in its block, block number) per tied link."""
+    holds (link, flat position in its block, block number) per tied link (without
+    ``slots``: links that read a constant, which keep no term: slot −1)."""
     if not tied:
         return [None] * n_blocks
-    slot = ties(net).slot
+    slot = ties(net).slot if slots else {}
     per: list[list] = [[] for _ in range(n_blocks)]
     for link, pos, k in tied:
-        per[k].append((pos, slot[link], link._i))
+        per[k].append((pos, slot[link] if slots else -1, link._i))
     out = []
     for rows in per:
         if not rows:

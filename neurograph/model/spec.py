@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from .grids import hold_pool_links
 from .parameters import ParameterArray, registry
 
 KEYS = ("dtype", "nodes", "explicit_layers", "links", "weights", "biases")
@@ -205,6 +206,7 @@ def from_spec(cls, spec: dict):
         net.weights.theta[...] = np.concatenate([biases, weights[sum(groups.values(), [])]])
     _freeze(net, spec, len(src), len(biases))
     _share(net, spec, len(src), len(biases))
+    hold_pool_links(net)
     if spec.get("compiled"):
         net.compile()
     classes = spec.get("classes")

@@ -27,7 +27,7 @@ class ThetaView(np.ndarray):
     """
 
     _name = "Θ"
-    _tied = False  # Θ(l) of a layer with shared weights: a read-only copy
+    _tied = ""  # "tied" (shared weights) or "pool" (links without weights): a read-only copy
 
     def __array_finalize__(self, obj) -> None:
         self._name = getattr(obj, "_name", "Θ")
@@ -51,6 +51,10 @@ class ThetaView(np.ndarray):
 
     def _why(self, key, value, exc: ValueError) -> Exception:
         where = f"{self._name}[{_key_text(key)}]"
+        if self._tied == "pool":
+            return TopologyError(
+                f"{where} is read-only: {self._name} is a pooling layer's, whose links carry "
+                "no weight (max and mean read a, not w·a): 1 where a link is, its bias 0")
         if self._tied:
             return TopologyError(
                 f"{where} is read-only: {self._name} has links that share parameters, so "

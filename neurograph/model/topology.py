@@ -27,11 +27,11 @@ import networkx as nx
 import numpy as np
 
 from .node import Link
-from .weights import no_gc
+from .store import no_gc
 
 if TYPE_CHECKING:  # pragma: no cover
     from .node import Node
-    from .weights import Weights
+    from .store import Weights
 
 _link, _index = itemgetter("link"), attrgetter("index")  # read at C speed, link by link
 

@@ -99,7 +99,21 @@ class NetworkViews:
         for k, (T, v) in enumerate(zip(c.thetas, new), start=1):
             if v.shape != T.shape:
                 raise ShapeError(f"Θ({k}) must have shape {T.shape}, got {v.shape}")
-        flat = np.concatenate([v.ravel() for v in new])
+        flat = c.theta.copy()  # laid out as θ: a hollow block has no room, constants last
+        for k, v in enumerate(new):
+            held = c.held[k] if c.held else None
+            if held is not None:
+                want = c.full(k)
+                if not np.array_equal(v.ravel()[held.pos], want.ravel()[held.pos]) or \
+                        c.hollow[k] and not np.array_equal(v, want):
+                    raise TopologyError(f"Θ({k + 1}) is a pooling layer's, whose links carry no "
+                                        "weight: expected it as it is (1 where a link is, the "
+                                        "bias column 0)")
+                if c.hollow[k]:
+                    continue
+                v = v.copy()
+                v.ravel()[held.pos] = 0.0  # their places are holes of the block
+            flat[c.offsets[k]: c.offsets[k + 1]] = v.ravel()
         self.theta_flat = flat
 
     @property
@@ -120,6 +134,11 @@ class NetworkViews:
                 j, i = np.argwhere((T != 0) & ~m)[0]
                 raise TopologyError(f"Θ({k})[{j}, {i}] = {T[j, i]:g} but there is no link "
                                     "there: positions without a link stay 0")
+        for value, i in self.weights.fixed.items():
+            if v[i] != value:
+                raise TopologyError(f"θ[{i}] = {v[i]:g}, but it is the {value:g} that pooling "
+                                    "units' links read (they carry no weight): expected "
+                                    f"{value:g} there")
         c.theta[...] = v
 
     def theta(self, l: int) -> np.ndarray:

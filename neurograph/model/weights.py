@@ -7,9 +7,11 @@ view of it and each Link keeps the index of its own entry. So unrolling and
 reshaping cost nothing, ``link.weight = 5`` shows in Θ, and a training update
 of Θ shows on the links. Entries with no link (partial connectivity) are fixed
 zeros that training keeps at zero (their ``mask`` entries are False). A block with
-no weight of its own (a conv layer: every link reads a shared parameter) takes no
+no weight of its own (a conv layer: every link reads a shared parameter; a pooling
+layer: every link reads one of the store's constants, a 1 or the bias 0) takes no
 room in θ: its view is a read-only zero array of its shape that holds no memory,
-and :meth:`Compiled.full` reads its entries from the parameters.
+and :meth:`Compiled.full` reads its entries from the parameters and constants.
+The store itself, :class:`~neurograph.model.store.Weights`, is ``store.py``.
 
 >>> import neurograph as ng
 >>> net = ng.Network.from_architecture([3, 3, 2, 1], seed=0)
@@ -22,8 +24,6 @@ True
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,150 +31,8 @@ import numpy as np
 from ..errors import CompileError, EmptyNetworkError, ShapeError
 from . import parameters
 from .activations import Activation
+from .store import Weights, no_gc
 from .thetaview import ThetaView
-
-
-class Weights:
-    """One flat buffer θ holding every link weight; links keep an index into it.
-
-    ``version`` counts layout changes: a change of topology, or a compile
-    (weights move). Traces, plans and the compiled form record the version
-    they were made at, and are stale once it moves on.
-    """
-
-    __slots__ = ("_buf", "_frozen", "n_frozen", "n", "dtype", "version", "compiled")
-
-    def __init__(self, dtype):
-        self.dtype = np.dtype(dtype)
-        self._buf = np.zeros(16, dtype=self.dtype)
-        self._frozen = np.zeros(16, dtype=bool)  # held fixed by training, aligned with θ
-        self.n_frozen = 0  # kept so an update with nothing frozen pays nothing
-        self.n = 0
-        self.version = 0
-        self.compiled: Compiled | None = None
-
-    @property
-    def theta(self) -> np.ndarray:
-        """θ: every weight, as one vector (a view: writing it writes the links)."""
-        return self._buf[: self.n]
-
-    @property
-    def frozen(self) -> np.ndarray:
-        """True where θ's entry is frozen (training never changes it); aligned with θ.
-
-        A read-only view: freeze with ``link.frozen`` or ``net.freeze``.
-
-        >>> import neurograph as ng
-        >>> net = ng.Network.from_architecture([2, 1], seed=0); net.freeze("bias")
-        >>> net.weights.frozen.tolist()
-        [True, False, False]
-        """
-        v = self._frozen[: self.n]
-        v.flags.writeable = False
-        return v
-
-    def frozen_mask(self) -> np.ndarray | None:
-        """:attr:`frozen`, or None when nothing is frozen (the common, free case)."""
-        return self.frozen if self.n_frozen else None
-
-    def is_frozen(self, i: int) -> bool:
-        return bool(self._frozen[i])
-
-    def set_frozen(self, i: int, value: bool) -> None:
-        if bool(self._frozen[i]) != value:
-            self._frozen[i] = value
-            self.n_frozen += 1 if value else -1
-
-    def detach(self) -> None:
-        """Move θ to a new buffer and make the old one read-only: Θ views taken before
-        a change of layout refuse writes instead of writing into a layout that is gone."""
-        old = self._buf
-        self._buf = old.copy()
-        old.flags.writeable = False
-        c, self.compiled = self.compiled, None
-        if c is not None:  # the very arrays net.thetas and net.theta(l) handed out
-            for a in (c.theta, *c.thetas, *c.handed_out):
-                a.flags.writeable = False
-
-    def get(self, i: int) -> float:
-        return float(self._buf[i])
-
-    def set(self, i: int, value: float) -> None:
-        self._buf[i] = value
-
-    def append(self, values: np.ndarray) -> int:
-        """Store ``values`` at the end; return the index of the first."""
-        k = len(values)
-        need = self.n + k
-        if need > len(self._buf):
-            # A new buffer: any compiled Θ views are cut loose, as a topology change must.
-            grown = np.zeros(max(need, 2 * len(self._buf)), dtype=self.dtype)
-            grown[: self.n] = self._buf[: self.n]
-            self._buf = grown
-            fz = np.zeros(len(grown), dtype=bool)
-            fz[: self.n] = self._frozen[: self.n]
-            self._frozen = fz
-        self._buf[self.n : need] = values
-        self._frozen[self.n : need] = False
-        start, self.n = self.n, need
-        return start
-
-    def layout_changed(self) -> None:
-        """Links were added or moved: what was indexed by the old layout is stale.
-
-        The next compile lays θ out anew in a new buffer, so a Θ view handed out
-        now would be written in vain: the compiled form's arrays become read-only
-        (:meth:`detach`), and a write through them raises.
-        """
-        if self.compiled is not None:
-            self.detach()
-        self.version += 1
-
-    def current(self) -> Compiled | None:
-        """The compiled form, if it is of the layout as it is now."""
-        c = self.compiled
-        return c if c is not None and c.version == self.version else None
-
-    def copy(self, theta: np.ndarray | None = None, frozen: np.ndarray | None = None) -> Weights:
-        """An independent store of these weights and frozen flags (or of ``theta`` and
-        ``frozen``, laid out like θ: a lesion's intact values), with the indices
-        links hold unchanged; compiled when this store is, Θ(l) views of the new θ.
-
-        >>> import neurograph as ng
-        >>> w = ng.Network.from_architecture([2, 1], seed=0).weights
-        >>> c = w.copy(); c.set(0, 5.0); w.get(0) == 5.0, c.current() is None
-        (False, True)
-        """
-        new = Weights(self.dtype)
-        new._buf, new._frozen = self._buf.copy(), self._frozen.copy()
-        if theta is not None:
-            new._buf[: self.n], new._frozen[: self.n] = theta, frozen
-        new.n, new.n_frozen = self.n, int(new._frozen[: self.n].sum())
-        c = self.current()
-        if c is not None:
-            new.compiled = c.moved_to(new.theta, new.version)
-        return new
-
-
-@contextmanager
-def no_gc():
-    """Build many small containers without the cyclic GC rescanning the whole heap
-    again and again: none of them can form garbage cycles while we build."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            # Hand what was built straight to the oldest generation (two list splices):
-            # otherwise the next young collection walks every new Link and dict once
-            # more, only to find them alive (0.3 s for the 795 000 links of a
-            # 784-1000-10 copy). Young garbage made before is collected at the next
-            # full collection instead. Skipped when the program froze objects itself.
-            gc.freeze()
-            gc.unfreeze()
-        if was_on:
-            gc.enable()
 
 
 @dataclass(eq=False)
@@ -212,23 +70,46 @@ class Compiled:
     # such a block takes no room in θ, nor in anything laid out like θ
     hollow: list = field(default_factory=list)
 
+    # per Θ(l): its links that carry no weight (a pooling layer's), read from the store's
+    # fixed constants (``Weights.fixed``) as tied links are from their parameters, or None
+    held: list = field(default_factory=list)
+
     @property
     def tied(self) -> bool:
         """True when some Θ(l) has links that share a parameter."""
         return any(t is not None for t in self.ties)
 
+    @property
+    def filled(self) -> bool:
+        """True when some Θ(l) has entries read from elsewhere (:meth:`full` fills them)."""
+        return self.tied or any(t is not None for t in self.held)
+
     def full(self, k: int, theta: np.ndarray | None = None) -> np.ndarray:
         """Θ(k+1) as the lecture writes it: the block with each tied link's entry
-        read from its parameter (the block itself when no link of it is tied).
-        ``theta`` defaults to θ; a Trace's copy of θ gives that pass's Θ."""
+        read from its parameter and each pooling link's from its constant (the block
+        itself when it has neither). ``theta`` defaults to θ; a Trace's copy of θ
+        gives that pass's Θ (and a gradient, D(k+1): 0 for a pooling link)."""
         theta = self.theta if theta is None else theta
         T = self.thetas[k] if theta is self.theta else self.views(theta)[k]
-        t = self.ties[k] if self.ties else None
-        if t is None:
+        filled = [t[k] for t in (self.ties, self.held) if t and t[k] is not None]
+        if not filled:
             return T
         T = T.copy()
-        T.ravel()[t.pos] = theta[t.tidx]
+        for t in filled:
+            T.ravel()[t.pos] = theta[t.tidx]
         return T
+
+    def windows(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column − 1) of every link of Θ(k+1) but the bias links, row by row and
+        columns ascending: a pooling block's windows, held or of its own."""
+        r, cols = self.shapes[k]
+        m = self.masks[k]
+        own = np.arange(r * cols) if m is None else np.flatnonzero(m) if not self.hollow[k] \
+            else np.zeros(0, np.intp)
+        t = self.held[k] if self.held else None
+        pos = np.sort(own if t is None else np.concatenate([own, t.pos]))
+        row, col = np.divmod(pos, cols)
+        return row[col > 0], col[col > 0] - 1
 
     def __post_init__(self) -> None:
         self.shapes = [(int(r), int(c)) for r, c in self.shapes]
@@ -242,7 +123,7 @@ class Compiled:
         masks = [None if m is None else m.copy() if m.flags.writeable else m for m in self.masks]
         return Compiled(theta, self.shapes, masks, list(self.s), list(self.activations),
                         version, ties=list(self.ties), pools=list(self.pools),
-                        hollow=list(self.hollow))
+                        hollow=list(self.hollow), held=list(self.held))
 
     def views(self, flat, fill=0, hole=None) -> list:
         """Θ(1), Θ(2), … of ``flat``, a vector laid out like θ, as views (no copy).
@@ -270,14 +151,22 @@ class Compiled:
                 for a, b, shape, h in zip(self.offsets, self.offsets[1:], self.shapes,
                                           self.hollow)]
 
-    def dense_index(self) -> np.ndarray:
-        """Where each entry of θ sits in the layout that gives every block its room (the
-        one checkpoints written before hollow blocks hold θ-shaped arrays in):
-        ``old[dense_index()]`` is such an array in θ's layout."""
-        dense = offsets_of(self.shapes)
+    def dense_index(self, room: list | None = None) -> tuple[np.ndarray, int]:
+        """(index, n): where each entry of θ sits in an older layout of length n that
+        gave room to the blocks ``room`` says (default: every block), as checkpoints
+        written before blocks could be hollow hold θ-shaped arrays: ``old[index]`` is
+        such an array in θ's layout. A constant pooling links read is taken from the
+        place of one of its links (where that layout held it)."""
+        room = [True] * len(self.shapes) if room is None else room
+        dense = offsets_of(self.shapes, [not r for r in room])
         parts = [np.arange(dense[k], dense[k + 1]) for k, h in enumerate(self.hollow) if not h]
-        parts.append(dense[-1] + np.arange(len(self.theta) - self.offsets[-1]))
-        return np.concatenate(parts).astype(np.intp)
+        first = {}  # constant's θ index → its first link's place in the old layout
+        for k, t in enumerate(self.held):
+            for i, p in zip(t.tidx, t.pos) if t is not None else ():
+                first.setdefault(int(i), dense[k] + int(p))
+        n_params = len(self.theta) - self.offsets[-1] - len(first)
+        parts += [dense[-1] + np.arange(n_params), [first[i] for i in sorted(first)]]
+        return np.concatenate(parts).astype(np.intp), dense[-1] + n_params
 
     def public(self) -> list[ThetaView]:
         """[θ, Θ(1), Θ(2), …] as the ThetaViews users get (made once: a change of
@@ -291,13 +180,15 @@ class Compiled:
                 for v in views:
                     v.flags.writeable = False
             self.handed_out = views
-        if not self.tied:
+        if not self.filled:
             return self.handed_out
         out = list(self.handed_out)
-        for k, t in enumerate(self.ties):
-            if t is not None:  # a copy: the tied entries live in their parameters
+        for k in range(len(self.shapes)):
+            why = "tied" if self.ties and self.ties[k] is not None else \
+                "pool" if self.held and self.held[k] is not None else None
+            if why:  # a copy: the tied entries live in their parameters, a pool's in constants
                 v = self.full(k).view(ThetaView)
-                v._name, v._tied = f"Θ({k + 1})", True
+                v._name, v._tied = f"Θ({k + 1})", why
                 v.flags.writeable = False
                 out[k + 1] = v
         return out
@@ -369,8 +260,8 @@ def compile_network(net) -> Compiled:
 
 def pool_of(lay) -> str | None:
     """"max" or "mean" when every unit of the layer is a pooling unit of that kind with
-    the identity activation (its block of Θ then holds the windows: 1 where a link is,
-    read by index, never multiplied), else None."""
+    the identity activation (its windows are read by index, never multiplied; its
+    links, read from the store's constants, take no room), else None."""
     fns = {u.input_function.name for u in lay.nodes}
     if len(fns) != 1 or lay.activations != ["linear"]:
         return None
@@ -382,7 +273,8 @@ def _compile(net, store: Weights, acts, s, shapes, pools) -> Compiled:
     old, old_frozen = store.theta, store._frozen
     # shared parameters go after the Θ blocks; their links are holes of the blocks
     where = parameters.relocate(net, 0)
-    links, tied = [], []  # (link, its place in its block, block number)
+    links, tied, held = [], [], []  # (link, its place in its block, block number)
+    fixed = set(store.fixed.values())
     counts = [0] * len(shapes)
     for _, _, d in net.graph.edges(data=True):
         link = d["link"]
@@ -396,17 +288,23 @@ def _compile(net, store: Weights, acts, s, shapes, pools) -> Compiled:
             )
         col = 0 if link.source._kind == "bias" else link.source._pos + 1
         pos = link.target._pos * shapes[li - 1][1] + col
-        if link._i in where:
-            tied.append((link, pos, li - 1))
+        if link._i in where or link._i in fixed:
+            (held if link._i in fixed else tied).append((link, pos, li - 1))
             continue
         links.append((link, pos, li - 1))
         counts[li - 1] += 1
-    # a block whose links all read parameters (a conv layer) would hold only holes
-    has_tied = {k for _, _, k in tied}
-    hollow = [counts[k] == 0 and k in has_tied for k in range(len(shapes))]
+    # a block whose links all read parameters or constants (a conv layer, a pooling
+    # layer) would hold only holes
+    elsewhere = {k for _, _, k in tied + held}
+    hollow = [counts[k] == 0 and k in elsewhere for k in range(len(shapes))]
     offsets = offsets_of(shapes, hollow)
     where = {i: offsets[-1] + j for i, j in where.items()}
-    theta = np.zeros(offsets[-1] + len(where), dtype=store.dtype)
+    # the constants the held links read go last, those still read only
+    read = {li._i for li, _, _ in held}  # in one order however they were made: 1, then 0
+    consts = {v: store.fixed[v] for v in sorted(store.fixed, reverse=True)
+              if store.fixed[v] in read}
+    moved = {i: offsets[-1] + len(where) + j for j, i in enumerate(consts.values())}
+    theta = np.zeros(offsets[-1] + len(where) + len(moved), dtype=store.dtype)
     frozen = np.zeros(len(theta), dtype=bool)
     masks: list[np.ndarray | None] = []
     for k, (r, cc) in enumerate(shapes):
@@ -417,26 +315,28 @@ def _compile(net, store: Weights, acts, s, shapes, pools) -> Compiled:
         theta[at] = old[link._i]
         frozen[at] = old_frozen[link._i]
         link._i = at
-    for i, j in where.items():
+    for i, j in (where | moved).items():
         theta[j], frozen[j] = old[i], old_frozen[i]
-    for link, _, _ in tied:
-        link._i = where[link._i]
+    for link, _, _ in tied + held:
+        link._i = where[link._i] if link._i in where else moved[link._i]
     parameters.moved(net, where)
     store.layout_changed()  # weights moved: traces and plans of the old layout are stale
     store._buf, store.n = theta, len(theta)
     store._frozen, store.n_frozen = frozen, int(frozen.sum())
+    store.fixed = {v: moved[i] for v, i in consts.items()}
     mask_flat = [None if m is None or h else m.reshape(-1) for m, h in zip(masks, hollow)]
     for _, pos, k in links:
         if mask_flat[k] is not None:
             mask_flat[k][pos] = True
+    c = Compiled(theta, shapes, masks, s, acts, store.version, pools=pools, hollow=hollow,
+                 held=parameters.layer_ties(net, held, len(shapes), slots=False))
     for k, kind in enumerate(pools):  # the matrix engine pools windows of one size
-        size = shapes[k][1] - 1 if masks[k] is None else masks[k][:, 1:].sum(axis=1)
+        size = np.bincount(c.windows(k)[0], minlength=shapes[k][0]) if kind else [1]
         if kind is not None and (np.min(size) == 0 or np.ptp(size) != 0):
             raise CompileError(f"the pooling units of Layer {k + 2} read windows of "
                                f"{np.min(size)} to {np.max(size)} units; a pooling layer "
                                "compiles with windows of one size. Run this network with "
                                "the graph engine (engine='graph').")
-    c = Compiled(theta, shapes, masks, s, acts, store.version, pools=pools, hollow=hollow)
     c.ties = parameters.layer_ties(net, tied, len(shapes))
     if any(p is not None and t is not None for p, t in zip(pools, c.ties)):
         raise CompileError("a pooling layer whose links share parameters does not compile "
