@@ -46,6 +46,9 @@ def browser(launch_browser):
 def errors(page_session):
     """The page's console errors and uncaught exceptions during the test."""
     seen = []
+    # a loaded CI host serves the kernel's first page slowly: waits are for correctness,
+    # not speed (Playwright's default is 30 s)
+    page_session.set_default_timeout(120_000)
     on_console = lambda m: seen.append(m.text) if m.type == "error" else None  # noqa: E731
     on_error = lambda e: seen.append(str(e))  # noqa: E731
     page_session.on("console", on_console)
@@ -55,7 +58,7 @@ def errors(page_session):
     page_session.remove_listener("pageerror", on_error)
 
 
-def until(check, what: str, timeout: float = 20.0):
+def until(check, what: str, timeout: float = 60.0):
     end = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < end, f"timed out waiting for {what}"
