@@ -72,6 +72,10 @@ class TorchEngine:
         self.t_theta, self.t_grad = self.tensor(self.theta), self.tensor(self.grad)
         self.T = split(self.t_theta, c.shapes)  # Θ(l) as tensor views of θ
         self.D = split(self.t_grad, c.shapes)
+        # each Θ(l)'s and D(l)'s bias column and weights as views made once: taken per pass,
+        # every slice and transpose is an aten call of its own (a step's count, profiled)
+        self.parts = [(T[:, 0], T[:, 1:], T[:, 1:].t(), D[:, 0], D[:, 1:])
+                      for T, D in zip(self.T, self.D)]
         # shared weights: each tied link's own term a·δ, summed into its parameter at
         # finish; the index tables are the numpy engine's (the tie table, the windows)
         self.table = table = ties(net) if c.tied else None
@@ -91,8 +95,11 @@ class TorchEngine:
         self.pool = Pool(lambda n: TorchWorkspace(self, n))
         self.work: TorchWorkspace | None = None
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
-        self._y = (None, None)  # the targets of the pass in progress and their tensor
-        self._step = None  # scratch of the update, θ-shaped
+        self.held = {}  # a run's data, sent once: id(X) -> (X, its tensor), Y likewise
+        self.fed = {}  # the arrays of the pass in progress -> their tensors (see ``batch``)
+        self._order = (None, None)  # an epoch's order of the instances, and its tensor
+        self._cols = {}  # a lesion's silenced positions as tensors, by layer
+        self._frozen = (None, None)  # frozen flags sent to the device, and their tensor
 
     # --- moving arrays: nothing moves on the CPU ------------------------------------
     def tensor(self, arr: np.ndarray):
@@ -108,16 +115,66 @@ class TorchEngine:
         if not self.host:
             arr[...] = t.cpu().numpy()
 
+    # --- a run's data: converted once, batches are rows of it ------------------------
+    def hold(self, *arrays) -> None:
+        """A run's data (X and Y, and a validation set's), each made a tensor once: the
+        run's passes take rows of these (``batch``), so on a device nothing more is sent.
+        Called at each run's start, so a change to the arrays between runs is seen."""
+        self.held = {id(a): (a, self.tensor(np.ascontiguousarray(a))) for a in arrays}
+        self.fed, self._order = {}, (None, None)
+
+    def batch(self, X, Y, rows=None):
+        """X[rows], Y[rows] of held arrays for the next pass (all rows: None), as host
+        arrays (a Trace's a(1)); the pass reads their tensors from ``fed``: on the CPU
+        the host rows' own memory, on a device rows of the held copy."""
+        Xb, Yb = (X, Y) if rows is None else (X[rows], Y[rows])
+        if rows is not None and not self.host:
+            rows = self._rows(rows)
+        self.fed = {id(b): (b, self._slice(a, b, rows)) for a, b in ((X, Xb), (Y, Yb))}
+        return Xb, Yb
+
+    def _slice(self, a, b, rows):
+        held = self.held.get(id(a))
+        if held is None or held[0] is not a:  # not held: made now, as a pass over any X
+            return self.tensor(np.ascontiguousarray(b))
+        if rows is None:
+            return held[1]
+        return self.torch.from_numpy(b) if self.host else held[1][rows]
+
+    def _rows(self, rows):
+        """A batch's rows as the device takes them: a slice as it is; a slice of the
+        epoch's order (``loop.batch_rows``) as the same slice of the order sent once."""
+        if isinstance(rows, slice):
+            return rows
+        order = rows.base
+        if not (isinstance(order, np.ndarray) and order.ndim == 1 and rows.ndim == 1
+                and rows.strides == order.strides):
+            return self.tensor(rows)
+        if self._order[0] is not order:
+            self._order = (order, self.tensor(order))
+        start = (rows.__array_interface__["data"][0]
+                 - order.__array_interface__["data"][0]) // order.itemsize
+        return self._order[1][start:start + len(rows)]
+
+    def _fed(self, arr):
+        """``arr``'s tensor: the one ``batch`` made for this pass, or made now."""
+        fed = self.fed.get(id(arr))
+        if fed is not None and fed[0] is arr:
+            return fed[1]
+        return self.tensor(np.ascontiguousarray(arr))
+
     # --- the Engine protocol ---------------------------------------------------------
     def start(self, X: np.ndarray) -> None:
         if not self.host:  # θ as the links hold it now
             self.t_theta.copy_(self.torch.from_numpy(self.theta))
         self.work = w = self.pool.get(X.shape[0])
+        t = self._fed(X)
         cols = self.silent.get(0)
-        if cols is not None:
+        if cols is not None:  # a copy: the held data stays as it is
             X = X.copy()
             X[:, cols] = 0.0
-        w.a[0], w.ta[0] = X, self.tensor(np.ascontiguousarray(X))
+            t = t.index_fill(1, self._cols_of(0, cols), 0.0)
+        w.a[0], w.ta[0] = X, t
 
     def forward_layer(self, l: int) -> None:
         w, T, win = self.work, self.T[l - 1], self.windows[l - 1]
@@ -130,20 +187,29 @@ class TorchEngine:
                 pos, _, tidx = tie
                 T = self.full[l - 1] = T.clone()
                 T.view(-1).index_copy_(0, pos, self.t_theta.index_select(0, tidx))
-            self.torch.addmm(T[:, 0], w.ta[l - 1], T[:, 1:].t(), out=z)
+                bias, WT = T[:, 0], T[:, 1:].t()
+            else:
+                bias, _, WT, _, _ = self.parts[l - 1]
+            self.torch.addmm(bias, w.ta[l - 1], WT, out=z)  # the bias in the one product
         self.g[l - 1].g(z, a)
         self._silence(a, l)
 
     def _silence(self, arr, l: int) -> None:
         cols = self.silent.get(l)
         if cols is not None:
-            arr.index_fill_(1, self.tensor(cols), 0.0)
+            arr.index_fill_(1, self._cols_of(l, cols), 0.0)
+
+    def _cols_of(self, l: int, cols):
+        """A lesion's positions in layer index ``l`` as a tensor, sent again only when
+        they change (a lesion's arrays are small: comparing them is cheap)."""
+        had = self._cols.get(l)
+        if had is None or not np.array_equal(had[0], cols):
+            had = self._cols[l] = (np.array(cols), self.tensor(np.asarray(cols)))
+        return had[1]
 
     def targets(self, Y: np.ndarray):
-        """Y as a tensor, made once per pass."""
-        if self._y[0] is not Y:
-            self._y = (Y, self.tensor(np.ascontiguousarray(Y)))
-        return self._y[1]
+        """Y as a tensor: the pass's own (``batch``), or made now."""
+        return self._fed(Y)
 
     @property
     def lam(self) -> float:
@@ -173,9 +239,10 @@ class TorchEngine:
         # Δ(l)/m with the 1/m inside the products (no pass of its own over D(l)); the bias
         # column is δᵀ(1/m), one matrix-vector product, as numpy's engine takes 1ᵀδ;
         # the λ term is the pass driver's (``reg``, on this engine's tensors)
-        torch.addmm(Dl[:, 1:], d_next.t(), w.ta[l - 1], beta=0.0, alpha=1.0 / n,
-                    out=Dl[:, 1:])
-        torch.mv(d_next.t(), w.inv_n, out=Dl[:, 0])
+        _, W, _, Db, Dw = self.parts[l - 1]
+        dT = w.tdT[l]
+        torch.addmm(Dw, dT, w.ta[l - 1], beta=0.0, alpha=1.0 / n, out=Dw)
+        torch.addmv(Db, dT, w.inv_n, beta=0.0, out=Db)  # addmv itself: mv is two calls
         tie = self.ties[l - 1]
         if tie is not None:  # each tied link's own term, before the mask zeroes its place
             pos, slots, _ = tie
@@ -186,7 +253,7 @@ class TorchEngine:
             Dl.mul_(m)  # missing links are fixed zeros: no gradient, no update
         if l > 1:
             d = w.td[l - 1]
-            torch.mm(d_next, T[:, 1:], out=d)
+            torch.mm(d_next, W if tie is None else T[:, 1:], out=d)
             self.g[l - 2].backprop(w.tz[l - 1], w.ta[l - 1], d, d)
             self._silence(d, l - 1)  # a silenced unit's a is constant: δ = 0
 
@@ -216,24 +283,32 @@ class TorchEngine:
                 velocity=None) -> None:
         """``train.trainer.descend`` on this engine's θ and ∂J/∂θ (``theta`` and ``grad``
         are its own): Θ ← Θ − αD, or v ← μv − αD, Θ ← Θ + v; frozen entries keep
-        still and keep no velocity. The same operations in the same order."""
+        still and keep no velocity. One pass over flat θ without momentum
+        (``sub_(D, alpha=α)``: no product of its own, no scratch)."""
         torch = self.torch
-        if self._step is None:
-            self._step = torch.empty_like(self.t_theta)
         g = self.t_grad
         if frozen is not None:
-            g = torch.where(self.tensor(frozen), 0.0, g)
-        step = torch.mul(g, alpha, out=self._step)
+            frozen = self._frozen_of(frozen)
+            g = torch.where(frozen, 0.0, g)
         if momentum:
             v = self.tensor(velocity)
-            v.mul_(momentum).sub_(step)
+            v.mul_(momentum).sub_(g, alpha=alpha)
             if frozen is not None:
-                v.masked_fill_(self.tensor(frozen), 0.0)
+                v.masked_fill_(frozen, 0.0)
             self.t_theta.add_(v)
             self.to_host(v, velocity)
         else:
-            self.t_theta.sub_(step)
+            self.t_theta.sub_(g, alpha=alpha)
         self.to_host(self.t_theta, self.theta)
+
+    def _frozen_of(self, frozen):
+        """The frozen flags as a tensor, made again only when they change (a freeze
+        between steps is seen): a read-only view is copied for PyTorch, and on a device
+        each copy is sent; comparing is one cheap pass over bools."""
+        had = self._frozen
+        if had[0] is None or not np.array_equal(had[0], frozen):
+            had = self._frozen = (frozen.copy(), self.tensor(frozen))
+        return had[1]
 
 
 class TorchL2(L2):
@@ -293,6 +368,7 @@ class TorchWorkspace(Workspace):
                           for s in shapes]
 
         (self.z, self.tz), (self.a, self.ta), (self.delta, self.td) = make(), make(), make()
+        self.tdT = [None if d is None else d.t() for d in self.td]  # δᵀ, for Δ(l)
         if self.a is None:
             self.a = [None] * len(shapes)
         self.tmp = make()[1]
