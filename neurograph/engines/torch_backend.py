@@ -96,7 +96,9 @@ class TorchEngine:
         self.work: TorchWorkspace | None = None
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
         self.held = {}  # a run's data, sent once: id(X) -> (X, its tensor), Y likewise
-        self.fed = {}  # the arrays of the pass in progress -> their tensors (see ``batch``)
+        # id(array) -> (array, its tensor): for the next pass (``batch``), then the
+        # pass in progress (``start`` takes them over: they serve that one pass only)
+        self.fed, self.now = {}, {}
         self._order = (None, None)  # an epoch's order of the instances, and its tensor
         self._cols = {}  # a lesion's silenced positions as tensors, by layer
         self._frozen = (None, None)  # frozen flags sent to the device, and their tensor
@@ -125,8 +127,8 @@ class TorchEngine:
 
     def batch(self, X, Y, rows=None):
         """X[rows], Y[rows] of held arrays for the next pass (all rows: None), as host
-        arrays (a Trace's a(1)); the pass reads their tensors from ``fed``: on the CPU
-        the host rows' own memory, on a device rows of the held copy."""
+        arrays (a Trace's a(1)); the next pass reads their tensors (``fed``): on the
+        CPU the host rows' own memory, on a device rows of the held copy."""
         Xb, Yb = (X, Y) if rows is None else (X[rows], Y[rows])
         if rows is not None and not self.host:
             rows = self._rows(rows)
@@ -148,7 +150,7 @@ class TorchEngine:
             return rows
         order = rows.base
         if not (isinstance(order, np.ndarray) and order.ndim == 1 and rows.ndim == 1
-                and rows.strides == order.strides):
+                and rows.dtype == order.dtype and rows.strides == order.strides):
             return self.tensor(rows)
         if self._order[0] is not order:
             self._order = (order, self.tensor(order))
@@ -158,7 +160,7 @@ class TorchEngine:
 
     def _fed(self, arr):
         """``arr``'s tensor: the one ``batch`` made for this pass, or made now."""
-        fed = self.fed.get(id(arr))
+        fed = self.now.get(id(arr))
         if fed is not None and fed[0] is arr:
             return fed[1]
         return self.tensor(np.ascontiguousarray(arr))
@@ -168,6 +170,7 @@ class TorchEngine:
         if not self.host:  # θ as the links hold it now
             self.t_theta.copy_(self.torch.from_numpy(self.theta))
         self.work = w = self.pool.get(X.shape[0])
+        self.now, self.fed = self.fed, {}
         t = self._fed(X)
         cols = self.silent.get(0)
         if cols is not None:  # a copy: the held data stays as it is
