@@ -33,9 +33,10 @@ def problem(s, n, dtype, seed=0):
     return X, Y, thetas
 
 
-def eager_step(thetas, X, Y, alpha):
+def eager_step(thetas, X, Y, alpha, lam=0.0):
     """The same full-batch step with PyTorch eager autograd: sigmoid units, J the
-    cross-entropy of the sigmoid outputs (from z, as PyTorch's fused kernel), the update."""
+    cross-entropy of the sigmoid outputs (from z, as PyTorch's fused kernel) + λ/(2n)ΣW²,
+    the update."""
     Ws = [torch.tensor(T[:, 1:], requires_grad=True) for T in thetas]
     bs = [torch.tensor(T[:, 0], requires_grad=True) for T in thetas]
     Xt, Yt, n = torch.tensor(X), torch.tensor(Y), X.shape[0]
@@ -47,6 +48,8 @@ def eager_step(thetas, X, Y, alpha):
             z = torch.addmm(b, a, W.T)
             a = torch.sigmoid(z) if i < len(Ws) - 1 else z
         J = bce(a, Yt, reduction="sum") / n
+        if lam:
+            J = J + lam / (2 * n) * sum((W * W).sum() for W in Ws)
         J.backward()
         with torch.no_grad():
             for p in (*Ws, *bs):
@@ -58,12 +61,13 @@ def eager_step(thetas, X, Y, alpha):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("s", [[20, 8, 5], [30, 12, 12, 4]])
-def test_a_step_makes_no_more_aten_calls_than_eager(s, dtype):
+@pytest.mark.parametrize("s, lam", [([20, 8, 5], 0.0), ([30, 12, 12, 4], 0.0),
+                                    ([30, 12, 12, 4], 0.7)])
+def test_a_step_makes_no_more_aten_calls_than_eager(s, lam, dtype):
     X, Y, thetas = problem(s, 60, dtype)
-    step, Ws, bs = eager_step(thetas, X, Y, 0.5)
+    step, Ws, bs = eager_step(thetas, X, Y, 0.5, lam)
     net = ng.Network.from_thetas(thetas, dtype=dtype)
-    trainer = ng.Trainer(net, alpha=0.5, backend="torch")
+    trainer = ng.Trainer(net, alpha=0.5, lam=lam, backend="torch")
     for _ in range(2):  # warm: a user's fit after fit, and eager's steps after the first
         trainer.fit(X, Y, epochs=1)
         step()

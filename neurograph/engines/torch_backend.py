@@ -322,30 +322,33 @@ class TorchL2(L2):
     def __init__(self, engine: TorchEngine, lam, blocks):
         super().__init__(lam, blocks)
         self.e = engine
-        # the covered weights as the engine's: blocks stay blocks, index arrays tensors
-        self.idx = [c if isinstance(c, tuple) else engine.tensor(c) for c in blocks]
+        # a block's covered part of θ and of ∂J/∂θ as views made once (its non-bias
+        # columns); the covered parameters as an index tensor
+        self.parts = [(self._tpick(engine.t_theta, c), self._tpick(engine.t_grad, c))
+                      if isinstance(c, tuple) else engine.tensor(c) for c in blocks]
 
-    def _tpick(self, v, c):
-        if isinstance(c, tuple):  # a block: the view of its non-bias columns
-            start, rows, cols = c
-            return v[start:start + rows * cols].view(rows, cols)[:, 1:]
-        return v[c]  # an index tensor: a copy
+    @staticmethod
+    def _tpick(v, c):
+        start, rows, cols = c
+        return v[start:start + rows * cols].view(rows, cols)[:, 1:]
 
     def cost(self, theta, n: int) -> float:
         if not self.lam:
             return 0.0
-        return self.lam / (2.0 * n) * sum(float(self.e.torch.sum(w * w)) for w in
-                                          (self._tpick(self.e.t_theta, c) for c in self.idx))
+        t = self.e.t_theta
+        return self.lam / (2.0 * n) * sum(
+            float(self.e.torch.sum(w * w)) for w in
+            (p[0] if isinstance(p, tuple) else t[p] for p in self.parts))
 
     def add_grad(self, theta, grad, n: int) -> None:
         if not self.lam:
             return
         k, e = self.lam / n, self.e
-        for c in self.idx:
-            if isinstance(c, tuple):
-                self._tpick(e.t_grad, c).add_(self._tpick(e.t_theta, c) * k)
+        for p in self.parts:
+            if isinstance(p, tuple):
+                p[1].add_(p[0], alpha=k)  # one pass: no product of its own
             else:
-                e.t_grad.index_add_(0, c, e.t_theta[c] * k)
+                e.t_grad.index_add_(0, p, e.t_theta[p], alpha=k)
         e.to_host(e.t_grad, e.grad)
 
 
