@@ -15,7 +15,8 @@ training step on tensors is on the links at once, ``link.weight = 5`` is read
 by the next pass, and a Trace holds plain numpy arrays as on the numpy backend.
 On a GPU θ has a device twin: it is sent to the device when a pass starts and
 brought back after each update (with ∂J/∂θ after each backward sweep), and a
-Trace's arrays are copied to the host when the Trace is taken.
+Trace's arrays are copied to the host when the Trace is taken. A trainer's data
+is sent once per run (``hold``); each pass takes rows of it (``batch``).
 
 >>> import numpy as np, neurograph as ng
 >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
