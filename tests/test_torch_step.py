@@ -128,6 +128,24 @@ def test_the_data_goes_to_the_device_once_per_run(monkeypatch, batch_size):
     assert data_sends(sent) == 2
 
 
+def test_a_run_brings_back_only_the_outputs_from_the_device(monkeypatch):
+    """The accuracy count after each batch reads a(L); z, a, δ of every layer come to
+    the host only for a Step's Trace (none is asked for by a plain fit)."""
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+    device_path(monkeypatch)
+    views = TorchEngine.views
+    called = []
+    monkeypatch.setattr(TorchEngine, "views", lambda self: called.append(1) or views(self))
+    net = ng.Network.from_architecture([4, 6, 3], seed=3)
+    h = ng.Trainer(net, alpha=0.5, batch_size=10, backend="torch").fit(X, y, epochs=3)
+    assert called == []
+    want = ng.Network.from_architecture([4, 6, 3], seed=3)
+    hw = ng.Trainer(want, alpha=0.5, batch_size=10).fit(X, y, epochs=3)
+    assert h.accuracy == hw.accuracy
+    np.testing.assert_allclose(h.cost, hw.cost, rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("host", [True, False])
 def test_a_change_to_x_between_runs_is_seen(monkeypatch, host):
     rng = np.random.default_rng(4)

@@ -269,6 +269,12 @@ class TorchEngine:
             self.to_host(self.t_terms, self.terms)
         self.to_host(self.t_grad, self.grad)
 
+    def outputs(self) -> np.ndarray:
+        """a(L) of the pass on the host: on a device only it is brought back (the
+        trainer's accuracy count reads it after every batch; ``views`` copies all)."""
+        w = self.work
+        return w.a[-1] if self.host else w.ta[-1].cpu().numpy()
+
     def views(self):
         w = self.work
         if self.host:
