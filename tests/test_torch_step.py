@@ -121,6 +121,10 @@ def test_the_data_goes_to_the_device_once_per_run(monkeypatch, batch_size):
     assert data_sends(sent) == 4
     for a in (X, Y, Xv, Yv):
         assert sum(x.shape == a.shape and (x == a).all() for x in sent) == 1
+    # a shuffled epoch's order is sent once per epoch, not its rows once per batch
+    orders = [x for x in sent if x.dtype.kind == "i" and x.ndim == 1 and len(x) in (7, 2, 30)]
+    assert len(orders) == (0 if batch_size is None else 4)
+    assert all(sorted(x) == list(range(30)) for x in orders)
     np.testing.assert_allclose(net.theta_flat, want.theta_flat, rtol=0, atol=1e-12)
     np.testing.assert_allclose(h.val_cost, hw.val_cost, rtol=0, atol=1e-12)
     sent.clear()
