@@ -75,19 +75,25 @@ def choose(net, engine: str = "auto") -> str:
 
 
 def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
-                shared: bool = False, backend: str = "numpy", device=None) -> Engine:
+                shared: bool = False, backend: str = "numpy", device=None,
+                reuse=None) -> Engine:
     """The engine that runs ``net`` with this λ and loss ("auto": from the outputs),
     on ``backend``'s kernels ("numpy", or "torch" on ``device``: the matrix engine only).
 
     ``shared=True`` gives the network's shared engine for whole passes (its
     workspaces are reused across calls, as long as no Trace holds them); a
-    trainer, whose passes pause, takes an engine of its own.
+    trainer, whose passes pause, takes an engine of its own, and hands back the one
+    of its last run as ``reuse``: it is kept when made for the same network, layout
+    and settings (a run's start then makes no tensors, workspaces or tables again).
     """
     lam = check_lam(lam)
     backend, dev = check_backend(backend, device)
     kind = choose(net, engine) if backend == "numpy" else torch_kind(net, engine)
     loss = resolve_loss(loss, [u.activation for u in net.outputs])
     key = (kind, net.version, lam, loss, backend, dev)
+    made = getattr(reuse, "made_for", None)
+    if made is not None and made[0]() is net and made[1] == key:
+        return reuse
     if shared:
         cached = _SHARED.get(net)
         if cached is not None and cached[0] == key:
@@ -98,6 +104,7 @@ def make_engine(net, lam: float = 0.0, loss: str = "auto", engine: str = "auto",
         e = (MatrixEngine if kind == "matrix" else GraphEngine)(net, lam, loss)
     if shared:
         _SHARED[net] = (key, e)
+    e.made_for = (weakref.ref(net), key)  # weak: an engine never keeps its network alive
     return e
 
 
@@ -176,8 +183,9 @@ class Pass:
         return self.J
 
     def outputs(self) -> np.ndarray:
-        """a(L) of the pass."""
-        return self.engine.views()[1][-1]
+        """a(L) of the pass (an engine on a device brings back a(L) alone: ``outputs``)."""
+        own = getattr(self.engine, "outputs", None)
+        return own() if own is not None else self.engine.views()[1][-1]
 
     def trace(self, phase: str, with_grad: bool = False, rows=None) -> Trace:
         """A Trace of the pass so far, sharing the pass's arrays (an engine writes

@@ -15,7 +15,8 @@ training step on tensors is on the links at once, ``link.weight = 5`` is read
 by the next pass, and a Trace holds plain numpy arrays as on the numpy backend.
 On a GPU θ has a device twin: it is sent to the device when a pass starts and
 brought back after each update (with ∂J/∂θ after each backward sweep), and a
-Trace's arrays are copied to the host when the Trace is taken.
+Trace's arrays are copied to the host when the Trace is taken. A trainer's data
+is sent once per run (``hold``); each pass takes rows of it (``batch``).
 
 >>> import numpy as np, neurograph as ng
 >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
@@ -73,6 +74,10 @@ class TorchEngine:
         # Θ(l) as tensor views of θ; a hollow block (no room in θ): a zero that takes none
         self.T = c.views(self.t_theta, hole=lambda s: self.t_theta.new_zeros(()).expand(s))
         self.D = c.views(self.t_grad, hole=lambda s: self.t_grad.new_zeros(()).expand(s))
+        # each Θ(l)'s and D(l)'s bias column and weights as views made once: taken per pass,
+        # every slice and transpose is an aten call of its own (a step's count, profiled)
+        self.parts = [(T[:, 0], T[:, 1:], T[:, 1:].t(), D[:, 0], D[:, 1:])
+                      for T, D in zip(self.T, self.D)]
         # shared weights: each tied link's own term a·δ, summed into its parameter at
         # finish; the index tables are the numpy engine's (the tie table, the windows)
         self.table = table = ties(net) if c.tied else None
@@ -92,8 +97,13 @@ class TorchEngine:
         self.pool = Pool(lambda n: TorchWorkspace(self, n))
         self.work: TorchWorkspace | None = None
         self.silent = net.silenced  # a lesion's units: live {layer index: positions}
-        self._y = (None, None)  # the targets of the pass in progress and their tensor
-        self._step = None  # scratch of the update, θ-shaped
+        self.held = {}  # a run's data, sent once: id(X) -> (X, its tensor), Y likewise
+        # id(array) -> (array, its tensor): for the next pass (``batch``), then the
+        # pass in progress (``start`` takes them over: they serve that one pass only)
+        self.fed, self.now = {}, {}
+        self._order = (None, None)  # an epoch's order of the instances, and its tensor
+        self._cols = {}  # a lesion's silenced positions as tensors, by layer
+        self._frozen = (None, None)  # frozen flags sent to the device, and their tensor
 
     # --- moving arrays: nothing moves on the CPU ------------------------------------
     def tensor(self, arr: np.ndarray):
@@ -109,16 +119,67 @@ class TorchEngine:
         if not self.host:
             arr[...] = t.cpu().numpy()
 
+    # --- a run's data: converted once, batches are rows of it ------------------------
+    def hold(self, *arrays) -> None:
+        """A run's data (X and Y, and a validation set's), each made a tensor once: the
+        run's passes take rows of these (``batch``), so on a device nothing more is sent.
+        Called at each run's start, so a change to the arrays between runs is seen."""
+        self.held = {id(a): (a, self.tensor(np.ascontiguousarray(a))) for a in arrays}
+        self.fed, self._order = {}, (None, None)
+
+    def batch(self, X, Y, rows=None):
+        """X[rows], Y[rows] of held arrays for the next pass (all rows: None), as host
+        arrays (a Trace's a(1)); the next pass reads their tensors (``fed``): on the
+        CPU the host rows' own memory, on a device rows of the held copy."""
+        Xb, Yb = (X, Y) if rows is None else (X[rows], Y[rows])
+        if rows is not None and not self.host:
+            rows = self._rows(rows)
+        self.fed = {id(b): (b, self._slice(a, b, rows)) for a, b in ((X, Xb), (Y, Yb))}
+        return Xb, Yb
+
+    def _slice(self, a, b, rows):
+        held = self.held.get(id(a))
+        if held is None or held[0] is not a:  # not held: made now, as a pass over any X
+            return self.tensor(np.ascontiguousarray(b))
+        if rows is None:
+            return held[1]
+        return self.torch.from_numpy(b) if self.host else held[1][rows]
+
+    def _rows(self, rows):
+        """A batch's rows as the device takes them: a slice as it is; a slice of the
+        epoch's order (``loop.batch_rows``) as the same slice of the order sent once."""
+        if isinstance(rows, slice):
+            return rows
+        order = rows.base
+        if not (isinstance(order, np.ndarray) and order.ndim == 1 and rows.ndim == 1
+                and rows.dtype == order.dtype and rows.strides == order.strides):
+            return self.tensor(rows)
+        if self._order[0] is not order:
+            self._order = (order, self.tensor(order))
+        start = (rows.__array_interface__["data"][0]
+                 - order.__array_interface__["data"][0]) // order.itemsize
+        return self._order[1][start:start + len(rows)]
+
+    def _fed(self, arr):
+        """``arr``'s tensor: the one ``batch`` made for this pass, or made now."""
+        fed = self.now.get(id(arr))
+        if fed is not None and fed[0] is arr:
+            return fed[1]
+        return self.tensor(np.ascontiguousarray(arr))
+
     # --- the Engine protocol ---------------------------------------------------------
     def start(self, X: np.ndarray) -> None:
         if not self.host:  # θ as the links hold it now
             self.t_theta.copy_(self.torch.from_numpy(self.theta))
         self.work = w = self.pool.get(X.shape[0])
+        self.now, self.fed = self.fed, {}
+        t = self._fed(X)
         cols = self.silent.get(0)
-        if cols is not None:
+        if cols is not None:  # a copy: the held data stays as it is
             X = X.copy()
             X[:, cols] = 0.0
-        w.a[0], w.ta[0] = X, self.tensor(np.ascontiguousarray(X))
+            t = t.index_fill(1, self._cols_of(0, cols), 0.0)
+        w.a[0], w.ta[0] = X, t
 
     def forward_layer(self, l: int) -> None:
         w, T, win = self.work, self.T[l - 1], self.windows[l - 1]
@@ -131,20 +192,29 @@ class TorchEngine:
                 pos, _, tidx = tie
                 T = self.full[l - 1] = T.clone()
                 T.view(-1).index_copy_(0, pos, self.t_theta.index_select(0, tidx))
-            self.torch.addmm(T[:, 0], w.ta[l - 1], T[:, 1:].t(), out=z)
+                bias, WT = T[:, 0], T[:, 1:].t()
+            else:
+                bias, _, WT, _, _ = self.parts[l - 1]
+            self.torch.addmm(bias, w.ta[l - 1], WT, out=z)  # the bias in the one product
         self.g[l - 1].g(z, a)
         self._silence(a, l)
 
     def _silence(self, arr, l: int) -> None:
         cols = self.silent.get(l)
         if cols is not None:
-            arr.index_fill_(1, self.tensor(cols), 0.0)
+            arr.index_fill_(1, self._cols_of(l, cols), 0.0)
+
+    def _cols_of(self, l: int, cols):
+        """A lesion's positions in layer index ``l`` as a tensor, sent again only when
+        they change (a lesion's arrays are small: comparing them is cheap)."""
+        had = self._cols.get(l)
+        if had is None or not np.array_equal(had[0], cols):
+            had = self._cols[l] = (np.array(cols), self.tensor(np.asarray(cols)))
+        return had[1]
 
     def targets(self, Y: np.ndarray):
-        """Y as a tensor, made once per pass."""
-        if self._y[0] is not Y:
-            self._y = (Y, self.tensor(np.ascontiguousarray(Y)))
-        return self._y[1]
+        """Y as a tensor: the pass's own (``batch``), or made now."""
+        return self._fed(Y)
 
     @property
     def lam(self) -> float:
@@ -171,14 +241,15 @@ class TorchEngine:
                 self._silence(d, l - 1)
             return
         n = d_next.shape[0]
+        # Δ(l)/m with the 1/m inside the product (no pass of its own over D(l)); the bias
+        # column 1ᵀδ/m as numpy's engine takes it (a column sum took half a matrix-vector
+        # product's time); the λ term is the pass driver's (``reg``, on these tensors)
+        _, W, _, Db, Dw = self.parts[l - 1]
         if self.c.hollow[l - 1]:  # no room in ∂J/∂θ: Δ(l)/m only for its links' terms
             Dl = torch.empty(Dl.shape, dtype=Dl.dtype, device=Dl.device)
-        # Δ(l)/m with the 1/m inside the products (no pass of its own over D(l)); the bias
-        # column is δᵀ(1/m), one matrix-vector product, as numpy's engine takes 1ᵀδ;
-        # the λ term is the pass driver's (``reg``, on this engine's tensors)
-        torch.addmm(Dl[:, 1:], d_next.t(), w.ta[l - 1], beta=0.0, alpha=1.0 / n,
-                    out=Dl[:, 1:])
-        torch.mv(d_next.t(), w.inv_n, out=Dl[:, 0])
+            Db, Dw = Dl[:, 0], Dl[:, 1:]
+        torch.addmm(Dw, w.tdT[l], w.ta[l - 1], beta=0.0, alpha=1.0 / n, out=Dw)
+        torch.sum(d_next, 0, out=Db).mul_(w.inv_n)
         tie = self.ties[l - 1]
         if tie is not None:  # each tied link's own term, before the mask zeroes its place
             pos, slots, _ = tie
@@ -189,7 +260,7 @@ class TorchEngine:
             Dl.mul_(m)  # missing links are fixed zeros: no gradient, no update
         if l > 1:
             d = w.td[l - 1]
-            torch.mm(d_next, T[:, 1:], out=d)
+            torch.mm(d_next, W if tie is None else T[:, 1:], out=d)
             self.g[l - 2].backprop(w.tz[l - 1], w.ta[l - 1], d, d)
             self._silence(d, l - 1)  # a silenced unit's a is constant: δ = 0
 
@@ -200,6 +271,12 @@ class TorchEngine:
             self.t_grad.index_copy_(0, self.p_idx, sums)
             self.to_host(self.t_terms, self.terms)
         self.to_host(self.t_grad, self.grad)
+
+    def outputs(self) -> np.ndarray:
+        """a(L) of the pass on the host: on a device only it is brought back (the
+        trainer's accuracy count reads it after every batch; ``views`` copies all)."""
+        w = self.work
+        return w.a[-1] if self.host else w.ta[-1].cpu().numpy()
 
     def views(self):
         w = self.work
@@ -219,24 +296,32 @@ class TorchEngine:
                 velocity=None) -> None:
         """``train.trainer.descend`` on this engine's θ and ∂J/∂θ (``theta`` and ``grad``
         are its own): Θ ← Θ − αD, or v ← μv − αD, Θ ← Θ + v; frozen entries keep
-        still and keep no velocity. The same operations in the same order."""
+        still and keep no velocity. One pass over flat θ without momentum
+        (``sub_(D, alpha=α)``: no product of its own, no scratch)."""
         torch = self.torch
-        if self._step is None:
-            self._step = torch.empty_like(self.t_theta)
         g = self.t_grad
         if frozen is not None:
-            g = torch.where(self.tensor(frozen), 0.0, g)
-        step = torch.mul(g, alpha, out=self._step)
+            frozen = self._frozen_of(frozen)
+            g = torch.where(frozen, 0.0, g)
         if momentum:
             v = self.tensor(velocity)
-            v.mul_(momentum).sub_(step)
+            v.mul_(momentum).sub_(g, alpha=alpha)
             if frozen is not None:
-                v.masked_fill_(self.tensor(frozen), 0.0)
+                v.masked_fill_(frozen, 0.0)
             self.t_theta.add_(v)
             self.to_host(v, velocity)
         else:
-            self.t_theta.sub_(step)
+            self.t_theta.sub_(g, alpha=alpha)
         self.to_host(self.t_theta, self.theta)
+
+    def _frozen_of(self, frozen):
+        """The frozen flags as a tensor, made again only when they change (a freeze
+        between steps is seen): a read-only view is copied for PyTorch, and on a device
+        each copy is sent; comparing is one cheap pass over bools."""
+        had = self._frozen
+        if had[0] is None or not np.array_equal(had[0], frozen):
+            had = self._frozen = (frozen.copy(), self.tensor(frozen))
+        return had[1]
 
 
 class TorchL2(L2):
@@ -247,60 +332,66 @@ class TorchL2(L2):
     def __init__(self, engine: TorchEngine, lam, blocks):
         super().__init__(lam, blocks)
         self.e = engine
-        # the covered weights as the engine's: blocks stay blocks, index arrays tensors
-        self.idx = [c if isinstance(c, tuple) else engine.tensor(c) for c in blocks]
+        # a block's covered part of θ and of ∂J/∂θ as views made once (its non-bias
+        # columns); the covered parameters as an index tensor
+        self.parts = [(self._tpick(engine.t_theta, c), self._tpick(engine.t_grad, c))
+                      if isinstance(c, tuple) else engine.tensor(c) for c in blocks]
 
-    def _tpick(self, v, c):
-        if isinstance(c, tuple):  # a block: the view of its non-bias columns
-            start, rows, cols = c
-            return v[start:start + rows * cols].view(rows, cols)[:, 1:]
-        return v[c]  # an index tensor: a copy
+    @staticmethod
+    def _tpick(v, c):
+        start, rows, cols = c
+        return v[start:start + rows * cols].view(rows, cols)[:, 1:]
 
     def cost(self, theta, n: int) -> float:
         if not self.lam:
             return 0.0
-        return self.lam / (2.0 * n) * sum(float(self.e.torch.sum(w * w)) for w in
-                                          (self._tpick(self.e.t_theta, c) for c in self.idx))
+        t = self.e.t_theta
+        return self.lam / (2.0 * n) * sum(
+            float(self.e.torch.sum(w * w)) for w in
+            (p[0] if isinstance(p, tuple) else t[p] for p in self.parts))
 
     def add_grad(self, theta, grad, n: int) -> None:
         if not self.lam:
             return
         k, e = self.lam / n, self.e
-        for c in self.idx:
-            if isinstance(c, tuple):
-                self._tpick(e.t_grad, c).add_(self._tpick(e.t_theta, c) * k)
+        for p in self.parts:
+            if isinstance(p, tuple):
+                p[1].add_(p[0], alpha=k)  # one pass: no product of its own
             else:
-                e.t_grad.index_add_(0, c, e.t_theta[c] * k)
+                e.t_grad.index_add_(0, p, e.t_theta[p], alpha=k)
         e.to_host(e.t_grad, e.grad)
 
 
 class TorchWorkspace(Workspace):
     """z, a, δ per layer and scratch for one batch size, as tensors (see base.Workspace).
 
-    On the CPU the arrays are numpy's and the tensors views of them, so a Trace
-    holds plain numpy arrays and the reference counts that say whether a Trace
-    holds one work as for the numpy engine.
+    On the CPU the arrays are numpy views of the tensors' memory, so a Trace holds
+    plain numpy arrays and the reference counts that say whether a Trace holds one
+    work as for the numpy engine. PyTorch allocates them: its 64-byte alignment
+    (numpy's large arrays start 16 bytes into a page) lets the products and the
+    element-wise kernels run on whole vector lanes (float32's forward product
+    into numpy's memory took ~10% more CPU time, measured on this host).
     """
 
     def __init__(self, e: TorchEngine, n: int):
         dt, torch = e.theta.dtype, e.torch
+        tdt = getattr(torch, dt.name)
         shapes = [None] + [(n, k) for k in e.c.s[1:]]
         self.n = n
 
         def make():
-            if e.host:
-                arrs = [None if s is None else np.empty(s, dt) for s in shapes]
-                return arrs, [None if x is None else torch.from_numpy(x) for x in arrs]
-            tdt = getattr(torch, dt.name)
-            return None, [None if s is None else torch.empty(s, dtype=tdt, device=e.device)
-                          for s in shapes]
+            ts = [None if s is None else torch.empty(s, dtype=tdt, device=e.device)
+                  for s in shapes]
+            return [None if t is None else t.numpy() for t in ts] if e.host else None, ts
 
         (self.z, self.tz), (self.a, self.ta), (self.delta, self.td) = make(), make(), make()
+        self.tdT = [None if d is None else d.t() for d in self.td]  # δᵀ, for Δ(l)
         if self.a is None:
             self.a = [None] * len(shapes)
         self.tmp = make()[1]
         self.tmp2 = torch.empty_like(self.tmp[-1])
-        self.inv_n = torch.full((n,), 1.0 / n, dtype=self.tmp2.dtype, device=e.device)
+        # 1/m as a tensor of θ's dtype: a Python float is converted by a call of its own
+        self.inv_n = torch.tensor(1.0 / n, dtype=tdt, device=e.device)
         self.seal()
 
     def arrays(self):

@@ -69,6 +69,32 @@ def batches(n: int, bs: int, order=None, start: int = 0):
         yield b, batch_rows(b, bs, order)
 
 
+def hold(engine, *datas) -> None:
+    """A run's data handed to an engine that keeps its own copy (``engine.hold``: PyTorch
+    on a device), once per run; None entries (no validation set) are skipped."""
+    keep = getattr(engine, "hold", None)
+    if keep is not None:
+        keep(*(a for d in datas if d is not None for a in (d.X, d.Y)))
+
+
+def batch_of(engine, data, rows=None):
+    """X, Y of one pass: rows ``rows`` of ``data`` (None or a slice over all n: the arrays
+    themselves, the same objects pass after pass). An engine that holds the run's data
+    (``engine.batch``) slices its own copy: on a device, no batch is sent.
+
+    >>> d = Data(np.arange(6.0).reshape(3, 2), np.ones((3, 1)), None)
+    >>> batch_of(None, d, slice(0, 3))[0] is d.X, batch_of(None, d, [2])[0].tolist()
+    (True, [[4.0, 5.0]])
+    """
+    if isinstance(rows, slice) and rows.start in (None, 0) and rows.step in (None, 1) \
+            and (rows.stop is None or rows.stop >= data.n):
+        rows = None
+    take = getattr(engine, "batch", None)
+    if take is not None:
+        return take(data.X, data.Y, rows)
+    return (data.X, data.Y) if rows is None else (data.X[rows], data.Y[rows])
+
+
 def n_batches(n: int, bs: int) -> int:
     """⌈n / bs⌉."""
     return -(-n // bs)

@@ -30,7 +30,18 @@ from ..engines.sweep import Pass, make_engine
 from ..errors import ConfigError, NonFiniteError
 from . import state as plain  # state_dict as plain data (not trainer.state, the live one)
 from .checks import count_arg
-from .loop import Data, Run, RunState, batch_size_for, batches, descend, epoch_order, n_batches
+from .loop import (
+    Data,
+    Run,
+    RunState,
+    batch_of,
+    batch_size_for,
+    batches,
+    descend,
+    epoch_order,
+    hold,
+    n_batches,
+)
 from .records import History, Step
 from .settings import SETTINGS, Settings, expose
 from .stepping import DIVERGING, break_into, condition_arg, finite, first_where, progress_bar, quiet
@@ -203,7 +214,9 @@ class Trainer:
         bs = batch_size_for(data.n, self.batch_size)
         self.state.check_epoch(data.n, bs)
         engine = self.state.engine = make_engine(self.net, self.lam, self.loss, self.engine,
-                                                 backend=self.backend, device=self.device)
+                                                 backend=self.backend, device=self.device,
+                                                 reuse=self.state.engine)
+        hold(engine, data, val)
         token = self._start(engine, epochs, run)
         h = self.history
         try:
@@ -242,7 +255,7 @@ class Trainer:
             st.perm = epoch_order(st.rng, n, bs, self.shuffle)
         last_trace = None
         for b, rows in batches(n, bs, st.perm, start=st.next_batch):
-            p = Pass(self.net, engine, data.X[rows], data.Y[rows], n_reg=n)
+            p = Pass(self.net, engine, *batch_of(engine, data, rows), n_reg=n)
             gsq = yield from self._step(p, e, b, rows, bs, run)
             if gsq is None:  # diverged: its update is not applied
                 return False, None
@@ -378,7 +391,7 @@ class Trainer:
 
     def _validate(self, engine, val: Data, patience) -> None:
         h, st = self.history, self.state
-        p = Pass(self.net, engine, val.X, val.Y, backward=False)
+        p = Pass(self.net, engine, *batch_of(engine, val), backward=False)
         h.record("val_cost", p.complete())
         if val.labels is not None:
             h.record("val_accuracy", float((labels_of(self.net, p.outputs()) == val.labels)

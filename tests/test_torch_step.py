@@ -1,0 +1,206 @@
+"""The work of one training step on backend="torch" (issue 24, items 3 and 4): no more
+aten calls than PyTorch eager autograd makes for the same step (a count, not a time:
+counts are deterministic), and on a device the data is sent once per run, its
+mini-batches rows of that copy — while the numbers stay numpy's."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+import neurograph as ng
+from neurograph.engines import sweep
+from neurograph.engines.torch_backend import TorchEngine
+
+torch = pytest.importorskip("torch")
+from torch.profiler import ProfilerActivity, profile  # noqa: E402
+
+
+def aten_calls(fn) -> Counter:
+    """aten operators one call of ``fn`` runs, by name (nested calls included)."""
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
+    return Counter(e.name for e in prof.events() if e.name.startswith("aten::"))
+
+
+def problem(s, n, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, s[0])).astype(dtype)
+    Y = np.eye(s[-1], dtype=dtype)[rng.integers(0, s[-1], n)]
+    thetas = [rng.uniform(-0.5, 0.5, (b, a + 1)).astype(dtype) for a, b in zip(s, s[1:])]
+    return X, Y, thetas
+
+
+def eager_step(thetas, X, Y, alpha, lam=0.0):
+    """The same full-batch step with PyTorch eager autograd: sigmoid units, J the
+    cross-entropy of the sigmoid outputs (from z, as PyTorch's fused kernel) + λ/(2n)ΣW²,
+    the update."""
+    Ws = [torch.tensor(T[:, 1:], requires_grad=True) for T in thetas]
+    bs = [torch.tensor(T[:, 0], requires_grad=True) for T in thetas]
+    Xt, Yt, n = torch.tensor(X), torch.tensor(Y), X.shape[0]
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def step():
+        a = Xt
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            z = torch.addmm(b, a, W.T)
+            a = torch.sigmoid(z) if i < len(Ws) - 1 else z
+        J = bce(a, Yt, reduction="sum") / n
+        if lam:
+            J = J + lam / (2 * n) * sum((W * W).sum() for W in Ws)
+        J.backward()
+        with torch.no_grad():
+            for p in (*Ws, *bs):
+                p -= alpha * p.grad
+                p.grad = None
+        return J
+
+    return step, Ws, bs
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("s, lam", [([20, 8, 5], 0.0), ([30, 12, 12, 4], 0.0),
+                                    ([30, 12, 12, 4], 0.7)])
+def test_a_step_makes_no_more_aten_calls_than_eager(s, lam, dtype):
+    X, Y, thetas = problem(s, 60, dtype)
+    step, Ws, bs = eager_step(thetas, X, Y, 0.5, lam)
+    net = ng.Network.from_thetas(thetas, dtype=dtype)
+    trainer = ng.Trainer(net, alpha=0.5, lam=lam, backend="torch")
+    for _ in range(2):  # warm: a user's fit after fit, and eager's steps after the first
+        trainer.fit(X, Y, epochs=1)
+        step()
+    ours, eager = aten_calls(lambda: trainer.fit(X, Y, epochs=1)), aten_calls(step)
+    assert sum(ours.values()) <= sum(eager.values()), (ours, eager)
+    assert aten_calls(lambda: trainer.fit(X, Y, epochs=1)) == ours  # a count is exact
+    step()
+    # and the same step: after the same four updates, the weights agree
+    for T, W, b in zip(net.thetas, Ws, bs):
+        tol = 1e-12 if dtype == "float64" else 1e-5
+        np.testing.assert_allclose(T[:, 1:], W.detach().numpy(), rtol=0, atol=tol)
+        np.testing.assert_allclose(T[:, 0], b.detach().numpy(), rtol=0, atol=tol)
+
+
+def device_path(monkeypatch):
+    """The GPU's path (θ and the data on a device twin) run on the CPU; returns the
+    list every host→device conversion of the engines made is appended to."""
+    sent = []
+    tensor = TorchEngine.tensor
+
+    def counted(self, arr):
+        sent.append(np.array(arr))
+        return tensor(self, arr)
+
+    monkeypatch.setattr(TorchEngine, "tensor", counted)
+    monkeypatch.setattr(sweep, "TorchEngine",
+                        lambda net, lam, loss, dev: TorchEngine(net, lam, loss, dev, host=False))
+    return sent
+
+
+def data_sends(sent) -> int:
+    """Conversions that sent data (X, Y or rows of them: 2-D floats; θ, the index
+    tables and the flags are 1-D or integers)."""
+    return sum(x.ndim == 2 and x.dtype.kind == "f" for x in sent)
+
+
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_the_data_goes_to_the_device_once_per_run(monkeypatch, batch_size):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
+    Xv, yv = rng.normal(size=(9, 4)) + 5.0, rng.integers(0, 3, 9)
+    Y, Yv = ng.one_hot(y, 3), ng.one_hot(yv, 3)
+    kw = dict(alpha=0.5, lam=0.2, momentum=0.5, batch_size=batch_size, seed=2)
+    want = ng.Network.from_architecture([4, 5, 3], seed=7)
+    hw = ng.Trainer(want, **kw).fit(X, Y, epochs=4, validation=(Xv, Yv))
+    sent = device_path(monkeypatch)
+    net = ng.Network.from_architecture([4, 5, 3], seed=7)
+    trainer = ng.Trainer(net, backend="torch", **kw)
+    h = trainer.fit(X, Y, epochs=4, validation=(Xv, Yv))
+    # X, Y and the validation set's X and Y: each sent once for the run, not once per pass
+    assert data_sends(sent) == 4
+    for a in (X, Y, Xv, Yv):
+        assert sum(x.shape == a.shape and (x == a).all() for x in sent) == 1
+    # a shuffled epoch's order is sent once per epoch, not its rows once per batch
+    orders = [x for x in sent if x.dtype.kind == "i" and x.ndim == 1 and len(x) in (7, 2, 30)]
+    assert len(orders) == (0 if batch_size is None else 4)
+    assert all(sorted(x) == list(range(30)) for x in orders)
+    np.testing.assert_allclose(net.theta_flat, want.theta_flat, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(h.val_cost, hw.val_cost, rtol=0, atol=1e-12)
+    sent.clear()
+    trainer.fit(X, Y, epochs=3)  # a second run sends its data again, once
+    assert data_sends(sent) == 2
+
+
+def test_a_run_brings_back_only_the_outputs_from_the_device(monkeypatch):
+    """The accuracy count after each batch reads a(L); z, a, δ of every layer come to
+    the host only for a Step's Trace (none is asked for by a plain fit)."""
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+    device_path(monkeypatch)
+    views = TorchEngine.views
+    called = []
+    monkeypatch.setattr(TorchEngine, "views", lambda self: called.append(1) or views(self))
+    net = ng.Network.from_architecture([4, 6, 3], seed=3)
+    h = ng.Trainer(net, alpha=0.5, batch_size=10, backend="torch").fit(X, y, epochs=3)
+    assert called == []
+    want = ng.Network.from_architecture([4, 6, 3], seed=3)
+    hw = ng.Trainer(want, alpha=0.5, batch_size=10).fit(X, y, epochs=3)
+    assert h.accuracy == hw.accuracy
+    np.testing.assert_allclose(h.cost, hw.cost, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("host", [True, False])
+def test_a_change_to_x_between_runs_is_seen(monkeypatch, host):
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    nets = {}
+    for backend in ("numpy", "torch"):
+        Xb = X.copy()
+        if backend == "torch" and not host:
+            device_path(monkeypatch)
+        net = nets[backend] = ng.Network.from_architecture([4, 5, 3], seed=1)
+        trainer = ng.Trainer(net, alpha=0.5, batch_size=6, seed=0, backend=backend)
+        trainer.fit(Xb, y, epochs=2)
+        Xb[:, 1] *= -3.0  # the same array, other numbers: the next run reads them
+        Xb[0] = 7.0
+        trainer.fit(Xb, y, epochs=2)
+        trainer.fit(Xb[:12], y[:12], epochs=2)  # rows of it: a view, another n
+    np.testing.assert_allclose(nets["torch"].theta_flat, nets["numpy"].theta_flat,
+                               rtol=0, atol=1e-12)
+
+
+def test_a_kept_engine_sees_what_changed_between_runs(monkeypatch):
+    """A trainer keeps its engine from run to run: λ, a freeze, a lesion, a new layer
+    between runs and a freeze between steps (on the device path) train as on numpy."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(24, 4)), rng.integers(0, 3, 24)
+    thetas = {}
+    for backend in ("numpy", "torch"):
+        if backend == "torch":
+            device_path(monkeypatch)
+        net = ng.Network.from_architecture([4, 5, 3], seed=2)
+        trainer = ng.Trainer(net, alpha=0.5, batch_size=8, seed=1, backend=backend)
+        trainer.fit(X, y, epochs=2)
+        engine = trainer.state.engine
+        trainer.fit(X, y, epochs=1)
+        assert trainer.state.engine is engine  # nothing changed: the same engine
+        trainer.lam = 0.4
+        trainer.fit(X, y, epochs=2)
+        net.freeze(net.layers[1].nodes[0])
+        with net.lesion(units=[net.layers[1].nodes[3]]):
+            trainer.fit(X, y, epochs=2)
+
+        def freeze_later(step, net=net):
+            if step.batch == 1:
+                net.freeze(net.layers[2].nodes[1])
+        trainer.fit(X, y, epochs=2, on_step=freeze_later)
+        net.add_node("h6", layer=2)
+        net.connect(net.inputs[0], net.layers[1].nodes[-1], 0.3)
+        for o in net.outputs:
+            net.connect(net.layers[1].nodes[-1], o, -0.2)
+        trainer.restart_epoch()
+        trainer.fit(X, y, epochs=2)
+        assert trainer.state.engine is not engine
+        thetas[backend] = np.array(net.theta_flat)
+    np.testing.assert_allclose(thetas["torch"], thetas["numpy"], rtol=0, atol=1e-12)
