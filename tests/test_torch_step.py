@@ -204,3 +204,67 @@ def test_a_kept_engine_sees_what_changed_between_runs(monkeypatch):
         assert trainer.state.engine is not engine
         thetas[backend] = np.array(net.theta_flat)
     np.testing.assert_allclose(thetas["torch"], thetas["numpy"], rtol=0, atol=1e-12)
+
+
+def moves(monkeypatch):
+    """The device path, and what each θ-sized move carried: a list of (direction, what)
+    for θ, momentum's v and ∂J/∂θ sent to the device ("to") or brought back ("back")."""
+    device_path(monkeypatch)
+    log = []
+
+    def what(self, arr):
+        v = self._v[0] if getattr(self, "_v", None) is not None else None
+        for name, a in (("theta", self.theta), ("grad", getattr(self, "_grad", None)),
+                        ("v", v)):
+            if a is not None and arr is a:
+                return name
+        return "other"
+
+    to_host, send = TorchEngine.to_host, getattr(TorchEngine, "send", None)
+
+    def counted_back(self, t, arr):
+        log.append(("back", what(self, arr)))
+        return to_host(self, t, arr)
+
+    def counted_send(self, t, arr):
+        log.append(("to", what(self, arr)))
+        return send(self, t, arr)
+
+    monkeypatch.setattr(TorchEngine, "to_host", counted_back)
+    monkeypatch.setattr(TorchEngine, "send", counted_send, raising=False)
+    return log
+
+
+def two_nets(seed=7, s=(4, 5, 3)):
+    return [ng.Network.from_architecture(list(s), seed=seed) for _ in range(2)]
+
+
+def test_theta_and_velocity_go_to_the_device_once_per_run(monkeypatch):
+    """A 3-epoch mini-batch fit with momentum (15 updates): θ and v are sent once at the
+    run's start and brought back once at its end; ∂J/∂θ never comes back (nothing reads
+    it); the weights, v and the History are numpy's."""
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
+    kw = dict(alpha=0.5, lam=0.3, momentum=0.6, batch_size=7, seed=1)
+    want, net = two_nets()
+    tw = ng.Trainer(want, **kw)
+    hw = tw.fit(X, y, epochs=3)
+    log = moves(monkeypatch)
+    trainer = ng.Trainer(net, backend="torch", **kw)
+    h = trainer.fit(X, y, epochs=3)
+    counts = Counter(log)
+    assert counts[("to", "theta")] <= 1 and counts[("back", "theta")] <= 1, counts
+    assert counts[("to", "v")] <= 1 and counts[("back", "v")] <= 1, counts
+    assert counts[("back", "grad")] == 0, counts
+    np.testing.assert_allclose(net.theta_flat, want.theta_flat, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(trainer.state.velocity, tw.state.velocity, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(h.cost, hw.cost, rtol=0, atol=1e-12)
+    assert h.accuracy == hw.accuracy
+    # a second run on the kept engine: ∂J/∂θ of its latest pass comes back when read
+    log.clear()
+    tw.fit(X, y, epochs=1)
+    trainer.fit(X, y, epochs=1)
+    assert Counter(log)[("back", "grad")] == 0
+    np.testing.assert_allclose(trainer.grad, tw.grad, rtol=0, atol=1e-12)
+    assert Counter(log)[("back", "grad")] == 1
+    np.testing.assert_allclose(net.theta_flat, want.theta_flat, rtol=0, atol=1e-12)

@@ -208,9 +208,12 @@ class Pass:
         deltas = [dl[i] if (i > 0 and i + 1 >= back) else None for i in range(L)]
         if all(d is None for d in deltas):
             deltas = None
+        # read only when wanted: on a device ∂J/∂θ and the terms are copied when first read
         grad = self.engine.grad.copy() if (with_grad and self.grad_done) else None
-        terms = getattr(self.engine, "terms", None)
-        terms = terms.copy() if grad is not None and terms is not None and len(terms) else None
+        terms = None if grad is None else getattr(self.engine, "terms", None)
+        terms = terms.copy() if terms is not None and len(terms) else None
+        if hasattr(self.engine, "on_host"):  # a run's θ kept on a device: brought back
+            self.engine.on_host()
         return Trace(version=self.net.version, z=zs, a=acts, theta=self.engine.theta.copy(),
                      delta=deltas, grad=grad, cost=self.J, lam=self.engine.lam,
                      loss=self.engine.loss, engine=self.engine.kind, phase=phase,

@@ -13,10 +13,12 @@ One weight store. On the CPU θ, ∂J/∂θ and every workspace array are numpy
 arrays that tensors share (``torch.from_numpy``, zero copy both ways): a
 training step on tensors is on the links at once, ``link.weight = 5`` is read
 by the next pass, and a Trace holds plain numpy arrays as on the numpy backend.
-On a GPU θ has a device twin: it is sent to the device when a pass starts and
-brought back after each update (with ∂J/∂θ after each backward sweep), and a
-Trace's arrays are copied to the host when the Trace is taken. A trainer's data
-is sent once per run (``hold``); each pass takes rows of it (``batch``).
+On a GPU θ has a device twin. A plain pass (``net.forward``, ``net.backward``)
+sends θ when it starts; a trainer's run sends θ and momentum's v once (``keep``),
+keeps every pass and update on the device, and brings them back when the user
+can look (``on_host``: a yielded Step, a callback) and at its end (``let_go``).
+∂J/∂θ and a Trace's arrays are copied to the host when first read. A trainer's
+data is sent once per run (``hold``); each pass takes rows of it (``batch``).
 
 >>> import numpy as np, neurograph as ng
 >>> net = ng.Network.from_architecture([2, 3, 1], seed=0)
@@ -39,6 +41,7 @@ from . import windows
 from .base import Pool, Workspace
 from .losses import L2
 from .matrix import covered
+from .torch_device import DeviceTwin
 from .torch_kernels import (
     TorchActivation,
     TorchWindows,
@@ -49,7 +52,7 @@ from .torch_kernels import (
 )
 
 
-class TorchEngine:
+class TorchEngine(DeviceTwin):
     """The compiled Θ(l) on PyTorch tensors, as an :class:`~neurograph.engines.base.Engine`.
 
     ``theta`` and ``grad`` are numpy arrays as on every engine (the network's
@@ -69,8 +72,9 @@ class TorchEngine:
         self.L = len(c.s)
         self.loss = loss
         self.theta = c.theta
-        self.grad = np.zeros_like(self.theta)
-        self.t_theta, self.t_grad = self.tensor(self.theta), self.tensor(self.grad)
+        self._grad = np.zeros_like(self.theta)
+        self._twin_state()
+        self.t_theta, self.t_grad = self.alloc(self.theta), self.alloc(self._grad)
         # Θ(l) as tensor views of θ; a hollow block (no room in θ): a zero that takes none
         self.T = c.views(self.t_theta, hole=lambda s: self.t_theta.new_zeros(()).expand(s))
         self.D = c.views(self.t_grad, hole=lambda s: self.t_grad.new_zeros(()).expand(s))
@@ -82,8 +86,8 @@ class TorchEngine:
         # finish; the index tables are the numpy engine's (the tie table, the windows)
         self.table = table = ties(net) if c.tied else None
         self.reg = TorchL2(self, lam, covered(c, table))  # each parameter once
-        self.terms = np.zeros(0 if table is None else table.n_slots, self.theta.dtype)
-        self.t_terms = self.tensor(self.terms)
+        self._terms = np.zeros(0 if table is None else table.n_slots, self.theta.dtype)
+        self.t_terms = self.alloc(self._terms)
         if table is not None:
             self.owner, self.p_idx = self.tensor(table.owner), self.tensor(table.p_idx)
         self.ties = [None if t is None else (self.tensor(t.pos), self.tensor(t.slots),
@@ -104,20 +108,6 @@ class TorchEngine:
         self._order = (None, None)  # an epoch's order of the instances, and its tensor
         self._cols = {}  # a lesion's silenced positions as tensors, by layer
         self._frozen = (None, None)  # frozen flags sent to the device, and their tensor
-
-    # --- moving arrays: nothing moves on the CPU ------------------------------------
-    def tensor(self, arr: np.ndarray):
-        """``arr`` as a tensor: its memory on the CPU, a device copy otherwise."""
-        if not arr.flags.writeable:  # PyTorch would warn; a copy is never written back
-            arr = arr.copy()
-        if self.host:
-            return self.torch.from_numpy(arr)
-        return self.torch.as_tensor(arr, device=self.device).clone()
-
-    def to_host(self, t, arr: np.ndarray) -> None:
-        """Write the device tensor ``t`` into ``arr`` (nothing to do on the CPU)."""
-        if not self.host:
-            arr[...] = t.cpu().numpy()
 
     # --- a run's data: converted once, batches are rows of it ------------------------
     def hold(self, *arrays) -> None:
@@ -169,8 +159,10 @@ class TorchEngine:
 
     # --- the Engine protocol ---------------------------------------------------------
     def start(self, X: np.ndarray) -> None:
-        if not self.host:  # θ as the links hold it now
-            self.t_theta.copy_(self.torch.from_numpy(self.theta))
+        if self._seen is not None:  # a run's θ is on the device: only a user's writes
+            self._refresh()
+        elif not self.resident:  # θ as the links hold it now (nothing moves on the CPU)
+            self.send(self.t_theta, self.theta)
         self.work = w = self.pool.get(X.shape[0])
         self.now, self.fed = self.fed, {}
         t = self._fed(X)
@@ -182,6 +174,8 @@ class TorchEngine:
         w.a[0], w.ta[0] = X, t
 
     def forward_layer(self, l: int) -> None:
+        if self._seen is not None:  # paused at a layer: a write there is read, as on numpy
+            self._refresh()
         w, T, win = self.work, self.T[l - 1], self.windows[l - 1]
         z, a = w.tz[l], w.ta[l]
         if win is not None:
@@ -231,6 +225,8 @@ class TorchEngine:
                      self.torch)
 
     def backward_layer(self, l: int) -> None:
+        if self._seen is not None:
+            self._refresh()
         torch, w, win = self.torch, self.work, self.windows[l - 1]
         d_next, T, Dl = w.td[l], self.T[l - 1], self.D[l - 1]
         if win is not None:
@@ -269,8 +265,11 @@ class TorchEngine:
             sums = self.t_terms.new_zeros(len(self.table.params))
             sums.index_add_(0, self.owner, self.t_terms)
             self.t_grad.index_copy_(0, self.p_idx, sums)
-            self.to_host(self.t_terms, self.terms)
-        self.to_host(self.t_grad, self.grad)
+            if not self.host:
+                self._stale.add("terms")
+        # the pass driver hands ``grad`` to ``reg.add_grad`` next (unused there), which
+        # marks ∂J/∂θ as behind on the host: until then reading it must not copy
+        self._stale.discard("grad")
 
     def outputs(self) -> np.ndarray:
         """a(L) of the pass on the host: on a device only it is brought back (the
@@ -295,24 +294,33 @@ class TorchEngine:
     def descend(self, theta, grad, alpha: float, frozen=None, momentum: float = 0.0,
                 velocity=None) -> None:
         """``train.trainer.descend`` on this engine's θ and ∂J/∂θ (``theta`` and ``grad``
-        are its own): Θ ← Θ − αD, or v ← μv − αD, Θ ← Θ + v; frozen entries keep
-        still and keep no velocity. One pass over flat θ without momentum
-        (``sub_(D, alpha=α)``: no product of its own, no scratch)."""
+        are its own, never read: on a device that would copy them): Θ ← Θ − αD, or
+        v ← μv − αD, Θ ← Θ + v; frozen entries keep still and keep no velocity. One
+        pass over flat θ without momentum (``sub_(D, alpha=α)``: no scratch). In a
+        run (``keep``) θ and v stay on the device; otherwise both come back."""
         torch = self.torch
+        if self._seen is not None:
+            self._refresh()  # a write at a layer's pause is updated, as on numpy
         g = self.t_grad
         if frozen is not None:
             frozen = self._frozen_of(frozen)
             g = torch.where(frozen, 0.0, g)
         if momentum:
-            v = self.tensor(velocity)
+            if not self.resident or self._v is None or self._v[0] is not velocity:
+                self._v = (velocity, self.tensor(velocity))  # a v the run did not keep
+            v = self._v[1]
             v.mul_(momentum).sub_(g, alpha=alpha)
             if frozen is not None:
                 v.masked_fill_(frozen, 0.0)
             self.t_theta.add_(v)
-            self.to_host(v, velocity)
+            if not self.resident:
+                self.to_host(v, velocity)
         else:
             self.t_theta.sub_(g, alpha=alpha)
-        self.to_host(self.t_theta, self.theta)
+        if self.resident:
+            self._ahead = True
+        else:
+            self.to_host(self.t_theta, self.theta)
 
     def _frozen_of(self, frozen):
         """The frozen flags as a tensor, made again only when they change (a freeze
@@ -351,15 +359,16 @@ class TorchL2(L2):
             (p[0] if isinstance(p, tuple) else t[p] for p in self.parts))
 
     def add_grad(self, theta, grad, n: int) -> None:
+        k, e = self.lam / n, self.e
+        if not e.host:  # ∂J/∂θ is complete on the device: the host's copy is behind
+            e._stale.add("grad")
         if not self.lam:
             return
-        k, e = self.lam / n, self.e
         for p in self.parts:
             if isinstance(p, tuple):
                 p[1].add_(p[0], alpha=k)  # one pass: no product of its own
             else:
                 e.t_grad.index_add_(0, p, e.t_theta[p], alpha=k)
-        e.to_host(e.t_grad, e.grad)
 
 
 class TorchWorkspace(Workspace):

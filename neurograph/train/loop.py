@@ -69,12 +69,38 @@ def batches(n: int, bs: int, order=None, start: int = 0):
         yield b, batch_rows(b, bs, order)
 
 
-def hold(engine, *datas) -> None:
-    """A run's data handed to an engine that keeps its own copy (``engine.hold``: PyTorch
-    on a device), once per run; None entries (no validation set) are skipped."""
-    keep = getattr(engine, "hold", None)
+def hold(engine, velocity, *datas) -> None:
+    """A run's data, θ and momentum's v (None: none) handed to an engine that keeps its
+    own copies (``engine.hold`` and ``engine.keep``: PyTorch on a device), once per run;
+    None entries (no validation set) are skipped. ``let_go`` gives θ and v back."""
+    take, keep = getattr(engine, "hold", None), getattr(engine, "keep", None)
+    if take is not None:
+        take(*(a for d in datas if d is not None for a in (d.X, d.Y)))
     if keep is not None:
-        keep(*(a for d in datas if d is not None for a in (d.X, d.Y)))
+        keep(velocity)
+
+
+def host_theta(engine) -> np.ndarray:
+    """The engine's θ, up to date on the host: before user code runs (a Step, a
+    callback) or θ is copied. An engine that keeps θ on a device brings it back
+    (``engine.on_host``) and sends on the next pass only what the user wrote."""
+    bring = getattr(engine, "on_host", None)
+    if bring is not None:
+        bring()
+    return engine.theta
+
+
+def seen(engine, callback, *args):
+    """``callback(*args)`` (user code) with the engine's θ up to date on the host."""
+    host_theta(engine)
+    return callback(*args)
+
+
+def let_go(engine) -> None:
+    """A run ends, however: an engine that kept θ and v on a device gives them back."""
+    give = getattr(engine, "let_go", None)
+    if give is not None:
+        give()
 
 
 def batch_of(engine, data, rows=None):

@@ -28,6 +28,7 @@ from ..engines.base import Phase
 from ..engines.passes import labels_of
 from ..engines.sweep import Pass, make_engine
 from ..errors import ConfigError, NonFiniteError
+from . import loop  # the run's pieces that an engine on a device takes part in
 from . import state as plain  # state_dict as plain data (not trainer.state, the live one)
 from .checks import count_arg
 from .loop import (
@@ -39,7 +40,6 @@ from .loop import (
     batches,
     descend,
     epoch_order,
-    hold,
     n_batches,
 )
 from .records import History, Step
@@ -216,10 +216,10 @@ class Trainer:
         engine = self.state.engine = make_engine(self.net, self.lam, self.loss, self.engine,
                                                  backend=self.backend, device=self.device,
                                                  reuse=self.state.engine)
-        hold(engine, data, val)
         token = self._start(engine, epochs, run)
         h = self.history
-        try:
+        try:  # on a device θ, v and the data are sent once (hold), θ and v back at the end
+            loop.hold(engine, self.state.velocity, data, val)
             for _ in range(epochs):
                 done, last_trace = yield from self._epoch(engine, data, bs, run)
                 if not done:  # stopped inside the epoch (a callback, stop(), a divergence)
@@ -269,7 +269,7 @@ class Trainer:
             self._update(engine, gsq)
             st.next_batch = b + 1
             if want:
-                step = Step(e, b, None, tr.phase, tr, p.J, engine.theta.copy())
+                step = Step(e, b, None, tr.phase, tr, p.J, loop.host_theta(engine).copy())
                 if run.on_step is not None and run.on_step(step):
                     self._stop = True
                 if run.every in ("batch", "instance", "layer"):
@@ -283,10 +283,10 @@ class Trainer:
         instance when asked; returns ‖D‖², or None when J or D is not finite (recorded)."""
         for phase in p.run(pause=run.every == "layer"):
             yield self._show(Step(e, b, None, phase, p.trace(phase), p.J))
-        J, grad = p.J, p.engine.grad
+        J, eng = p.J, p.engine
         # ‖D‖², and a cheap finiteness test; on the engine's own kernels when it has them
-        gsq = p.engine.grad_sq() if hasattr(p.engine, "grad_sq") else float(grad @ grad)
-        if not (math.isfinite(J) and finite(grad, gsq)):
+        gsq = eng.grad_sq() if hasattr(eng, "grad_sq") else float(eng.grad @ eng.grad)
+        if not (math.isfinite(J) and (math.isfinite(gsq) or finite(eng.grad, gsq))):
             # recorded before the bad pass is shown: the one who looks at it may close
             # the steps or quit the debugger there
             self._diverged(e, b, J)
@@ -306,9 +306,9 @@ class Trainer:
         """Θ ← Θ − αD (with momentum: v ← μv − αD, Θ ← Θ + v), in place; ‖D‖ kept for
         the epoch's record. Frozen weights (``net.weights.frozen``) take no step and keep
         no velocity (their gradient is still computed and shown)."""
-        step = getattr(engine, "descend", descend)  # an engine on other kernels has its own
-        step(engine.theta, engine.grad, self.alpha, self.net.weights.frozen_mask(),
-             self.momentum, self.state.velocity)
+        own = getattr(engine, "descend", None)  # an engine on other kernels: its θ and D
+        args = (self.alpha, self.net.weights.frozen_mask(), self.momentum, self.state.velocity)
+        own(None, None, *args) if own else descend(engine.theta, engine.grad, *args)
         self.state.sums.grad_norm = math.sqrt(gsq)
 
     def _count(self, p: Pass, labels) -> None:
@@ -329,7 +329,7 @@ class Trainer:
             last_trace.phase = Phase("epoch end")
             yield self._show(Step(e, n_batches(data.n, bs) - 1, None, last_trace.phase,
                                   last_trace, h.cost[-1]))
-        if run.on_epoch_end is not None and run.on_epoch_end(self, h):
+        if run.on_epoch_end is not None and loop.seen(engine, run.on_epoch_end, self, h):
             h.stopped = "callback"
             return True
         why = self._converged()
@@ -349,6 +349,7 @@ class Trainer:
 
     def _finish(self, token, engine, run: Run) -> None:
         h = self.history
+        loop.let_go(engine)  # θ and v back on the host (a device's run); then best θ may replace θ
         self._close_bar()
         if h.stopped is None and self._run_token is token:
             # left at a yield (the steps closed) or by an exception (quit in pdb)
@@ -384,7 +385,8 @@ class Trainer:
         self.state.restart_epoch()
 
     def _show(self, step: Step) -> Step:
-        # node.z / node.delta / link.grad at a debugger prompt show this step's values
+        # node.z / link.grad at a debugger prompt show this step's values, links θ as it is
+        loop.host_theta(self.state.engine)
         self.net.last_trace = step.trace
         step.run = self._run_id
         return step
@@ -398,7 +400,7 @@ class Trainer:
                                            .mean()))
         if patience is not None:
             if st.best is None or h.val_cost[-1] < st.best[0]:
-                st.best = (h.val_cost[-1], engine.theta.copy())
+                st.best = (h.val_cost[-1], loop.host_theta(engine).copy())
                 h.best_epoch = st.epoch - 1
             elif st.epoch - 1 - h.best_epoch >= patience:
                 self._stop = True
