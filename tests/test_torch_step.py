@@ -268,3 +268,103 @@ def test_theta_and_velocity_go_to_the_device_once_per_run(monkeypatch):
     np.testing.assert_allclose(trainer.grad, tw.grad, rtol=0, atol=1e-12)
     assert Counter(log)[("back", "grad")] == 1
     np.testing.assert_allclose(net.theta_flat, want.theta_flat, rtol=0, atol=1e-12)
+
+
+def a_weight(net):
+    """A link into the output layer (Θ of the last layer): a write to it at a forward
+    pause of the hidden layer is read by the same pass on numpy."""
+    return [li for li in net.links if not li.is_bias][-1]
+
+
+@pytest.mark.parametrize("every", ["batch", "layer", "epoch"])
+def test_a_write_at_a_yielded_step_is_seen_by_the_next_pass(monkeypatch, every):
+    """The debugger: at each yielded Step the links show θ as it is (the device's θ
+    brought back), and ``link.weight = 5`` or a write to momentum's v there is read by
+    what comes next, as on numpy."""
+    rng = np.random.default_rng(9)
+    X, y = rng.normal(size=(18, 4)), rng.integers(0, 3, 18)
+    kw = dict(alpha=0.5, lam=0.1, momentum=0.5, batch_size=6, seed=0)
+    got = {}
+    for backend in ("numpy", "torch"):
+        log = moves(monkeypatch) if backend == "torch" else []
+        net = ng.Network.from_architecture([4, 5, 3], seed=4)
+        trainer = ng.Trainer(net, backend=backend, **kw)
+        shown = []
+        for k, step in enumerate(trainer.steps(X, y, every=every, epochs=4)):
+            shown.append((net.theta_flat.copy(), step.trace.theta.copy()))
+            if k == 1:
+                a_weight(net).weight = 5.0
+            if k == (6 if every == "layer" else 2):  # after an update: v is not 0
+                trainer.state.velocity *= -1.0
+        got[backend] = shown, net.theta_flat.copy(), list(trainer.history.cost), log
+    (shown_t, theta_t, cost_t, log), (shown_n, theta_n, cost_n, _) = got["torch"], got["numpy"]
+    assert len(shown_t) == len(shown_n)
+    for (links_t, tr_t), (links_n, tr_n) in zip(shown_t, shown_n):
+        np.testing.assert_allclose(links_t, links_n, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(tr_t, tr_n, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(theta_t, theta_n, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cost_t, cost_n, rtol=0, atol=1e-12)
+    # sent again only after a write: at the start, then the weight (k=1) and v (k=2)
+    assert Counter(log)[("to", "theta")] == 2 and Counter(log)[("to", "v")] == 2, log
+
+
+def test_until_brings_theta_back_once_per_checked_step(monkeypatch):
+    """steps(until=…) checks every yielded Step (each with its Trace's θ): θ comes back
+    once per checked step and is never sent again (nothing was written); the steps
+    that held nothing end with θ on the links as numpy's."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    kw = dict(alpha=0.5, batch_size=5, seed=3)
+    want, net = two_nets(seed=5)
+    list(ng.Trainer(want, **kw).steps(X, y, every="batch", epochs=2,
+                                      until=ng.when.cost_above(1e6)))
+    log = moves(monkeypatch)
+    list(ng.Trainer(net, backend="torch", **kw).steps(X, y, every="batch", epochs=2,
+                                                      until=ng.when.cost_above(1e6)))
+    counts = Counter(log)
+    assert counts[("to", "theta")] == 1 and counts[("back", "theta")] == 8, counts
+    np.testing.assert_allclose(net.theta_flat, want.theta_flat, rtol=0, atol=1e-12)
+
+
+def fails_at(batch):
+    def on_step(step):
+        if step.batch == batch:
+            raise RuntimeError("the user's callback failed")
+    return on_step
+
+
+@pytest.mark.parametrize("how", ["stop", "raise", "callback raises", "early stopping"])
+def test_a_run_that_ends_early_leaves_the_devices_theta_on_the_links(monkeypatch, how):
+    """However a run ends — diverged (stopped or raised), a callback's exception, early
+    stopping's best θ — the links hold the device's last θ (or the best), as numpy's."""
+    rng = np.random.default_rng(11)
+    X, y = rng.normal(size=(24, 4)), rng.integers(0, 3, 24)
+    Xv, yv = rng.normal(size=(8, 4)), rng.integers(0, 3, 8)
+    kw = dict(alpha=0.5, momentum=0.5, batch_size=6, seed=2)
+    fit = dict(epochs=4)
+    if how in ("stop", "raise"):
+        kw.update(alpha=1e200, on_nonfinite=how)
+    elif how == "callback raises":
+        fit.update(on_step=fails_at(2))
+    else:
+        kw.update(alpha=3.0)
+        fit.update(epochs=40, validation=(Xv, yv), patience=2)
+    got = {}
+    for backend in ("numpy", "torch"):
+        if backend == "torch":
+            moves(monkeypatch)
+        net = ng.Network.from_architecture([4, 5, 3], seed=6)
+        trainer = ng.Trainer(net, backend=backend, **kw)
+        try:
+            trainer.fit(X, y, **fit)
+        except (RuntimeError, ng.NonFiniteError) as exc:
+            assert how in ("raise", "callback raises"), exc
+        got[backend] = net.theta_flat.copy(), trainer
+    (theta_t, tt), (theta_n, tn) = got["torch"], got["numpy"]
+    assert tt.history.stopped == tn.history.stopped
+    if how == "early stopping":
+        assert tt.history.stopped == "early_stopping"
+    else:  # the device's last θ is on the links: nothing of the run stayed behind
+        np.testing.assert_array_equal(theta_t, tt.state.engine.t_theta.numpy())
+    np.testing.assert_allclose(theta_t, theta_n, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tt.state.velocity, tn.state.velocity, rtol=1e-12, atol=1e-12)

@@ -215,6 +215,8 @@ class TorchEngine(DeviceTwin):
         return self.reg.lam
 
     def summed_cost(self, Y) -> float:
+        if self._seen is not None:  # paused after the forward sweep: λ's term reads θ next
+            self._refresh()
         w = self.work
         return output_cost(self.torch, self.loss, self.c.activations[-1], w.tz[-1], w.ta[-1],
                            self.targets(Y), w.tmp[-1], w.tmp2)
