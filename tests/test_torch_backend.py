@@ -261,3 +261,15 @@ def test_nothing_but_the_torch_backend_imports_torch():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_forward_pass_of_no_instances_gives_no_rows_on_torch_as_on_numpy():
+    """backend="torch" raised ZeroDivisionError (its workspace's 1/m) for an empty X;
+    numpy's engine gives (0, outputs)."""
+    dense = ng.Network.from_architecture([2, 3, 1], seed=0)
+    conv = ng.Network(seed=0)
+    c = conv.add_conv(conv.add_inputs((1, 4, 4)), maps=2, kernel=2)
+    conv.connect_layers(conv.add_pool(c, size=3), conv.add_layer(2))
+    for net, d, k in [(dense, 2, 1), (conv, 16, 2)]:
+        out = net.forward(np.zeros((0, d)), backend="torch")
+        assert out.shape == net.forward(np.zeros((0, d))).shape == (0, k)

@@ -402,7 +402,8 @@ class TorchWorkspace(Workspace):
         self.tmp = make()[1]
         self.tmp2 = torch.empty_like(self.tmp[-1])
         # 1/m as a tensor of θ's dtype: a Python float is converted by a call of its own
-        self.inv_n = torch.tensor(1.0 / n, dtype=tdt, device=e.device)
+        # (m = 0 is a forward pass of no instances: cost and gradients refuse it first)
+        self.inv_n = torch.tensor(1.0 / max(n, 1), dtype=tdt, device=e.device)
         self.seal()
 
     def arrays(self):
