@@ -368,3 +368,39 @@ def test_a_run_that_ends_early_leaves_the_devices_theta_on_the_links(monkeypatch
         np.testing.assert_array_equal(theta_t, tt.state.engine.t_theta.numpy())
     np.testing.assert_allclose(theta_t, theta_n, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(tt.state.velocity, tn.state.velocity, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("with_on_step", [True, False])
+def test_callbacks_see_the_weights_as_they_are_and_their_writes_are_trained(monkeypatch,
+                                                                              with_on_step):
+    """on_step and on_epoch_end are user code in a fit: each sees θ after the latest
+    update on the links (brought back from the device) and what it writes is trained
+    on, as on numpy; the run still sends θ again only after a write."""
+    rng = np.random.default_rng(12)
+    X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    kw = dict(alpha=0.5, momentum=0.3, batch_size=5, seed=4)
+    got = {}
+    for backend in ("numpy", "torch"):
+        log = moves(monkeypatch) if backend == "torch" else []
+        net = ng.Network.from_architecture([4, 5, 3], seed=8)
+        seen = []
+
+        def on_step(step, net=net, seen=seen):
+            seen.append(net.theta_flat.copy())
+            np.testing.assert_array_equal(step.theta_after, net.theta_flat)
+
+        def on_epoch_end(trainer, history, net=net, seen=seen):
+            seen.append(net.theta_flat.copy())
+            if trainer.epoch == 1:
+                a_weight(net).weight = -4.0
+
+        ng.Trainer(net, backend=backend, **kw).fit(
+            X, y, epochs=3, on_step=on_step if with_on_step else None,
+            on_epoch_end=on_epoch_end)
+        got[backend] = seen, net.theta_flat.copy(), log
+    (seen_t, theta_t, log), (seen_n, theta_n, _) = got["torch"], got["numpy"]
+    assert len(seen_t) == len(seen_n) == (3 * 4 if with_on_step else 0) + 3
+    for a, b in zip(seen_t, seen_n):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(theta_t, theta_n, rtol=0, atol=1e-12)
+    assert Counter(log)[("to", "theta")] == 2, log  # the run's start, the write
