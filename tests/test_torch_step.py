@@ -5,7 +5,9 @@ mini-batches rows of that copy — while the numbers stay numpy's."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,9 @@ from neurograph.engines.torch_backend import TorchEngine
 
 torch = pytest.importorskip("torch")
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import references  # noqa: E402
 
 
 def aten_calls(fn) -> Counter:
@@ -33,39 +38,15 @@ def problem(s, n, dtype, seed=0):
     return X, Y, thetas
 
 
-def eager_step(thetas, X, Y, alpha, lam=0.0):
-    """The same full-batch step with PyTorch eager autograd: sigmoid units, J the
-    cross-entropy of the sigmoid outputs (from z, as PyTorch's fused kernel) + λ/(2n)ΣW²,
-    the update."""
-    Ws = [torch.tensor(T[:, 1:], requires_grad=True) for T in thetas]
-    bs = [torch.tensor(T[:, 0], requires_grad=True) for T in thetas]
-    Xt, Yt, n = torch.tensor(X), torch.tensor(Y), X.shape[0]
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
-
-    def step():
-        a = Xt
-        for i, (W, b) in enumerate(zip(Ws, bs)):
-            z = torch.addmm(b, a, W.T)
-            a = torch.sigmoid(z) if i < len(Ws) - 1 else z
-        J = bce(a, Yt, reduction="sum") / n
-        if lam:
-            J = J + lam / (2 * n) * sum((W * W).sum() for W in Ws)
-        J.backward()
-        with torch.no_grad():
-            for p in (*Ws, *bs):
-                p -= alpha * p.grad
-                p.grad = None
-        return J
-
-    return step, Ws, bs
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("s, lam", [([20, 8, 5], 0.0), ([30, 12, 12, 4], 0.0),
                                     ([30, 12, 12, 4], 0.7)])
 def test_a_step_makes_no_more_aten_calls_than_eager(s, lam, dtype):
     X, Y, thetas = problem(s, 60, dtype)
-    step, Ws, bs = eager_step(thetas, X, Y, 0.5, lam)
+    # the step `make bench` times PyTorch eager by: sigmoid units, J from z by PyTorch's
+    # fused cross-entropy + λ/(2n)ΣW², the update
+    step = references.make_torch_step(thetas, X, Y, 0.5, lam, dtype)
+    Ws, bs = step.params
     net = ng.Network.from_thetas(thetas, dtype=dtype)
     trainer = ng.Trainer(net, alpha=0.5, lam=lam, backend="torch")
     for _ in range(2):  # warm: a user's fit after fit, and eager's steps after the first
