@@ -17,7 +17,8 @@ On a GPU θ has a device twin. A plain pass (``net.forward``, ``net.backward``)
 sends θ when it starts; a trainer's run sends θ and momentum's v once (``keep``),
 keeps every pass and update on the device, and brings them back when the user
 can look (``on_host``: a yielded Step, a callback) and at its end (``let_go``).
-∂J/∂θ and a Trace's arrays are copied to the host when first read. A trainer's
+∂J/∂θ is copied to the host when first read, a Trace's z, a, δ when the Trace is
+made (``views``: a Step, ``net.backward``; a plain ``fit`` makes none). A trainer's
 data is sent once per run (``hold``); each pass takes rows of it (``batch``).
 
 >>> import numpy as np, neurograph as ng
