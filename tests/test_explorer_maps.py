@@ -35,6 +35,24 @@ def conv_maps(x, K, b):
     return (cols @ K.reshape(len(K), 9).T + b).T.reshape(len(K), 6, 6)
 
 
+def torch_grads(torch, net, X, y, theta):
+    """(∂J/∂K, ∂J/∂b) of the conv layer by PyTorch's autograd for weights θ, on X, y."""
+    F = torch.nn.functional
+    T = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
+    K = T(theta[net.parameters["c1.kernels"].indices]).requires_grad_()
+    b = T(theta[net.parameters["c1.biases"].indices]).requires_grad_()
+    th = [np.zeros((net.s[l + 1], net.s[l] + 1)) for l in (2, 3)]
+    for lk in net.links:  # Θ(3), Θ(4): the dense layers, bias column first
+        if lk.target.layer in (4, 5):
+            col = 0 if lk.is_bias else lk.source.position + 1
+            th[lk.target.layer - 4][lk.target.position, col] = theta[lk.index]
+    a = F.max_pool2d(F.relu(F.conv2d(T(X).reshape(-1, 1, 8, 8), K, b)), 2).flatten(1)
+    a = F.relu(a @ T(th[0][:, 1:]).T + T(th[0][:, 0]))
+    J = F.cross_entropy(a @ T(th[1][:, 1:]).T + T(th[1][:, 0]), torch.tensor(y))
+    J.backward()
+    return K.grad.numpy(), b.grad.numpy()
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     X, y = ng.data.load_digits()
@@ -132,25 +150,8 @@ def test_a_conv_units_receptive_field_is_outlined_in_the_layer_before(run, brows
 
 def test_kernels_are_c_kernels_and_their_gradients_pytorchs(run, browser, torch):
     path, steps, net, c, X, y = run
-    F = torch.nn.functional
     idx = net.parameters["c1.kernels"].indices
-
-    def torch_grad(theta):
-        """∂J/∂K by autograd for the frame's weights θ, on the 120 instances of the run."""
-        T = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
-        K = T(theta[idx]).requires_grad_()
-        b = T(theta[net.parameters["c1.biases"].indices])
-        th = [np.zeros((net.s[l + 1], net.s[l] + 1)) for l in (2, 3)]
-        for lk in net.links:  # Θ(3), Θ(4): the dense layers, bias column first
-            if lk.target.layer in (4, 5):
-                col = 0 if lk.is_bias else lk.source.position + 1
-                th[lk.target.layer - 4][lk.target.position, col] = theta[lk.index]
-        a = F.max_pool2d(F.relu(F.conv2d(T(X).reshape(-1, 1, 8, 8), K, b)), 2).flatten(1)
-        a = F.relu(a @ T(th[0][:, 1:]).T + T(th[0][:, 0]))
-        J = F.cross_entropy(a @ T(th[1][:, 1:]).T + T(th[1][:, 0]), torch.tensor(y))
-        J.backward()
-        return K.grad.numpy()
-
+    torch_grad = lambda theta: torch_grads(torch, net, X, y, theta)[0]  # noqa: E731
     d = browser
     _open(d, path)
     for frame in (0, 2):
@@ -169,6 +170,58 @@ def test_kernels_are_c_kernels_and_their_gradients_pytorchs(run, browser, torch)
     np.testing.assert_allclose([got[i] for i in idx.ravel()], c.kernels.ravel(), rtol=1e-6)
     shown = d.find_elements("css selector", "text.kval")[0].text  # its value, printed
     assert float(shown) == pytest.approx(c.kernels[0, 0, 0, 0], abs=0.006)
+    assert _severe(d) == []
+
+
+def test_a_maps_bias_opens_its_shared_weight_panel(run, browser, torch):
+    # b of a conv map is one parameter read by every unit of the map through its +1 link:
+    # "b = …" opens its panel, whose terms are 1·δ_j of the map's units for the instance
+    # shown, their sum Σ_j δ_j, and ∂J/∂b of the frame (autograd's; no λ for a bias)
+    path, steps, net, c, X, y = run
+    B = net.parameters["c1.biases"]
+    frame, inst, m = 2, 5, 3
+    tr = steps[frame].trace
+    unit_pos = [net[f"c1[{m}, {r}, {q}]"].position for r in range(6) for q in range(6)]
+    want_sum = tr.delta[1][inst, unit_pos].sum()
+    want_grad = torch_grads(torch, net, X, y, tr.theta)[1][m]
+    d = browser
+    _open(d, path)
+    _pick(d, "slider", frame)
+    _pick(d, "instance", inst)
+    b = d.find_element("css selector", f'text.kbias[data-k="{B.indices[m]}"]')
+    assert b.text == f"b = {float(tr.theta[B.indices[m]]):.2g}"
+    d.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseenter'))", b)
+    text = d.find_element("id", "panel").text
+    assert f"shared weight {B.params[m].name}: 36 links" in text, text
+    assert "λ does not apply" in text, text
+    assert float(d.find_element("css selector", '#panel [data-q="w"]').text) == \
+        pytest.approx(tr.theta[B.indices[m]], rel=1e-4)
+    assert float(d.find_element("css selector", '#panel [data-q="psum"]').text) == \
+        pytest.approx(want_sum, rel=1e-4, abs=1e-9)
+    assert float(d.find_element("css selector", '#panel [data-q="grad"]').text) == \
+        pytest.approx(want_grad, rel=1e-4, abs=1e-9)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    d.save_screenshot(str(ARTIFACTS / "explorer_lenet_bias_panel.png"))
+    # the keyboard: the bias is its map's last kernel entry (after ∂J/∂K's), ↑ ↓ walk
+    # past it, → returns to the map; a click focuses it
+    from selenium.webdriver.common.keys import Keys
+
+    K = net.parameters["c1.kernels"]
+    active = lambda: d.switch_to.active_element  # noqa: E731
+    d.execute_script("arguments[0].focus()", d.find_element(
+        "css selector", f'rect.kcell[data-k="{K.indices[m, 0, 2, 2]}"][data-grad="1"]'))
+    active().send_keys(Keys.ARROW_DOWN)
+    assert active().get_attribute("data-k") == str(B.indices[m])
+    assert f"shared weight {B.params[m].name}" in d.find_element("id", "panel").text
+    active().send_keys(Keys.ARROW_DOWN)
+    assert active().get_attribute("data-k") == str(K.indices[m + 1, 0, 0, 0])
+    active().send_keys(Keys.ARROW_UP)
+    assert active().get_attribute("data-k") == str(B.indices[m])
+    active().send_keys(Keys.ARROW_RIGHT)
+    assert active().get_attribute("id") == f"u_c1[{m}, 0, 0]"
+    d.find_element("css selector", f'text.kbias[data-k="{B.indices[0]}"]').click()
+    assert active().get_attribute("data-k") == str(B.indices[0])
+    assert f"shared weight {B.params[0].name}" in d.find_element("id", "panel").text
     assert _severe(d) == []
 
 

@@ -227,6 +227,18 @@ function kernelCell(lay, m, i, grad, x, y, w, h, shows) {
   e.addEventListener('focus', () => pick(true));
   kcells.push({ el: e, text: t, i: i, grad: grad, l: lay.l, m: m });
 }
+// a map's shared bias "b = …" beside its kernel's heading: a parameter like a kernel entry
+// (same panel, same walk: the map's last entry), printed but not coloured
+function biasTarget(lay, m, i, head, x, y) {
+  const e = svgEl('text', { class: 'kbias', tabindex: '-1', role: 'graphics-symbol' }, gridLayer);
+  e.dataset.k = i; e.dataset.bias = '1'; e.dataset.n = kcells.length;
+  placers.push(() => at(e, { x: x + lay.dx + head.getComputedTextLength() + 5, y: y }));
+  const pick = (focused) => select({ kernel: { l: lay.l, i: i, grad: false, bias: true, el: e }, el: e }, focused);
+  e.addEventListener('mouseenter', () => pick(false));
+  e.addEventListener('focus', () => pick(true));
+  kcells.push({ el: e, text: null, i: i, grad: false, bias: true, l: lay.l, m: m });
+  kbias.push({ el: e, i: i });
+}
 L.layers.forEach((lay) => {
   const g = lay.grid;
   if (!g) return;
@@ -240,20 +252,20 @@ L.layers.forEach((lay) => {
     const K = g.kernels;
     if (!K) return;
     const [C, kh, kw] = K.shape, step = kw * K.cw + 6;
+    let kHead = null;  // K's heading: the bias is printed after it
     for (let c = 0; c < K.shown; c++) [false, true].forEach((grad, j) => {
       const left = x + g.w * g.cell + 6 + (j * K.shown + c) * step;
       const head = (grad ? '∂J/∂K' : 'K') + (C > 1 ? '[' + c + ']' : '');
       const t = gtext('khead', head, (e) => at(e, { x: left + lay.dx, y: y - 3 }));
-      // the map's shared bias, per frame, where the picture is wide enough (else: the +1 row
-      // of each of its units' panels)
-      if (!grad && c === 0 && K.bias && K.values) {
-        const b = svgEl('tspan', { class: 'kbias' }, t); kbias.push({ el: b, i: K.bias[m] });
-      }
+      if (!grad && c === 0) kHead = { t: t, x: left };
       for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) {
         kernelCell(lay, m, K.i[((m * C + c) * kh + r) * kw + q], grad, left + q * K.cw, y + r * K.ch,
           K.cw, K.ch, K.values);
       }
     });
+    // the map's shared bias, per frame, where the picture is wide enough (else: the +1 row
+    // of each of its units' panels)
+    if (kHead && K.bias && K.values) biasTarget(lay, m, K.bias[m], kHead.t, kHead.x, y - 3);
     if (C > K.shown) gtext('khead', '+ ' + (C - K.shown) + ' more', (t) => at(t, { x: x + lay.dx, y: y + g.h * g.cell + 10 }));
   });
 });
@@ -282,9 +294,10 @@ function drawGrids() {  // cells: the view's quantity (data-v); kernels: w by si
     units[l + ',' + p].dataset.v = x === undefined ? '' : String(x);
   }));
   const top = {};
-  kcells.forEach((c) => { const v = c.grad ? G(c.i) : W(c.i), k = c.l + ',' + c.grad;
+  kcells.forEach((c) => { if (c.bias) return; const v = c.grad ? G(c.i) : W(c.i), k = c.l + ',' + c.grad;
     c.v = v; top[k] = Math.max(top[k] || 0, known(v) && isFinite(v) ? Math.abs(v) : 0); });
   kcells.forEach((c) => {
+    if (c.bias) return;  // b is printed in its label (kbias below), not a picture's cell
     const m = top[c.l + ',' + c.grad] || 1;
     const fill = c.v === undefined ? '#ffffff' : c.grad ? div(c.v, m) :
       interp(['#ffffff', c.v >= 0 ? P.exc : P.inh], Math.abs(c.v) / m);
@@ -292,7 +305,10 @@ function drawGrids() {  // cells: the view's quantity (data-v); kernels: w by si
     c.el.dataset.v = c.v === undefined ? '' : String(c.v);
     if (c.text) { c.text.textContent = short(c.v); c.text.setAttribute('fill', ink(fill)); }
   });
-  kbias.forEach((b) => { b.el.textContent = '  b = ' + short(W(b.i)); });
+  kbias.forEach((b) => {
+    const v = W(b.i);
+    b.el.textContent = 'b = ' + short(v); b.el.dataset.v = v === undefined ? '' : String(v);
+  });
 }
 // heat maps over the input box (two inputs) or weight pictures (image inputs) beside units,
 // never over a label (names sit above a unit, class names right of the output layer)
@@ -821,13 +837,15 @@ function sharedLines(lk) {
   return [el('div', null, 'shared weight ', el('b', null, lk.p), ': ' + peers.length +
     ' links read and write it, so ∂J/∂p is the sum of their terms'), el('div', { class: 'terms' }, table),
   fm('Σ a·δ over its ' + peers.length + ' links (this instance) = ', num('psum', sumBy(peers, term))),
-  fm('∂J/∂p (the batch: that sum averaged over the batch, + λ once) = ', num('grad', G(lk.i)))];
+  // λ leaves bias weights alone (the lecture's regularization sum starts at column 1)
+  fm('∂J/∂p (the batch: that sum averaged over the batch' + (lk.s ? ', + λ once' : '; λ does not apply to a bias') +
+    ') = ', num('grad', G(lk.i)))];
 }
-function kernelPanel(kn) {  // a kernel entry (or ∂J/∂K's): its value, then its links' terms
+function kernelPanel(kn) {  // a kernel entry (or ∂J/∂K's) or a map's bias: its value, its links' terms
   const lk = linkOf(kn.i), g = GL[kn.l];
-  return [el('div', null, el('b', null, paramName(kn.i)), ' (' + g.name + '\'s kernels), instance ' +
-    who() + ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info),
-  fm('K = ', num('w', W(kn.i)))]
+  return [el('div', null, el('b', null, paramName(kn.i)), ' (' + g.name + (kn.bias ? '\'s biases' : '\'s kernels') +
+    '), instance ' + who() + ', frame ' + (st.k + 1) + ': ' + frames[st.k].dataset.info),
+  fm(kn.bias ? 'b = ' : 'K = ', num('w', W(kn.i)))]
     .concat(lk ? sharedLines(lk) : []);
 }
 function biasLinkPanel(lk, to) {  // a bias link: its weight and its term of z (a = 1)
