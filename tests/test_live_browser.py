@@ -314,3 +314,34 @@ def test_a_kernel_entry_is_edited_from_its_cell_in_a_conv_nets_page(solara_test,
           .get_attribute("data-v") == "0.75", "the kernel's picture redrawn")
     page.screenshot(path=str(ARTIFACTS / "live_conv_edited.png"), full_page=True)
     assert errors == []
+
+
+def test_a_maps_bias_is_edited_from_its_label_in_a_conv_nets_page(solara_test, page_session,
+                                                                  errors):
+    # a map's b is one parameter read by every unit of the map: its "b = …" is chosen as a
+    # kernel cell is, and the edit writes c.biases[m], so every +1 link of the map
+    from IPython.display import display
+
+    X, y = ng.data.load_digits()
+    net = ng.Network(seed=0)
+    x = net.add_inputs((1, 8, 8))
+    c = net.add_conv(x, maps=2, kernel=3, activation="relu", name="c1")
+    s = net.add_pool(c, size=2)
+    out = net.add_layer(10, activation="softmax")
+    net.connect_layers(s, out)
+    w = ng.explore(net, X[:20], y[:20])
+    display(w)
+    page = page_session
+    page.locator(".ng-live[data-ready='1']").wait_for()
+    p = net.parameters["c1.biases"].params[1]
+    page.locator(f"#net text.kbias[data-k='{p.links[0].index}']").click()
+    page.locator(f".ng-live[data-chosen='{p.links[0].index}']").wait_for()
+    assert page.locator(".ng-which").text_content() == \
+        f"{p.name} (shared by {len(p.links)} links) ="
+    page.locator(".ng-weight").fill("0.5")
+    page.locator(".ng-weight").press("Enter")
+    until(lambda: c.biases[1] == 0.5, "the edit to reach c.biases")
+    assert {k.weight for k in p.links} == {0.5} and len(p.links) == 36
+    until(lambda: page.locator(f"#net text.kbias[data-k='{p.links[0].index}']")
+          .get_attribute("data-v") == "0.5", "the bias's label redrawn")
+    assert errors == []

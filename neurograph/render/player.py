@@ -278,7 +278,7 @@ def parts(fr: Frames, net, show: str = "errors", instances=None, maps: dict | No
            f'<p class="keys">Keys: ← → step, Space play/pause, Home/End first/last frame. '
            'In the network (Tab into it, Tab out): ↑ ↓ move within a layer, or among the '
            'links being followed; → follows a unit\'s outgoing links, ← its incoming ones (a '
-           'map\'s unit: its kernel, whose entries ↑ ↓ walk and → leaves); '
+           'map\'s unit: its kernel, whose entries ↑ ↓ walk, its bias b last, and → leaves); '
            'on a link → goes to its target, ← to its source; Space, Home, End still step. '
            f'Click the J curve to jump.</p>')
     return out, data

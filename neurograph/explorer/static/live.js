@@ -119,7 +119,7 @@ function render({ model, el }) {
       const t = e.target;
       if (!t.matches) return null;
       if (t.matches('line.link, line.biaslink, text.linklabel')) return parseInt(t.dataset.i, 10);  // a label names its link
-      if (t.matches('rect.kcell')) return parseInt(t.dataset.k, 10);  // a kernel entry: its θ index
+      if (t.matches('rect.kcell, text.kbias')) return parseInt(t.dataset.k, 10);  // a kernel entry, a map's b: its θ index
       if (t === svg && e.clientX !== undefined) return nearest(e);  // a dashed (frozen) line's gap
       if (!t.matches('circle.unit')) return null;
       const name = t.querySelector('title').textContent;
