@@ -202,6 +202,16 @@ def test_copy_spec_and_a_new_checkpoint_keep_outputs(tmp_path):
     np.testing.assert_array_equal(t2.state.velocity, t.state.velocity)
 
 
+def resumes_as_recorded(net, t, ref) -> None:
+    """Two more epochs of the loaded trainer give the costs, outputs and kernels the code
+    that wrote the checkpoint recorded beside it."""
+    t.fit(ref["X"], ref["y"], epochs=2, validation=(ref["Xv"], ref["yv"]), patience=5)
+    np.testing.assert_allclose(t.history.cost, ref["cost"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.forward(ref["X"]), ref["out_resumed"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net.parameters["c1.kernels"].value, ref["kernels"],
+                               rtol=0, atol=1e-12)
+
+
 def test_a_checkpoint_written_before_hollow_blocks_loads_and_resumes_alike():
     """conv_before_hollow.ngz was written by the code before this change (θ with the
     conv block's room: 4,055 entries; velocity and best weights of that length) with the
@@ -212,11 +222,7 @@ def test_a_checkpoint_written_before_hollow_blocks_loads_and_resumes_alike():
     np.testing.assert_array_equal(net.forward(ref["X"]), ref["out_saved"])
     net, t = ng.load(GOLDEN / "conv_before_hollow.ngz", trainer=True)
     assert t.state.velocity.shape == net.weights.theta.shape
-    t.fit(ref["X"], ref["y"], epochs=2, validation=(ref["Xv"], ref["yv"]), patience=5)
-    np.testing.assert_allclose(t.history.cost, ref["cost"], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(net.forward(ref["X"]), ref["out_resumed"], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(net.parameters["c1.kernels"].value, ref["kernels"],
-                               rtol=0, atol=1e-12)
+    resumes_as_recorded(net, t, ref)
 
 
 def test_theta_flat_writes_own_weights_and_parameters_of_a_hollow_layout():
@@ -338,11 +344,7 @@ def test_a_checkpoint_written_with_the_pooling_blocks_room_loads_and_resumes_ali
     net, t = ng.load(GOLDEN / "pool_before_hollow.ngz", trainer=True)
     assert t.state.velocity.shape == t.state.best[1].shape == net.weights.theta.shape
     assert t.state.best[1][-2:].tolist() == [1.0, 0.0]  # the constants, from their links' place
-    t.fit(ref["X"], ref["y"], epochs=2, validation=(ref["Xv"], ref["yv"]), patience=5)
-    np.testing.assert_allclose(t.history.cost, ref["cost"], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(net.forward(ref["X"]), ref["out_resumed"], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(net.parameters["c1.kernels"].value, ref["kernels"],
-                               rtol=0, atol=1e-12)
+    resumes_as_recorded(net, t, ref)
 
 
 def test_theta_of_a_28x28_conv_pool_net_is_its_own_weights_and_parameters():

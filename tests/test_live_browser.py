@@ -281,37 +281,47 @@ def test_refusals_stop_reset_and_a_lost_update(solara_test, page_session, errors
     assert errors == []
 
 
+def conv_page(page):
+    """The live explorer of a small conv net on 20 digits, shown and ready: (net, c1, w)."""
+    from IPython.display import display
+
+    X, y = ng.data.load_digits()
+    net = ng.Network(seed=0)
+    c = net.add_conv(net.add_inputs((1, 8, 8)), maps=2, kernel=3, activation="relu",
+                     name="c1")
+    net.connect_layers(net.add_pool(c, size=2), net.add_layer(10, activation="softmax"))
+    w = ng.explore(net, X[:20], y[:20])
+    display(w)
+    page.locator(".ng-live[data-ready='1']").wait_for()
+    return net, c, w
+
+
+def edit_from(page, target: str, p, value: str) -> None:
+    """Choose the shared parameter ``p`` by clicking ``target`` and write ``value``."""
+    page.locator(target).click()
+    page.locator(f".ng-live[data-chosen='{p.links[0].index}']").wait_for()
+    assert page.locator(".ng-which").text_content() == \
+        f"{p.name} (shared by {len(p.links)} links) ="
+    page.locator(".ng-weight").fill(value)
+    page.locator(".ng-weight").press("Enter")
+
+
 def test_a_kernel_entry_is_edited_from_its_cell_in_a_conv_nets_page(solara_test, page_session,
                                                                     errors):
     # links into a map are drawn as one line per pair of maps: a kernel entry (a shared
     # weight) is chosen by its cell in the kernel's picture, and the edit writes the
     # parameter, so every link of it; the picture shows the new value
-    from IPython.display import display
-
-    X, y = ng.data.load_digits()
-    net = ng.Network(seed=0)
-    x = net.add_inputs((1, 8, 8))
-    c = net.add_conv(x, maps=2, kernel=3, activation="relu", name="c1")
-    s = net.add_pool(c, size=2)
-    out = net.add_layer(10, activation="softmax")
-    net.connect_layers(s, out)
-    w = ng.explore(net, X[:20], y[:20])
-    display(w)
     page = page_session
-    page.locator(".ng-live[data-ready='1']").wait_for()
+    net, c, w = conv_page(page)
     p = net.parameters["c1.kernels"].params[1, 0, 2, 0]
-    page.locator(f"#net rect.kcell[data-k='{p.links[0].index}'][data-grad='0']").click()
-    page.locator(f".ng-live[data-chosen='{p.links[0].index}']").wait_for()
-    assert page.locator(".ng-which").text_content() == \
-        f"{p.name} (shared by {len(p.links)} links) ="
-    page.locator(".ng-weight").fill("0.75")
-    page.locator(".ng-weight").press("Enter")
+    cell = f"#net rect.kcell[data-k='{p.links[0].index}'][data-grad='0']"
+    edit_from(page, cell, p, "0.75")
     until(lambda: c.kernels[1, 0, 2, 0] == 0.75, "the edit to reach c.kernels")
     assert {k.weight for k in p.links} == {0.75}
     page.locator(".ng-live[data-frames='2']").wait_for()
     assert w.frames[-1].info == f"edited: {p.name} (shared by {len(p.links)} links) = 0.75"
-    until(lambda: page.locator(f"#net rect.kcell[data-k='{p.links[0].index}'][data-grad='0']")
-          .get_attribute("data-v") == "0.75", "the kernel's picture redrawn")
+    until(lambda: page.locator(cell).get_attribute("data-v") == "0.75",
+          "the kernel's picture redrawn")
     page.screenshot(path=str(ARTIFACTS / "live_conv_edited.png"), full_page=True)
     assert errors == []
 
@@ -320,28 +330,13 @@ def test_a_maps_bias_is_edited_from_its_label_in_a_conv_nets_page(solara_test, p
                                                                   errors):
     # a map's b is one parameter read by every unit of the map: its "b = …" is chosen as a
     # kernel cell is, and the edit writes c.biases[m], so every +1 link of the map
-    from IPython.display import display
-
-    X, y = ng.data.load_digits()
-    net = ng.Network(seed=0)
-    x = net.add_inputs((1, 8, 8))
-    c = net.add_conv(x, maps=2, kernel=3, activation="relu", name="c1")
-    s = net.add_pool(c, size=2)
-    out = net.add_layer(10, activation="softmax")
-    net.connect_layers(s, out)
-    w = ng.explore(net, X[:20], y[:20])
-    display(w)
     page = page_session
-    page.locator(".ng-live[data-ready='1']").wait_for()
+    net, c, _ = conv_page(page)
     p = net.parameters["c1.biases"].params[1]
-    page.locator(f"#net text.kbias[data-k='{p.links[0].index}']").click()
-    page.locator(f".ng-live[data-chosen='{p.links[0].index}']").wait_for()
-    assert page.locator(".ng-which").text_content() == \
-        f"{p.name} (shared by {len(p.links)} links) ="
-    page.locator(".ng-weight").fill("0.5")
-    page.locator(".ng-weight").press("Enter")
+    label = f"#net text.kbias[data-k='{p.links[0].index}']"
+    edit_from(page, label, p, "0.5")
     until(lambda: c.biases[1] == 0.5, "the edit to reach c.biases")
     assert {k.weight for k in p.links} == {0.5} and len(p.links) == 36
-    until(lambda: page.locator(f"#net text.kbias[data-k='{p.links[0].index}']")
-          .get_attribute("data-v") == "0.5", "the bias's label redrawn")
+    until(lambda: page.locator(label).get_attribute("data-v") == "0.5",
+          "the bias's label redrawn")
     assert errors == []

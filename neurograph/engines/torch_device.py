@@ -69,18 +69,20 @@ class DeviceTwin:
     @property
     def grad(self) -> np.ndarray:
         """∂J/∂θ of the latest pass on the host (on a device, copied when first read)."""
-        if "grad" in self._stale:
-            self._stale.discard("grad")
-            self.to_host(self.t_grad, self._grad)
-        return self._grad
+        return self._fresh("grad")
 
     @property
     def terms(self) -> np.ndarray:
         """Each tied link's own term of the latest pass (copied when first read)."""
-        if "terms" in self._stale:
-            self._stale.discard("terms")
-            self.to_host(self.t_terms, self._terms)
-        return self._terms
+        return self._fresh("terms")
+
+    def _fresh(self, name: str) -> np.ndarray:
+        """The host array ``_<name>``, first brought up to its tensor ``t_<name>`` when
+        a pass left it behind."""
+        if name in self._stale:
+            self._stale.discard(name)
+            self.to_host(getattr(self, f"t_{name}"), getattr(self, f"_{name}"))
+        return getattr(self, f"_{name}")
 
     # --- a trainer's run: θ and v on the device from its start to its end -------------
     def keep(self, velocity=None) -> None:

@@ -239,6 +239,6 @@ def receptive_field(net, unit, grids: dict) -> tuple:
                for li in net._in_links(u)) and name not in in_grid:
         raise ConfigError(f"receptive_field names {name!r}, which neither is in a grid "
                           "layer nor reads one: its links are drawn already")
-    fn = u.input_function  # a pool unit's bias link is held at 0 and read by nothing
+    # a pool unit's bias link is held at 0 and read by nothing
     return u, [li for li in net._in_links(u) if li.source is not None
-               and not (li.is_bias and fn is not None and not fn.weighted)]
+               and not (li.is_bias and not li.carries_weight)]
